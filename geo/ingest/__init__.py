@@ -1,0 +1,1 @@
+"""One module per upstream source; each returns GeoDataFrames in the store schema."""

@@ -1,0 +1,74 @@
+"""Settings of the atlas, declared once as (name, default, help).
+
+Values are resolved as: declared default → ``BAMAKO_ATLAS_<NAME>`` environment
+variable → explicit overrides passed by the caller (tests, the web app config).
+README.md documents every setting; a test fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from geo.errors import InvalidParameter
+
+ENV_PREFIX = "BAMAKO_ATLAS_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting."""
+
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HOME", None, "Folder of the atlas store (default: the per-user data directory)."),
+    Setting("MIRROR", None, "Local folder laid out like the upstream repository, read before downloading."),
+    Setting("CACHE", None, "Download cache folder (default: the per-user cache directory)."),
+    Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
+    Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),
+    Setting("POP_METHOD", "", "Quartier population method (empty: the best-scoring one)."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, overrides: dict[str, Any] | None = None) -> Any:
+    """Return the value of setting ``name`` (without prefix), resolved as documented above."""
+    setting = _BY_NAME[name]
+    if overrides and name in overrides and overrides[name] is not None:
+        return overrides[name]
+    raw = os.environ.get(ENV_PREFIX + name)
+    if raw is None or raw == "":
+        return setting.default
+    try:
+        return setting.type(raw)
+    except ValueError:
+        raise InvalidParameter(ENV_PREFIX + name, f"expected {setting.type.__name__}, got {raw!r}") from None
+
+
+def home_dir(overrides: dict[str, Any] | None = None) -> Path:
+    """Return the folder that holds the store (created if needed)."""
+    path = Path(get("HOME", overrides) or platformdirs.user_data_dir("bamako-atlas"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir(overrides: dict[str, Any] | None = None) -> Path:
+    """Return the download cache folder (created if needed)."""
+    path = Path(get("CACHE", overrides) or platformdirs.user_cache_dir("bamako-atlas"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def mirror_dir(overrides: dict[str, Any] | None = None) -> Path | None:
+    """Return the mirror folder if one is set."""
+    value = get("MIRROR", overrides)
+    return Path(value) if value else None

@@ -1,0 +1,117 @@
+"""The atlas store: one GeoPackage with the atlas layers and a metadata table.
+
+The store is written to a temporary file next to its final place and renamed
+over it only once complete, so a failed build leaves the previous store intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from geo import settings
+from geo.errors import StoreError
+from geo.model import LAYERS
+
+log = logging.getLogger(__name__)
+
+STORE_NAME = "atlas.gpkg"
+META_TABLE = "atlas_meta"
+#: Bumped when the store layout changes incompatibly.
+SCHEMA_VERSION = 1
+
+
+def store_path(overrides: dict[str, Any] | None = None) -> Path:
+    """Return the path of the store under the data home."""
+    return settings.home_dir(overrides) / STORE_NAME
+
+
+@dataclass
+class Atlas:
+    """The store loaded in memory: its layers and its metadata."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def version(self) -> str:
+        """Return a stamp that changes whenever the store is rebuilt."""
+        return str(self.meta.get("build_id", ""))
+
+    def __getitem__(self, layer: str) -> gpd.GeoDataFrame:
+        return self.layers[layer]
+
+
+def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any]) -> Path:
+    """Write ``layers`` and ``meta`` to ``path`` atomically and return the path.
+
+    Layers are written in order to a temporary GeoPackage in the same folder,
+    the metadata table is added, and the file is renamed over ``path``. On any
+    error the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".atlas-", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # GDAL wants to create the file itself
+    try:
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", promote_to_multi=False)
+        with sqlite3.connect(tmp) as con:
+            con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            con.executemany(
+                f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v, ensure_ascii=False)) for k, v in {**meta, "schema_version": SCHEMA_VERSION}.items()],
+            )
+        con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("store written to %s", path)
+    return path
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """Return the metadata table of the store at ``path``."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"no atlas store at {path}; run 'bamako-atlas data build' first")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a readable atlas store ({exc}); rebuild it with 'bamako-atlas data build --force'") from None
+    meta = {k: json.loads(v) for k, v in rows}
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was built with store schema {meta.get('schema_version')}, this version reads {SCHEMA_VERSION}; "
+            "rebuild it with 'bamako-atlas data build --force'"
+        )
+    return meta
+
+
+def open_store(path: Path) -> Atlas:
+    """Load every atlas layer and the metadata of the store at ``path``."""
+    meta = read_meta(path)
+    layers = {}
+    for name in LAYERS:
+        try:
+            layers[name] = pyogrio.read_dataframe(path, layer=name)
+        except Exception as exc:  # GDAL errors are not typed usefully
+            raise StoreError(f"{path}: layer {name!r} cannot be read ({exc}); rebuild the store") from None
+    return Atlas(layers=layers, meta=meta, path=Path(path))

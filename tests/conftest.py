@@ -1,0 +1,106 @@
+"""Shared fixtures: a tiny atlas built in code with exact geometry, and the real mirror."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from geo.model import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
+from geo.store import write_store
+
+# UTM 29N origin of the tiny atlas: near Bamako so lon/lat are realistic.
+X0, Y0 = 600_000.0, 1_400_000.0
+
+
+def _to_store(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.set_crs(METRIC_CRS).to_crs(STORE_CRS)
+
+
+def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Return atlas layers: 2 communes of 2 km² and 1 km², 3 quartiers of exactly 1 km² each."""
+    q = [box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(3)]
+    quartiers = _to_store(
+        gpd.GeoDataFrame(
+            {
+                "pcode": ["ML090101001", "ML090101002", "ML090102001"],
+                "name": ["Faladjè", "Niaréla", "Dar Salam"],
+                "alt_name": ["Faladie", "Niarela", "Darsalam"],
+                "commune_pcode": ["ML090101", "ML090101", "ML090102"],
+                "commune_name": ["Commune I", "Commune I", "Commune II"],
+                "area_km2": [1.0, 1.0, 1.0],
+                "pop_estimate": [6000, 4000, 5000],
+                "pop_method": ["dasymetric"] * 3,
+                "pop_year": [2022] * 3,
+            },
+            geometry=q,
+        )
+    )
+    communes = _to_store(
+        gpd.GeoDataFrame(
+            {
+                "pcode": ["ML090101", "ML090102"],
+                "name": ["Commune I", "Commune II"],
+                "area_km2": [2.0, 1.0],
+                "pop_2009": [4000, 2000],
+                "pop_estimate": [10000, 5000],
+                "pop_year": [2022, 2022],
+            },
+            geometry=[box(X0, Y0, X0 + 2000, Y0 + 1000), q[2]],
+        )
+    )
+    rows = [
+        # id, kind, name, x, y, quartier, commune, precision
+        ("dnacpn-01", "cscom", "ASACOFA", 500, 500, "ML090101001", "ML090101", "exact"),
+        ("sante-0001", "pharmacy", "Pharmacie <b>Kanu</b>", 520, 500, "ML090101001", "ML090101", "exact"),
+        ("educ-0001", "school", "École Niaréla", 1500, 500, "ML090101002", "ML090101", "exact"),
+        ("lieu-claec-commune-ii", "claec", "CLAEC Commune II", 2500, 500, None, "ML090102", "commune"),
+        ("lieu-stade", "stadium", "Stade \"26 Mars\" & co", 2200, 800, "ML090102001", "ML090102", "exact"),
+    ]
+    fac = {c: [""] * len(rows) for c in FACILITY_COLUMNS}
+    for i, (fid, kind, name, _x, _y, qp, cp, prec) in enumerate(rows):
+        fac["id"][i], fac["kind"][i], fac["name"][i] = fid, kind, name
+        fac["quartier_pcode"][i], fac["commune_pcode"][i], fac["location_precision"][i] = qp, cp, prec
+        fac["join_status"][i], fac["in_analysis"][i] = "inside", True
+        fac["sources"][i] = "places" if fid.startswith("lieu") else "survey_health"
+    for col in ("beds", "doctors", "nurses", "pupils"):
+        fac[col] = [None] * len(rows)
+    facilities = _to_store(
+        gpd.GeoDataFrame(fac, geometry=[Point(X0 + r[3], Y0 + r[4]) for r in rows])
+    )
+    qa = _to_store(
+        gpd.GeoDataFrame(
+            {
+                "check": ["duplicate"],
+                "facility_id": ["sante-0001"],
+                "facility_name": ["Pharmacie <b>Kanu</b>"],
+                "kind": ["pharmacy"],
+                "commune_pcode": ["ML090101"],
+                "evidence": ["à 20 m de « ASACOFA »"],
+                "related_id": ["dnacpn-01"],
+            },
+            geometry=[Point(X0 + 520, Y0 + 500)],
+        )
+    )
+    assert set(QA_COLUMNS) <= set(qa.columns)
+    return {"communes": communes, "quartiers": quartiers, "facilities": facilities, "qa_findings": qa}
+
+
+@pytest.fixture
+def tiny_store(tmp_path) -> Path:
+    """Return the path of a tiny atlas GeoPackage written with the real store writer."""
+    meta = {"build_id": "test-build-1", "built_at": "2026-11-29T00:00:00+00:00", "package_version": "test",
+            "sources": {}, "counts": {}}
+    return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta)
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    """Return the real upstream mirror (BAMAKO_ATLAS_MIRROR) or skip."""
+    value = os.environ.get("BAMAKO_ATLAS_MIRROR")
+    if not value or not Path(value).is_dir():
+        pytest.skip("BAMAKO_ATLAS_MIRROR is not set to the upstream mirror folder")
+    return Path(value)

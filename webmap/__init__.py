@@ -1,0 +1,59 @@
+"""Bamako Atlas web layer: a thin Flask adapter over the ``geo`` library."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Blueprint modules, each exposing ``bp``; registered in this order when present.
+BLUEPRINT_MODULES = (
+    "webmap.views.pages",
+    "webmap.views.api",
+    "webmap.views.ogcapi",
+    "webmap.views.images",
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the web atlas.
+
+    Parameters
+    ----------
+    test_config
+        Flask config overrides. ``ATLAS_STORE`` (path of the store GeoPackage)
+        defaults to the store under the data home; ``ATLAS_SETTINGS`` holds
+        overrides of ``geo.settings`` names.
+    """
+    from geo.store import store_path
+    from webmap import errors, i18n, security
+    from webmap.catalog import Catalog
+
+    app = Flask(__name__)
+    app.config.from_mapping(ATLAS_STORE=None, ATLAS_SETTINGS={}, JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    store = Path(app.config["ATLAS_STORE"] or store_path(app.config["ATLAS_SETTINGS"]))
+    app.extensions["atlas_catalog"] = Catalog(store)
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    for name in BLUEPRINT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that area is not built yet
+        app.register_blueprint(module.bp)
+    return app
+
+
+def catalog():
+    """Return the current app's catalog (inside a request or app context)."""
+    from flask import current_app
+
+    return current_app.extensions["atlas_catalog"]

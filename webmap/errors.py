@@ -1,0 +1,66 @@
+"""Translate library errors and HTTP errors to responses, in one place.
+
+``/api`` and ``/ogcapi`` get one JSON shape: ``{"error": {"status", "code", "message"}}``;
+pages get a translated HTML page. A 500 never shows the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from geo.errors import AtlasError, InvalidParameter, LayerNotFound, StoreError
+
+log = logging.getLogger(__name__)
+
+#: Library exception → (HTTP status, error code). Checked in order (subclasses first).
+STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
+    (InvalidParameter, 400, "InvalidParameterValue"),
+    (LayerNotFound, 404, "NotFound"),
+    (StoreError, 503, "StoreUnavailable"),
+    (AtlasError, 500, "ServerError"),
+)
+
+
+def wants_json() -> bool:
+    """Return True for API paths, whose errors are JSON."""
+    return request.path.startswith(("/api/", "/ogcapi"))
+
+
+def error_response(status: int, code: str, message: str):
+    """Return the error response for the current request."""
+    if wants_json():
+        resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+        resp.status_code = status
+        return resp
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(AtlasError)
+    def _atlas_error(exc: AtlasError):
+        for cls, status, code in STATUS_OF:
+            if isinstance(exc, cls):
+                break
+        if status >= 500:
+            log.exception("internal error")
+            return error_response(status, code, _("Erreur interne du serveur."))
+        return error_response(status, code, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        messages = {
+            404: _("Page ou ressource introuvable."),
+            405: _("Méthode non autorisée."),
+        }
+        return error_response(exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        return error_response(500, "ServerError", _("Erreur interne du serveur."))
