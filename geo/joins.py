@@ -87,8 +87,10 @@ def assign_units(facilities: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame) -> g
     quartier = pd.Series(pd.NA, index=out.index, dtype="object")
     status = pd.Series("unlocated", index=out.index, dtype="object")
 
-    probe = gpd.GeoDataFrame(geometry=pts[located], crs=METRIC_CRS)
-    hits = gpd.sjoin(probe, units, how="inner", predicate="intersects")
+    # Point-in-polygon in the store CRS, on the original coordinates: reprojecting
+    # first would move points that lie exactly on a shared edge.
+    probe = gpd.GeoDataFrame(geometry=out.geometry[located], crs=STORE_CRS)
+    hits = gpd.sjoin(probe, quartiers[["pcode", "geometry"]], how="inner", predicate="intersects")
     # On a shared edge a point touches two units: keep the lowest P-code.
     first = hits.sort_values("pcode").groupby(level=0)["pcode"].first()
     quartier.loc[first.index] = first

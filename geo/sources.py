@@ -77,7 +77,11 @@ def fetch(key: str, overrides: dict[str, Any] | None = None) -> Path:
     SourceError
         The file is in no mirror and could not be downloaded.
     """
-    source = registry()[key]
+    return fetch_source(registry()[key], overrides)
+
+
+def fetch_source(source: Source, overrides: dict[str, Any] | None = None) -> Path:
+    """Return a local, verified path to ``source`` (see :func:`fetch`)."""
     mirror = settings.mirror_dir(overrides)
     if mirror is not None:
         candidate = mirror / source.path
