@@ -40,7 +40,7 @@ def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None
     sheet = dnacpn.read_dnacpn(paths["dnacpn_cscom"])
     health = surveys.read_health(paths["survey_health"])
     education = surveys.read_education(paths["survey_education"])
-    waste = surveys.read_waste(paths["survey_waste"])
+    waste = surveys.read_waste(paths["survey_waste"], quartiers=quartiers)
     project_places = places.read_places(sources.data_dir() / "places.csv", quartiers)
     project_places, education = places.merge_survey_duplicates(project_places, education)
     health, cscom_report = reconcile.reconcile_cscoms(sheet.cscoms, health)

@@ -49,6 +49,9 @@ KINDS: dict[str, Kind] = {
 #: Location precision values, from best to worst.
 PRECISIONS = ("exact", "quartier", "commune")
 
+#: Confidence levels of project-compiled places (data/places.csv), from worst to best.
+CONFIDENCES = ("low", "low-medium", "medium", "medium-high", "high")
+
 #: How a facility point relates to the District boundary after the spatial join.
 #: ``inside``: within a quartier; ``snapped``: outside but within the snap
 #: distance, assigned to the nearest unit; ``outside``: further out, kept in the
@@ -93,7 +96,7 @@ SOURCE_FACILITY_COLUMNS = (
     "nurses",
     "opening_hours",
     "pupils",
-    "confidence",  # high | medium | low | "" (project-compiled places only)
+    "confidence",  # one of CONFIDENCES, or "" (project-compiled places only)
     "note",
 )
 FACILITY_COLUMNS = SOURCE_FACILITY_COLUMNS + (
