@@ -104,3 +104,14 @@ def mirror_dir() -> Path:
     if not value or not Path(value).is_dir():
         pytest.skip("BAMAKO_ATLAS_MIRROR is not set to the upstream mirror folder")
     return Path(value)
+
+
+@pytest.fixture(scope="session")
+def real_store(mirror_dir, tmp_path_factory) -> Path:
+    """Build the real store once per test session from the mirror; return its path."""
+    from geo.build import build
+
+    home = tmp_path_factory.mktemp("real-home")
+    overrides = {"MIRROR": str(mirror_dir), "HOME": str(home), "CACHE": str(home / "cache")}
+    report = build(overrides, force=True)
+    return report.path
