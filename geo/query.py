@@ -8,7 +8,6 @@ from shapely.geometry import box
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.model import KINDS, LAYERS
 
-
 #: (layer, filter parameter) → the column holding that unit's P-code.
 UNIT_COLUMNS = {
     ("communes", "commune"): "pcode",
