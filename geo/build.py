@@ -74,7 +74,7 @@ def build(overrides: dict[str, Any] | None = None, *, force: bool = False, path:
     """
     target = Path(path) if path else store_path(overrides)
     registry = sources.registry()
-    paths = {key: sources.fetch(key, overrides) for key in registry}
+    paths = sources.fetch_all(overrides)
     hashes = {key: s.sha256 for key, s in registry.items()}
     if target.exists() and not force:
         from geo.store import read_meta

@@ -30,6 +30,12 @@ def data_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "data"
 
 
+REMEDY = (
+    "BAMAKO_ATLAS_MIRROR to a folder laid out like the upstream repository "
+    "(e.g. ../shared/data/upstream/OCA_Bamako_Maps), or connect to the internet so the files can be downloaded."
+)
+
+
 @dataclass(frozen=True)
 class Source:
     """One pinned upstream file."""
@@ -80,6 +86,30 @@ def fetch(key: str, overrides: dict[str, Any] | None = None) -> Path:
     return fetch_source(registry()[key], overrides)
 
 
+def fetch_all(overrides: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Return verified local paths of every registered source, keyed by name.
+
+    Raises one SourceError naming every file that could not be had (and both
+    remedies), or the first ChecksumMismatch.
+    """
+    paths: dict[str, Path] = {}
+    missing: list[str] = []
+    for key, source in registry().items():
+        try:
+            paths[key] = fetch_source(source, overrides)
+        except ChecksumMismatch:
+            raise
+        except SourceError:
+            missing.append(source.path)
+    if missing:
+        raise SourceError(
+            f"{len(missing)} source file(s) missing: {', '.join(missing)}. They are in no mirror folder and could not "
+            f"be downloaded from {registry()[next(iter(registry()))].url.rsplit('/Vector/', 1)[0]}/. Either set "
+            f"{REMEDY}"
+        )
+    return paths
+
+
 def fetch_source(source: Source, overrides: dict[str, Any] | None = None) -> Path:
     """Return a local, verified path to ``source`` (see :func:`fetch`)."""
     mirror = settings.mirror_dir(overrides)
@@ -111,9 +141,7 @@ def _download(source: Source, overrides: dict[str, Any] | None) -> Path:
     except Exception as exc:  # network errors come in many types (requests, OSError, …)
         raise SourceError(
             f"source {source.key!r} ({source.path}) is not available: it is not in a mirror folder and "
-            f"downloading {source.url} failed ({type(exc).__name__}). Either set BAMAKO_ATLAS_MIRROR to a folder "
-            "laid out like the upstream repository (e.g. ../shared/data/upstream/OCA_Bamako_Maps), "
-            "or connect to the internet so the file can be downloaded."
+            f"downloading {source.url} failed ({type(exc).__name__}). Either set {REMEDY}"
         ) from None
 
 

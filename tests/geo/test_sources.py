@@ -91,3 +91,12 @@ def test_real_mirror_hashes_match(mirror_dir, tmp_path):
     for key in sources.registry():
         path = sources.fetch(key, {"MIRROR": str(mirror_dir), "CACHE": str(tmp_path)})
         assert path.is_file()
+
+
+def test_fetch_all_names_every_missing_file(tmp_path, monkeypatch):
+    reg = {k: sources.Source(k, f"Vector/{k}.gpkg", GOOD, f"http://127.0.0.1:9/Vector/{k}.gpkg", "", "", "") for k in "ab"}
+    monkeypatch.setattr(sources, "registry", lambda: reg)
+    with pytest.raises(SourceError) as err:
+        sources.fetch_all({"CACHE": str(tmp_path)})
+    assert "Vector/a.gpkg" in str(err.value) and "Vector/b.gpkg" in str(err.value)
+    assert "BAMAKO_ATLAS_MIRROR" in str(err.value)
