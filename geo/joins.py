@@ -4,7 +4,8 @@ Rules (stated in README):
 - a point inside or on the boundary of quartiers gets the one with the lowest
   P-code among those it touches (deterministic on shared edges);
 - a point outside the District but within ``SNAP_DISTANCE_M`` of a quartier is
-  snapped to the nearest one and flagged ``snapped``;
+  snapped to the nearest one and flagged ``snapped`` — unless its source names a
+  commune outside the District (e.g. a Kati-cercle CSCOM);
 - a point further out is flagged ``outside``, keeps no unit and is left out of
   analyses;
 - a row without coordinates but with a known commune or quartier is placed at
@@ -102,7 +103,10 @@ def assign_units(facilities: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame) -> g
             gpd.GeoDataFrame(geometry=pts[loose], crs=METRIC_CRS), units, how="left", distance_col="dist_m"
         )
         near = near.sort_values(["dist_m", "pcode"]).groupby(level=0).first()
-        close = near["dist_m"] <= SNAP_DISTANCE_M
+        # A source that names a commune outside the District (a Kati-cercle CSCOM) is believed: never snapped in.
+        declared = out.loc[near.index, "commune_declared"].fillna("")
+        foreign = (declared.str.strip() != "") & declared.map(commune_pcode_from_text).isna()
+        close = (near["dist_m"] <= SNAP_DISTANCE_M) & ~foreign
         quartier.loc[near.index[close]] = near.loc[close, "pcode"]
         status.loc[near.index[close]] = "snapped"
         status.loc[near.index[~close]] = "outside"

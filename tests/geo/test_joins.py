@@ -69,3 +69,12 @@ def test_unlocated_rows_are_placed_at_their_declared_unit():
     assert pd.isna(placed["quartier_pcode"].iloc[0]) and pd.isna(placed["quartier_pcode"].iloc[2])
     assert placed["location_precision"].tolist()[:3] == ["commune", "quartier", "commune"]
     assert placed["join_status"].iloc[3] == "unlocated" and not placed["in_analysis"].iloc[3]
+
+
+def test_point_declared_in_a_commune_outside_the_district_is_not_snapped_in():
+    quartiers = tiny_layers()["quartiers"]
+    near = [Point(X0 + 500, Y0 - 100)]
+    kati = assign_units(facilities_at(near, commune="Sangarebougou"), quartiers)
+    bamako = assign_units(facilities_at(near, commune="Commune I"), quartiers)
+    assert kati["join_status"].iloc[0] == "outside" and not kati["in_analysis"].iloc[0]
+    assert bamako["join_status"].iloc[0] == "snapped"
