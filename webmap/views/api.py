@@ -1,0 +1,229 @@
+"""Download API at /api/v1: the layer list, layer exports in five formats, the partner package.
+
+Each export is computed once per store version and selection, then served from
+memory: the request path is parse parameters → cache lookup → send bytes, with
+a strong ETag (304 on If-None-Match), Cache-Control and gzip for text formats.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from geo import exports, package
+from geo.errors import LayerNotFound
+from geo.model import KINDS, LAYERS
+from geo.query import UNIT_COLUMNS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CACHE_CONTROL = "public, max-age=300"
+#: Bounds of the per-store-version caches: selections without bbox, and with bbox.
+CACHE_LIMITS = {"plain": (256, 512 * 2**20), "bbox": (32, 64 * 2**20)}
+#: Exports are titled in French, the atlas's first language (KML name, GeoPackage description).
+EXPORT_LANG = "fr"
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Bytes ready to send, with their gzip variant (text formats) and validators."""
+
+    body: bytes
+    gz: bytes | None
+    etag: str
+    media_type: str
+    filename: str
+
+    @property
+    def size(self) -> int:
+        """Return the memory held, in bytes."""
+        return len(self.body) + len(self.gz or b"")
+
+    @classmethod
+    def of(cls, export: exports.Export) -> Payload:
+        """Return the payload of an export (gzip computed once here, not per request)."""
+        gz = gzip.compress(export.data, compresslevel=6, mtime=0) if export.text else None
+        etag = hashlib.sha256(export.data).hexdigest()[:32]
+        return cls(export.data, gz, etag, export.media_type, export.filename)
+
+
+class BoundedCache:
+    """A thread-safe LRU of payloads bounded by entry count and total bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[str, Payload] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._compute_lock = threading.Lock()  # one export built at a time: no stampede
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str, compute: Callable[[], Payload]) -> Payload:
+        """Return the payload for ``key``, computing and storing it on a miss."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        with self._compute_lock:
+            with self._lock:
+                found = self._items.get(key)
+            if found is not None:
+                return found
+            value = compute()
+        with self._lock:
+            if value.size <= self.max_bytes:
+                self._items[key] = value
+                self._bytes += value.size
+            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+                _, old = self._items.popitem(last=False)
+                self._bytes -= old.size
+        return value
+
+
+def _catalog():
+    # Not ``webmap.catalog()``: importing the ``webmap.catalog`` submodule shadows that function.
+    return current_app.extensions["atlas_catalog"]
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale else package.LANGUAGES[0]
+
+
+def _cache(kind: str) -> BoundedCache:
+    return _catalog().memo(f"api:cache:{kind}", lambda: BoundedCache(*CACHE_LIMITS[kind]))
+
+
+def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:
+    """Return the payload (gzip when accepted), or 304 when the client's ETag matches."""
+    environ = request.environ
+    # Parse the negotiation headers only when present: this is the hot path of the API.
+    use_gzip = (
+        payload.gz is not None
+        and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        and request.accept_encodings["gzip"] > 0
+    )
+    etag = payload.etag + "-gz" if use_gzip else payload.etag
+    headers = [
+        ("ETag", f'"{etag}"'),
+        ("Cache-Control", CACHE_CONTROL),
+        ("Access-Control-Expose-Headers", "ETag, Content-Disposition"),
+    ]
+    vary = vary + (("Accept-Encoding",) if payload.gz is not None else ())
+    if vary:
+        headers.append(("Vary", ", ".join(vary)))
+    if "HTTP_IF_NONE_MATCH" in environ and request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    headers.append(("Content-Disposition", f'attachment; filename="{payload.filename}"'))
+    if use_gzip:
+        headers.append(("Content-Encoding", "gzip"))
+    return Response(payload.gz if use_gzip else payload.body, headers=headers, content_type=payload.media_type)
+
+
+@bp.get("/layers/<name>")
+def layer_file(name: str):
+    """Send one layer, or a selection of it, in the format named by the extension."""
+    layer, dot, fmt = name.partition(".")
+    if not dot:
+        raise LayerNotFound(
+            f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
+        )
+    exports.format_or_raise(fmt)
+    catalog = _catalog()
+    atlas = catalog.atlas
+    args = request.args
+    selection = exports.parse_request(
+        layer,
+        units=catalog.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
+        kind=args.getlist("kind") or None,
+        commune=args.get("commune"),
+        quartier=args.get("quartier"),
+        bbox=args.get("bbox"),
+    )
+    payload = _cache("bbox" if selection.bbox else "plain").get(
+        f"{selection.key()}|{fmt}",
+        lambda: Payload.of(
+            exports.export_layer(
+                atlas,
+                selection,
+                fmt,
+                title=package.layer_title(selection.label, EXPORT_LANG),
+                column_docs=package.column_docs(selection.layer),
+            )
+        ),
+    )
+    return _send(payload)
+
+
+@bp.get("/package.zip")
+def partner_package():
+    """Send the partner package, README in ``?lang=`` (else the request language)."""
+    lang = package.lang_or_raise(request.args.get("lang") or _lang())
+    atlas = _catalog().atlas
+    payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
+    return _send(payload, vary=("Accept-Language", "Cookie"))
+
+
+def _filters(layer: str) -> list[str]:
+    kinds = ["kind"] if layer in ("facilities", "qa_findings") else []
+    return kinds + [p for p in ("commune", "quartier") if (layer, p) in UNIT_COLUMNS] + ["bbox"]
+
+
+def _layers_doc(lang: str) -> dict:
+    atlas = _catalog().atlas
+    kind_counts = atlas.layers["facilities"]["kind"].value_counts()
+
+    def entry(name: str, layer: str, count: int, kind: str | None = None) -> dict:
+        return {
+            "name": name,
+            "title": package.layer_title(name, lang),
+            "layer": layer,
+            "kind": kind,
+            "count": count,
+            "geometry": exports.LAYER_GEOMETRY[layer],
+            "filters": _filters(layer) if kind is None else [p for p in _filters(layer) if p != "kind"],
+            "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.FORMATS},
+        }
+
+    layers = [entry(name, name, len(atlas.layers[name])) for name in LAYERS]
+    layers += [entry(kind, "facilities", int(kind_counts.get(kind, 0)), kind) for kind in KINDS]
+    return {
+        "title": package.T["title"](lang),
+        "attribution": exports.ATTRIBUTION,
+        "build": {
+            "build_id": atlas.meta.get("build_id"),
+            "built_at": atlas.meta.get("built_at"),
+            "date": exports.build_date(atlas.meta),
+        },
+        "formats": {f.key: {"media_type": f.media_type, "extension": f.extension} for f in exports.FORMATS.values()},
+        "parameters": {
+            "kind": _("Types d'équipements, séparés par des virgules (ex. kind=cscom,claec)."),
+            "commune": _("Code P d'une commune (ex. commune=ML090105)."),
+            "quartier": _("Code P d'un quartier (ex. quartier=ML090105595)."),
+            "bbox": _("Rectangle minlon,minlat,maxlon,maxlat en degrés WGS84 (ex. bbox=-8.05,12.60,-7.95,12.66)."),
+        },
+        "layers": layers,
+        "package": {code: url_for("api.partner_package", lang=code) for code in package.LANGUAGES},
+    }
+
+
+@bp.get("/layers")
+def layer_list():
+    """List the layers with their feature counts and a link to every format."""
+    lang = _lang()
+    doc = _catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
+    resp = jsonify(doc)
+    resp.headers["Cache-Control"] = CACHE_CONTROL
+    resp.vary.add("Accept-Language")
+    return resp
