@@ -16,15 +16,16 @@ log = logging.getLogger(__name__)
 @click.option("--dev", is_flag=True, help="Run Flask's development server with the reloader instead.")
 def serve(host: str, port: int, threads: int, dev: bool) -> None:
     """Servir l'atlas web (construit le magasin d'abord s'il n'existe pas)."""
-    from geo.build import build
     from geo.store import store_path
     from webmap import create_app
 
     if not store_path().exists():
+        from geo.build import build  # only then: the build's imports would lengthen every start-up
+
         click.echo("Aucun magasin : construction à partir des sources…")
         build()
     app = create_app()
-    app.extensions["atlas_catalog"].atlas  # load once before the first request
+    _ = app.extensions["atlas_catalog"].atlas  # load once before the first request
     click.echo(f"Atlas de Bamako : ouvrez http://{host}:{port}/ dans un navigateur (Ctrl+C pour arrêter)")
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)

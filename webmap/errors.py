@@ -1,6 +1,7 @@
 """Translate library errors and HTTP errors to responses, in one place.
 
-``/api`` and ``/ogcapi`` get one JSON shape: ``{"error": {"status", "code", "message"}}``;
+``/api`` gets one JSON shape: ``{"error": {"status", "code", "message"}}``, ``/ogcapi``
+the OGC API exception shape ``{"code", "description"}``;
 pages get a translated HTML page. A 500 never shows the exception text.
 """
 
@@ -26,14 +27,17 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
 
 
 def wants_json() -> bool:
-    """Return True for API paths, whose errors are JSON."""
-    return request.path.startswith(("/api/", "/ogcapi"))
+    """Return True for API paths and ``?f=json`` requests, whose errors are JSON."""
+    return request.path.startswith(("/api/", "/ogcapi")) or request.args.get("f") == "json"
 
 
 def error_response(status: int, code: str, message: str):
     """Return the error response for the current request."""
     if wants_json():
-        resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+        if request.path.startswith("/ogcapi"):  # OGC API exception schema
+            resp = jsonify({"code": code, "description": message})
+        else:
+            resp = jsonify({"error": {"status": status, "code": code, "message": message}})
         resp.status_code = status
         return resp
     return render_template("error.html", status=status, message=message), status

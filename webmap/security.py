@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
             resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         resp.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https://*.tile.openstreetmap.org "
+            "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org "
             "https://*.basemaps.cartocdn.com https://server.arcgisonline.com; "
             "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; " + frame,
         )

@@ -1,0 +1,108 @@
+"""Serve JavaScript/CSS libraries from installed Python packages, and the app's own static files.
+
+No third-party file is copied into the repository and no page loads anything
+from a CDN: Leaflet and Leaflet.markercluster come from the XStatic packages
+installed with the app. Files are read once, gzip-compressed once, and served
+from memory with a strong ETag; URLs carry the package version (or a content
+hash for the app's own files), so browsers may cache them for a year.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib
+import mimetypes
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+#: Bundle name → (Python module, attribute holding its data folder).
+BUNDLES: dict[str, tuple[str, str]] = {
+    "leaflet": ("xstatic.pkg.leaflet", "BASE_DIR"),
+    "markercluster": ("xstatic.pkg.leaflet_markercluster", "BASE_DIR"),
+}
+#: The app's own static folder, served under the bundle name "atlas".
+OWN_BUNDLE = "atlas"
+OWN_DIR = Path(__file__).parent / "static"
+#: Suffixes worth compressing.
+COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".map")
+ONE_YEAR_S = 365 * 24 * 3600
+
+bp = Blueprint("assets", __name__)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file held in memory."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    mimetype: str
+
+
+@cache
+def bundle_dir(name: str) -> tuple[Path, str]:
+    """Return (folder, version) of bundle ``name``; 404 for an unknown bundle."""
+    if name == OWN_BUNDLE:
+        return OWN_DIR, ""
+    if name not in BUNDLES:
+        abort(404)
+    module = importlib.import_module(BUNDLES[name][0])
+    return Path(getattr(module, BUNDLES[name][1])), str(getattr(module, "VERSION", ""))
+
+
+_lock = threading.Lock()
+_files: dict[tuple[str, str], Asset] = {}
+
+
+def load(bundle: str, filename: str) -> Asset:
+    """Return file ``filename`` of ``bundle``, read and compressed on first use; 404 if absent."""
+    key = (bundle, filename)
+    if key in _files:
+        return _files[key]
+    folder, _ = bundle_dir(bundle)
+    path = (folder / filename).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        abort(404)
+    body = path.read_bytes()
+    gzipped = gzip.compress(body, 9, mtime=0) if path.suffix in COMPRESSIBLE else None
+    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    asset = Asset(body, gzipped, hashlib.sha256(body).hexdigest()[:20], mimetype)
+    with _lock:
+        _files[key] = asset
+    return asset
+
+
+def asset_url(bundle: str, filename: str) -> str:
+    """Return the versioned URL of a bundle file (package version, or content hash for own files)."""
+    _, version = bundle_dir(bundle)
+    if bundle == OWN_BUNDLE:
+        version = load(bundle, filename).etag[:10]
+    nested = "pages.assets.serve" in current_app.view_functions  # registered inside the pages blueprint
+    return url_for("pages.assets.serve" if nested else "assets.serve", bundle=bundle, filename=filename, v=version)
+
+
+@bp.get("/vendor/<bundle>/<path:filename>")
+def serve(bundle: str, filename: str) -> Response:
+    """Serve one file of a bundle, gzip-compressed when the client accepts it."""
+    asset = load(bundle, filename)
+    gz = asset.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
+    resp = Response(asset.gzipped if gz else asset.body, mimetype=asset.mimetype)
+    if asset.mimetype.startswith("text/") or asset.mimetype.endswith("javascript"):
+        resp.charset = "utf-8"
+    if gz:
+        resp.headers["Content-Encoding"] = "gzip"
+    if asset.gzipped is not None:
+        resp.vary.add("Accept-Encoding")
+    resp.set_etag(asset.etag + ("-gz" if gz else ""))
+    versioned = request.args.get("v")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = ONE_YEAR_S if versioned else 300
+    if versioned:
+        resp.cache_control.immutable = True
+    return resp.make_conditional(request)

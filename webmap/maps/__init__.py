@@ -1,0 +1,1 @@
+"""Map building blocks without Flask: symbols, palettes and basemaps (``styles``), folium maps (``builders``)."""

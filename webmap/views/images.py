@@ -1,0 +1,110 @@
+"""Static map images for slides and print: ``/maps/<name>.png`` and ``/maps/<name>.pdf``.
+
+Same view parameters as ``/embed`` (``layers``, ``indicator`` with ``kind``,
+``focus``, ``center``, ``zoom``; ``basemap`` is accepted but no tiles are drawn) plus
+``size`` (``A4``/``A3`` with ``-landscape``/``-portrait``, or ``WIDTHxHEIGHT``
+pixels), ``dpi`` (50–300, default 150) and ``lang`` (``fr`` default, ``en``;
+only the parameter counts, so a URL always gives the same image). Malformed
+values and values over the limits are refused with a 400 naming the parameter.
+Images are cached per (store version, parameters) in a bounded cache and
+carry an ETag, so a slide deck re-fetching them gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+from flask import Blueprint, Response, current_app, request
+from flask_babel import force_locale, gettext
+
+from geo.cartography import parse_page
+from geo.errors import InvalidParameter, LayerNotFound
+from webmap.i18n import LANGUAGES
+from webmap.maps_static import PRESETS, file_name, prepare, render
+from webmap.maps_static.figure import FORMATS
+from webmap.views.pages import view_state
+
+bp = Blueprint("images", __name__)
+
+#: Bump when the drawing changes, so clients holding an ETag fetch the new image.
+RENDER_REVISION = "1"
+CACHE_MAX_ITEMS = 64
+CACHE_MAX_BYTES = 128 * 1024 * 1024
+CACHE_CONTROL = "public, max-age=3600"
+
+
+class ByteCache:
+    """A thread-safe LRU of rendered images bounded by item count and total bytes."""
+
+    def __init__(self, *, max_items: int = CACHE_MAX_ITEMS, max_bytes: int = CACHE_MAX_BYTES):
+        self.max_items, self.max_bytes = max_items, max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """Return the cached value or None, marking it recently used."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store ``value``, evicting the least recently used items beyond the bounds."""
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes -= len(old) if old is not None else 0
+            self._items[key] = value
+            self._bytes += len(value)
+            while self._items and (len(self._items) > self.max_items or self._bytes > self.max_bytes):
+                _, evicted = self._items.popitem(last=False)
+                self._bytes -= len(evicted)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _lang(value: str | None) -> str:
+    if value is None or value == "":
+        return LANGUAGES[0]
+    if value not in LANGUAGES:
+        raise InvalidParameter("lang", f"unknown language {value!r}; expected lang={' or lang='.join(LANGUAGES)}")
+    return value
+
+
+@bp.get("/maps/<name>.<any(png, pdf):fmt>")
+def static_map(name: str, fmt: str):
+    """Return the map ``name`` (a preset or ``view``) as PNG or PDF."""
+    preset = PRESETS.get(name)
+    if preset is None:
+        raise LayerNotFound(f"unknown map {name!r}; available: {', '.join(PRESETS)}")
+    view = view_state()  # exactly the parameters of / and /embed, checked the same way
+    if preset.layers is not None and "layers" not in request.args:
+        view = replace(view, layers=preset.layers)
+    page = parse_page(request.args.get("size"), request.args.get("dpi"))
+    lang = _lang(request.args.get("lang"))
+
+    # Not webmap.catalog(): importing the module webmap.catalog replaces that function on the package.
+    atlas_catalog = current_app.extensions["atlas_catalog"]
+    query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
+    key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
+    etag = hashlib.sha256(f"{atlas_catalog.version}\n{key}".encode()).hexdigest()[:32]
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"'}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+
+    cache = atlas_catalog.memo("images:cache", ByteCache)
+    body = cache.get(key)
+    if body is None:
+        data = atlas_catalog.memo("images:data", lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta))
+        with force_locale(lang):
+            body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
+        cache.put(key, body)
+    filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(body, mimetype=FORMATS[fmt], headers=headers)

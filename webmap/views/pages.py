@@ -1,0 +1,243 @@
+"""The atlas pages: the map (``/``), its embeddable twin (``/embed``), the map data, and unit pages.
+
+Every unit page has a JSON twin from the same call (``?f=json``). The map
+data is built once per store version, kept gzip-compressed in the catalog
+memo, and served with an ETag (304 on repeat requests).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import format_decimal
+
+from geo import display, indicators
+from geo.errors import InvalidParameter
+from webmap import assets
+from webmap.i18n import LANGUAGES
+from webmap.views import mapconfig
+from webmap.viewstate import FACILITY_LAYERS, ViewState, parse_view
+
+bp = Blueprint("pages", __name__)
+bp.register_blueprint(assets.bp)
+
+FORMATS = ("html", "json")
+LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
+
+
+def catalog():
+    """Return the app's catalog.
+
+    Not ``webmap.catalog()``: once the module ``webmap.catalog`` is imported, that
+    name on the package is the module, not the function.
+    """
+    return current_app.extensions["atlas_catalog"]
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The map payload serialised once: plain and gzip bytes, and their ETag."""
+
+    raw: bytes
+    gzipped: bytes
+    etag: str
+
+
+def _build_map_data() -> MapData:
+    atlas = catalog().atlas
+    payload = display.map_payload(
+        atlas.layers, facility_layers=FACILITY_LAYERS, indicator_options=mapconfig.indicator_options()
+    )
+    payload["build"] = atlas.version
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return MapData(raw, gzip.compress(raw, 9, mtime=0), hashlib.sha256(raw).hexdigest()[:24])
+
+
+def map_data_url() -> str:
+    """Return the URL of the current map data (versioned, so browsers may keep it)."""
+    return url_for("pages.map_data", v=catalog().version)
+
+
+@bp.app_template_global()
+def asset_url(bundle: str, filename: str) -> str:
+    """Return the URL of a library or own static file (see webmap.assets)."""
+    return assets.asset_url(bundle, filename)
+
+
+@bp.app_template_global()
+def lang_url(code: str) -> str:
+    """Return the current URL in language ``code`` (same view, same parameters)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args, lang=code)
+
+
+@bp.app_template_filter("num")
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number for the request's language (thousands separators; ``decimals`` places)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+@bp.after_request
+def _remember_language(resp: Response) -> Response:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get("lang") != asked:
+        resp.set_cookie("lang", asked, max_age=LANG_COOKIE_MAX_AGE_S, samesite="Lax")
+    return resp
+
+
+def _format() -> str:
+    value = request.args.get("f", "html")
+    if value not in FORMATS:
+        raise InvalidParameter("f", f"unknown format {value!r}; allowed: {', '.join(FORMATS)}")
+    return value
+
+
+def _focus(focus_id: str | None) -> dict | None:
+    """Return what a map should frame for a commune/quartier P-code or facility id (None for none)."""
+    if not focus_id:
+        return None
+    layers = catalog().atlas.layers
+    for level in ("communes", "quartiers"):
+        units = layers[level]
+        match = units[units["pcode"] == focus_id]
+        if len(match):
+            return {"type": level[:-1], "id": focus_id, "name": match["name"].iloc[0],
+                    "bbox": [round(float(v), 5) for v in match.total_bounds]}  # fmt: skip
+    fac = layers["facilities"]
+    match = fac[fac["id"] == focus_id]
+    if len(match) and match.geometry.notna().iloc[0] and not match.geometry.iloc[0].is_empty:
+        return {"type": "facility", "id": focus_id, "name": match["name"].iloc[0],
+                "bbox": [round(float(v), 5) for v in match.total_bounds]}  # fmt: skip
+    raise InvalidParameter("focus", f"unknown unit or facility {focus_id!r}; expected a commune or quartier "
+                           "P-code (e.g. ML090101) or a facility id from /facilities/<id>")  # fmt: skip
+
+
+def view_state() -> ViewState:
+    """Parse and check the map parameters of the request (400 naming the parameter on bad input)."""
+    view = parse_view(request.args, indicators=mapconfig.MENU_INDICATORS)
+    kind = request.args.get("kind")
+    layers_with_kinds = [k for k, v in FACILITY_LAYERS.items() if v]
+    if indicators.INDICATORS[view.indicator].needs_kinds:
+        kind = kind or mapconfig.DEFAULT_KIND_LAYER
+        if kind not in layers_with_kinds:
+            raise InvalidParameter("kind", f"unknown facility layer {kind!r}; allowed: {', '.join(layers_with_kinds)}")
+        extra = {"kind": kind}
+    else:
+        extra = {}
+    return ViewState(view.layers, view.indicator, view.focus, view.basemap, view.center, view.zoom, extra)
+
+
+def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
+    atlas = catalog().atlas
+    quartiers = atlas.layers["quartiers"]
+    years = quartiers["pop_year"].dropna()
+    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
+    extent = [round(float(v), 5) for v in quartiers.total_bounds]
+    return mapconfig.client_config(
+        view, data_url=map_data_url(), focus=focus, embed=embed, pop_year=pop_year, extent=extent
+    )
+
+
+def _render_map(template: str, *, embed: bool) -> Response:
+    view = view_state()
+    config = _config(view, focus=_focus(view.focus), embed=embed)
+    return _page(render_template(template, config=config, view=view, menu=config["indicators"]))
+
+
+def _page(html: str, status: int = 200) -> Response:
+    resp = Response(html, status=status, mimetype="text/html")
+    resp.add_etag()
+    resp.cache_control.no_cache = True
+    return resp
+
+
+@bp.get("/")
+def index() -> Response:
+    """The interactive map."""
+    return _render_map("map.html", embed=False)
+
+
+@bp.get("/embed")
+def embed() -> Response:
+    """The map with minimal chrome, for iframes; the whole view state is in the URL."""
+    return _render_map("embed.html", embed=True)
+
+
+@bp.get("/api/v1/map-data.json")
+def map_data() -> Response:
+    """Everything the map draws, compact (see geo.display.map_payload), gzip-compressed, with an ETag."""
+    data: MapData = catalog().memo("pages:map-data", _build_map_data)
+    gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")
+    if gz:
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.vary.add("Accept-Encoding")
+    resp.set_etag(data.etag + ("-gz" if gz else ""))
+    resp.cache_control.public = True
+    if request.args.get("v") == catalog().version:
+        resp.cache_control.max_age = 7 * 24 * 3600  # the URL names the store build: safe to keep
+    else:
+        resp.cache_control.no_cache = True
+    return resp.make_conditional(request)
+
+
+def _json(document: dict) -> Response:
+    resp = jsonify(document)
+    resp.add_etag()
+    resp.cache_control.no_cache = True
+    return resp
+
+
+def _unit_page(pcode: str, level: str) -> Response:
+    fmt = _format()
+    layers = catalog().atlas.layers
+    # memoised per store version; unknown P-codes raise before anything is stored
+    profile = catalog().memo(f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level))
+    if fmt == "json":
+        return _json(profile)
+    return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
+                                      "bbox": profile["bbox"]})  # fmt: skip
+
+
+def _unit_html(profile: dict, *, focus: dict) -> Response:
+    view = view_state()
+    config = _config(view, focus=focus)
+    return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
+                                 kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
+                                 labels=mapconfig, json_url=url_for(request.endpoint, **request.view_args, f="json")))  # fmt: skip
+
+
+@bp.get("/communes/<pcode>")
+def commune(pcode: str) -> Response:
+    """A commune: map, population, facilities by kind, its quartiers, QA findings."""
+    return _unit_page(pcode, "communes")
+
+
+@bp.get("/quartiers/<pcode>")
+def quartier(pcode: str) -> Response:
+    """A quartier: map, population, facilities by kind and list, neighbours, QA findings."""
+    return _unit_page(pcode, "quartiers")
+
+
+@bp.get("/facilities/<facility_id>")
+def facility(facility_id: str) -> Response:
+    """A facility: its attributes, position precision, sources and QA findings."""
+    fmt = _format()
+    layers = catalog().atlas.layers
+    profile = catalog().memo(f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id))
+    if fmt == "json":
+        return _json(profile)
+    if profile["lon"] is None:
+        focus = None
+    else:
+        lon, lat = profile["lon"], profile["lat"]
+        focus = {"type": "facility", "id": facility_id, "name": profile["name"], "bbox": [lon, lat, lon, lat]}
+    profile = {**profile, "type": "facility"}
+    return _unit_html(profile, focus=focus)
