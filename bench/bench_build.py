@@ -53,7 +53,9 @@ def main() -> None:
             open_s.append(timed(lambda: open_store(target)))
     read, built, opened = (statistics.median(x) for x in (read_s, build_s, open_s))
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {_cpus()} CPU"
-    print(f"| {datetime.now(UTC):%Y-%m-%d} | {machine} | {read:.3f} s | {built:.3f} s | {built / read:.2f}× | {opened:.3f} s |")
+    print(
+        f"| {datetime.now(UTC):%Y-%m-%d} | {machine} | {read:.3f} s | {built:.3f} s | {built / read:.2f}× | {opened:.3f} s |"
+    )
 
 
 def _cpus() -> int:

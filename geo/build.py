@@ -66,7 +66,9 @@ def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None
     return layers, cscom_report, scores
 
 
-def build(overrides: dict[str, Any] | None = None, *, force: bool = False, path: Path | None = None) -> BuildReport | None:
+def build(
+    overrides: dict[str, Any] | None = None, *, force: bool = False, path: Path | None = None
+) -> BuildReport | None:
     """Fetch the sources, build every layer and write the store atomically.
 
     Returns None when the store exists, ``force`` is False and every source

@@ -32,7 +32,9 @@ def build_cmd(force: bool) -> None:
         click.echo(f"  {name:<12} {count:>6}")
     click.echo("  CSCOM (rapprochement) : " + ", ".join(f"{k} {v}" for k, v in meta["cscom_reconciliation"].items()))
     pop = meta["population"]
-    click.echo(f"  Population {pop['year']} : {pop['total']:,} hab. ; méthode quartiers : {pop['method']}".replace(",", " "))
+    click.echo(
+        f"  Population {pop['year']} : {pop['total']:,} hab. ; méthode quartiers : {pop['method']}".replace(",", " ")
+    )
 
 
 @data.command("status")
@@ -46,7 +48,9 @@ def status_cmd() -> None:
     else:
         built = datetime.fromisoformat(meta["built_at"])
         age = datetime.now(UTC) - built
-        click.echo(f"  construit le {meta['built_at']} (il y a {age.days} j {age.seconds // 3600} h), version {meta['package_version']}")
+        click.echo(
+            f"  construit le {meta['built_at']} (il y a {age.days} j {age.seconds // 3600} h), version {meta['package_version']}"
+        )
         for name, count in meta["counts"].items():
             click.echo(f"  {name:<12} {count:>6}")
     click.echo("Sources :")
@@ -57,8 +61,13 @@ def status_cmd() -> None:
 
 
 @data.command("qa")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for qa_findings.csv and .geojson (default: the data home).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for qa_findings.csv and .geojson (default: the data home).",
+)
 def qa_cmd(out_dir: Path | None) -> None:
     """Lister les anomalies des données par contrôle et par commune ; écrire CSV et GeoJSON."""
     from geo import quality

@@ -56,7 +56,9 @@ def registry() -> dict[str, Source]:
         doc = tomllib.load(f)
     base = doc["defaults"]["base_url"]
     return {
-        key: Source(key=key, url=base + s["path"], **{k: s[k] for k in ("path", "sha256", "role", "licence", "attribution")})
+        key: Source(
+            key=key, url=base + s["path"], **{k: s[k] for k in ("path", "sha256", "role", "licence", "attribution")}
+        )
         for key, s in doc["sources"].items()
     }
 

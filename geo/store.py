@@ -95,7 +95,9 @@ def read_meta(path: Path) -> dict[str, Any]:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a readable atlas store ({exc}); rebuild it with 'bamako-atlas data build --force'") from None
+        raise StoreError(
+            f"{path} is not a readable atlas store ({exc}); rebuild it with 'bamako-atlas data build --force'"
+        ) from None
     meta = {k: json.loads(v) for k, v in rows}
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise StoreError(

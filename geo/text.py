@@ -9,7 +9,14 @@ from unidecode import unidecode
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 #: Roman numerals of the six communes, as the sources write them.
-COMMUNE_NUMERALS = {"I": "ML090101", "II": "ML090102", "III": "ML090103", "IV": "ML090104", "V": "ML090105", "VI": "ML090106"}
+COMMUNE_NUMERALS = {
+    "I": "ML090101",
+    "II": "ML090102",
+    "III": "ML090103",
+    "IV": "ML090104",
+    "V": "ML090105",
+    "VI": "ML090106",
+}
 
 
 def normalize_name(value: object) -> str:

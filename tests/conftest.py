@@ -58,7 +58,7 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ("sante-0001", "pharmacy", "Pharmacie <b>Kanu</b>", 520, 500, "ML090101001", "ML090101", "exact"),
         ("educ-0001", "school", "École Niaréla", 1500, 500, "ML090101002", "ML090101", "exact"),
         ("lieu-claec-commune-ii", "claec", "CLAEC Commune II", 2500, 500, None, "ML090102", "commune"),
-        ("lieu-stade", "stadium", "Stade \"26 Mars\" & co", 2200, 800, "ML090102001", "ML090102", "exact"),
+        ("lieu-stade", "stadium", 'Stade "26 Mars" & co', 2200, 800, "ML090102001", "ML090102", "exact"),
     ]
     fac = {c: [""] * len(rows) for c in FACILITY_COLUMNS}
     for i, (fid, kind, name, _x, _y, qp, cp, prec) in enumerate(rows):
@@ -68,9 +68,7 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         fac["sources"][i] = "places" if fid.startswith("lieu") else "survey_health"
     for col in ("beds", "doctors", "nurses", "pupils"):
         fac[col] = [None] * len(rows)
-    facilities = _to_store(
-        gpd.GeoDataFrame(fac, geometry=[Point(X0 + r[3], Y0 + r[4]) for r in rows])
-    )
+    facilities = _to_store(gpd.GeoDataFrame(fac, geometry=[Point(X0 + r[3], Y0 + r[4]) for r in rows]))
     qa = _to_store(
         gpd.GeoDataFrame(
             {
@@ -92,8 +90,13 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture
 def tiny_store(tmp_path) -> Path:
     """Return the path of a tiny atlas GeoPackage written with the real store writer."""
-    meta = {"build_id": "test-build-1", "built_at": "2026-11-29T00:00:00+00:00", "package_version": "test",
-            "sources": {}, "counts": {}}
+    meta = {
+        "build_id": "test-build-1",
+        "built_at": "2026-11-29T00:00:00+00:00",
+        "package_version": "test",
+        "sources": {},
+        "counts": {},
+    }
     return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta)
 
 

@@ -35,7 +35,8 @@ def test_library_code_does_not_print():
         if path.name.startswith("cli"):
             continue  # command-line modules talk to the terminal through click
         calls = [
-            n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            n
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"
         ]
         assert not calls, f"print() in {path.relative_to(ROOT)}: use logging"

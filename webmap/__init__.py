@@ -51,10 +51,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             continue  # that area is not built yet
         app.register_blueprint(module.bp)
     return app
-
-
-def catalog():
-    """Return the current app's catalog (inside a request or app context)."""
-    from flask import current_app
-
-    return current_app.extensions["atlas_catalog"]

@@ -66,3 +66,10 @@ class Catalog:
         except KeyError:
             value = self._memo[full_key] = compute()
             return value
+
+
+def current_catalog() -> Catalog:
+    """Return the catalog of the current Flask app (inside a request or app context)."""
+    from flask import current_app
+
+    return current_app.extensions["atlas_catalog"]

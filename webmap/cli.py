@@ -25,7 +25,9 @@ class AtlasGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
 def main(verbose: bool) -> None:
     """Atlas de Bamako : données, exports et serveur web."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def _register() -> None:

@@ -48,9 +48,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(AtlasError)
     def _atlas_error(exc: AtlasError):
-        for cls, status, code in STATUS_OF:
-            if isinstance(exc, cls):
-                break
+        status, code = next((st, c) for cls, st, c in STATUS_OF if isinstance(exc, cls))
         if status >= 500:
             log.exception("internal error")
             return error_response(status, code, _("Erreur interne du serveur."))
@@ -62,7 +60,9 @@ def init_app(app: Flask) -> None:
             404: _("Page ou ressource introuvable."),
             405: _("Méthode non autorisée."),
         }
-        return error_response(exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name))
+        return error_response(
+            exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name)
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -15,7 +15,11 @@ def test_tampered_source_gives_one_line_and_writes_nothing(tmp_path):
     mirror.mkdir(parents=True)
     (mirror / "admin3_bamako_communes.gpkg").write_bytes(b"tampered")
     home = tmp_path / "home"
-    env = {"BAMAKO_ATLAS_MIRROR": str(mirror.parent), "BAMAKO_ATLAS_HOME": str(home), "BAMAKO_ATLAS_CACHE": str(tmp_path / "c")}
+    env = {
+        "BAMAKO_ATLAS_MIRROR": str(mirror.parent),
+        "BAMAKO_ATLAS_HOME": str(home),
+        "BAMAKO_ATLAS_CACHE": str(tmp_path / "c"),
+    }
     result = CliRunner().invoke(main, ["data", "build"], env=env)
     assert result.exit_code == 2
     assert "Traceback" not in result.output

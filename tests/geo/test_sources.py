@@ -36,10 +36,20 @@ def http_dir(tmp_path):
 
 def test_registry_pins_every_upstream_file():
     reg = sources.registry()
-    assert set(reg) == {"communes", "quartiers", "district", "dnacpn_cscom", "survey_health", "survey_education", "survey_waste"}
+    assert set(reg) == {
+        "communes",
+        "quartiers",
+        "district",
+        "dnacpn_cscom",
+        "survey_health",
+        "survey_education",
+        "survey_waste",
+    }
     for src in reg.values():
         assert len(src.sha256) == 64
-        assert src.url.startswith("https://raw.githubusercontent.com/eubtube/OCA_Bamako_Maps/467ba2b7e774ef7b63a1f81446c64ebdedc4bb00/")
+        assert src.url.startswith(
+            "https://raw.githubusercontent.com/eubtube/OCA_Bamako_Maps/467ba2b7e774ef7b63a1f81446c64ebdedc4bb00/"
+        )
         assert src.licence and src.attribution
 
 
@@ -47,7 +57,9 @@ def test_mirror_is_used_first(tmp_path):
     mirror = tmp_path / "mirror"
     (mirror / "Vector").mkdir(parents=True)
     (mirror / "Vector/demo.gpkg").write_bytes(CONTENT)
-    path = sources.fetch_source(make_source("http://127.0.0.1:9/never"), {"MIRROR": str(mirror), "CACHE": str(tmp_path / "c")})
+    path = sources.fetch_source(
+        make_source("http://127.0.0.1:9/never"), {"MIRROR": str(mirror), "CACHE": str(tmp_path / "c")}
+    )
     assert path == mirror / "Vector/demo.gpkg"
 
 
@@ -56,7 +68,9 @@ def test_tampered_mirror_file_is_refused_naming_file_and_both_hashes(tmp_path):
     (mirror / "Vector").mkdir(parents=True)
     (mirror / "Vector/demo.gpkg").write_bytes(CONTENT + b"tampered")
     with pytest.raises(ChecksumMismatch) as err:
-        sources.fetch_source(make_source("http://127.0.0.1:9/never"), {"MIRROR": str(mirror), "CACHE": str(tmp_path / "c")})
+        sources.fetch_source(
+            make_source("http://127.0.0.1:9/never"), {"MIRROR": str(mirror), "CACHE": str(tmp_path / "c")}
+        )
     message = str(err.value)
     assert "demo.gpkg" in message and GOOD in message
     assert hashlib.sha256(CONTENT + b"tampered").hexdigest() in message
@@ -94,7 +108,9 @@ def test_real_mirror_hashes_match(mirror_dir, tmp_path):
 
 
 def test_fetch_all_names_every_missing_file(tmp_path, monkeypatch):
-    reg = {k: sources.Source(k, f"Vector/{k}.gpkg", GOOD, f"http://127.0.0.1:9/Vector/{k}.gpkg", "", "", "") for k in "ab"}
+    reg = {
+        k: sources.Source(k, f"Vector/{k}.gpkg", GOOD, f"http://127.0.0.1:9/Vector/{k}.gpkg", "", "", "") for k in "ab"
+    }
     monkeypatch.setattr(sources, "registry", lambda: reg)
     with pytest.raises(SourceError) as err:
         sources.fetch_all({"CACHE": str(tmp_path)})

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -22,6 +22,7 @@ from geo import exports, package
 from geo.errors import LayerNotFound
 from geo.model import KINDS, LAYERS
 from geo.query import UNIT_COLUMNS
+from webmap.catalog import current_catalog
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -91,18 +92,13 @@ class BoundedCache:
         return value
 
 
-def _catalog():
-    # Not ``webmap.catalog()``: importing the ``webmap.catalog`` submodule shadows that function.
-    return current_app.extensions["atlas_catalog"]
-
-
 def _lang() -> str:
     locale = get_locale()
     return locale.language if locale else package.LANGUAGES[0]
 
 
 def _cache(kind: str) -> BoundedCache:
-    return _catalog().memo(f"api:cache:{kind}", lambda: BoundedCache(*CACHE_LIMITS[kind]))
+    return current_catalog().memo(f"api:cache:{kind}", lambda: BoundedCache(*CACHE_LIMITS[kind]))
 
 
 def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:
@@ -140,7 +136,7 @@ def layer_file(name: str):
             f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
         )
     exports.format_or_raise(fmt)
-    catalog = _catalog()
+    catalog = current_catalog()
     atlas = catalog.atlas
     args = request.args
     selection = exports.parse_request(
@@ -170,7 +166,7 @@ def layer_file(name: str):
 def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or _lang())
-    atlas = _catalog().atlas
+    atlas = current_catalog().atlas
     payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
     return _send(payload, vary=("Accept-Language", "Cookie"))
 
@@ -181,7 +177,7 @@ def _filters(layer: str) -> list[str]:
 
 
 def _layers_doc(lang: str) -> dict:
-    atlas = _catalog().atlas
+    atlas = current_catalog().atlas
     kind_counts = atlas.layers["facilities"]["kind"].value_counts()
 
     def entry(name: str, layer: str, count: int, kind: str | None = None) -> dict:
@@ -222,7 +218,7 @@ def _layers_doc(lang: str) -> dict:
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
     lang = _lang()
-    doc = _catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
+    doc = current_catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = CACHE_CONTROL
     resp.vary.add("Accept-Language")

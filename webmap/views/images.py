@@ -18,11 +18,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
 from geo.cartography import parse_page
 from geo.errors import InvalidParameter, LayerNotFound
+from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.maps_static import PRESETS, file_name, prepare, render
 from webmap.maps_static.figure import FORMATS
@@ -89,8 +90,7 @@ def static_map(name: str, fmt: str):
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = _lang(request.args.get("lang"))
 
-    # Not webmap.catalog(): importing the module webmap.catalog replaces that function on the package.
-    atlas_catalog = current_app.extensions["atlas_catalog"]
+    atlas_catalog = current_catalog()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
     key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
     etag = hashlib.sha256(f"{atlas_catalog.version}\n{key}".encode()).hexdigest()[:32]

@@ -12,12 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import format_decimal
 
 from geo import display, indicators
 from geo.errors import InvalidParameter
 from webmap import assets
+from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.views import mapconfig
 from webmap.viewstate import FACILITY_LAYERS, ViewState, parse_view
@@ -27,15 +28,6 @@ bp.register_blueprint(assets.bp)
 
 FORMATS = ("html", "json")
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
-
-
-def catalog():
-    """Return the app's catalog.
-
-    Not ``webmap.catalog()``: once the module ``webmap.catalog`` is imported, that
-    name on the package is the module, not the function.
-    """
-    return current_app.extensions["atlas_catalog"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +40,7 @@ class MapData:
 
 
 def _build_map_data() -> MapData:
-    atlas = catalog().atlas
+    atlas = current_catalog().atlas
     payload = display.map_payload(
         atlas.layers, facility_layers=FACILITY_LAYERS, indicator_options=mapconfig.indicator_options()
     )
@@ -59,7 +51,7 @@ def _build_map_data() -> MapData:
 
 def map_data_url() -> str:
     """Return the URL of the current map data (versioned, so browsers may keep it)."""
-    return url_for("pages.map_data", v=catalog().version)
+    return url_for("pages.map_data", v=current_catalog().version)
 
 
 @bp.app_template_global()
@@ -103,7 +95,7 @@ def _focus(focus_id: str | None) -> dict | None:
     """Return what a map should frame for a commune/quartier P-code or facility id (None for none)."""
     if not focus_id:
         return None
-    layers = catalog().atlas.layers
+    layers = current_catalog().atlas.layers
     for level in ("communes", "quartiers"):
         units = layers[level]
         match = units[units["pcode"] == focus_id]
@@ -135,7 +127,7 @@ def view_state() -> ViewState:
 
 
 def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
-    atlas = catalog().atlas
+    atlas = current_catalog().atlas
     quartiers = atlas.layers["quartiers"]
     years = quartiers["pop_year"].dropna()
     pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
@@ -173,7 +165,7 @@ def embed() -> Response:
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
     """Everything the map draws, compact (see geo.display.map_payload), gzip-compressed, with an ETag."""
-    data: MapData = catalog().memo("pages:map-data", _build_map_data)
+    data: MapData = current_catalog().memo("pages:map-data", _build_map_data)
     gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
     resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")
     if gz:
@@ -181,7 +173,7 @@ def map_data() -> Response:
     resp.vary.add("Accept-Encoding")
     resp.set_etag(data.etag + ("-gz" if gz else ""))
     resp.cache_control.public = True
-    if request.args.get("v") == catalog().version:
+    if request.args.get("v") == current_catalog().version:
         resp.cache_control.max_age = 7 * 24 * 3600  # the URL names the store build: safe to keep
     else:
         resp.cache_control.no_cache = True
@@ -197,9 +189,11 @@ def _json(document: dict) -> Response:
 
 def _unit_page(pcode: str, level: str) -> Response:
     fmt = _format()
-    layers = catalog().atlas.layers
+    layers = current_catalog().atlas.layers
     # memoised per store version; unknown P-codes raise before anything is stored
-    profile = catalog().memo(f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level))
+    profile = current_catalog().memo(
+        f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level)
+    )
     if fmt == "json":
         return _json(profile)
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
@@ -230,8 +224,10 @@ def quartier(pcode: str) -> Response:
 def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
     fmt = _format()
-    layers = catalog().atlas.layers
-    profile = catalog().memo(f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id))
+    layers = current_catalog().atlas.layers
+    profile = current_catalog().memo(
+        f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)
+    )
     if fmt == "json":
         return _json(profile)
     if profile["lon"] is None:
