@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import time
 import warnings
@@ -14,7 +13,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from geo.cartography import parse_page
-from geo.store import open_store, store_path
+from geo.store import open_store
 from webmap import create_app
 from webmap.maps_static import LAYER_STYLES, PRESETS, prepare, render
 from webmap.maps_static.figure import draw, render_context
@@ -328,12 +327,8 @@ def test_renderer_does_not_use_flask_or_pyplot():
 
 
 @pytest.mark.integration
-def test_real_store_renders_quickly():
-    home = os.environ.get("BAMAKO_ATLAS_HOME")
-    path = store_path({"HOME": home}) if home else None
-    if path is None or not path.is_file():
-        pytest.skip("BAMAKO_ATLAS_HOME does not hold a built atlas store")
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
+def test_real_store_renders_quickly(real_store):
+    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
     client.get("/maps/view.png?size=300x300&dpi=50")  # load the store and prepare the layers
     for url, check in (
         ("/maps/district.png", lambda d: png_size(d) == (1754, 1240)),

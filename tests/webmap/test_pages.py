@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -258,15 +257,11 @@ PAGE_BUDGET_BYTES = 50_000
 
 
 @pytest.mark.integration
-def test_page_weight_on_the_real_store_is_within_budget():
+def test_page_weight_on_the_real_store_is_within_budget(real_store):
     """HTML + map data, gzip, with every layer on, ≤ PAGE_BUDGET_BYTES (library files and tiles excluded)."""
-    home = os.environ.get("BAMAKO_ATLAS_HOME")
-    store = Path(home) / "atlas.gpkg" if home else None
-    if store is None or not store.is_file():
-        pytest.skip("BAMAKO_ATLAS_HOME does not hold a built atlas store")
     from webmap import create_app
 
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(store)}).test_client()
+    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
     layers = "cscom,hospitals,claec,kindergartens,schools,sports,other_health,waste,qa"
     page = client.get(f"/?layers={layers}", headers=GZIP)
     cfg = json.loads(parse(gzip.decompress(page.data).decode()).config_text)
