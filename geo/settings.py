@@ -36,6 +36,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
     Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),
     Setting("POP_METHOD", "", "Quartier population method (empty: the best-scoring one)."),
+    Setting("COVERAGE_CELL_M", 100.0, "Cell side (metres, EPSG:32629) of the coverage population grid.", float),
+    Setting(
+        "COVERAGE_WALK_SPEED_KMH",
+        4.0,
+        "Walking speed (km/h) turning distances into walking times (Knoblauch et al. 1996: 3.5–4.5 km/h).",
+        float,
+    ),
+    Setting(
+        "COVERAGE_DETOUR",
+        1.3,
+        "Walked route / straight line (circuity; urban networks 1.2–1.4, Newell 1980, O'Sullivan & Morrall 1996).",
+        float,
+    ),
+    Setting(
+        "COVERAGE_THRESHOLDS_M",
+        "cscom=1000,2000,5000;claec=1000,2000;sports=1000,2000",
+        "Default coverage kinds and distance thresholds (metres), kind=m,m;… (5 km: Mali health-map indicator).",
+    ),
+    Setting(
+        "COVERAGE_NORMS_PER_10K",
+        "cscom=1",
+        "Planning norms in facilities per 10 000 inhabitants, kind=value;… (illustrative default).",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -52,6 +75,11 @@ def get(name: str, overrides: dict[str, Any] | None = None) -> Any:
         return setting.type(raw)
     except ValueError:
         raise InvalidParameter(ENV_PREFIX + name, f"expected {setting.type.__name__}, got {raw!r}") from None
+
+
+def declared_default(name: str) -> Any:
+    """Return the declared default of setting ``name``, ignoring the environment."""
+    return _BY_NAME[name].default
 
 
 def home_dir(overrides: dict[str, Any] | None = None) -> Path:
