@@ -299,16 +299,16 @@
   function iconFor(key) {
     var s = cfg.symbols[key], svg = symbolSvg(key);
     return function () {
-      return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon", iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
+      return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key, iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
     };
   }
 
   function clusterIcon(key) {
     return function (cluster) {
       var n = cluster.getChildCount(), size = n < 10 ? 28 : n < 100 ? 34 : 40;
-      var div = el("div", { class: "cluster-badge" }, [symbolSvg(key, 11), el("span", { text: fmt(n) })]);
+      var div = el("div", { class: "cluster-badge", "data-n": n }, [symbolSvg(key, 11), el("span", { text: fmt(n) })]);
       div.style.borderColor = cfg.symbols[key].color === "none" ? "#000" : cfg.symbols[key].color;
-      return L.divIcon({ html: div, className: "cluster-icon", iconSize: [size, size] });
+      return L.divIcon({ html: div, className: "cluster-icon cluster-" + key, iconSize: [size, size] });
     };
   }
 

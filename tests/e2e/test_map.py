@@ -1,0 +1,156 @@
+"""The map page (``/``) in headless Chromium over the real store: drawing, search, language, keyboard, phone."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+
+from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.helpers import (
+    box_inside,
+    checked_layers,
+    close_panel,
+    drawn_markers,
+    markers_in_view,
+    on_top,
+    open_panel,
+    quartier_paths,
+    view_params,
+    wait_for_param,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+DEVICES = {"desktop": DESKTOP, "phone": PHONE}
+PLACEHOLDER = {"fr": "Rechercher", "en": "Search"}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_map_draws_every_quartier_each_cscom_and_the_legend(open_map, real_server, expected, path, lang, device):
+    query = "?basemap=none" + ("&lang=en" if lang == "en" else "")  # French comes from Accept-Language
+    page = open_map(real_server, path + query, viewport=DEVICES[device], lang=lang)
+    name = f"{'map' if path == '/' else 'embed'}-{lang}-{device}"
+    screenshot(page, name)
+
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("#q").get_attribute("placeholder").startswith(PLACEHOLDER[lang])
+    lengths = quartier_paths(page)
+    assert len(lengths) == expected.quartiers == 71
+    assert min(lengths) > 20, "every quartier polygon has an outline"
+    assert drawn_markers(page, "cscom") == expected.cscom_located
+    assert markers_in_view(page, "cscom") >= expected.cscom_in_analysis, "the District's CSCOM are in view"
+    assert "OCHA COD-AB" in page.locator(".leaflet-control-attribution").inner_text()
+
+    if open_panel(page):
+        screenshot(page, name + "-panel")
+    controls = ["#panel-toggle", "#indicator", "input[name=layer]", ".leaflet-control-zoom-in", ".btn-fullscreen", "#q"]
+    if device == "desktop":
+        controls.append(".leaflet-control-attribution")
+    hidden = [c for c in controls if page.locator(c).first.is_visible() and not on_top(page, c)]
+    assert hidden == [], "with the panel open these controls are covered"
+    legend = page.locator("#legend .legend-classes li")
+    assert legend.count() >= 3
+    legend.first.scroll_into_view_if_needed()
+    assert legend.first.is_visible()
+    assert page.locator("[data-count=cscom]").inner_text() == f"({expected.cscom_located})"
+
+
+def test_search_finds_faladje_when_typing_faladie(open_map, real_server):
+    page = open_map(real_server, "/?basemap=none")
+    page.locator("#q").press_sequentially("faladie")
+    first = page.locator("#q-results [role=option] .r-label").first
+    first.wait_for()
+    assert first.inner_text() == "Faladjè"
+    page.locator("#q").press("Enter")
+    popup = page.locator(".leaflet-popup-content .q-summary strong")
+    popup.wait_for()
+    assert popup.inner_text() == "Faladjè"
+    # the map frames the quartier (the URL follows once the zoom animation ends)
+    page.wait_for_function("() => Number(new URLSearchParams(location.search).get('zoom')) > 13", timeout=5_000)
+
+
+def test_language_switch_keeps_the_view(open_map, real_server):
+    page = open_map(real_server, "/?basemap=none&layers=cscom,schools&indicator=per10k&kind=cscom")
+    zoom = int(view_params(page)["zoom"])
+    page.locator(".leaflet-control-zoom-in").click()
+    wait_for_param(page, "zoom", str(zoom + 1))
+    before = view_params(page)
+
+    page.locator("a[data-lang=en]").click()
+    page.wait_for_url("**lang=en**")
+    page.wait_for_selector("#atlas.ready", state="attached")
+    after = view_params(page)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert after["lang"] == "en"
+    for key in ("layers", "indicator", "kind", "basemap", "zoom"):
+        assert after[key] == before[key], key
+    lat0, lon0 = map(float, before["center"].split(","))
+    lat1, lon1 = map(float, after["center"].split(","))
+    assert abs(lat0 - lat1) < 1e-4 and abs(lon0 - lon1) < 1e-4
+    assert checked_layers(page) == ["cscom", "schools"]
+    assert page.locator("#indicator").input_value() == "per10k:cscom"
+    assert page.locator("#legend .legend-title").inner_text().startswith("CSCOM per 10,000")
+
+
+def test_keyboard_reaches_a_layer_checkbox_and_toggles_it(open_map, real_server, expected):
+    page = open_map(real_server, "/?basemap=none")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "layer":
+            break
+    else:
+        pytest.fail("30 Tab presses never reached a layer checkbox")
+    layer = page.evaluate("document.activeElement.value")
+    assert layer == "cscom"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "keyboard focus is visible"
+    page.keyboard.press("Space")
+    wait_for_param(page, "layers", "hospitals,claec,sports")
+    assert drawn_markers(page, "cscom") == 0
+    page.keyboard.press("Space")
+    wait_for_param(page, "layers", "cscom,hospitals,claec,sports")
+    assert drawn_markers(page, "cscom") == expected.cscom_located
+
+
+def test_phone_controls_are_reachable_and_a_popup_fits(open_map, real_server, real_store):
+    width, height = PHONE["width"], PHONE["height"]
+    page = open_map(real_server, "/?basemap=none", viewport=PHONE)
+    for selector in ("#q", "#panel-toggle", ".leaflet-control-zoom-in", ".btn-fullscreen", "a[data-lang=en]"):
+        control = page.locator(selector)
+        assert control.is_visible(), selector
+        assert box_inside(control.bounding_box(), width, height), selector
+
+    open_panel(page)
+    boxes = page.locator("input[name=layer]")
+    for i in range(boxes.count()):
+        boxes.nth(i).scroll_into_view_if_needed()
+        assert box_inside(boxes.nth(i).bounding_box(), width, height), f"layer checkbox {i}"
+    page.locator("input[name=layer][value=schools]").check()
+    wait_for_param(page, "layers", "cscom,hospitals,claec,schools,sports")
+    close_panel(page)
+
+    # the longest CSCOM name makes the widest popup
+    fac = gpd.read_file(real_store, layer="facilities")
+    located = fac[(fac["kind"] == "cscom") & ~(fac.geometry.isna() | fac.geometry.is_empty)]
+    name = max(located["name"].dropna(), key=len)
+    page.locator("#q").fill(name)
+    page.locator("#q-results [role=option]", has_text=name).first.click()
+    popup = page.locator(".leaflet-popup")
+    popup.wait_for()
+    page.wait_for_timeout(400)  # let the popup's auto-pan finish
+    assert page.locator(".leaflet-popup-content h3").inner_text() == name
+    assert box_inside(popup.bounding_box(), width, height), "the popup fits the phone screen"
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.leaflet-popup-content')).fontSize)")
+    assert size >= 12
+    screenshot(page, "map-fr-phone-popup")
+
+
+def test_an_online_basemap_offline_says_so(open_map, real_server):
+    page = open_map(real_server, "/?basemap=none", allow_tiles=True)
+    page.locator("input[name=basemap][value=osm]").check()
+    page.wait_for_selector("#atlas.tiles-failed", state="attached", timeout=10_000)
+    assert page.locator("#atlas-status").is_visible()
+    assert "Aucun fond" in page.locator("#atlas-status").inner_text()
+    assert view_params(page)["basemap"] == "osm"
