@@ -105,5 +105,5 @@ def build(
             "holdout_mape": {k: round(float(v), 4) for k, v in scores.items()},
         },
     }
-    write_store(target, layers, meta)
+    write_store(target, layers, meta, tables={"cscom_reconciliation": cscom_report})
     return BuildReport(target, meta, cscom_report, scores)

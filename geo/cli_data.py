@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from geo import sources
-from geo.store import open_store, read_meta, store_path
+from geo.store import open_store, read_meta, read_table, store_path
 
 
 @click.group("data")
@@ -71,12 +71,21 @@ def status_cmd() -> None:
 def qa_cmd(out_dir: Path | None) -> None:
     """Lister les anomalies des données par contrôle et par commune ; écrire CSV et GeoJSON."""
     from geo import quality
+    from geo.exports import defuse_formula, write_atomic
 
     atlas = open_store(store_path())
     findings = atlas["qa_findings"]
     names = dict(zip(atlas["communes"]["pcode"], atlas["communes"]["name"], strict=True))
     summary = quality.summarize(findings).rename(columns=names)
     click.echo(summary.to_string())
-    written = quality.write_findings(findings, out_dir or store_path().parent)
+    out = out_dir or store_path().parent
+    written = quality.write_findings(findings, out)
+    report = read_table(store_path(), "cscom_reconciliation")
+    click.echo("\nRapprochement des CSCOM (fiche DNACPN × enquête 2021) :")
+    for status, count in report["status"].value_counts().items():
+        click.echo(f"  {status:<18} {count:>4}")
+    table = report.apply(lambda column: defuse_formula(column.astype(object)))
+    csv_bytes = table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    written.append(write_atomic(out / "cscom_reconciliation.csv", csv_bytes))
     for path in written:
         click.echo(f"Écrit : {path}")

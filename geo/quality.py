@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from geo.errors import DataError, InvalidParameter
+from geo.exports import defuse_formula
 from geo.model import KINDS, METRIC_CRS, QA_COLUMNS, STORE_CRS
 from geo.text import commune_pcode_from_text, normalize_name
 
@@ -583,16 +584,8 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(value: object) -> object:
-    """Prefix text a spreadsheet would run as a formula with a quote (OWASP CSV injection)."""
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
 def _write_csv(findings: gpd.GeoDataFrame, path: Path) -> None:
-    table = pd.DataFrame({c: findings[c].astype(object).map(_defuse) for c in QA_COLUMNS})
+    table = pd.DataFrame({c: defuse_formula(findings[c].astype(object)) for c in QA_COLUMNS})
     points = findings.geometry
     located = ~(points.isna() | points.is_empty)
     table["lon"] = np.where(located, points.x.where(located).round(6), np.nan)

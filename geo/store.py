@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from geo import settings
@@ -52,12 +53,19 @@ class Atlas:
         return self.layers[layer]
 
 
-def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any]) -> Path:
-    """Write ``layers`` and ``meta`` to ``path`` atomically and return the path.
+def write_store(
+    path: Path,
+    layers: dict[str, gpd.GeoDataFrame],
+    meta: dict[str, Any],
+    *,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> Path:
+    """Write ``layers``, plain ``tables`` and ``meta`` to ``path`` atomically and return the path.
 
     Layers are written in order to a temporary GeoPackage in the same folder,
-    the metadata table is added, and the file is renamed over ``path``. On any
-    error the temporary file is removed and ``path`` is untouched.
+    the plain tables (reports without geometry) and the metadata table are
+    added, and the file is renamed over ``path``. On any error the temporary
+    file is removed and ``path`` is untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +77,8 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame], meta: dict[str,
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         with sqlite3.connect(tmp) as con:
+            for name, table in (tables or {}).items():
+                table.to_sql(name, con, index=False)
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             con.executemany(
                 f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)",
@@ -105,6 +115,18 @@ def read_meta(path: Path) -> dict[str, Any]:
             "rebuild it with 'bamako-atlas data build --force'"
         )
     return meta
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """Return a plain (non-spatial) table of the store, e.g. ``cscom_reconciliation``."""
+    read_meta(path)  # clear error when the store is missing or foreign
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return pd.read_sql_query(f'SELECT * FROM "{name}"', con)
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError):
+        raise StoreError(f"{path} has no table {name!r}; rebuild it with 'bamako-atlas data build --force'") from None
+    finally:
+        con.close()
 
 
 def open_store(path: Path) -> Atlas:

@@ -97,7 +97,20 @@ def tiny_store(tmp_path) -> Path:
         "sources": {},
         "counts": {},
     }
-    return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta)
+    import pandas as pd
+
+    report = pd.DataFrame(
+        {
+            "status": ["matched"],
+            "sheet_id": ["dnacpn-01"],
+            "survey_id": ["sante-0002"],
+            "sheet_name": ["ASACOFA"],
+            "survey_name": ["Cscom Asacofa"],
+            "distance_m": [12.0],
+            "name_score": [90.0],
+        }
+    )
+    return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta, tables={"cscom_reconciliation": report})
 
 
 @pytest.fixture(scope="session")

@@ -48,3 +48,17 @@ def test_foreign_file_is_reported_not_crashed(tmp_path):
     path.write_bytes(b"not a geopackage at all" * 100)
     with pytest.raises(StoreError, match="not a readable atlas store"):
         read_meta(path)
+
+
+def test_plain_tables_round_trip(tmp_path):
+    import pandas as pd
+
+    from geo.store import read_table
+
+    report = pd.DataFrame({"status": ["matched", "sheet_only"], "sheet_id": ["dnacpn-01", "dnacpn-02"]})
+    path = write_store(
+        tmp_path / "atlas.gpkg", tiny_layers(), {"build_id": "b"}, tables={"cscom_reconciliation": report}
+    )
+    assert read_table(path, "cscom_reconciliation").to_dict("list") == report.to_dict("list")
+    with pytest.raises(StoreError, match="no table"):
+        read_table(path, "nope")
