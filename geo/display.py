@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -32,8 +31,8 @@ DEFAULT_TOLERANCE_M = 20.0
 #: Decimal places kept on degrees (5 → about 1.1 m at Bamako's latitude).
 DEFAULT_DECIMALS = codec.DEFAULT_DECIMALS
 
-#: Classification schemes for choropleths (key → mapclassify classifier).
-SCHEMES = {"fisher_jenks": mapclassify.FisherJenks, "quantiles": mapclassify.Quantiles}
+#: Classification schemes for choropleths (key → mapclassify classifier name).
+SCHEMES = {"fisher_jenks": "FisherJenks", "quantiles": "Quantiles"}
 DEFAULT_SCHEME = "fisher_jenks"
 DEFAULT_CLASSES = 5
 
@@ -125,7 +124,9 @@ def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = 
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Numba not installed", "not enough unique values"
-            bins = np.unique(SCHEMES[scheme](arr[finite], k=k).bins)
+            import mapclassify  # lazily: it pulls in scipy.stats and scikit-learn (~1 s at start-up)
+
+            bins = np.unique(getattr(mapclassify, SCHEMES[scheme])(arr[finite], k=k).bins)
     classes[finite] = np.minimum(np.searchsorted(bins, arr[finite], side="left"), len(bins) - 1)
     return Classes(scheme, tuple(float(b) for b in bins), classes)
 

@@ -13,13 +13,14 @@ import json
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 from geo import display, indicators
 from geo.errors import InvalidParameter
 from webmap import assets
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.pagecache import cached_html
 from webmap.views import mapconfig
 from webmap.viewstate import FACILITY_LAYERS, ViewState, parse_view
 
@@ -138,9 +139,14 @@ def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict
 
 
 def _render_map(template: str, *, embed: bool) -> Response:
-    view = view_state()
-    config = _config(view, focus=_focus(view.focus), embed=embed)
-    return _page(render_template(template, config=config, view=view, menu=config["indicators"]))
+    view = view_state()  # first, so bad parameters are refused before anything is cached
+    focus = _focus(view.focus)
+
+    def render() -> str:
+        config = _config(view, focus=focus, embed=embed)
+        return render_template(template, config=config, view=view, menu=config["indicators"])
+
+    return cached_html((template, str(get_locale())), render)
 
 
 def _page(html: str, status: int = 200) -> Response:
