@@ -33,6 +33,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOME", None, "Folder of the atlas store (default: the per-user data directory)."),
     Setting("MIRROR", None, "Local folder laid out like the upstream repository, read before downloading."),
     Setting("CACHE", None, "Download cache folder (default: the per-user cache directory)."),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key signing the web sessions (default: generated once into <home>/secret_key, readable by its owner only).",
+    ),
     Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
     Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),
     Setting("POP_METHOD", "", "Quartier population method (empty: the best-scoring one)."),

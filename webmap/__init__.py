@@ -14,6 +14,8 @@ BLUEPRINT_MODULES = (
     "webmap.views.api",
     "webmap.views.ogcapi",
     "webmap.views.images",
+    "webmap.views.auth",
+    "webmap.views.coverage",
 )
 
 
@@ -28,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         overrides of ``geo.settings`` names.
     """
     from geo.store import store_path
-    from webmap import compress, errors, i18n, security
+    from webmap import auth, compress, errors, i18n, security
     from webmap.catalog import Catalog
 
     app = Flask(__name__)
@@ -41,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     compress.init_app(app)
     for name in BLUEPRINT_MODULES:
         try:

@@ -33,7 +33,13 @@ def main(verbose: bool) -> None:
 def _register() -> None:
     import importlib
 
-    for module_name, attr in (("geo.cli_data", "data"), ("geo.cli_export", "export"), ("webmap.cli_serve", "serve")):
+    for module_name, attr in (
+        ("geo.cli_data", "data"),
+        ("geo.cli_export", "export"),
+        ("webmap.cli_serve", "serve"),
+        ("geo.cli_users", "users"),
+        ("geo.cli_import", "import_cmd"),
+    ):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -13,7 +13,16 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import AtlasError, InvalidParameter, LayerNotFound, StoreError
+from geo.errors import (
+    AtlasError,
+    AuthRequired,
+    InvalidParameter,
+    LayerNotFound,
+    PermissionDenied,
+    RateLimited,
+    StoreError,
+    VersionConflict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +30,10 @@ log = logging.getLogger(__name__)
 STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
     (InvalidParameter, 400, "InvalidParameterValue"),
     (LayerNotFound, 404, "NotFound"),
+    (AuthRequired, 401, "Unauthorized"),
+    (PermissionDenied, 403, "Forbidden"),
+    (VersionConflict, 409, "Conflict"),
+    (RateLimited, 429, "TooManyRequests"),
     (StoreError, 503, "StoreUnavailable"),
     (AtlasError, 500, "ServerError"),
 )

@@ -1,0 +1,254 @@
+"""Who is asking: sessions, API tokens, roles and CSRF protection.
+
+A planner signs in on ``/login`` (a new session is started: the old one is
+cleared and gets a fresh session id and CSRF token) or sends an API token as
+``Authorization: Bearer <token>``. :func:`current_user` answers for both.
+:func:`require_role` guards a view: anonymous → 401 (``AuthRequired``), a role
+too low → 403 (``PermissionDenied``).
+
+Every state-changing request (POST, PUT, PATCH, DELETE) made with a signed-in
+session must carry the session's CSRF token in the ``X-CSRF-Token`` header or
+the ``csrf_token`` form field (pages expose it as ``<meta name="csrf-token">``
+and the ``csrf_token()`` template global); otherwise it is refused with 403.
+Bearer-token requests carry no cookie, so they are exempt.
+
+Session cookies are HttpOnly, SameSite=Lax, and Secure whenever the request
+came over HTTPS (or always with ``SESSION_COOKIE_SECURE``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import os
+import secrets
+import stat
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+
+from geo import accounts, settings
+from geo.accounts import User
+from geo.edits.db import EDITS_FILENAME, edits_path
+from geo.errors import AuthRequired, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SECRET_KEY_FILENAME = "secret_key"
+#: A signed-in session lasts this long after its last request.
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions: Secure whenever the request came over HTTPS; the key is found on first use.
+
+    Requests without a session cookie (anonymous map browsing) never need the
+    key, so a read-only deployment serves without writing a key file.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = secret_key(app)
+        return super().get_signing_serializer(app)
+
+    def open_session(self, app: Flask, request):
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def init_app(app: Flask) -> None:
+    """Set up sessions, the secret key, CSRF checks and the template helpers.
+
+    Config: ``ATLAS_EDITS_DB`` (path of the planners' database; default
+    ``edits.sqlite`` next to ``ATLAS_STORE`` when that is given, else
+    ``<home>/edits.sqlite``), ``SECRET_KEY`` (default: setting ``SECRET_KEY``,
+    else generated once into ``secret_key`` next to that database, mode 0600,
+    when the first session is signed), ``SESSION_COOKIE_SECURE`` (force Secure
+    cookies behind a TLS proxy).
+    """
+    app.config.setdefault("ATLAS_EDITS_DB", None)
+    if not app.config["ATLAS_EDITS_DB"]:
+        store = app.config.get("ATLAS_STORE")
+        app.config["ATLAS_EDITS_DB"] = (
+            str(Path(store).with_name(EDITS_FILENAME)) if store else str(edits_path(app.config["ATLAS_SETTINGS"]))
+        )
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):  # Flask's default: too long
+        app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+    app.session_interface = _SessionInterface()
+    app.before_request(_check_csrf_of_session_writes)
+    app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token)
+
+
+def edits_db() -> Path:
+    """Return the planners' database of the current app."""
+    return Path(current_app.config["ATLAS_EDITS_DB"])
+
+
+def secret_key(app: Flask) -> str:
+    """Return the key signing the sessions: config ``SECRET_KEY``, else setting ``SECRET_KEY``, else the key file."""
+    key = (
+        app.config.get("SECRET_KEY")
+        or settings.get("SECRET_KEY", app.config["ATLAS_SETTINGS"])
+        or _stored_secret_key(Path(app.config["ATLAS_EDITS_DB"]).parent / SECRET_KEY_FILENAME)
+    )
+    if len(key) < 32:
+        log.warning("SECRET_KEY is shorter than 32 characters: sessions are easier to forge")
+    return key
+
+
+def _stored_secret_key(path: Path) -> str:
+    """Return the key kept in ``path``, creating it (mode 0600) on first use."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret_key(path)
+    except OSError as exc:  # a read-only data folder: the atlas still serves, sign-ins last one process
+        log.warning("cannot write %s (%s): using a key for this process only; set SECRET_KEY", path, exc.strerror)
+        return secrets.token_hex(32)
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    log.info("generated a new session secret key in %s", path)
+    return key
+
+
+def _read_secret_key(path: Path) -> str:
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning("%s can be read by other users: chmod 600 it", path)
+    for _attempt in range(50):  # another worker may be writing it right now
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+
+def bearer_token() -> str | None:
+    """Return the token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def current_user() -> User | None:
+    """Return the signed-in user of this request (Bearer token first, else the session), or None.
+
+    The account is read again on each request, so a disabled account or a
+    changed role takes effect at once. Anonymous requests never touch the database.
+    """
+    if "atlas_user" not in g:
+        token = bearer_token()
+        if token is not None:
+            g.atlas_user = accounts.user_for_token(edits_db(), token)
+        elif name := session.get("user"):
+            user = accounts.get_user(edits_db(), name)
+            g.atlas_user = user if user is not None and not user.disabled else None
+        else:
+            g.atlas_user = None
+    return g.atlas_user
+
+
+def login_user(user: User) -> None:
+    """Start a new session for ``user``: nothing of the previous session survives."""
+    session.clear()
+    session["user"] = user.name
+    session["sid"] = secrets.token_urlsafe(24)
+    session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    session.permanent = True  # expires SESSION_LIFETIME after the last request
+    g.atlas_user = user
+
+
+def logout_user() -> None:
+    """End the session (the cookie is deleted)."""
+    session.clear()
+    g.atlas_user = None
+
+
+def require_role(role: str, *, login_page: bool = False) -> Callable:
+    """Guard a view: 401 when nobody is signed in, 403 when the user's role is below ``role``.
+
+    Parameters
+    ----------
+    role
+        ``"viewer"``, ``"editor"`` or ``"admin"`` (admin ⊇ editor ⊇ viewer).
+    login_page
+        For HTML pages: send anonymous GET requests to the login page (then back) instead of a 401.
+    """
+    accounts.check_role(role)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            user = current_user()
+            if user is None:
+                if login_page and request.method == "GET" and bearer_token() is None:
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                raise AuthRequired(_("Connexion requise : connectez-vous ou envoyez un jeton d'API."))
+            if not user.has_role(role):
+                raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    """Return the CSRF token of this session (created when missing)."""
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return session[CSRF_FIELD]
+
+
+def check_csrf() -> None:
+    """Refuse the request (403) unless it carries this session's CSRF token."""
+    expected = session.get(CSRF_FIELD)
+    given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not expected or not given or not hmac.compare_digest(str(given), str(expected)):
+        abort(403, description=_("Jeton CSRF absent ou invalide : rechargez la page et recommencez."))
+
+
+def _check_csrf_of_session_writes() -> None:
+    if request.method not in UNSAFE_METHODS or bearer_token() is not None:
+        return
+    if session.get("user"):  # anonymous writes are refused by require_role (401); the login form checks its own
+        check_csrf()
+
+
+# --- redirects ----------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default`` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default  # browsers read "/\evil.org" and "/\t/evil.org" as "//evil.org"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
