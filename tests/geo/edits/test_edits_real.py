@@ -1,0 +1,40 @@
+"""The edit overlay on the real store (needs BAMAKO_ATLAS_MIRROR)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from geo.edits import EditStore
+from geo.store import open_store
+
+pytestmark = pytest.mark.integration
+
+
+def test_overlay_on_the_real_facilities(real_store, tmp_path):
+    atlas = open_store(real_store)
+    base, quartiers = atlas["facilities"], atlas["quartiers"]
+    store = EditStore(tmp_path / "edits.sqlite", base=base, quartiers=quartiers)
+    untouched = store.current()
+    assert untouched.drop(columns="version").equals(base.reset_index(drop=True))
+
+    inside = base[base["join_status"] == "inside"]
+    points = inside.geometry.iloc[::-1]
+    for n, fid in enumerate(inside["id"].iloc[:300]):
+        if n % 3 == 0:
+            store.update(fid, user="bench", version=1, fields={"name": f"renamed {n}"})
+        elif n % 3 == 1:
+            point = points.iloc[n]
+            store.update(fid, user="bench", version=1, fields={}, lonlat=(point.x, point.y))
+        else:
+            store.retire(fid, user="bench", version=1, reason="closed")
+    store.current()
+    store.update(inside["id"].iloc[0], user="bench", version=2, fields={"beds": 1})
+    started = time.perf_counter()
+    now = store.current()
+    elapsed = time.perf_counter() - started
+    assert len(now) == len(base) - 100
+    assert elapsed < 0.25, f"current() took {elapsed * 1000:.0f} ms"
+    moved = now.set_index("id").loc[inside["id"].iloc[1]]
+    assert moved["quartier_pcode"] == inside.iloc[::-1]["quartier_pcode"].iloc[1]
