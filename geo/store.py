@@ -46,8 +46,9 @@ class Atlas:
 
     @property
     def version(self) -> str:
-        """Return a stamp that changes whenever the store is rebuilt."""
-        return str(self.meta.get("build_id", ""))
+        """Return a stamp that changes whenever the store is rebuilt or a planner's edit is saved."""
+        edits = self.meta.get("edits_stamp")
+        return f"{self.meta.get('build_id', '')}.{edits}" if edits else str(self.meta.get("build_id", ""))
 
     def __getitem__(self, layer: str) -> gpd.GeoDataFrame:
         return self.layers[layer]

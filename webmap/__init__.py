@@ -38,12 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     store = Path(app.config["ATLAS_STORE"] or store_path(app.config["ATLAS_SETTINGS"]))
-    app.extensions["atlas_catalog"] = Catalog(store)
+    auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
+    app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"])
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    auth.init_app(app)
     compress.init_app(app)
     for name in BLUEPRINT_MODULES:
         try:

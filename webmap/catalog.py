@@ -1,4 +1,9 @@
-"""The read-only catalog: the atlas store loaded once, reloaded when it is rebuilt."""
+"""The catalog: the atlas store loaded once, with the planners' edits laid over it.
+
+The store (a build product) is reloaded when its file changes; the edits
+database is asked for its change stamp on every access (one indexed read), so
+an edit saved by any server process shows on the next request.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from geo.edits import EditStore
 from geo.store import Atlas, open_store
 
 log = logging.getLogger(__name__)
@@ -20,11 +26,16 @@ class Catalog:
     ``build_id`` differs. Requests never read the store themselves.
     """
 
-    def __init__(self, path: Path, *, check_every_s: float = 2.0):
+    def __init__(self, path: Path, *, edits_path: Path | None = None, check_every_s: float = 2.0):
         self.path = Path(path)
+        self.edits_path = Path(edits_path) if edits_path else None
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
-        self._atlas: Atlas | None = None
+        self._base: Atlas | None = None  # the store as built
+        self._atlas: Atlas | None = None  # the store with the edits laid over it
+        self._edits: EditStore | None = None
+        self._edits_seen = -1
+        self._attached_to: str | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked_at = 0.0
         #: Per-version memo for derived artefacts (simplified geometries, exports…).
@@ -34,23 +45,61 @@ class Catalog:
         st = self.path.stat()
         return (st.st_mtime_ns, st.st_size)
 
+    def _edits_stamp(self) -> int:
+        """Return the edits database's change stamp (0 while no planner has saved anything)."""
+        if self._edits is None:
+            if self.edits_path is None or not self.edits_path.exists():
+                return 0  # never create the database on a read
+            self._edits = EditStore(self.edits_path)
+        return self._edits.stamp()
+
     @property
     def atlas(self) -> Atlas:
-        """Return the current atlas, loading or reloading it when needed."""
+        """Return the current atlas (store + edits), loading or reloading it when needed."""
         now = time.monotonic()
-        if self._atlas is not None and now - self._checked_at < self.check_every_s:
+        edits_stamp = self._edits_stamp()
+        if self._atlas is not None and now - self._checked_at < self.check_every_s and edits_stamp == self._edits_seen:
             return self._atlas
         with self._lock:
-            self._checked_at = now
-            stamp = self._file_stamp()
-            if self._atlas is None or stamp != self._stamp:
-                atlas = open_store(self.path)
-                if self._atlas is None or atlas.version != self._atlas.version:
-                    log.info("atlas loaded from %s (build %s)", self.path, atlas.version)
-                    self._atlas = atlas
-                    self._memo = {}
-                self._stamp = stamp
+            changed = edits_stamp != self._edits_seen
+            if self._base is None or now - self._checked_at >= self.check_every_s:
+                self._checked_at = now
+                stamp = self._file_stamp()
+                if self._base is None or stamp != self._stamp:
+                    base = open_store(self.path)
+                    if self._base is None or base.version != self._base.version:
+                        log.info("atlas loaded from %s (build %s)", self.path, base.version)
+                        self._base = base
+                        changed = True
+                    self._stamp = stamp
+            if changed or self._atlas is None:
+                self._atlas = self._overlay(self._base, edits_stamp)
+                self._edits_seen = edits_stamp
+                self._memo = {}
             return self._atlas
+
+    def _overlay(self, base: Atlas, edits_stamp: int) -> Atlas:
+        if not edits_stamp:
+            return base
+        layers = {**base.layers, "facilities": self._attached(base).current()}
+        return Atlas(layers=layers, meta={**base.meta, "edits_stamp": edits_stamp}, path=base.path)
+
+    def _attached(self, base: Atlas) -> EditStore:
+        """Return the edit store attached to ``base``'s facilities and quartiers (once per build)."""
+        if self._attached_to != base.version:
+            self._edits.attach(base=base["facilities"], quartiers=base["quartiers"])
+            self._attached_to = base.version
+        return self._edits
+
+    def edit_store(self) -> EditStore:
+        """Return the planners' edit store, attached to the current store (the database is created on first use)."""
+        _ = self.atlas  # load the store first
+        if self._edits is None:
+            if self.edits_path is None:
+                raise RuntimeError("this catalog has no edits database")
+            self._edits = EditStore(self.edits_path)
+        with self._lock:
+            return self._attached(self._base)
 
     @property
     def version(self) -> str:
