@@ -53,8 +53,12 @@ from geo.coverage.indicators import (
     rank_gaps,
 )
 from geo.coverage.scenario import MAX_ADD, MAX_REMOVE, Scenario, compare, validate
+from geo.coverage.suggest import MAX_SITES, SUGGESTION_COLUMNS, suggest_sites
 
 __all__ = [
+    "MAX_SITES",
+    "SUGGESTION_COLUMNS",
+    "suggest_sites",
     "CATCHMENT_COLUMNS",
     "CELL_M",
     "CELL_WEIGHTS",
