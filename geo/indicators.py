@@ -6,17 +6,24 @@ or the ``quartiers`` layer), the facilities and a tuple of facility kinds, and
 returns one value per unit, indexed like the units. Only facilities with
 ``in_analysis`` true are counted (points far outside the District are not).
 Population figures are the store's estimates (``pop_estimate``, ``pop_year``).
+The coverage indicators ``cover1km``, ``cover2km`` and ``cover5km`` (share of
+inhabitants within that straight-line distance of a facility) come from
+``geo.coverage``'s population grid.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.model import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
@@ -125,6 +132,95 @@ register(Indicator("per10k", "Équipements pour 10 000 habitants", "Facilities p
                    "pour 10 000 hab.", "per 10,000 inhabitants", per_inhabitants, needs_kinds=True, decimals=2))  # fmt: skip
 register(Indicator("count", "Nombre d'équipements", "Number of facilities", "équipements", "facilities", count,
                    needs_kinds=True))  # fmt: skip
+
+
+# ------------------------------------------------------------------ coverage
+#: Thresholds (metres) of the registered coverage indicators ``cover1km``, ``cover2km`` and ``cover5km``.
+COVERAGE_INDICATOR_THRESHOLDS_M = (1000, 2000, 5000)
+#: Population grids kept by ``coverage_share`` (one per set of units, facilities and cell size).
+_GRID_CACHE_SIZE = 2
+_grid_cache: dict[str, tuple[object, dict[tuple[str, ...], object]]] = {}
+_grid_lock = threading.Lock()
+
+
+def _fingerprint(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float) -> str:
+    """Return a digest of what a population grid and its distances depend on."""
+    digest = hashlib.sha256(f"{cell_m}|{units.crs}|{facilities.crs}".encode())
+    for column in ("pcode", "commune_pcode", "pop_estimate", "pop_method"):
+        if column in units.columns:
+            digest.update("\x1f".join(map(str, units[column].tolist())).encode())
+    digest.update(b"".join(shapely.to_wkb(units.geometry.to_numpy())))
+    for column in ("id", "kind", "in_analysis", "location_precision", "quartier_pcode", "commune_pcode"):
+        if column in facilities.columns:
+            digest.update("\x1f".join(map(str, facilities[column].tolist())).encode())
+    geoms = facilities.geometry.to_numpy()
+    digest.update(b"".join(w for w in shapely.to_wkb(geoms) if w is not None))
+    return digest.hexdigest()
+
+
+def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
+    """Return the population grid of ``units`` and its per-kinds distance cache, built once per input."""
+    from geo import settings
+    from geo.coverage import population_grid
+
+    if not isinstance(units, gpd.GeoDataFrame) or not isinstance(facilities, gpd.GeoDataFrame):
+        raise InvalidParameter(
+            "units", "coverage indicators need the unit polygons and facility points (GeoDataFrames)"
+        )
+    cell_m = float(settings.get("COVERAGE_CELL_M"))
+    key = _fingerprint(units, facilities, cell_m)
+    with _grid_lock:
+        found = _grid_cache.get(key)
+        if found is None:
+            frame = units if "commune_pcode" in units.columns else units.assign(commune_pcode=units["pcode"])
+            found = _grid_cache[key] = (population_grid(frame, facilities, cell_m=cell_m), {})
+            while len(_grid_cache) > _GRID_CACHE_SIZE:
+                _grid_cache.pop(next(iter(_grid_cache)))
+        return found
+
+
+def coverage_share(
+    units: gpd.GeoDataFrame, facilities: pd.DataFrame, kinds: tuple[str, ...] = (), *, threshold_m: float
+) -> pd.Series:
+    """Return the share (%) of each unit's inhabitants within ``threshold_m`` of an analysed facility of ``kinds``.
+
+    Straight-line distances in EPSG:32629 from the cells of the coverage
+    population grid (``geo.coverage``, setting ``COVERAGE_CELL_M``); the grid
+    spreads each unit's ``pop_estimate`` over its cells. Units without a
+    ``commune_pcode`` column (the communes layer) are gridded on their own.
+    The grid and the distances are computed once per input and reused for
+    every threshold. NaN for units without inhabitants.
+    """
+    from geo.coverage import access, coverage, facility_points
+
+    grid, distances = _grid_and_distances(units, facilities)
+    key = tuple(sorted(_check_kinds(tuple(kinds))))
+    with _grid_lock:
+        acc = distances.get(key)
+    if acc is None:
+        acc = access(grid, facility_points(facilities, key))
+        with _grid_lock:
+            distances[key] = acc
+    table = coverage(grid, acc.points, threshold_m=threshold_m, unit="quartier", access_result=acc)
+    share = pd.Series(table["share_covered"].to_numpy() * 100.0, index=table["pcode"].to_numpy())
+    return pd.Series(share.reindex(units["pcode"].to_numpy()).to_numpy(), index=units.index, name="coverage")
+
+
+def _coverage_indicator(threshold_m: int) -> Indicator:
+    km = threshold_m // 1000
+    return Indicator(
+        f"cover{km}km",
+        f"Habitants à moins de {km} km (%)",
+        f"Inhabitants within {km} km (%)",
+        "%",
+        "%",
+        partial(coverage_share, threshold_m=threshold_m),
+        needs_kinds=True,
+    )
+
+
+for _threshold in COVERAGE_INDICATOR_THRESHOLDS_M:
+    register(_coverage_indicator(_threshold))
 
 
 def indicator_or_raise(key: str) -> Indicator:

@@ -21,7 +21,7 @@ from shapely.ops import polylabel
 
 from geo import display, indicators
 from geo.errors import InvalidParameter
-from geo.model import METRIC_CRS
+from geo.model import METRIC_CRS, STORE_CRS
 from webmap.viewstate import FACILITY_LAYERS
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,10 @@ class MapData:
     quartier_bounds: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 4)))
     commune_bounds: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 4)))
     counted: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # located facilities in analysis
+    # The web map's inputs to indicators (simplified quartier polygons, counted facilities as points), for
+    # indicators that need geometry (the coverage shares): same inputs, same values as the web map.
+    geo_quartiers: gpd.GeoDataFrame | None = field(repr=False, default=None)
+    geo_counted: gpd.GeoDataFrame | None = field(repr=False, default=None)
     _choropleths: dict = field(repr=False, default_factory=dict)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
 
@@ -100,7 +104,9 @@ class MapData:
         """Return indicator ``key`` (for facility layer ``kind`` when it needs one), computed once."""
         with self._lock:
             if (key, kind) not in self._choropleths:
-                self._choropleths[key, kind] = choropleth(self.quartiers, self.counted, key, kind)
+                units = self.quartiers if self.geo_quartiers is None else self.geo_quartiers
+                counted = self.counted if self.geo_counted is None else self.geo_counted
+                self._choropleths[key, kind] = choropleth(units, counted, key, kind)
             return self._choropleths[key, kind]
 
 
@@ -157,6 +163,10 @@ def prepare(layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, object]) 
     facilities["layer"] = facilities["kind"].map(kind_layer).fillna("")
     qa = _points(_qa_with_points(layers["qa_findings"], layers["facilities"]))
 
+    geo_quartiers = display.simplify_coverage(layers["quartiers"])  # as geo.display.map_payload does
+    geo_quartiers = geo_quartiers.set_geometry(display.quantize(geo_quartiers.geometry), crs=STORE_CRS)
+    located = layers["facilities"][~(layers["facilities"].geometry.isna() | layers["facilities"].geometry.is_empty)]
+
     years = pd.to_numeric(quartiers.get("pop_year"), errors="coerce").dropna()
     built_at = str(meta.get("built_at") or "")
     try:
@@ -179,6 +189,8 @@ def prepare(layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, object]) 
         quartier_bounds=quartiers_m.geometry.bounds.to_numpy(),
         commune_bounds=communes_m.geometry.bounds.to_numpy(),
         counted=indicators.analysed(facilities),
+        geo_quartiers=geo_quartiers,
+        geo_counted=indicators.analysed(located),
     )
 
 

@@ -27,6 +27,7 @@ from geo.errors import InvalidParameter
 from geo.model import METRIC_CRS, STORE_CRS
 from webmap.maps_static import legend as legend_mod
 from webmap.maps_static import styles as st
+from webmap.maps_static.coverage import CoverageLayer
 from webmap.maps_static.ctx import Ctx, Translate, text
 from webmap.maps_static.data import Focus, MapData, resolve_focus
 from webmap.maps_static.furniture import draw_north_arrow, draw_scale_bar
@@ -67,6 +68,7 @@ def render(
     fmt: str,
     lang: str = "fr",
     translate: Translate = lambda s: s,
+    coverage: CoverageLayer | None = None,
 ) -> bytes:
     """Render ``view`` of the prepared store to PNG or PDF bytes.
 
@@ -85,12 +87,14 @@ def render(
         ``"png"`` or ``"pdf"``.
     lang, translate
         Language of number and date formats, and the function translating French source strings.
+    coverage
+        The coverage map's quartier classes and points, drawn instead of the view's indicator and layers.
     """
     if fmt not in FORMATS:
         raise InvalidParameter("format", f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
     with render_context():
-        fig = draw(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=translate)
-        metadata = {"Title": _title(view, preset, Ctx(translate, lang, 1.0)), "Creator": "Atlas de Bamako"}
+        fig = draw(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=translate, coverage=coverage)
+        metadata = {"Title": _title(view, preset, Ctx(translate, lang, 1.0), coverage), "Creator": "Atlas de Bamako"}
         if fmt == "pdf":
             metadata["CreationDate"] = None  # same bytes for the same store and parameters
         buf = io.BytesIO()
@@ -107,6 +111,7 @@ def draw(
     fmt: str = "png",
     lang: str = "fr",
     translate: Translate = lambda s: s,
+    coverage: CoverageLayer | None = None,
 ) -> Figure:
     """Return the map as a matplotlib Figure (call inside ``render_context()``); see ``render``."""
     ctx = Ctx(translate, lang, float(np.clip(min(page.width_in, page.height_in) / _A4_SHORT_IN, 0.6, 2.5)))
@@ -115,15 +120,18 @@ def draw(
     else:
         size = (page.width_in, page.height_in)
     focus = resolve_focus(data, view.focus)
-    data.choropleth(view.indicator, view.extra.get("kind"))  # unknown indicator or missing kind: raise before drawing
+    if coverage is None:
+        data.choropleth(view.indicator, view.extra.get("kind"))  # unknown indicator or missing kind: raise now
     fig = Figure(figsize=size, dpi=page.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    _compose(fig, data, view, preset, focus, ctx)
+    _compose(fig, data, view, preset, focus, ctx, coverage)
     return fig
 
 
-def _title(view: ViewState, preset: st.Preset, ctx: Ctx) -> str:
-    """Return the preset's title, else one built from the layers and the indicator."""
+def _title(view: ViewState, preset: st.Preset, ctx: Ctx, coverage: CoverageLayer | None = None) -> str:
+    """Return the coverage map's or the preset's title, else one built from the layers and the indicator."""
+    if coverage is not None:
+        return coverage.title
     if preset.title:
         return ctx.tr(preset.title)
     if len(view.layers) == 1:
@@ -143,14 +151,24 @@ def _place(focus: Focus | None, ctx: Ctx) -> str:
     return f"{focus.name} — {district}"
 
 
-def _compose(fig: Figure, data: MapData, view: ViewState, preset: st.Preset, focus: Focus | None, ctx: Ctx) -> None:
+def _compose(
+    fig: Figure,
+    data: MapData,
+    view: ViewState,
+    preset: st.Preset,
+    focus: Focus | None,
+    ctx: Ctx,
+    coverage: CoverageLayer | None = None,
+) -> None:
     """Lay out title, map frame, legend and footer on the page, then draw each."""
     W, H = fig.get_size_inches()
     s = ctx.s
     margin = 0.3 * s
     title_pt, sub_pt, foot_pt = 16.5 * s, 10 * s, 6.3 * s
-    title_lines = textwrap.wrap(_title(view, preset, ctx), _chars(W - 2 * margin, title_pt, bold=True)) or [""]
-    sub_lines = textwrap.wrap(_place(focus, ctx), _chars(W - 2 * margin, sub_pt))
+    title_lines = textwrap.wrap(_title(view, preset, ctx, coverage), _chars(W - 2 * margin, title_pt, bold=True))
+    title_lines = title_lines or [""]
+    place = _place(focus, ctx) + (f" — {coverage.subtitle}" if coverage is not None and coverage.subtitle else "")
+    sub_lines = textwrap.wrap(place, _chars(W - 2 * margin, sub_pt))
     foot_lines = _footer_lines(data, ctx, _chars(W - 2 * margin, foot_pt))
     title_h = (len(title_lines) * title_pt * 1.25 + len(sub_lines) * sub_pt * 1.35) / 72
     foot_h = len(foot_lines) * foot_pt * 1.4 / 72
@@ -170,6 +188,7 @@ def _compose(fig: Figure, data: MapData, view: ViewState, preset: st.Preset, foc
         landscape=W >= H,
         max_w=0.42 * W if W >= H else W - 2 * margin,
         max_h=(body_top - body_bottom) * (1.0 if W >= H else 0.42),
+        coverage=coverage,
     )
     if W >= H:
         avail = (W - 2 * margin - leg_w - gap, body_top - body_bottom)
@@ -188,7 +207,7 @@ def _compose(fig: Figure, data: MapData, view: ViewState, preset: st.Preset, foc
     anchored.set_bbox_to_anchor((legend_xy[0] / W, legend_xy[1] / H), transform=fig.transFigure)
 
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
-    draw_map(ax, data, view, focus, extent, (fw, fh), ctx)
+    draw_map(ax, data, view, focus, extent, (fw, fh), ctx, coverage=coverage)
     draw_scale_bar(ax, extent, (fw, fh), ctx)
     draw_north_arrow(ax, extent, (fw, fh), ctx)
 

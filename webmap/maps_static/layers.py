@@ -10,6 +10,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.transforms import Bbox
 
 from webmap.maps_static import styles as st
+from webmap.maps_static.coverage import CoverageLayer, draw_points
 from webmap.maps_static.ctx import Ctx, halo, text
 from webmap.maps_static.data import Focus, MapData
 from webmap.maps_static.legend import class_colors
@@ -21,8 +22,18 @@ QUARTIER_LABELS_PER_SQ_IN = 0.6
 MAX_FACILITY_LABELS = 30
 
 
-def draw_map(ax, data: MapData, view: ViewState, focus: Focus | None, extent, frame, ctx: Ctx) -> None:
-    """Draw the choropleth, boundaries, names and facility symbols on ``ax``.
+def draw_map(
+    ax,
+    data: MapData,
+    view: ViewState,
+    focus: Focus | None,
+    extent,
+    frame,
+    ctx: Ctx,
+    *,
+    coverage: CoverageLayer | None = None,
+) -> None:
+    """Draw the choropleth, boundaries, names and facility symbols on ``ax`` (the coverage map's when given).
 
     ``extent`` is ``(xmin, ymin, xmax, ymax)`` in EPSG:32629 metres with the
     aspect ratio of ``frame`` (the axes' width and height in inches), so the
@@ -39,9 +50,12 @@ def draw_map(ax, data: MapData, view: ViewState, focus: Focus | None, extent, fr
         spine.set_color("#9a9a9a")
         spine.set_linewidth(0.6 * s)
 
-    classes = data.choropleth(view.indicator, view.extra.get("kind"))
-    palette = class_colors(len(classes.bins))
-    fills = [palette[i] if i >= 0 else st.NO_DATA_COLOR for i in classes.index]
+    if coverage is not None:
+        fills = coverage.fills(st.NO_DATA_COLOR)
+    else:
+        classes = data.choropleth(view.indicator, view.extra.get("kind"))
+        palette = class_colors(len(classes.bins))
+        fills = [palette[i] if i >= 0 else st.NO_DATA_COLOR for i in classes.index]
     ax.add_collection(
         PathCollection(
             data.quartier_paths, facecolors=fills, edgecolors=st.QUARTIER_EDGE, linewidths=0.45 * s, zorder=1
@@ -65,6 +79,8 @@ def draw_map(ax, data: MapData, view: ViewState, focus: Focus | None, extent, fr
 
     unit_labels = _unit_labels(ax, data, focus, extent, frame, ctx)
     shown = _draw_facilities(ax, data, view, extent, ctx)
+    if coverage is not None:
+        draw_points(ax, coverage, extent, ctx)
     if focus is not None and focus.kind == "facility":
         fx, fy = focus.bounds[:2]
         ax.scatter([fx], [fy], s=(15 * s) ** 2, facecolors="none", edgecolors="#111111", linewidths=1.6 * s, zorder=14)

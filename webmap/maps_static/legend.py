@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 
 from geo import indicators
 from webmap.maps_static import styles as st
+from webmap.maps_static.coverage import ADDED_STYLE, REMOVED_STYLE, CoverageLayer
 from webmap.maps_static.ctx import Ctx
 from webmap.maps_static.data import Choropleth
 
@@ -119,8 +120,26 @@ def _indicator_titles(classes: Choropleth, ctx: Ctx) -> tuple[str, str]:
     return header, ctx.t(st.N_("{unit}, par quartier"), unit=ctx.tr(unit))
 
 
-def _sections(data, view, ctx, counts, counts_label, approx, k):
+def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker]:
+    rows = [_row(k, _swatch_patch(k, c), _label(t, 7.5 * k)) for c, t in zip(layer.colors, layer.labels, strict=True)]
+    if (layer.classes < 0).any():
+        rows.append(_row(k, _swatch_patch(k, st.NO_DATA_COLOR), _label(layer.no_value_label, 7.5 * k)))
+    choropleth = _section(k, layer.legend_title, layer.legend_caption, rows)
+    marks = [(layer.style, layer.facilities_label, False, True)]
+    marks += [
+        (st.LayerStyle("", "#555555", "o", 6.0), layer.approximate_label, True, layer.has_approximate),
+        (ADDED_STYLE, layer.added_label, False, len(layer.added) > 0),
+        (REMOVED_STYLE, layer.removed_label, False, len(layer.removed) > 0),
+    ]
+    rows = [_row(k, _swatch_marker(k, s, hollow=h), _label(t, 7.5 * k)) for s, t, h, shown in marks if shown]
+    return choropleth, _section(k, layer.facilities_title, layer.facilities_caption, rows)
+
+
+def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None):
     tr = ctx.tr
+    if coverage is not None:
+        choropleth, facilities = _coverage_sections(coverage, k)
+        return choropleth, facilities, _limits(k, tr)
     classes = data.choropleth(view.indicator, view.extra.get("kind"))
     colors = class_colors(len(classes.bins))
     rows = [
@@ -151,7 +170,11 @@ def _sections(data, view, ctx, counts, counts_label, approx, k):
             )
         facilities = _section(k, tr(st.N_("Équipements")), counts_label, rows)
 
-    limits = _section(
+    return choropleth, facilities, _limits(k, tr)
+
+
+def _limits(k: float, tr) -> VPacker:
+    return _section(
         k,
         tr(st.N_("Limites")),
         "",
@@ -161,10 +184,9 @@ def _sections(data, view, ctx, counts, counts_label, approx, k):
             _row(k, _swatch_patch(k, st.CHOROPLETH_COLORS[1]), _label(tr(st.N_("Quartier (limite blanche)")), 7.5 * k)),
         ],
     )
-    return choropleth, facilities, limits
 
 
-def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_w, max_h):
+def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_w, max_h, coverage=None):
     """Add the legend to ``fig`` and return it with its width and height in inches.
 
     The legend is shrunk (down to 60 %) until it fits ``max_w`` × ``max_h``
@@ -173,7 +195,7 @@ def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_
     renderer = fig.canvas.get_renderer()
     k = ctx.s
     for attempt in range(5):
-        choropleth, facilities, limits = _sections(data, view, ctx, counts, counts_label, approx, k)
+        choropleth, facilities, limits = _sections(data, view, ctx, counts, counts_label, approx, k, coverage)
         if landscape:
             box = VPacker(children=[b for b in (choropleth, facilities, limits) if b], align="left", pad=0, sep=12 * k)
         else:

@@ -86,6 +86,9 @@ INDICATOR_LABELS = {
     "population": (N_("Population estimée"), N_("hab.")),
     "per10k": (N_("Équipements pour 10 000 habitants"), N_("pour 10 000 hab.")),
     "count": (N_("Nombre d'équipements"), N_("équipements")),
+    "cover1km": (N_("Habitants à moins de 1 km (%)"), N_("%")),
+    "cover2km": (N_("Habitants à moins de 2 km (%)"), N_("%")),
+    "cover5km": (N_("Habitants à moins de 5 km (%)"), N_("%")),
 }
 
 #: Choropleth fills, light to dark, and the fill of quartiers without a value (shared with the web map).
@@ -116,6 +119,8 @@ PRESETS: dict[str, Preset] = {
     "cscom": Preset(N_("Centres de santé communautaires (CSCOM)"), ("cscom",)),
     "claec": Preset(N_("Centres de lecture pour enfants (CLAEC)"), ("claec",)),
     "sports": Preset(N_("Terrains et plateaux sportifs"), ("sports",)),
+    # quartiers by share covered and the scenario's points: drawn by webmap.views.coverage (/maps/coverage.png|pdf)
+    "coverage": Preset(N_("Couverture"), ()),
 }
 
 #: Credit line of every map (the same as on the web map and the exports).

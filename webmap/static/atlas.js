@@ -263,7 +263,7 @@
   // ------------------------------------------------------------------ data
   var data = null, Q = null, F = null, arcs = null;
   var quartierShapes = [], groups = {}, markers = [], qaMarkers = [], searchIndex = [];
-  var labelsLayer = L.layerGroup(), communeLabels = L.layerGroup();
+  var labelsLayer = L.layerGroup(), communeLabels = L.layerGroup(), outlines = L.layerGroup();
 
   function symbolSvg(key, size) {
     var s = cfg.symbols[key];
@@ -296,10 +296,11 @@
     return svg;
   }
 
+  // variant: "" (exact, inside), "fac-approx" (quartier/commune precision), "fac-outside" (outside the District).
   function iconFor(key) {
     var s = cfg.symbols[key], svg = symbolSvg(key);
-    return function () {
-      return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key, iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
+    return function (variant) {
+      return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key + (variant ? " " + variant : ""), iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
     };
   }
 
@@ -337,6 +338,7 @@
     var nqa = (qaByFacility[i] || []).length;
     if (nqa) box.appendChild(el("p", { class: "badge badge-qa", text: nqa + " " + T.qa_count }));
     box.appendChild(el("p", {}, [link(pageUrl(cfg.urls.facility, F.ids[i]), T.details + " →")]));
+    runHooks("facilityPopup", [box, F.ids[i]]);
     return box;
   }
 
@@ -353,6 +355,7 @@
     var list = checkList(qaByFacility[f]);
     box.appendChild(list);
     loadEvidence(F.ids[f], list);
+    runHooks("qaPopup", [box, F.ids[f], qaByFacility[f].slice()]);
     return box;
   }
 
@@ -402,7 +405,7 @@
     return box;
   }
 
-  function build(payload) {
+  function build(payload, reloaded) {
     data = payload;
     var scale = Math.pow(10, data.d);  // coordinates are integers in 10^-d degrees
     arcs = decodeArcs(data.arcs, scale);
@@ -427,7 +430,7 @@
     };
 
     // Quartiers: choropleth, tooltip, popup.
-    var quartierGroup = L.featureGroup();
+    var quartierGroup = L.featureGroup().addTo(outlines);
     data.quartiers.g.forEach(function (shape, i) {
       var poly = L.polygon(shapeLatLngs(shape, arcs), { color: cfg.outline.quartier, weight: 0.8, opacity: 0.9, fillOpacity: 0.78, className: "quartier" });
       poly.bindTooltip(function () { return quartierSummary(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
@@ -438,12 +441,12 @@
       L.tooltip({ permanent: true, direction: "center", className: "q-label", interactive: false })
         .setLatLng([lp[2 * i] / scale, lp[2 * i + 1] / scale]).setContent(Q.n[i]).addTo(labelsLayer);
     });
-    quartierGroup.addTo(map);
+    outlines.addTo(map);
     labelsLayer.addTo(map);
 
     // Communes: outlines on top, labels when zoomed out.
     data.communes.g.forEach(function (shape, i) {
-      L.polygon(shapeLatLngs(shape, arcs), { pane: "communes", fill: false, color: cfg.outline.commune, weight: 2.6, opacity: 0.95, interactive: false }).addTo(map);
+      L.polygon(shapeLatLngs(shape, arcs), { pane: "communes", fill: false, color: cfg.outline.commune, weight: 2.6, opacity: 0.95, interactive: false }).addTo(outlines);
       var lp = data.communes.lp;
       var name = data.communes.n[i], words = name.split(" ");
       var label = el("span", {}, [el("span", { class: "c-full", text: name }), el("span", { class: "c-short", text: words[words.length - 1] })]);
@@ -465,7 +468,8 @@
     for (var i = 0; i < nf; i++) {
       var key = layerByKind[data.kinds[F.k[i]]];
       if (!key) continue;
-      var m = L.marker(F.pts[i], { icon: icons[key](), title: F.n[i] || T.unnamed, keyboard: true, riseOnHover: true });
+      var variant = F.o[i] ? "fac-outside" : (data.prec[F.x[i]] !== "exact" ? "fac-approx" : "");
+      var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: true, riseOnHover: true });
       m.bindPopup(facilityPopup.bind(null, i), { maxWidth: 300 });
       markers[i] = { marker: m, layer: key };
       (perLayer[key] = perLayer[key] || []).push(m);
@@ -493,10 +497,49 @@
     applyLayers();
     applyIndicator();
     applyZoomClasses();
-    highlightFocus(scale);
+    if (!reloaded) highlightFocus(scale);
     root.classList.add("ready");
     if (statusBox && statusBox.textContent === T.loading) say("");
+    runHooks("ready", [reloaded === true]);
   }
+
+  // ------------------------------------------------------------ extensions
+  // The editing script (edit.js, loaded for signed-in editors only) adds its buttons to the popups
+  // through these hooks and redraws the map after a save with reload().
+  var hooks = { facilityPopup: [], qaPopup: [], ready: [] };
+  function runHooks(name, args) {
+    hooks[name].forEach(function (fn) { fn.apply(null, args); });
+  }
+
+  function clearData() {
+    map.closePopup();
+    outlines.clearLayers();
+    labelsLayer.clearLayers();
+    communeLabels.clearLayers();
+    Object.keys(groups).forEach(function (key) { if (map.hasLayer(groups[key])) map.removeLayer(groups[key]); });
+    groups = {}; markers = []; qaMarkers = []; quartierShapes = []; searchIndex = [];
+    qaByFacility = {}; evidenceCache = {};
+  }
+
+  // Fetch the map data again (after an edit) and redraw everything from it; the view stays where it is.
+  function reload(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (payload) { clearData(); build(payload, true); });
+  }
+
+  window.BamakoAtlas = {
+    map: map,
+    config: cfg,
+    say: say,
+    on: function (name, fn) { hooks[name].push(fn); if (name === "ready" && data) fn(false); },
+    reload: reload,
+    openFacility: function (id) {
+      var i = F ? F.ids.indexOf(id) : -1;
+      if (i >= 0) openFacility(i, true);
+      return i >= 0;
+    }
+  };
 
   function applyLayers() {
     cfg.layers.forEach(function (l) {

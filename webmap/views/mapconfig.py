@@ -31,7 +31,7 @@ DATA_ATTRIBUTION = _l("Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Ope
 #: Census year whose commune shares split the District total.
 BASE_CENSUS_YEAR = 2009
 #: Indicators offered in the choropleth menu (registry keys); the ones with kinds get one entry per layer.
-MENU_INDICATORS = ("density", "per10k")
+MENU_INDICATORS = ("density", "per10k", "cover1km", "cover2km", "cover5km")
 DEFAULT_KIND_LAYER = "cscom"
 
 LAYER_LABELS = {
@@ -62,6 +62,9 @@ INDICATOR_LABELS = {
     "population": (_l("Population estimée"), _l("hab.")),
     "per10k": (_l("Équipements pour 10 000 habitants"), _l("pour 10 000 hab.")),
     "count": (_l("Nombre d'équipements"), _l("équipements")),
+    "cover1km": (_l("Habitants à moins de 1 km (%)"), _l("%")),
+    "cover2km": (_l("Habitants à moins de 2 km (%)"), _l("%")),
+    "cover5km": (_l("Habitants à moins de 5 km (%)"), _l("%")),
 }
 #: Titles of per-kind entries; ``%(layer)s`` is the layer's short label.
 KIND_TITLES = {

@@ -1,0 +1,342 @@
+"""The coverage view: ``/couverture`` and ``/embed/couverture``, ``/api/v1/coverage…`` and ``/maps/coverage.png|pdf``.
+
+Every URL takes the same parameters: ``kind`` (a kind group such as
+``cscom`` or ``sports``, or a facility kind), ``threshold_m`` (straight-line
+metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
+the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
+``remove=id,id`` (facilities left out). The API also takes ``unit``
+(quartier, commune, district) and ``format`` (json, csv, geojson), and
+``/api/v1/coverage/suggest`` takes ``k`` (1–20 sites).
+
+Views are thin: parse and validate the request (400 naming the parameter),
+look the answer up in the per-store-version ``CoverageState`` or compute and
+keep it, send it with a strong ETag; ``webmap.compress`` gzips text and
+answers 304 on a matching If-None-Match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from geo.cartography import parse_page
+from geo.coverage import walk_minutes
+from geo.errors import InvalidParameter
+from geo.exports import ATTRIBUTION
+from webmap import coverage_format as cf
+from webmap.catalog import current_catalog
+from webmap.coverage_cache import Cached, CoverageQuery, CoverageState, coverage_state, parse_k, parse_query
+from webmap.i18n import LANGUAGES
+from webmap.maps_static import PRESETS, file_name, prepare, render
+from webmap.maps_static.coverage import CoverageLayer
+from webmap.maps_static.figure import FORMATS as IMAGE_FORMATS
+from webmap.views import coverage_config, mapconfig
+from webmap.views.images import RENDER_REVISION, ByteCache
+from webmap.views.pages import map_data_url, view_state
+
+bp = Blueprint("coverage", __name__)
+
+API_CACHE_CONTROL = "public, max-age=300"
+#: Response formats of /api/v1/coverage: media type and file extension.
+FORMATS = {
+    "json": ("application/json", "json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "geojson": ("application/geo+json", "geojson"),
+}
+SUGGEST_FORMATS = ("json", "csv")
+#: Bump when the coverage map's drawing changes (with images.RENDER_REVISION).
+COVERAGE_MAP_REVISION = "1"
+
+
+def _state() -> CoverageState:
+    return coverage_state(current_catalog(), current_app.config.get("ATLAS_SETTINGS"))
+
+
+def _format(allowed) -> str:
+    value = request.args.get("format") or "json"
+    if value not in allowed:
+        raise InvalidParameter("format", f"unknown format {value!r}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _send(cached: Cached, *, attachment: bool = False) -> Response:
+    resp = Response(cached.body, content_type=cached.media_type)
+    resp.set_etag(cached.etag)
+    resp.headers["Cache-Control"] = API_CACHE_CONTROL
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition"
+    if attachment and cached.filename:
+        resp.headers["Content-Disposition"] = f'attachment; filename="{cached.filename}"'
+    return resp
+
+
+def _stem(query: CoverageQuery, what: str = "couverture") -> str:
+    scenario = "-scenario" if not query.scenario.is_empty else ""
+    return f"bamako-{what}-{query.kind}-{query.threshold_m:g}m{scenario}"
+
+
+def _header(state: CoverageState, query: CoverageQuery) -> dict:
+    return {
+        "kind": query.kind,
+        "kinds": list(query.kinds),
+        "kind_data": query.data,
+        "threshold_m": cf.plain(query.threshold_m),
+        "unit": query.unit,
+        "scenario": query.scenario.as_params(),
+        "build": state.version,
+    }
+
+
+def _links(query: CoverageQuery) -> dict:
+    params = query.params()
+    no_unit = query.params(unit=False)
+    return {
+        "json": url_for("coverage.coverage_api", **params),
+        "csv": url_for("coverage.coverage_file", fmt="csv", **params),
+        "geojson": url_for("coverage.coverage_file", fmt="geojson", **params),
+        "suggest": url_for("coverage.suggest_api", **no_unit),
+        "catchments": url_for("coverage.catchments_api", **{k: v for k, v in no_unit.items() if k != "threshold_m"}),
+        "surface": url_for("coverage.surface_png", **no_unit),
+        "png": url_for("coverage.coverage_map", fmt="png", **no_unit),
+        "page": url_for("coverage.page", **no_unit),
+    }
+
+
+def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cached:
+    table = state.table(query)  # validates the scenario against the store first
+    media_type, extension = FORMATS[fmt]
+    filename = f"{_stem(query)}-{query.unit}.{extension}"
+    if fmt == "csv":
+        return Cached(cf.to_csv(table), media_type, filename)
+    if fmt == "geojson":
+        return Cached(
+            cf.to_geojson(table, state.unit_geometry[query.unit], _header(state, query)), media_type, filename
+        )
+    district = state.table(query, unit="district")
+    document = {
+        **_header(state, query),
+        "scenario": state.scenario_info(query),
+        "method": {
+            "cell_m": state.grid.cell_m,
+            "distance": "straight line, EPSG:32629",
+            "walk_min_at_threshold": cf.plain(float(walk_minutes(query.threshold_m)), "walk_min"),
+        },
+        "district": cf.records(district)[0],
+        "units": cf.records(table),
+        "links": _links(query),
+        "attribution": ATTRIBUTION,
+    }
+    return Cached(cf.to_json(document), media_type, filename)
+
+
+def _coverage_response(fmt: str) -> Response:
+    state = _state()
+    query = parse_query(request.args)
+    key = query.key("coverage", fmt, request.script_root)
+    cached = state.responses.get(key, lambda: _coverage_body(state, query, fmt))
+    return _send(cached, attachment=fmt != "json")
+
+
+@bp.get("/api/v1/coverage")
+def coverage_api() -> Response:
+    """Coverage indicators per unit (``format`` json, csv or geojson); see the module docstring."""
+    return _coverage_response(_format(FORMATS))
+
+
+@bp.get("/api/v1/coverage.<any(json, csv, geojson):fmt>")
+def coverage_file(fmt: str) -> Response:
+    """The same as ``/api/v1/coverage?format=…``, named by the extension."""
+    return _coverage_response(fmt)
+
+
+def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) -> Cached:
+    sites = state.suggest(query, k)
+    frame = cf.suggestions_frame(sites)
+    if fmt == "csv":
+        return Cached(cf.to_csv(frame), FORMATS["csv"][0], f"{_stem(query, 'sites')}-k{k}.csv")
+    header = _header(state, query)
+    header.pop("unit")
+    document = {
+        **header,
+        "scenario": state.scenario_info(query),
+        "k": k,
+        "uncovered_before": cf.plain(sites.attrs.get("uncovered_before"), "uncovered"),
+        "candidate_spacing_m": cf.plain(sites.attrs.get("candidate_spacing_m")),
+        "n_candidates": sites.attrs.get("n_candidates"),
+        "sites": cf.records(frame),
+        "attribution": ATTRIBUTION,
+    }
+    return Cached(cf.to_json(document), FORMATS["json"][0], f"{_stem(query, 'sites')}-k{k}.json")
+
+
+@bp.get("/api/v1/coverage/suggest")
+def suggest_api() -> Response:
+    """The ``k`` sites that would newly cover the most people (greedy maximal covering), with their gains."""
+    fmt = _format(SUGGEST_FORMATS)
+    state = _state()
+    query = parse_query(request.args)
+    k = parse_k(request.args.get("k"))
+    cached = state.responses.get(query.key("suggest", k, fmt), lambda: _suggest_body(state, query, k, fmt))
+    return _send(cached, attachment=fmt == "csv")
+
+
+@bp.get("/api/v1/coverage/catchments")
+def catchments_api() -> Response:
+    """Each facility's catchment (nearest-facility area, clipped to the District) and the people it serves, GeoJSON."""
+    state = _state()
+    query = parse_query(request.args)
+    header = _header(state, query)
+    for key in ("unit", "threshold_m"):
+        header.pop(key)
+
+    def body() -> Cached:
+        areas = state.catchments(query)
+        return Cached(cf.catchments_geojson(areas, header), FORMATS["geojson"][0], f"{_stem(query, 'aires')}.geojson")
+
+    return _send(state.responses.get(query.key("catchments"), body))
+
+
+@bp.get("/api/v1/coverage/surface.png")
+def surface_png() -> Response:
+    """The distance image: cells beyond the threshold shaded by distance bands (bounds in the page config)."""
+    state = _state()
+    query = parse_query(request.args)
+
+    def body() -> Cached:
+        return Cached(cf.surface_png(state.surface_bands(query, cf.SURFACE_BANDS)), "image/png", "distances.png")
+
+    return _send(state.responses.get(query.key("surface"), body))
+
+
+# ------------------------------------------------------------------- pages
+def _page(template: str, *, embed: bool) -> Response:
+    view = view_state()  # basemap, center and zoom checked as on the map
+    state = _state()
+    query = parse_query(request.args)
+    state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
+    atlas = current_catalog().atlas
+    quartiers = atlas.layers["quartiers"]
+    years = quartiers["pop_year"].dropna()
+    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
+    extent = [round(float(v), 5) for v in quartiers.total_bounds]
+    base = mapconfig.client_config(view, data_url=map_data_url(), embed=embed, pop_year=pop_year, extent=extent)
+    config = coverage_config.client_config(base, state, query, embed=embed)
+    html = render_template(template, config=config, view=view, query=query, kinds=config["coverage"]["kinds"])
+    resp = Response(html, mimetype="text/html")
+    resp.add_etag()
+    resp.cache_control.no_cache = True
+    return resp
+
+
+@bp.get("/couverture")
+def page() -> Response:
+    """The coverage view: share of inhabitants within a distance, scenarios, suggested sites, ranked table."""
+    return _page("coverage.html", embed=False)
+
+
+@bp.get("/embed/couverture")
+def embed() -> Response:
+    """The coverage map with minimal chrome, for iframes; the scenario is in the URL."""
+    return _page("coverage.html", embed=True)
+
+
+# ------------------------------------------------------------- static map
+def _class_labels() -> tuple[str, ...]:
+    bounds = (0.0, *cf.SHARE_BINS)
+    return tuple(
+        _("%(low)s–%(high)s %%", low=round(lo * 100), high=round(hi * 100))
+        for lo, hi in zip(bounds, bounds[1:], strict=False)
+    )
+
+
+def _points(x: np.ndarray, y: np.ndarray, **columns) -> pd.DataFrame:
+    return pd.DataFrame({"x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float), **columns})
+
+
+def _coverage_layer(state: CoverageState, query: CoverageQuery, quartier_pcodes: pd.Series) -> CoverageLayer:
+    """Return what the coverage map draws, texts translated in the current locale."""
+    table = state.table(query)
+    share = quartier_pcodes.map(dict(zip(table["pcode"], table["share_covered"], strict=True)))
+    classes = np.array([cf.share_class(v) for v in share.to_numpy(dtype=float)], dtype=int)
+    points = state.access(query).points
+    new = np.asarray(points.hypothetical, dtype=bool)
+    base = state.base(query.kinds).access.points
+    gone = np.isin(base.ids, list(query.scenario.remove))
+    # one string per number (the catalog test reads no plural entries); n is at least 1 here
+    added, removed = len(query.scenario.add), len(query.scenario.remove)
+    changes = []
+    if added:
+        changes.append(_("%(num)s site ajouté", num=1) if added == 1 else _("%(num)s sites ajoutés", num=added))
+    if removed:
+        changes.append(
+            _("%(num)s équipement retiré", num=1) if removed == 1 else _("%(num)s équipements retirés", num=removed)
+        )
+    subtitle = _("scénario : %(changes)s", changes=", ".join(changes)) if changes else ""
+    label = coverage_config.kind_label(query.kind)
+    return CoverageLayer(
+        title=coverage_config.title(query.kind, query.threshold_m),
+        subtitle=subtitle,
+        legend_title=_("Part des habitants couverts"),
+        legend_caption=_(
+            "à moins de %(distance)s, par quartier", distance=coverage_config.distance_text(query.threshold_m)
+        ),
+        classes=classes,
+        colors=cf.SHARE_COLORS,
+        labels=_class_labels(),
+        no_value_label=_("Pas d'habitants"),
+        layer=coverage_config.layer_of(query.kinds),
+        facilities_title=_("Équipements"),
+        facilities_caption=coverage_config.print_caption(query.data),
+        facilities_label=f"{label}\u00a0—\u00a0{int((~new).sum())}",
+        approximate_label=_("Position approximative (centre du quartier ou de la commune)"),
+        added_label=_("Site ajouté (scénario)"),
+        removed_label=_("Équipement retiré (scénario)"),
+        facilities=_points(points.x[~new], points.y[~new], approximate=np.asarray(points.approximate)[~new]),
+        added=_points(points.x[new], points.y[new]),
+        removed=_points(base.x[gone], base.y[gone]),
+    )
+
+
+@bp.get("/maps/coverage.<any(png, pdf):fmt>")
+def coverage_map(fmt: str) -> Response:
+    """The coverage map for slides and print: quartiers by share covered, facilities and scenario points.
+
+    Same parameters as the coverage page, plus ``size``, ``dpi``, ``lang`` and
+    ``focus``/``center``/``zoom`` as for ``/maps/<name>.png``.
+    """
+    view = view_state()
+    state = _state()
+    query = parse_query(request.args)
+    page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
+    lang = request.args.get("lang") or LANGUAGES[0]  # only the parameter counts: a URL always gives one image
+    if lang not in LANGUAGES:
+        raise InvalidParameter("lang", f"unknown language {lang!r}; expected lang={' or lang='.join(LANGUAGES)}")
+    state.access(query)  # 400 for a bad scenario before any ETag is answered
+    catalog = current_catalog()
+    framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
+    key = json.dumps([RENDER_REVISION, COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang,
+                      sorted(query.params(unit=False).items()), sorted(framing.items())])  # fmt: skip
+    etag = hashlib.sha256(f"{catalog.version}\n{key}".encode()).hexdigest()[:32]
+    headers = {"Cache-Control": "public, max-age=3600", "ETag": f'"{etag}"'}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    cache = catalog.memo("coverage:images", ByteCache)
+    body = cache.get(key)
+    if body is None:
+        data = catalog.memo("images:data", lambda: prepare(catalog.atlas.layers, catalog.atlas.meta))
+        with force_locale(lang):
+            layer = _coverage_layer(state, query, data.quartiers["pcode"])
+            body = render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,
+                          lang=lang, translate=_, coverage=layer)  # fmt: skip
+        cache.put(key, body)
+    name = f"coverage-{query.kind}-{query.threshold_m:g}m" + ("-scenario" if not query.scenario.is_empty else "")
+    headers["Content-Disposition"] = (
+        f'inline; filename="{file_name(name, page_size, fmt, focus=view.focus, lang=lang)}"'
+    )
+    return Response(body, mimetype=IMAGE_FORMATS[fmt], headers=headers)

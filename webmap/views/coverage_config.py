@@ -1,0 +1,230 @@
+"""What the coverage page tells its script, and the texts of the printed coverage map.
+
+Like ``mapconfig`` for the main map: every user-visible text of
+webmap/static/coverage.js comes from here, translated for the request's
+language, and reaches the page as JSON through ``|tojson``. Placeholders the
+script fills are written ``{name}``; those filled here ``%(name)s``.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from geo import settings
+from geo.coverage import KIND_GROUPS, MAX_ADD, resolve_kinds, walk_minutes
+from geo.coverage.suggest import MAX_SITES
+from geo.model import KINDS
+from webmap import coverage_format as cf
+from webmap.coverage_cache import CoverageQuery, CoverageState, default_threshold, kinds_data
+from webmap.views import mapconfig
+from webmap.viewstate import FACILITY_LAYERS
+
+#: Distance steps of the threshold slider (metres); a threshold from the URL is added when missing.
+THRESHOLD_STEPS_M = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000)
+
+
+#: Kind groups offered by the page: label, "within X of …" phrase, and the map layer whose symbol prints them.
+GROUPS = {
+    "cscom": (
+        _l("CSCOM (centres de santé communautaires)"),
+        _l("Habitants à moins de %(distance)s d'un CSCOM"),
+        "cscom",
+    ),
+    "health_primary": (_l("CSCOM et CSRef"), _l("Habitants à moins de %(distance)s d'un CSCOM ou d'un CSRef"), "cscom"),
+    "health": (
+        _l("Tous soins : CSCOM, CSRef, hôpitaux, cliniques"),
+        _l("Habitants à moins de %(distance)s d'un établissement de santé"),
+        "hospitals",
+    ),
+    "claec": (
+        _l("CLAEC (centres de lecture pour enfants)"),
+        _l("Habitants à moins de %(distance)s d'un CLAEC"),
+        "claec",
+    ),
+    "sports": (
+        _l("Terrains et plateaux sportifs"),
+        _l("Habitants à moins de %(distance)s d'un terrain de sport"),
+        "sports",
+    ),
+    "schools": (
+        _l("Écoles et jardins d'enfants"),
+        _l("Habitants à moins de %(distance)s d'une école ou d'un jardin d'enfants"),
+        "schools",
+    ),
+}
+assert set(GROUPS) == set(KIND_GROUPS), "every kind group needs its labels"
+#: What the atlas knows of each kinds' coverage (``CoverageQuery.data``) → a caveat shown with the results.
+DATA_NOTES = {
+    "surveyed": _l("Équipements relevés sur tout le District (enquêtes 2021, registre DNACPN)."),
+    "network": _l(
+        "Seul le réseau des six CLAEC du jumelage Angers–Bamako est cartographié ; "
+        "d'autres centres de lecture existent."
+    ),  # fmt: skip
+    "partial": _l(
+        "Liste partielle : un quartier sans équipement connu n'en est pas forcément dépourvu (« données partielles »)."
+    ),  # fmt: skip
+}
+
+
+def print_caption(data: str) -> str:
+    """Return the short caption of the facilities on the printed map, with the data caveat."""
+    captions = {
+        "surveyed": _("analysés, dans le District"),
+        "network": _("le réseau du jumelage Angers–Bamako seulement"),
+        "partial": _("liste partielle : un quartier sans équipement connu peut en avoir"),
+    }
+    return captions[data]
+
+
+def layer_of(kinds: tuple[str, ...]) -> str:
+    """Return the map layer key whose symbol stands for ``kinds`` (the layer of the first kind)."""
+    for key, layer_kinds in FACILITY_LAYERS.items():
+        if kinds and kinds[0] in layer_kinds:
+            return key
+    return "cscom"
+
+
+def kind_label(kind: str) -> str:
+    """Return the label of a kind group or kind key in the request's language."""
+    if kind in GROUPS:
+        return str(GROUPS[kind][0])
+    return mapconfig.kind_label(kind)
+
+
+def distance_text(metres: float) -> str:
+    """Return ``500 m`` or ``1,5 km`` (the request's number format)."""
+    if metres < 1000:
+        return f"{format_decimal(round(metres), format='#,##0')} m"
+    return f"{format_decimal(metres / 1000, format='#,##0.#')} km"
+
+
+def phrase(kind: str) -> str:
+    """Return "Habitants à moins de %(distance)s d'un CSCOM" for a kind group or kind key."""
+    if kind in GROUPS:
+        return str(GROUPS[kind][1])
+    return _("Habitants à moins de %(distance)s : %(kind)s", distance="%(distance)s", kind=kind_label(kind))
+
+
+def title(kind: str, threshold_m: float) -> str:
+    """Return "Habitants à moins de 2 km d'un CSCOM" for a kind group or kind key."""
+    return phrase(kind) % {"distance": distance_text(threshold_m)}
+
+
+def kind_entry(kind: str) -> dict:
+    """Return a kind of the page's menu: key, label, phrase template, kinds, default threshold, data and caveat."""
+    kinds = resolve_kinds(kind)
+    data = kinds_data(kinds)
+    return {"key": kind, "label": kind_label(kind), "phrase": phrase(kind), "kinds": list(kinds),
+            "default_m": default_threshold(kind), "data": data, "note": str(DATA_NOTES[data])}  # fmt: skip
+
+
+def ui_strings() -> dict[str, str]:
+    """Return the coverage script's translated strings."""
+    return {
+        "sep": _(" : "),
+        "loading": _("Calcul…"),
+        "failed": _("Calcul impossible"),
+        "km": _("km"),
+        "m": _("m"),
+        "walk": _("≈ {min} min à pied ({speed} km/h, détour ×{detour})"),
+        "share_caption": _("Part des habitants de chaque quartier (%)"),
+        "no_people": _("sans habitants"),
+        "surface_title": _("Au-delà de {distance} : distance à l'équipement le plus proche"),
+        "more_than": _("plus de {distance}"),
+        "facilities": _("Équipements analysés"),
+        "approximate": _("Position approximative (centre du quartier ou de la commune)"),
+        "added": _("Site ajouté (scénario)"),
+        "removed": _("Équipement retiré (scénario)"),
+        "district_summary": _("des habitants du District ({covered} sur {pop}) vivent à moins de {distance}."),
+        "show_all": _("Afficher les {n} quartiers"),
+        "show_less": _("N'afficher que les 20 premiers"),
+        "change": _("Scénario : {delta} habitants couverts ({points} points)."),
+        "inhabitants": _("hab."),
+        "population": _("Population"),
+        "uncovered": _("Non couverts"),
+        "share": _("Part couverte"),
+        "before_after": _("Avant → après"),
+        "median": _("Distance médiane"),
+        "facilities_in_unit": _("Équipements dans le quartier"),
+        "partial": _("données partielles"),
+        "partial_help": _("Aucun équipement connu dans ce quartier, et la liste de ce type est partielle."),
+        "approx_people": _("{n} hab. couverts selon des positions approximatives"),
+        "approx_short": _("positions approx. : {n} hab."),
+        "rank": _("Rang"),
+        "quartier": _("Quartier"),
+        "unit_page": _("Fiche du quartier"),
+        "served": _("Population desservie (aire de desserte)"),
+        "remove": _("Retirer (scénario)"),
+        "restore": _("Remettre"),
+        "delete": _("Supprimer"),
+        "new_site": _("Site hypothétique {n}"),
+        "edit_on": _("Cliquez sur la carte pour ajouter un site, sur un équipement pour le retirer."),
+        "outside": _("Ce point est hors du District : choisissez un quartier."),
+        "too_many": _("Un scénario compte au plus {n} sites ajoutés."),
+        "none_added": _("Aucun site ajouté."),
+        "none_removed": _("Aucun équipement retiré."),
+        "suggest_none": _("Aucun site ne couvrirait davantage d'habitants."),
+        "site": _("Site {n}"),
+        "gain": _("+{n} habitants couverts"),
+        "add_site": _("Ajouter au scénario"),
+        "unnamed": _("(sans nom)"),
+        "copied": _("Copié"),
+        "copy_failed": _("Copie impossible : sélectionnez le texte"),
+        "iframe_title": _("Atlas de Bamako : couverture"),
+        "map_label": _("Carte de la couverture par quartier"),
+        "tiles_failed": _("Fond de carte indisponible (hors ligne ?) : choisissez « Aucun fond »."),
+        "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
+    }
+
+
+def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, embed: bool) -> dict:
+    """Return the page's JSON config: the main map's ``base`` config plus a ``coverage`` section."""
+    steps = sorted({*THRESHOLD_STEPS_M, round(query.threshold_m)} if query.threshold_m >= 1 else set(THRESHOLD_STEPS_M))
+    kinds = [kind_entry(k) for k in GROUPS] + ([kind_entry(query.kind)] if query.kind not in GROUPS else [])
+    south_west, north_east = state.surface.bounds
+    return {
+        **base,
+        "embed": embed,
+        "coverage": {
+            "state": {
+                "kind": query.kind,
+                "threshold_m": query.threshold_m,
+                "add": [list(p) for p in query.scenario.add],
+                "remove": list(query.scenario.remove),
+            },
+            "kinds": kinds,
+            "kindNames": {k: kind_label(k) for k in KINDS},
+            "steps": steps,
+            "stepIndex": steps.index(round(query.threshold_m)) if round(query.threshold_m) in steps else 0,
+            "cell_m": state.grid.cell_m,
+            "bins": list(cf.SHARE_BINS),
+            "colors": list(cf.SHARE_COLORS),
+            "noValue": cf.NO_VALUE_COLOR,
+            "bands": list(cf.SURFACE_BANDS),
+            "bandColors": [f"rgba({r},{g},{b},{a / 255:.2f})" for r, g, b, a in cf.SURFACE_RGBA[1:]],
+            "surfaceBounds": [list(south_west), list(north_east)],
+            "walk": {
+                "minPerKm": float(walk_minutes(1000.0)),
+                "speed": float(settings.get("COVERAGE_WALK_SPEED_KMH")),
+                "detour": float(settings.get("COVERAGE_DETOUR")),
+            },
+            "maxK": MAX_SITES,
+            "maxAdd": MAX_ADD,
+            "urls": {
+                "api": url_for("coverage.coverage_api"),
+                "csv": url_for("coverage.coverage_file", fmt="csv"),
+                "geojson": url_for("coverage.coverage_file", fmt="geojson"),
+                "suggest": url_for("coverage.suggest_api"),
+                "catchments": url_for("coverage.catchments_api"),
+                "surface": url_for("coverage.surface_png"),
+                "png": url_for("coverage.coverage_map", fmt="png"),
+                "pdf": url_for("coverage.coverage_map", fmt="pdf"),
+                "page": url_for("coverage.page"),
+                "embed": url_for("coverage.embed"),
+            },
+            "t": ui_strings(),
+        },
+    }
