@@ -3,27 +3,25 @@
 A parsed row is a probable duplicate of an existing facility when the two are
 within :data:`geo.quality.DUPLICATE_RADIUS_M` (50 m, measured in UTM 29N,
 EPSG:32629), have the same or a compatible kind (:data:`COMPATIBLE_KINDS`)
-and similar names (``rapidfuzz`` on :func:`geo.text.normalize_name`, at least
+and similar names (:func:`name_score`, at least
 :data:`geo.quality.DUPLICATE_NAME_SCORE`). Duplicates are listed apart from
 the rows to add; a commit adds them only when asked to.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 from pyproj import Transformer
-from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from geo.imports.parse import ParsedImport
 from geo.imports.validate import RowError
 from geo.model import KINDS, METRIC_CRS, STORE_CRS
-from geo.quality import DUPLICATE_NAME_SCORE, DUPLICATE_RADIUS_M
+from geo.quality import DUPLICATE_NAME_SCORE, DUPLICATE_RADIUS_M, name_similarity
 from geo.text import normalize_name
 
 #: Groups of kinds under which one facility is often recorded twice (a CSCOM tagged as a clinic,
@@ -44,9 +42,6 @@ for _group in COMPATIBLE_KINDS:
         for _b in _group:
             _COMPATIBLE[_KIND_INDEX[_a], _KIND_INDEX[_b]] = True
 _COMPATIBLE[-1, -1] = False
-# Section markers ("École X A" / "École X B", "Groupe scolaire 2"): different markers, different places.
-# A lone letter counts only at the end: inside a name it is an elision ("jardin d enfants").
-_MARKER = re.compile(r"(?<=\s)[a-z]$|\d+")
 
 
 @dataclass
@@ -124,24 +119,15 @@ def _kind_codes(kinds: Any) -> np.ndarray:
     return np.array([_KIND_INDEX.get(k, len(KINDS)) for k in kinds], dtype=int)
 
 
-def _markers(name: str) -> str:
-    return "|".join(sorted(m.lstrip("0") or "0" for m in _MARKER.findall(name)))
-
-
 def name_score(a: list[str], b: list[str]) -> np.ndarray:
     """Return the similarity (0–100) of normalised names, pairwise: ``a[i]`` with ``b[i]``.
 
-    The best of token-set similarity ("CSCOM ASACOFA" ⊇ "ASACOFA") and plain
-    similarity without spaces ("Djicoroni" / "Dji Coroni"); 0 when the names
-    carry different section markers (a letter or a number: "École A" / "École B").
+    :func:`geo.quality.name_similarity` on the whole names: the best of
+    token-set similarity ("CSCOM ASACOFA" ⊇ "ASACOFA") and plain similarity
+    without spaces ("Djicoroni" / "Dji Coroni"); 0 when the names carry
+    different section markers ("École A" / "École B", "second cycle", "VII").
     """
-    if not a:
-        return np.zeros(0)
-    set_score = process.cpdist(a, b, scorer=fuzz.token_set_ratio)
-    compact_score = process.cpdist([s.replace(" ", "") for s in a], [s.replace(" ", "") for s in b], scorer=fuzz.ratio)
-    score = np.maximum(set_score, compact_score).astype(float)
-    same_marks = np.array([_markers(x) == _markers(y) for x, y in zip(a, b, strict=True)], dtype=bool)
-    return np.where(same_marks, score, 0.0)
+    return name_similarity(a, b, whole_names=True)
 
 
 def _metric_xy(lonlat: np.ndarray) -> np.ndarray:

@@ -243,18 +243,24 @@ def _decided(import_id: str, row: sqlite3.Row) -> InvalidParameter:
     )
 
 
+def _undecided(conn: sqlite3.Connection, import_id: str) -> sqlite3.Row:
+    """Return the row of a ``previewed`` import no live process is committing, or raise why it cannot be decided."""
+    row = _fetch(conn, import_id)
+    if row["status"] != "previewed":
+        raise _decided(import_id, row)
+    if _claim_alive(row["claimed_by"], row["claimed_at"]):
+        raise InvalidParameter(
+            "import", f"import {import_id} is being committed since {row['claimed_at']}", code="commit_running"
+        )
+    return row
+
+
 def _claim(db_path: Path, import_id: str, user: str) -> ImportRecord:
     """Claim a ``previewed`` import for this process, or raise why it cannot be committed."""
     conn = _open(db_path)
     try:
         with transaction(conn):
-            row = _fetch(conn, import_id)
-            if row["status"] != "previewed":
-                raise _decided(import_id, row)
-            if _claim_alive(row["claimed_by"], row["claimed_at"]):
-                raise InvalidParameter(
-                    "import", f"import {import_id} is being committed since {row['claimed_at']}", code="commit_running"
-                )
+            row = _undecided(conn, import_id)
             created = _created_ids(conn, import_id)
             if created:  # a previous commit wrote the rows but died before recording it: repair
                 _finish(conn, import_id, "committed", user, created)
@@ -329,11 +335,7 @@ def discard(db_path: Path | str, import_id: str, user: str) -> None:
     conn = _open(db_path)
     try:
         with transaction(conn):
-            row = _fetch(conn, import_id)
-            if row["status"] != "previewed":
-                raise _decided(import_id, row)
-            if _claim_alive(row["claimed_by"], row["claimed_at"]):
-                raise InvalidParameter("import", f"import {import_id} is being committed", code="commit_running")
+            _undecided(conn, import_id)
             _finish(conn, import_id, "discarded", user, None)
     finally:
         conn.close()

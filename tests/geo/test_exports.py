@@ -291,7 +291,7 @@ def test_write_atomic_never_leaves_a_partial_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports.os, "replace", broken_replace)
+    monkeypatch.setattr(exports.files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         exports.write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
