@@ -16,6 +16,9 @@ BLUEPRINT_MODULES = (
     "webmap.views.images",
     "webmap.views.auth",
     "webmap.views.coverage",
+    "webmap.views.imports_page",
+    "webmap.views.edit_api",
+    "webmap.views.history",
 )
 
 

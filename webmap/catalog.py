@@ -61,6 +61,7 @@ class Catalog:
         if self._atlas is not None and now - self._checked_at < self.check_every_s and edits_stamp == self._edits_seen:
             return self._atlas
         with self._lock:
+            edits_stamp = self._edits_stamp()  # again: a request that read it before an edit must not undo the reload
             changed = edits_stamp != self._edits_seen
             if self._base is None or now - self._checked_at >= self.check_every_s:
                 self._checked_at = now

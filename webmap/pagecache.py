@@ -4,7 +4,8 @@ The map page is the same for every anonymous visitor with the same URL and
 language; rendering it (Jinja + ~100 translations) costs far more than sending
 cached bytes. Entries are keyed by the full query string and language, kept
 gzip-compressed too, bounded in number, and dropped with the store version.
-Visitors with a session cookie (logged-in planners) always get a fresh render.
+Visitors with a session cookie (logged-in planners) or an ``Authorization``
+header always get a fresh render.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def _render_page(render: Callable[[], str]) -> CachedPage:
 
 def cached_html(key: tuple, render: Callable[[], str]) -> Response:
     """Return ``render()`` as an HTML response, from the cache for anonymous visitors."""
-    if request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session")):
+    # A session cookie or an API token may name a planner: such pages are rendered for them, never cached.
+    session_cookie = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
+    if session_cookie or "Authorization" in request.headers:
         html = render()
         resp = Response(html, mimetype="text/html")
         resp.add_etag()

@@ -8,25 +8,32 @@ from flask import Flask, request
 EMBEDDABLE_PREFIXES = ("/embed",)
 CORS_PREFIXES = ("/api/", "/ogcapi")
 
+#: Scripts only from the app itself (no inline code: page data travels in JSON <script> blocks, which are not run);
+#: inline styles are needed by Leaflet; images may come from the three online basemaps.
+_CSP = (
+    "default-src 'self'; "
+    "img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org "
+    "https://*.basemaps.cartocdn.com https://server.arcgisonline.com; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+)
+_COMMON = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
+#: Headers by "may other sites frame this page?", computed once.
+_HEADERS = {
+    True: _COMMON + (("Content-Security-Policy", _CSP + "frame-ancestors *"),),
+    False: _COMMON + (("Content-Security-Policy", _CSP + "frame-ancestors 'self'"), ("X-Frame-Options", "SAMEORIGIN")),
+}
+
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response."""
+    """Add the headers to every response, errors included."""
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if request.path.startswith(EMBEDDABLE_PREFIXES):
-            frame = "frame-ancestors *"
-        else:
-            frame = "frame-ancestors 'self'"
-            resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        resp.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org "
-            "https://*.basemaps.cartocdn.com https://server.arcgisonline.com; "
-            "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; " + frame,
-        )
-        if request.path.startswith(CORS_PREFIXES) and request.method in ("GET", "HEAD", "OPTIONS"):
-            resp.headers["Access-Control-Allow-Origin"] = "*"
+        path = request.path
+        headers = resp.headers
+        for name, value in _HEADERS[path.startswith(EMBEDDABLE_PREFIXES)]:
+            if name not in headers:
+                headers[name] = value
+        if path.startswith(CORS_PREFIXES) and request.method in ("GET", "HEAD", "OPTIONS"):
+            headers["Access-Control-Allow-Origin"] = "*"
         return resp

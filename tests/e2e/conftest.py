@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import geopandas as gpd
 import pytest
@@ -39,6 +39,9 @@ LOCALES = {"fr": "fr-FR", "en": "en-GB"}
 SERVER_START_TIMEOUT_S = 60
 #: The name that must stay text wherever the page shows it.
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
+#: Planner accounts of the editing servers (``planner_server``): name → role; all share one password.
+PLANNERS = {"awa": "editor", "ali": "admin", "vera": "viewer"}
+PLANNER_PASSWORD = "e2e planner password"
 
 
 # ------------------------------------------------------------------ browser
@@ -61,6 +64,7 @@ class Server:
 
     base_url: str
     process: subprocess.Popen
+    store: Path | None = None  # the served store (its edits database lies next to it)
 
 
 def start_server(store: Path, log_path: Path) -> Server:
@@ -80,7 +84,7 @@ def start_server(store: Path, log_path: Path) -> Server:
         proc.kill()
         proc.wait()
         pytest.fail(f"the atlas server did not start; its log: {log_path}\n{log_path.read_text()[-2000:]}")
-    return Server(f"http://127.0.0.1:{int(line.split()[1])}", proc)
+    return Server(f"http://127.0.0.1:{int(line.split()[1])}", proc, Path(store))
 
 
 def stop_server(server: Server) -> None:
@@ -120,6 +124,41 @@ def markup_store(tmp_path_factory) -> Path:
 def markup_server(markup_store, tmp_path_factory) -> Iterator[Server]:
     """Serve the tiny markup atlas."""
     server = start_server(markup_store, tmp_path_factory.mktemp("e2e-markup-log") / "server.log")
+    yield server
+    stop_server(server)
+
+
+def add_planners(store: Path) -> Path:
+    """Create the PLANNERS accounts in the edits database the served app uses (next to ``store``); return it.
+
+    Hashed with a cheap scrypt cost (the cost is stored in each hash, so the server checks it as cheaply).
+    """
+    from geo import accounts
+    from geo.edits.db import EDITS_FILENAME
+
+    db = store.with_name(EDITS_FILENAME)
+    cost = accounts.SCRYPT_N
+    accounts.SCRYPT_N = 2**10
+    try:
+        for name, role in PLANNERS.items():
+            accounts.create_user(db, name, role, PLANNER_PASSWORD)
+    finally:
+        accounts.SCRYPT_N = cost
+    return db
+
+
+@pytest.fixture(scope="module")
+def planner_server(tmp_path_factory) -> Iterator[Server]:
+    """Serve a fresh tiny atlas with the PLANNERS accounts, one per test module (edits change it)."""
+    from geo.store import write_store
+    from tests.conftest import tiny_layers
+
+    folder = tmp_path_factory.mktemp("e2e-planner")
+    meta = {"build_id": "e2e-planner", "built_at": "2026-11-29T00:00:00+00:00", "package_version": "test",
+            "sources": {}, "counts": {}}  # fmt: skip
+    store = write_store(folder / "atlas.gpkg", tiny_layers(), meta)
+    add_planners(store)
+    server = start_server(store, folder / "server.log")
     yield server
     stop_server(server)
 
@@ -197,7 +236,7 @@ class Guard:
     def attach(self, context, page) -> None:
         context.route("**/*", self.on_route)
         page.on("console", self.on_console)
-        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc} {exc.stack}"))
         page.on("requestfailed", self.on_request_failed)
         page.on("response", self.on_response)
         page.on("dialog", self.on_dialog)
@@ -211,15 +250,17 @@ def wait_for_map(page) -> None:
 
 @pytest.fixture
 def open_map(browser) -> Iterator[Callable]:
-    """Return ``open_map(server, path, *, viewport=DESKTOP, lang="fr", allow_tiles=False) -> page``.
+    """Return ``open_map(server, path, *, viewport=DESKTOP, lang="fr", allow_tiles=False, user=None, wait=True)``.
 
     Each call gets a fresh browser context (no cookies) whose Accept-Language
-    is ``lang``; the page is loaded, guarded and waited for. At teardown the
-    test fails if any guard recorded a problem.
+    is ``lang``; the page is loaded, guarded and waited for. With ``user`` (one
+    of PLANNERS) the context signs in on /login first; ``wait=False`` is for
+    pages without a map. At teardown the test fails if any guard recorded a problem.
     """
     opened: list[tuple[object, Guard]] = []
 
-    def _open(server: Server, path: str, *, viewport: dict = DESKTOP, lang: str = "fr", allow_tiles: bool = False):
+    def _open(server: Server, path: str, *, viewport: dict = DESKTOP, lang: str = "fr", allow_tiles: bool = False,
+              user: str | None = None, wait: bool = True):  # fmt: skip
         context = browser.new_context(viewport=viewport, locale=LOCALES[lang], service_workers="block",
                                       is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)  # fmt: skip
         page = context.new_page()
@@ -227,8 +268,12 @@ def open_map(browser) -> Iterator[Callable]:
         guard.attach(context, page)
         page.guard = guard
         opened.append((context, guard))
-        page.goto(server.base_url + path)
-        wait_for_map(page)
+        if user is not None:
+            sign_in(page, server, user, then=path)
+        else:
+            page.goto(server.base_url + path)
+        if wait:
+            wait_for_map(page)
         return page
 
     yield _open
@@ -236,6 +281,17 @@ def open_map(browser) -> Iterator[Callable]:
     for context, _ in opened:
         context.close()
     assert not problems, "the page misbehaved:\n" + "\n".join(problems)
+
+
+def sign_in(page, server: Server, user: str, *, then: str = "/") -> None:
+    """Sign ``user`` (one of PLANNERS) in through the login form of ``page``'s context, then go to ``then``."""
+    page.goto(server.base_url + "/login?" + urlencode({"next": then}))
+    page.wait_for_load_state("networkidle")  # the favicon too: leaving earlier aborts its request
+    page.locator("#login-name").fill(user)
+    page.locator("#login-password").fill(PLANNER_PASSWORD)
+    with page.expect_navigation():
+        page.locator(".login-page button[type=submit]").click()
+    assert "/login" not in page.url, f"{user} could not sign in"
 
 
 def screenshot(page, name: str) -> Path:

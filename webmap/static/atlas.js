@@ -626,6 +626,8 @@
   function openFacility(i, move) {
     var entry = markers[i];
     if (!entry) return;
+    // End a pan still running (a quick second choice): its moveend would re-cluster and close the new popup.
+    map.stop();
     if (!state.layers.has(entry.layer)) { state.layers.add(entry.layer); applyLayers(); syncUrl(); }
     var group = groups[entry.layer];
     if (group.zoomToShowLayer) {

@@ -211,6 +211,7 @@ def _layers_doc(lang: str) -> dict:
         },
         "layers": layers,
         "package": {code: url_for("api.partner_package", lang=code) for code in package.LANGUAGES},
+        "openapi": url_for("edit_api.openapi"),
     }
 
 

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -204,6 +204,12 @@ def landing():
                 _link(_url("/openapi", f="html"), "service-doc", HTML, _("Documentation de l'API")),
                 _link(_url("/conformance"), "conformance", JSON, _("Classes de conformité")),
                 _link(_url("/collections"), "data", JSON, _("Collections")),
+                _link(
+                    request.host_url.rstrip("/") + url_for("edit_api.openapi"),
+                    "related",
+                    OPENAPI,
+                    _("API de téléchargement et d'édition (OpenAPI 3.0)"),
+                ),
             ],
         }
 

@@ -1,0 +1,344 @@
+"""The planners' JSON API under /api/v1: facilities, history, conflicts, imports and its OpenAPI document.
+
+Every write goes through the catalog's :class:`geo.edits.EditStore` (one
+SQLite transaction, version-checked) and needs role ``editor`` (``admin`` for a
+revert), with a signed-in session plus its CSRF token or an
+``Authorization: Bearer`` token (see :mod:`webmap.auth`). The next request of
+any server process sees the edit: the catalog's version moves, so every memo
+and ETag downstream (map data, exports, OGC API) refreshes.
+
+Errors keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
+validation errors add ``field`` and the stable ``code`` of ``geo.edits`` /
+``geo.imports`` with the message in the request's language
+(:mod:`webmap.edit_messages`) and the library's ``detail``; a stale version
+(409) adds ``current``, the facility as it is now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from geo import imports
+from geo.edits import EditStore
+from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from webmap import api_openapi, auth, edit_json, edit_messages
+from webmap.catalog import current_catalog
+
+bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
+
+#: Largest request body: the largest upload plus room for the multipart envelope.
+MAX_CONTENT_LENGTH = imports.MAX_BYTES + 64 * 1024
+#: Body keys of a create/update that are not facility columns.
+POSITION_KEYS = ("lon", "lat", "quartier_pcode", "confirm_outside")
+#: Default and largest page of the history API.
+HISTORY_LIMIT, HISTORY_MAX = 100, 1000
+
+
+@bp.record_once
+def _limit_uploads(state) -> None:
+    if not state.app.config.get("MAX_CONTENT_LENGTH"):
+        state.app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+
+
+@bp.after_request
+def _no_store(resp: Response) -> Response:
+    """Planner data is per-user and changes at any time: never kept by a cache."""
+    if "Cache-Control" not in resp.headers:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# --- errors: the app's JSON shape, with field/code/current ------------------------------------------
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> Response:
+    described = {k: extra.pop(k) for k in ("field", "detail") if k in extra}
+    resp = jsonify({"error": {"status": status, "code": code, "message": message, **described}, **extra})
+    resp.status_code = status
+    return resp
+
+
+@bp.errorhandler(InvalidParameter)
+def _invalid(exc: InvalidParameter) -> Response:
+    described = edit_messages.describe(exc)
+    status = 413 if exc.code == "file_too_large" else 400
+    return _error(status, **described)
+
+
+@bp.errorhandler(VersionConflict)
+def _conflict(exc: VersionConflict) -> Response:
+    message = _(
+        "Cet équipement a été modifié par quelqu'un d'autre : vous partiez de la version %(expected)s, "
+        "il en est à la version %(current)s. Voici ses valeurs actuelles ; refaites votre modification.",
+        expected=exc.expected,
+        current=exc.current.get("version"),
+    )
+    return _error(
+        409, "version_conflict", message, field="version", detail=str(exc), current=edit_json.facility_doc(exc.current)
+    )
+
+
+#: What a 404 is about, by endpoint.
+_NOT_FOUND = {
+    "revert_change": "change",
+    "get_import": "import",
+    "commit_import": "import",
+    "discard_import": "import",
+}
+
+
+@bp.errorhandler(LayerNotFound)
+def _not_found(exc: LayerNotFound) -> Response:
+    what = _NOT_FOUND.get((request.endpoint or "").rpartition(".")[2], "facility")
+    message = {
+        "change": _("Aucune modification n'a cet identifiant."),
+        "import": _("Aucun import n'a cet identifiant."),
+    }.get(what, _("Aucun équipement n'a cet identifiant."))
+    return _error(404, "not_found", message, detail=str(exc))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> Response:
+    return _error(413, "file_too_large", edit_messages.message("file_too_large", "file"), field="file")
+
+
+# --- who and where -----------------------------------------------------------------------------
+
+
+def _user() -> str:
+    return auth.current_user().name
+
+
+def _store() -> EditStore:
+    """Return THE edit store of the current store (every write goes through it)."""
+    return current_catalog().edit_store()
+
+
+# --- facilities ---------------------------------------------------------------------------------
+
+
+@bp.post("/facilities")
+@auth.require_role("editor")
+def create_facility():
+    """Add a facility: ``{kind, name, lon, lat | quartier_pcode, …, confirm_outside?, reason?}`` → 201."""
+    body = edit_json.json_body()
+    row = _store().create(
+        user=_user(),
+        fields=edit_json.facility_fields(body, meta=POSITION_KEYS + ("reason",)),
+        reason=body.get("reason", ""),
+        **edit_json.position(body),
+    )
+    resp = jsonify(edit_json.facility_doc(row))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("edit_api.get_facility", facility_id=row["id"])
+    return resp
+
+
+@bp.get("/facilities/<facility_id>")
+@auth.require_role("viewer")
+def get_facility(facility_id: str):
+    """One facility as edits leave it, with ``version``, ``lon``, ``lat`` and ``status`` (retired ones too)."""
+    return jsonify(edit_json.facility_doc(_store().facility(facility_id)))
+
+
+@bp.patch("/facilities/<facility_id>")
+@auth.require_role("editor")
+def update_facility(facility_id: str):
+    """Change fields and/or move: ``{version, …fields…, lon?, lat?, reason?}``; a stale version → 409."""
+    body = edit_json.json_body()
+    if body.get("version") is None:
+        raise InvalidParameter("version", "the version you edited is required", code="version_required")
+    row = _store().update(
+        facility_id,
+        user=_user(),
+        version=body["version"],
+        fields=edit_json.facility_fields(body, meta=POSITION_KEYS + ("reason", "version")),
+        reason=body.get("reason", ""),
+        **edit_json.position(body),
+    )
+    return jsonify(edit_json.facility_doc(row))
+
+
+@bp.delete("/facilities/<facility_id>")
+@auth.require_role("editor")
+def retire_facility(facility_id: str):
+    """Retire a facility (hidden from maps and analyses, kept in history): ``{version, reason}``."""
+    body = edit_json.json_body()
+    edit_json.only_keys(body, ("version", "reason"))
+    if body.get("version") is None:
+        raise InvalidParameter("version", "the version you edited is required", code="version_required")
+    row = _store().retire(facility_id, user=_user(), version=body["version"], reason=body.get("reason", ""))
+    return jsonify(edit_json.facility_doc(row))
+
+
+@bp.post("/facilities/merge")
+@auth.require_role("editor")
+def merge_facilities():
+    """Merge a duplicate pair: ``{keep_id, keep_version, drop_id, drop_version, reason?}`` → the kept facility."""
+    body = edit_json.json_body()
+    edit_json.only_keys(body, ("keep_id", "keep_version", "drop_id", "drop_version", "reason"))
+    for key in ("keep_version", "drop_version"):
+        if body.get(key) is None:
+            raise InvalidParameter(key, "the version you edited is required", code="version_required")
+    row = _store().merge(
+        edit_json.id_text(body, "keep_id"),
+        edit_json.id_text(body, "drop_id"),
+        user=_user(),
+        keep_version=body["keep_version"],
+        drop_version=body["drop_version"],
+        reason=body.get("reason", ""),
+    )
+    return jsonify(edit_json.facility_doc(row))
+
+
+# --- history and conflicts ----------------------------------------------------------------------
+
+
+@bp.get("/history")
+@auth.require_role("viewer")
+def history():
+    """Recorded changes, newest first; filters ``facility``, ``user``, ``since``, ``until``, ``action``."""
+    limit = edit_json.int_arg("limit", HISTORY_LIMIT, maximum=HISTORY_MAX) or HISTORY_LIMIT
+    offset = edit_json.int_arg("offset", 0, maximum=2**31)
+    filters = edit_json.history_filters()
+    changes = _store().history(**filters, limit=limit + 1, offset=offset)
+    args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+    more = len(changes) > limit
+    return jsonify(
+        {
+            "changes": [edit_json.change_doc(c) for c in changes[:limit]],
+            "limit": limit,
+            "offset": offset,
+            "next": url_for("edit_api.history", **args, limit=limit, offset=offset + limit) if more else None,
+            "csv": url_for("edit_api.history_csv", **args),
+        }
+    )
+
+
+@bp.get("/history.csv")
+@auth.require_role("viewer")
+def history_csv():
+    """Every change matching the filters as CSV (UTF-8 with BOM; cells never start a formula)."""
+    text = _store().history_csv(**edit_json.history_filters())
+    resp = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="bamako-atlas-history.csv"'
+    return resp
+
+
+@bp.post("/history/<int:change_id>/revert")
+@auth.require_role("admin")
+def revert_change(change_id: int):
+    """Undo a change (admin); the revert is itself recorded. ``{reason?}`` → the revert's change record."""
+    body = edit_json.json_body(optional=True)
+    edit_json.only_keys(body, ("reason",))
+    store = _store()
+    row = store.revert(change_id, user=_user(), reason=body.get("reason", ""))
+    change = next(c for c in store.history(facility_id=row["id"], action="revert") if c["reverts"] == change_id)
+    return jsonify({**edit_json.change_doc(change), "facility": edit_json.facility_doc(row)})
+
+
+@bp.get("/conflicts")
+@auth.require_role("editor")
+def conflicts():
+    """Planner corrections the rebuilt sources now disagree with (the planner's value is kept)."""
+    found = _store().conflicts()
+    for entry in found:
+        entry["problem_label"] = edit_messages.conflict_label(entry["problem"])
+        entry["field_label"] = edit_messages.field_label(entry["field"]) if entry["field"] else None
+    return jsonify({"conflicts": found, "count": len(found)})
+
+
+@bp.post("/conflicts/resolve")
+@auth.require_role("editor")
+def resolve_conflict():
+    """Settle a conflict: ``{facility_id, field, version, take: "planner" | "source"}`` → the facility."""
+    body = edit_json.json_body()
+    edit_json.only_keys(body, ("facility_id", "field", "version", "take"))
+    if body.get("version") is None:
+        raise InvalidParameter("version", "the version you edited is required", code="version_required")
+    row = _store().resolve(
+        edit_json.id_text(body, "facility_id"),
+        edit_json.id_text(body, "field", required=False),
+        user=_user(),
+        version=body["version"],
+        take=body.get("take"),
+    )
+    return jsonify(edit_json.facility_doc(row))
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+@bp.post("/imports")
+@auth.require_role("editor")
+def create_import():
+    """Upload a file (multipart field ``file``; optional ``crs``, ``layer``) → 201 with its preview."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidParameter("file", "no file in the multipart field 'file'", code="file_required")
+    catalog = current_catalog()
+    atlas = catalog.atlas
+    parsed = imports.parse_upload(
+        upload.read(),
+        upload.filename or "upload",
+        quartiers=atlas["quartiers"],
+        crs=request.form.get("crs") or None,
+        layer=request.form.get("layer") or None,
+    )
+    store = catalog.edit_store()
+    import_id = imports.save_preview(store.path, imports.preview(parsed, atlas["facilities"]), user=_user())
+    resp = jsonify(edit_json.import_doc(imports.load_import(store.path, import_id)))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("edit_api.get_import", import_id=import_id)
+    return resp
+
+
+@bp.get("/imports")
+@auth.require_role("editor")
+def list_imports():
+    """The latest imports (summaries), newest first."""
+    found = imports.list_imports(_store().path, limit=edit_json.int_arg("limit", 50, maximum=1000) or 50)
+    return jsonify({"imports": found})
+
+
+@bp.get("/imports/<import_id>")
+@auth.require_role("editor")
+def get_import(import_id: str):
+    """One import's preview: rows to add, probable duplicates, per-row errors, status."""
+    return jsonify(edit_json.import_doc(imports.load_import(_store().path, import_id)))
+
+
+@bp.post("/imports/<import_id>/commit")
+@auth.require_role("editor")
+def commit_import(import_id: str):
+    """Create the import's facilities, all or none: ``{include_duplicates?}`` → ``{added, ids}``."""
+    body = edit_json.json_body(optional=True)
+    edit_json.only_keys(body, ("include_duplicates",))
+    ids = imports.commit(import_id, _store(), _user(), include_duplicates=edit_json.flag(body, "include_duplicates"))
+    return jsonify({"id": import_id, "added": len(ids), "ids": ids})
+
+
+@bp.delete("/imports/<import_id>")
+@auth.require_role("editor")
+def discard_import(import_id: str):
+    """Abandon a previewed import (kept for the record)."""
+    imports.discard(_store().path, import_id, _user())
+    return jsonify({"id": import_id, "status": "discarded"})
+
+
+# --- OpenAPI ------------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.0 document of /api/v1 (download and editing routes)."""
+    catalog = current_catalog()
+    version = str(catalog.atlas.meta.get("package_version") or "0")
+    doc = catalog.memo("api:openapi", lambda: api_openapi.document(version=version))
+    resp = jsonify({**doc, "servers": [{"url": request.host_url.rstrip("/") + request.script_root + bp.url_prefix}]})
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp

@@ -1,0 +1,134 @@
+"""The history of planners' changes: the ``/history`` page, admin revert, and each facility page's "Historique".
+
+Signed-in users (any role) read the history; an admin may revert any change
+(``POST /history/<id>/revert`` with the session's CSRF token), which is itself
+recorded and can be reverted in turn. The JSON twin and the CSV export live in
+:mod:`webmap.views.edit_api` (``/api/v1/history``, ``/api/v1/history.csv``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from webmap import auth, edit_messages
+from webmap.catalog import current_catalog
+from webmap.edit_json import history_filters
+
+bp = Blueprint("history", __name__)
+
+#: Changes per page of /history, and on a facility page.
+PAGE_SIZE = 50
+FACILITY_PAGE_SIZE = 20
+#: Filters of the page (query parameters), as in the JSON API.
+FILTERS = ("facility", "user", "since", "until", "action")
+
+
+def _value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field in ("lon", "lat") and isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value)
+
+
+def display_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return changes ready for a table: time, labels, and (field, before, after) for each changed field."""
+    rows = []
+    for c in changes:
+        before, after = c.get("before") or {}, c.get("after") or {}
+        diffs = [
+            (edit_messages.field_label(f), _value(f, before.get(f)) if c.get("before") else "", _value(f, after.get(f)))
+            for f in c.get("changed") or []
+        ]
+        rows.append(
+            {
+                **c,
+                "when": f"{c['at'][:10]} {c['at'][11:16]} UTC",
+                "action_label": edit_messages.action_label(c["action"]),
+                "facility_name": after.get("name") or before.get("name") or "",
+                "diffs": diffs,
+            }
+        )
+    return rows
+
+
+@bp.app_template_global()
+def facility_history(facility_id: str) -> list[dict[str, Any]] | None:
+    """Return the latest changes of a facility for its page, or None when nobody is signed in."""
+    user = auth.current_user()
+    if user is None or not user.has_role("viewer"):
+        return None
+    catalog = current_catalog()
+    if catalog.edits_path is None or not catalog.edits_path.exists():
+        return []
+    return display_rows(catalog.edit_store().history(facility_id=facility_id, limit=FACILITY_PAGE_SIZE))
+
+
+def _render_error(status: int, message: str):
+    resp = make_response(render_template("error.html", status=status, message=message), status)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.errorhandler(InvalidParameter)
+def _invalid(exc: InvalidParameter):
+    return _render_error(400, edit_messages.describe(exc)["message"])
+
+
+@bp.errorhandler(VersionConflict)
+def _conflict(_exc: VersionConflict):
+    return _render_error(
+        409,
+        _(
+            "Impossible d'annuler : l'équipement a été modifié depuis. "
+            "Annulez d'abord les modifications plus récentes, de la plus récente à la plus ancienne."
+        ),
+    )
+
+
+@bp.errorhandler(LayerNotFound)
+def _not_found(_exc: LayerNotFound):
+    return _render_error(404, _("Aucune modification n'a cet identifiant."))
+
+
+@bp.get("/history")
+@auth.require_role("viewer", login_page=True)
+def page():
+    """Every recorded change, newest first, filtered by facility, user, dates and action."""
+    offset = request.args.get("offset", "0")
+    if not offset.isdigit():
+        raise InvalidParameter("offset", f"expected a whole number, got {offset!r}", code="not_a_number")
+    offset_n = int(offset)
+    changes = current_catalog().edit_store().history(**history_filters(), limit=PAGE_SIZE + 1, offset=offset_n)
+    args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    resp = make_response(
+        render_template(
+            "history.html",
+            changes=display_rows(changes[:PAGE_SIZE]),
+            filters=args,
+            actions=[(a, edit_messages.action_label(a)) for a in edit_messages.ACTION_LABELS],
+            csv_url=url_for("edit_api.history_csv", **args),
+            json_url=url_for("edit_api.history", **args),
+            newer_url=url_for("history.page", **args, offset=max(offset_n - PAGE_SIZE, 0)) if offset_n else None,
+            older_url=url_for("history.page", **args, offset=offset_n + PAGE_SIZE)
+            if len(changes) > PAGE_SIZE
+            else None,
+            can_revert=auth.current_user().has_role("admin"),
+        )
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/history/<int:change_id>/revert")
+@auth.require_role("admin")
+def revert(change_id: int):
+    """Undo a change (admin), record the revert, and go back to the history page."""
+    store = current_catalog().edit_store()
+    row = store.revert(change_id, user=auth.current_user().name, reason=request.form.get("reason", ""))
+    flash(_("Modification n° %(id)s annulée (équipement « %(name)s »).", id=change_id, name=row.get("name", "")))
+    return redirect(auth.safe_next(request.form.get("next"), url_for("history.page")), code=303)

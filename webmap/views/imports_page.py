@@ -1,0 +1,26 @@
+"""The planners' import page (``/imports``): upload a file, read its preview, commit it.
+
+The page is a shell: its script (webmap/static/imports.js) talks to the JSON
+API (``POST /api/v1/imports``, ``POST /api/v1/imports/<id>/commit``). This
+blueprint also gives the map templates ``editor_config()``, the editing config
+that is None for anyone but a planner signed in with a session.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template
+
+from webmap import auth
+from webmap.views import editconfig
+
+bp = Blueprint("imports_page", __name__)
+bp.add_app_template_global(editconfig.editor_config, "editor_config")
+
+
+@bp.get("/imports")
+@auth.require_role("editor", login_page=True)
+def page():
+    """The import page (editors; anonymous visitors are sent to the sign-in page)."""
+    resp = make_response(render_template("imports.html", config=editconfig.import_config()))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
