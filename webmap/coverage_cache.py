@@ -25,7 +25,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -59,6 +59,7 @@ from geo.errors import InvalidParameter
 from geo.model import METRIC_CRS, STORE_CRS
 from geo.store import Atlas
 from webmap import coverage_format as cf
+from webmap.lru import LRUCache
 
 log = logging.getLogger(__name__)
 
@@ -189,42 +190,6 @@ class Cached:
         return len(self.body)
 
 
-class ResponseCache:
-    """A thread-safe LRU of finished responses, bounded by entry count and total bytes.
-
-    ``get`` stores a value only when ``compute`` returns: an exception leaves nothing behind.
-    """
-
-    def __init__(self, max_entries: int, max_bytes: int):
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[str, Cached] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._items
-
-    def get(self, key: str, compute: Callable[[], Cached]) -> Cached:
-        """Return the response under ``key``, computing and storing it on a miss."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        value = compute()
-        with self._lock:
-            if key not in self._items and value.size <= self.max_bytes:
-                self._items[key] = value
-                self._bytes += value.size
-            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
-                _, old = self._items.popitem(last=False)
-                self._bytes -= old.size
-        return value
-
-
 @dataclass(frozen=True)
 class Surface:
     """Where the distance image's pixels fall: the grid cell of each pixel (-1 outside), and the image bounds.
@@ -285,7 +250,8 @@ class CoverageState:
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
         self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
-        self.responses = ResponseCache(*RESPONSE_CACHE_LIMITS)
+        # Coverage bodies of different keys may compute concurrently (no single-flight lock).
+        self.responses: LRUCache[Cached] = LRUCache(*RESPONSE_CACHE_LIMITS, single_flight=False)
         self._bases: dict[tuple[str, ...], KindBase] = {}
         self._scenarios: OrderedDict[tuple, Access] = OrderedDict()
         self._lock = threading.Lock()

@@ -19,23 +19,9 @@
   cfg.layers.forEach(function (l) { l.kinds.forEach(function (k) { layerByKind[k] = l.key; }); });
 
   // ---------------------------------------------------------------- helpers
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  function fmt(value, decimals) {
-    return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0 }).format(value);
-  }
+  var U = window.BamakoCommon;
+  var el = U.el, fmt = U.numberFormatter(LOCALE), splitTexts = U.splitTexts;
+  var shapeLatLngs = U.shapeLatLngs, decodePoints = U.decodeDeltas, decodeIds = U.decodeIds;
 
   var sayTimer = null;
   function say(message, sticky) {
@@ -55,59 +41,9 @@
     return template.replace(/PCODE|ID/, encodeURIComponent(value));
   }
 
-  function splitTexts(text, n) {
-    return n === 0 ? [] : text.split("\n");
-  }
-
   // --------------------------------------------------------------- decoding
   function decodeArcs(arcs, scale) {
-    return arcs.map(function (flat) {
-      var pts = [], lat = 0, lon = 0;
-      for (var i = 0; i < flat.length; i += 2) {
-        lat += flat[i]; lon += flat[i + 1];
-        pts.push([lat / scale, lon / scale]);
-      }
-      return pts;
-    });
-  }
-
-  function ringLatLngs(refs, arcs) {
-    var out = [];
-    refs.forEach(function (ref, j) {
-      var arc = ref >= 0 ? arcs[ref] : arcs[~ref].slice().reverse();
-      out = out.concat(j === 0 ? arc : arc.slice(1));
-    });
-    return out;
-  }
-
-  function shapeLatLngs(shape, arcs) {
-    return shape.map(function (polygon) {
-      return polygon.map(function (refs) { return ringLatLngs(refs, arcs); });
-    });
-  }
-
-  function decodePoints(flat, scale) {
-    var pts = [], lat = 0, lon = 0;
-    for (var i = 0; i < flat.length; i += 2) {
-      lat += flat[i]; lon += flat[i + 1];
-      pts.push([lat / scale, lon / scale]);
-    }
-    return pts;
-  }
-
-  function decodeIds(encoded) {
-    var out = [];
-    encoded.forEach(function (item) {
-      if (typeof item === "number") {
-        var prev = out[out.length - 1], m = /^(.*?)(\d+)$/.exec(prev);
-        var n = String(parseInt(m[2], 10) + item);
-        while (n.length < m[2].length) n = "0" + n;
-        out.push(m[1] + n);
-      } else {
-        out.push(item);
-      }
-    });
-    return out;
+    return arcs.map(function (flat) { return decodePoints(flat, scale); });
   }
 
   // ------------------------------------------------------------------ state

@@ -22,23 +22,10 @@
   cfg.layers.forEach(function (l) { l.kinds.forEach(function (k) { layerByKind[k] = l.key; }); });
 
   // ---------------------------------------------------------------- helpers
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
+  var U = window.BamakoCommon;
+  var el = U.el, fmt = U.numberFormatter(LOCALE), splitTexts = U.splitTexts;
+  var decodeDeltas = U.decodeDeltas, shapeLatLngs = U.shapeLatLngs, decodeIds = U.decodeIds;
   function $(id) { return document.getElementById(id); }
-  function fmt(value, decimals) {
-    return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0 }).format(value);
-  }
   function signed(value, decimals) {
     return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0, signDisplay: "exceptZero" }).format(value);
   }
@@ -63,37 +50,8 @@
     if (message && !sticky) sayTimer = setTimeout(function () { statusBox.hidden = true; }, 6000);
   }
   function qs(p) { return p.toString().replace(/%2C/g, ",").replace(/%3B/g, ";"); }
-  function splitTexts(text, n) { return n === 0 ? [] : text.split("\n"); }
 
-  // --------------------------------------------------------- data decoding (as atlas.js, geo/codec.py)
-  function decodeDeltas(flat, scale) {
-    var pts = [], lat = 0, lon = 0;
-    for (var i = 0; i < flat.length; i += 2) { lat += flat[i]; lon += flat[i + 1]; pts.push([lat / scale, lon / scale]); }
-    return pts;
-  }
-  function shapeLatLngs(shape, arcs) {
-    return shape.map(function (polygon) {
-      return polygon.map(function (refs) {
-        var out = [];
-        refs.forEach(function (ref, j) {
-          var arc = ref >= 0 ? arcs[ref] : arcs[~ref].slice().reverse();
-          out = out.concat(j === 0 ? arc : arc.slice(1));
-        });
-        return out;
-      });
-    });
-  }
-  function decodeIds(encoded) {
-    var out = [];
-    encoded.forEach(function (item) {
-      if (typeof item === "number") {
-        var m = /^(.*?)(\d+)$/.exec(out[out.length - 1]), n = String(parseInt(m[2], 10) + item);
-        while (n.length < m[2].length) n = "0" + n;
-        out.push(m[1] + n);
-      } else out.push(item);
-    });
-    return out;
-  }
+  // ------------------------------------ data lookups (decoders in common.js, as geo/codec.py)
   function inRing(lat, lng, ring) {
     var inside = false;
     for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {

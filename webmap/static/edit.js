@@ -45,25 +45,12 @@
   E.confidences.forEach(function (o) { choiceLabels.confidence[o.key] = o.label; });
 
   // ---------------------------------------------------------------- helpers
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
+  var U = window.BamakoCommon;
+  var el = U.el;
+  function withLang(u) { return U.withLang(u, E.lang); }
 
   function url(template, id) {
     return template.replace("ID", encodeURIComponent(id));
-  }
-
-  function withLang(u) {
-    return u + (u.indexOf("?") >= 0 ? "&" : "?") + "lang=" + encodeURIComponent(E.lang);
   }
 
   /** Call the JSON API; resolves to {ok, status, doc} (status 0: no answer). */

@@ -22,26 +22,9 @@
   var previewEl = document.getElementById("import-preview");
   var busy = false;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  function fmt(n, decimals) {
-    return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0 }).format(n);
-  }
-
-  function withLang(u) {
-    return u + (u.indexOf("?") >= 0 ? "&" : "?") + "lang=" + encodeURIComponent(C.lang);
-  }
+  var U = window.BamakoCommon;
+  var el = U.el, fmt = U.numberFormatter(LOCALE);
+  function withLang(u) { return U.withLang(u, C.lang); }
 
   function say(text) { statusEl.textContent = text || ""; }
 

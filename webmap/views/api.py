@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -23,6 +20,7 @@ from geo.errors import LayerNotFound
 from geo.model import KINDS, LAYERS
 from geo.query import UNIT_COLUMNS
 from webmap.catalog import current_catalog
+from webmap.lru import LRUCache
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -56,40 +54,8 @@ class Payload:
         return cls(export.data, gz, etag, export.media_type, export.filename)
 
 
-class BoundedCache:
-    """A thread-safe LRU of payloads bounded by entry count and total bytes."""
-
-    def __init__(self, max_entries: int, max_bytes: int):
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[str, Payload] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self._compute_lock = threading.Lock()  # one export built at a time: no stampede
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: str, compute: Callable[[], Payload]) -> Payload:
-        """Return the payload for ``key``, computing and storing it on a miss."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        with self._compute_lock:
-            with self._lock:
-                found = self._items.get(key)
-            if found is not None:
-                return found
-            value = compute()
-        with self._lock:
-            if value.size <= self.max_bytes:
-                self._items[key] = value
-                self._bytes += value.size
-            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
-                _, old = self._items.popitem(last=False)
-                self._bytes -= old.size
-        return value
+#: The export cache (kept under this name for callers and tests): see ``webmap.lru``.
+BoundedCache = LRUCache
 
 
 def _lang() -> str:
@@ -97,8 +63,8 @@ def _lang() -> str:
     return locale.language if locale else package.LANGUAGES[0]
 
 
-def _cache(kind: str) -> BoundedCache:
-    return current_catalog().memo(f"api:cache:{kind}", lambda: BoundedCache(*CACHE_LIMITS[kind]))
+def _cache(kind: str) -> LRUCache[Payload]:
+    return current_catalog().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
 
 
 def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 
 from flask import Blueprint, Response, request
@@ -25,6 +23,7 @@ from geo.cartography import parse_page
 from geo.errors import InvalidParameter, LayerNotFound
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.lru import LRUCache
 from webmap.maps_static import PRESETS, file_name, prepare, render
 from webmap.maps_static.figure import FORMATS
 from webmap.views.pages import view_state
@@ -38,36 +37,11 @@ CACHE_MAX_BYTES = 128 * 1024 * 1024
 CACHE_CONTROL = "public, max-age=3600"
 
 
-class ByteCache:
-    """A thread-safe LRU of rendered images bounded by item count and total bytes."""
+class ByteCache(LRUCache[bytes]):
+    """The cache of rendered images: an LRU bounded by item count and total bytes."""
 
     def __init__(self, *, max_items: int = CACHE_MAX_ITEMS, max_bytes: int = CACHE_MAX_BYTES):
-        self.max_items, self.max_bytes = max_items, max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        """Return the cached value or None, marking it recently used."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: bytes) -> None:
-        """Store ``value``, evicting the least recently used items beyond the bounds."""
-        with self._lock:
-            old = self._items.pop(key, None)
-            self._bytes -= len(old) if old is not None else 0
-            self._items[key] = value
-            self._bytes += len(value)
-            while self._items and (len(self._items) > self.max_items or self._bytes > self.max_bytes):
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= len(evicted)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(max_items, max_bytes)
 
 
 def _lang(value: str | None) -> str:
