@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
     type=click.IntRange(1, 32),
     help="Server processes (gunicorn); 1 runs a single waitress process.",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option(
+    "--threads",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker (few threads keep tail latency low; more help when many slow requests overlap).",
+)
 @click.option("--dev", is_flag=True, help="Run Flask's development server with the reloader instead.")
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Servir l'atlas web (construit le magasin d'abord s'il n'existe pas)."""
