@@ -21,8 +21,8 @@ import pyogrio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import sources  # noqa: E402
-from geo.build import build  # noqa: E402
+from geo.pipeline import sources  # noqa: E402
+from geo.pipeline.build import build  # noqa: E402
 from geo.store import open_store  # noqa: E402
 
 REPEAT = 5

@@ -60,7 +60,7 @@ import shapely
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geo.coverage import (  # noqa: E402
+from geo.analysis.coverage import (  # noqa: E402
     DEFAULT_SPECS,
     UNIT_LEVELS,
     Scenario,
@@ -76,9 +76,9 @@ from geo.coverage import (  # noqa: E402
     resolve_kinds,
     validate,
 )
-from geo.coverage.suggest import suggest_sites  # noqa: E402
-from geo.model import METRIC_CRS, STORE_CRS  # noqa: E402
+from geo.analysis.coverage.suggest import suggest_sites  # noqa: E402
 from geo.store import STORE_NAME, open_store  # noqa: E402
+from geo.vocabulary import METRIC_CRS, STORE_CRS  # noqa: E402
 
 INDICATOR_SIZES = (100.0, 50.0)
 SCALING_SIZES = (100.0, 50.0, 25.0, 15.0)
@@ -482,7 +482,7 @@ def exact_mclp(incidence, weights: np.ndarray, k: int, *, time_limit_s: float) -
 
 def work_quality(store: Path, cell_m: float, repeat: int) -> dict:
     """Greedy on the default lattice vs greedy on every cell vs the exact MCLP optimum (same candidates)."""
-    from geo.coverage import suggest
+    from geo.analysis.coverage import suggest
 
     atlas = open_store(store)
     facilities = atlas["facilities"]
@@ -531,7 +531,7 @@ def find_store(tmp: Path) -> Path:
     home = os.environ.get("BAMAKO_ATLAS_HOME")
     if home and (Path(home) / STORE_NAME).is_file():
         return Path(home) / STORE_NAME
-    from geo.build import build
+    from geo.pipeline.build import build
 
     target = tmp / STORE_NAME
     print(f"building a store into {tmp} …", file=sys.stderr)

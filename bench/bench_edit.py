@@ -51,8 +51,8 @@ from _report import load_avg, machine  # noqa: E402
 from _servers import atlas_argv, atlas_env, free_port, get, running, start, temp_home  # noqa: E402
 from bench_web import wrk  # noqa: E402
 
-from geo import accounts  # noqa: E402
-from geo.edits.db import EDITS_FILENAME  # noqa: E402
+from geo.planning import accounts  # noqa: E402
+from geo.planning.edits.db import EDITS_FILENAME  # noqa: E402
 from geo.store import open_store  # noqa: E402
 
 CSCOM = "/api/v1/layers/facilities.geojson?kind=cscom"

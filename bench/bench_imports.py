@@ -35,11 +35,11 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.build import build  # noqa: E402
-from geo.edits import EditStore  # noqa: E402
-from geo.imports import commit, parse_upload, preview, save_preview  # noqa: E402
-from geo.model import KINDS, METRIC_CRS, STORE_CRS  # noqa: E402
+from geo.pipeline.build import build  # noqa: E402
+from geo.planning.edits import EditStore  # noqa: E402
+from geo.planning.imports import commit, parse_upload, preview, save_preview  # noqa: E402
 from geo.store import open_store  # noqa: E402
+from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS  # noqa: E402
 
 SEED = 20261129
 ROWS = 10_000

@@ -49,8 +49,8 @@ from _servers import (  # noqa: E402
     wait_answered,
 )
 
-from geo import sources  # noqa: E402
-from webmap.viewstate import FACILITY_LAYERS  # noqa: E402
+from geo.pipeline import sources  # noqa: E402
+from geo.publication.viewstate import FACILITY_LAYERS  # noqa: E402
 
 #: Source layers given to ``GeoDataFrame.explore()`` (keys of data/sources.toml), as in the issue.
 EXPLORE_SOURCES = ("quartiers", "communes", "survey_health", "survey_education", "survey_waste")

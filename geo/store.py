@@ -21,7 +21,7 @@ import pyogrio
 
 from geo import settings
 from geo.errors import StoreError
-from geo.model import LAYERS
+from geo.vocabulary import LAYERS
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from geo.model import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
 from geo.store import write_store
+from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
 
 # UTM 29N origin of the tiny atlas: near Bamako so lon/lat are realistic.
 X0, Y0 = 600_000.0, 1_400_000.0
@@ -125,7 +125,7 @@ def mirror_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_store(mirror_dir, tmp_path_factory) -> Path:
     """Build the real store once per test session from the mirror; return its path."""
-    from geo.build import build
+    from geo.pipeline.build import build
 
     home = tmp_path_factory.mktemp("real-home")
     overrides = {"MIRROR": str(mirror_dir), "HOME": str(home), "CACHE": str(home / "cache")}

@@ -24,7 +24,9 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_geo_never_imports_the_web_layer():
     offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_modules(path) & set(FORBIDDEN_IN_GEO))
+        str(path.relative_to(ROOT)): sorted(
+            imported_modules(path) & set(FORBIDDEN_IN_GEO) - ({"matplotlib"} if "render" in path.parts else set())
+        )
         for path in (ROOT / "geo").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}

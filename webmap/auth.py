@@ -35,10 +35,11 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 
-from geo import accounts, settings
-from geo.accounts import User
-from geo.edits.db import EDITS_FILENAME, edits_path
+from geo import settings
 from geo.errors import AuthRequired, PermissionDenied
+from geo.planning import accounts
+from geo.planning.accounts import User
+from geo.planning.edits.db import EDITS_FILENAME, edits_path
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from geo.edits import EditStore
+from geo.planning.edits import EditStore
 from geo.store import Atlas, open_store
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Bodies are JSON objects; every malformed value raises
 :class:`geo.errors.InvalidParameter` naming the key, with a stable code (see
 :mod:`webmap.edit_messages`). Facility columns are passed on untouched for
-:mod:`geo.edits.validate` to check, so there is one set of rules for the
+:mod:`geo.planning.edits.validate` to check, so there is one set of rules for the
 editor, the API and the imports.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import request, url_for
 
-from geo import imports
 from geo.errors import InvalidParameter
+from geo.planning import imports
 from webmap import edit_messages
 from webmap.catalog import current_catalog
 

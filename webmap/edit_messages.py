@@ -1,8 +1,8 @@
 """Messages in the request's language for the stable problem codes of planner edits and imports.
 
-``geo.edits`` and ``geo.imports`` raise :class:`geo.errors.InvalidParameter`
+``geo.planning.edits`` and ``geo.planning.imports`` raise :class:`geo.errors.InvalidParameter`
 with a stable ``code`` (``name_required``, ``outside_district``, ``bad_csv`` …)
-and an English message; import previews list :class:`geo.imports.RowError`
+and an English message; import previews list :class:`geo.planning.imports.RowError`
 records with a ``problem_code``. This module turns those codes into French
 sentences (the source strings, English in the catalog), filled with the field's
 label and the limit that applies. The library's own message stays available as
@@ -17,9 +17,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.errors import InvalidParameter
-from geo.imports import MAX_BYTES, MAX_ROWS
+from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
+from geo.planning.imports import MAX_BYTES, MAX_ROWS
 
 #: Fields (body keys and facility columns) as named to planners.
 FIELD_LABELS = {
@@ -69,7 +69,7 @@ FIELD_LABELS = {
 
 #: Problem code → message. Placeholders: ``field`` (label), ``limit``, ``allowed``, ``mb``, ``rows``.
 MESSAGES = {
-    # geo.edits.validate: fields
+    # geo.planning.edits.validate: fields
     "not_text": _l("%(field)s : du texte est attendu."),
     "control_characters": _l("%(field)s : les caractères de contrôle ne sont pas acceptés."),
     "name_too_long": _l("Le nom est trop long : %(limit)s caractères au plus."),
@@ -93,7 +93,7 @@ MESSAGES = {
         "Ce point est hors du District de Bamako. Confirmez pour le garder : il sera signalé comme hors du District."
     ),
     "unknown_quartier": _l("Quartier inconnu dans le District de Bamako."),
-    # geo.edits.store, geo.edits.state, geo.edits.history
+    # geo.planning.edits.store, geo.planning.edits.state, geo.planning.edits.history
     "user_required": _l("L'auteur de la modification est obligatoire."),
     "bad_version": _l("%(field)s : un numéro de version (nombre entier, 1 ou plus) est attendu."),
     "version_required": _l(
@@ -113,7 +113,7 @@ MESSAGES = {
     "not_boolean": _l("%(field)s : true ou false est attendu."),
     "id_required": _l("%(field)s : un identifiant est attendu."),
     "file_required": _l("Aucun fichier reçu : envoyez-le dans le champ « file »."),
-    # geo.imports: the whole file
+    # geo.planning.imports: the whole file
     "file_too_large": _l("Fichier trop volumineux : %(mb)s Mo au plus. Découpez-le."),
     "too_many_rows": _l("Trop de lignes : %(rows)s au plus par import. Découpez le fichier."),
     "empty_file": _l("Le fichier est vide."),
@@ -130,7 +130,7 @@ MESSAGES = {
     "already_committed": _l("Cet import a déjà été validé."),
     "already_discarded": _l("Cet import a été abandonné."),
     "commit_running": _l("Cet import est en cours de validation."),
-    # geo.imports: one row (RowError.problem_code)
+    # geo.planning.imports: one row (RowError.problem_code)
     "missing_name": _l("Le nom est vide."),
     "missing_coordinates": _l("Ni coordonnées ni quartier."),
     "unparseable_coordinates": _l("Coordonnées illisibles."),
@@ -150,7 +150,7 @@ ACTION_LABELS = {
     "resolve": _l("conflit réglé"),
 }
 
-#: Problems of :meth:`geo.edits.EditStore.conflicts` entries.
+#: Problems of :meth:`geo.planning.edits.EditStore.conflicts` entries.
 CONFLICT_LABELS = {
     "source_changed": _l("la source a changé une valeur corrigée"),
     "vanished": _l("l'équipement a disparu des sources"),
@@ -178,7 +178,7 @@ def _allowed(code: str, field: str) -> str:
     if code == "unknown_precision":
         return ", ".join(CHOICES["location_precision"])
     if code == "unknown_action":
-        from geo.edits.history import ACTIONS
+        from geo.planning.edits.history import ACTIONS
 
         return ", ".join(ACTIONS)
     if code == "unknown_value" and field == "take":

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request
 
+from geo.cache import LRUCache
 from webmap.catalog import current_catalog
-from webmap.lru import LRUCache
 
 MAX_PAGES = 256
 MAX_BYTES = 64 * 1024 * 1024

@@ -133,8 +133,8 @@ def add_planners(store: Path) -> Path:
 
     Hashed with a cheap scrypt cost (the cost is stored in each hash, so the server checks it as cheaply).
     """
-    from geo import accounts
-    from geo.edits.db import EDITS_FILENAME
+    from geo.planning import accounts
+    from geo.planning.edits.db import EDITS_FILENAME
 
     db = store.with_name(EDITS_FILENAME)
     cost = accounts.SCRYPT_N
@@ -185,7 +185,7 @@ def expected(real_store) -> Expected:
 # -------------------------------------------------------------------- guard
 def tile_hosts() -> tuple[str, ...]:
     """Return the hosts of the online basemaps' tiles (``{s}.`` subdomains dropped)."""
-    from webmap.maps import styles
+    from geo.publication import symbols as styles
 
     hosts = (urlsplit(b.url.replace("{s}.", "")).hostname for b in styles.BASEMAPS.values() if b.url)
     return tuple(h for h in hosts if h)

@@ -78,7 +78,7 @@ def snapshot(db: Path) -> dict:
 
 
 def test_sigkill_during_a_large_import_commit_loses_nothing(tmp_path):
-    from geo import accounts
+    from geo.planning import accounts
     from geo.store import write_store
 
     store = write_store(tmp_path / "atlas.gpkg", tiny_layers(), {"build_id": "kill-test"})

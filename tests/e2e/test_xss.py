@@ -121,7 +121,7 @@ def seeded(browser, planner_server, tmp_path_factory) -> dict:
 
     Returns ``{"token": API token, "ids": {payload: [facility ids]}, "formula_ids": [...], "previews": {format: [names]}}``.
     """
-    from geo import accounts
+    from geo.planning import accounts
 
     server = planner_server
     token = accounts.issue_token(server.store.with_name("edits.sqlite"), "awa")

@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
-from geo import accounts
 from geo.errors import AuthRequired, InvalidParameter, LayerNotFound, RateLimited
+from geo.planning import accounts
 
 PASSWORD = "correct horse battery"
 T0 = 1_800_000_000.0  # a fixed clock (epoch seconds)

@@ -7,7 +7,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from geo import sources
+from geo.pipeline import sources
 from geo.store import open_store
 from tests.geo.test_personal_data import (
     COLLECTOR_COLUMNS,
@@ -49,7 +49,7 @@ def test_every_commune_has_a_cscom(atlas):
 
 
 def test_facilities_follow_the_schema(atlas):
-    from geo.model import FACILITY_COLUMNS, JOIN_STATUSES, KINDS, PRECISIONS
+    from geo.vocabulary import FACILITY_COLUMNS, JOIN_STATUSES, KINDS, PRECISIONS
 
     fac = atlas["facilities"]
     assert list(fac.columns[: len(FACILITY_COLUMNS)]) == list(FACILITY_COLUMNS)

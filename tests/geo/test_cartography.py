@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from geo.cartography import (
+from geo.errors import InvalidParameter
+from geo.render.cartography import (
     MAX_DPI,
     Page,
     fit_extent,
@@ -15,7 +16,6 @@ from geo.cartography import (
     scale_bar,
     zoom_extent,
 )
-from geo.errors import InvalidParameter
 
 
 @pytest.mark.parametrize(

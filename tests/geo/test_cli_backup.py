@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo.edits import EditStore
+from geo.planning.edits import EditStore
 from geo.store import open_store, write_store
 from tests.conftest import tiny_layers
 from webmap.cli import main
@@ -121,7 +121,7 @@ def test_build_lists_conflicts_between_planners_and_the_rebuilt_sources(home, mo
     edits.close()
 
     def fake_build(*_args, **_kwargs):  # the sources changed: beds of dnacpn-01, and lieu-stade vanished
-        from geo.build import BuildReport
+        from geo.pipeline.build import BuildReport
 
         layers = tiny_layers()
         fac = layers["facilities"]
@@ -139,7 +139,7 @@ def test_build_lists_conflicts_between_planners_and_the_rebuilt_sources(home, mo
         path = write_store(home / "atlas.gpkg", layers, meta)
         return BuildReport(path, meta, pd.DataFrame(), {})
 
-    monkeypatch.setattr("geo.build.build", fake_build)
+    monkeypatch.setattr("geo.pipeline.build.build", fake_build)
     result = run(home, "data", "build", "--force")
     assert result.exit_code == 0, result.output
     assert "en conflit avec les sources : 2" in result.output
@@ -151,14 +151,16 @@ def test_build_lists_conflicts_between_planners_and_the_rebuilt_sources(home, mo
 
 
 def test_build_without_edits_prints_no_conflict_section(home, monkeypatch):
-    from geo.build import BuildReport
+    from geo.pipeline.build import BuildReport
 
     meta = {
         "counts": {},
         "cscom_reconciliation": {},
         "population": {"year": 2022, "total": 1, "method": "areal"},
     }
-    monkeypatch.setattr("geo.build.build", lambda *a, **k: BuildReport(home / "atlas.gpkg", meta, pd.DataFrame(), {}))
+    monkeypatch.setattr(
+        "geo.pipeline.build.build", lambda *a, **k: BuildReport(home / "atlas.gpkg", meta, pd.DataFrame(), {})
+    )
     result = run(home, "data", "build")
     assert result.exit_code == 0 and "conflit" not in result.output
     assert "Aucune base de modifications" in run(home, "data", "conflicts").output

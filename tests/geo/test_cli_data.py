@@ -6,7 +6,7 @@ import shutil
 
 from click.testing import CliRunner
 
-from geo import sources
+from geo.pipeline import sources
 from webmap.cli import main
 
 

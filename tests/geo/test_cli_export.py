@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from geo import exports
+from geo.publication import exports
 from webmap.cli import main
 
 

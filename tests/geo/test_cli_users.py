@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from geo import accounts
+from geo.planning import accounts
 from webmap.cli import main
 
 PASSWORD = "correct horse battery"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from geo import codec
 from geo.errors import DataError, InvalidParameter
+from geo.publication import codec
 
 
 def same(a, b) -> bool:

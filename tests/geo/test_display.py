@@ -11,9 +11,10 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from geo import codec, display
 from geo.errors import DataError, InvalidParameter
-from geo.model import METRIC_CRS
+from geo.publication import codec
+from geo.publication import mapdata as display
+from geo.vocabulary import METRIC_CRS
 from tests.conftest import X0, Y0, tiny_layers
 
 LAYERS = {"cscom": ("cscom",), "health": ("pharmacy", "clinic"), "qa": ()}

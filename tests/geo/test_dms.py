@@ -7,7 +7,7 @@ import re
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.ingest.dms import LatLon, parse_dms, parse_dms_axis, parse_lat_lon
+from geo.pipeline.ingest.dms import LatLon, parse_dms, parse_dms_axis, parse_lat_lon
 
 #: One real value of each of the 18 distinct shapes (digits → 9) of the sheet's
 #: Latitudes/Longitudes columns, with the file's own point coordinate for that row.

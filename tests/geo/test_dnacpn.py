@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point
 
 from geo.errors import DataError
-from geo.ingest.dnacpn import EXTRA_COLUMNS, read_dnacpn
-from geo.model import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
-from geo.sources import registry
+from geo.pipeline.ingest.dnacpn import EXTRA_COLUMNS, read_dnacpn
+from geo.pipeline.sources import registry
+from geo.vocabulary import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 # (Communes, Population, Cscom, Latitudes, Longitudes): one block per commune as in the real sheet.
 ROWS = [

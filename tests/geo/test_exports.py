@@ -17,9 +17,12 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from geo import exports, package, population, quality, sources
+from geo.analysis import population
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.model import (
+from geo.pipeline import quality, sources
+from geo.publication import exports, package
+from geo.store import Atlas, open_store
+from geo.vocabulary import (
     COMMUNE_COLUMNS,
     CONFIDENCES,
     FACILITY_COLUMNS,
@@ -30,7 +33,6 @@ from geo.model import (
     QA_COLUMNS,
     QUARTIER_COLUMNS,
 )
-from geo.store import Atlas, open_store
 
 TOL = 1e-6
 NASTY = ['=HYPERLINK("http://x")', "+33 1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "<script>alert(1)</script> & ]]>"]

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo import features
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.model import KINDS
+from geo.publication import ogc as features
+from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import indicators
+from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter, LayerNotFound
 from tests.conftest import tiny_layers
 

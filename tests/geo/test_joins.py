@@ -6,8 +6,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.joins import assign_units, place_unlocated
-from geo.model import FACILITY_COLUMNS, METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.spatial.joins import assign_units, place_unlocated
+from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 from tests.conftest import X0, Y0, tiny_layers
 
 

@@ -20,8 +20,8 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
-from geo.ingest import surveys
-from geo.model import STORE_CRS
+from geo.pipeline.ingest import surveys
+from geo.vocabulary import STORE_CRS
 
 #: Columns about the people who collected the surveys (KoBo metadata); any that a layer has.
 COLLECTOR_COLUMNS = (
@@ -68,7 +68,7 @@ MIN_NUMBER_DIGITS = 7
 
 
 def _survey_paths(mirror_dir: Path) -> dict[str, Path]:
-    from geo.sources import registry
+    from geo.pipeline.sources import registry
 
     return {key: Path(mirror_dir) / registry()[key].path for key in SURVEYS}
 
@@ -226,8 +226,8 @@ def test_allow_lists_hold_no_collector_or_personal_column():
 
 @pytest.mark.integration
 def test_real_surveys_leak_no_personal_value(mirror_dir):
-    from geo.ingest.admin import read_quartiers
-    from geo.sources import registry
+    from geo.pipeline.ingest.admin import read_quartiers
+    from geo.pipeline.sources import registry
 
     quartiers = read_quartiers(Path(mirror_dir) / registry()["quartiers"].path)
     frames = [

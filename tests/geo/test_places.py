@@ -11,9 +11,9 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import DataError
-from geo.ingest import places as pl
-from geo.joins import place_unlocated
-from geo.model import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.pipeline.ingest import places as pl
+from geo.spatial.joins import place_unlocated
+from geo.vocabulary import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 URL = "https://example.org/source"
 # UTM 29N origin near Bamako: two communes of one 1 km quartier each.
@@ -231,9 +231,9 @@ def test_merge_checks_crs(tmp_path):
 
 @pytest.mark.integration
 def test_real_places_table(mirror_dir):
-    from geo.ingest.admin import read_quartiers
-    from geo.ingest.surveys import read_education
-    from geo.sources import data_dir, registry
+    from geo.pipeline.ingest.admin import read_quartiers
+    from geo.pipeline.ingest.surveys import read_education
+    from geo.pipeline.sources import data_dir, registry
 
     quartiers = read_quartiers(mirror_dir / registry()["quartiers"].path)
     places = pl.read_places(data_dir() / "places.csv", quartiers)

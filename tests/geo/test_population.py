@@ -1,4 +1,4 @@
-"""Tests of geo.population: exact splits on tiny squares, and the real Commune V hold-out."""
+"""Tests of geo.analysis.population: exact splits on tiny squares, and the real Commune V hold-out."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo import population
+from geo.analysis import population
 from geo.errors import DataError, InvalidParameter
-from geo.model import METRIC_CRS, STORE_CRS
+from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 # ---------------------------------------------------------------- fixtures
 
@@ -232,8 +232,8 @@ def mirror_layers():
         pytest.skip("BAMAKO_ATLAS_MIRROR is not set: no upstream mirror to read")
     import pyogrio
 
-    from geo.ingest.admin import read_communes, read_quartiers
-    from geo.sources import registry
+    from geo.pipeline.ingest.admin import read_communes, read_quartiers
+    from geo.pipeline.sources import registry
 
     path = {key: Path(root) / registry()[key].path for key in ("communes", "quartiers", "survey_education")}
     communes = read_communes(path["communes"])

@@ -1,4 +1,4 @@
-"""Tests of geo.quality on tiny in-code fixtures with exact geometry (UTM 29N metres)."""
+"""Tests of geo.pipeline.quality on tiny in-code fixtures with exact geometry (UTM 29N metres)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geo import quality
 from geo.errors import DataError, InvalidParameter
-from geo.joins import assign_units, place_unlocated
-from geo.model import METRIC_CRS, QA_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.pipeline import quality
+from geo.spatial.joins import assign_units, place_unlocated
+from geo.vocabulary import METRIC_CRS, QA_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 # A strip of 1 km squares starting near Bamako: x0..x0+5000, y0..y0+1000 (EPSG:32629).
 X0, Y0 = 600_000.0, 1_390_000.0
@@ -407,7 +407,7 @@ def real_units():
     mirror = os.environ.get("BAMAKO_ATLAS_MIRROR")
     if not mirror:
         pytest.skip("set BAMAKO_ATLAS_MIRROR to the upstream mirror root to run integration tests")
-    from geo.ingest.admin import read_communes, read_quartiers
+    from geo.pipeline.ingest.admin import read_communes, read_quartiers
 
     vector = Path(mirror) / "Vector"
     return read_quartiers(vector / "admin4_bamako_quartiers.gpkg"), read_communes(

@@ -9,8 +9,7 @@ import pytest
 from shapely.geometry import Point
 
 from geo.errors import DataError
-from geo.model import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
-from geo.reconcile import (
+from geo.pipeline.reconcile import (
     REPORT_COLUMNS,
     SHEET_COLUMNS,
     STATUSES,
@@ -19,7 +18,8 @@ from geo.reconcile import (
     probable_mislabel_kinds,
     reconcile_cscoms,
 )
-from geo.sources import registry
+from geo.pipeline.sources import registry
+from geo.vocabulary import METRIC_CRS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 X0, Y0 = 600_000.0, 1_400_000.0  # UTM 29N, near Bamako
 
@@ -303,10 +303,10 @@ REAL_MATCHES = {
 
 @pytest.mark.integration
 def test_real_reconciliation(mirror_dir):
-    from geo.ingest.admin import read_quartiers
-    from geo.ingest.dnacpn import read_dnacpn
-    from geo.ingest.surveys import read_health
-    from geo.joins import assign_units
+    from geo.pipeline.ingest.admin import read_quartiers
+    from geo.pipeline.ingest.dnacpn import read_dnacpn
+    from geo.pipeline.ingest.surveys import read_health
+    from geo.spatial.joins import assign_units
 
     sheet = read_dnacpn(mirror_dir / registry()["dnacpn_cscom"].path).cscoms
     survey = read_health(mirror_dir / registry()["survey_health"].path)

@@ -9,8 +9,8 @@ from functools import partial
 
 import pytest
 
-from geo import sources
 from geo.errors import ChecksumMismatch, SourceError
+from geo.pipeline import sources
 
 CONTENT = b"bamako atlas test file\n"
 GOOD = hashlib.sha256(CONTENT).hexdigest()

@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import DataError
-from geo.ingest import survey_text, surveys
-from geo.model import KINDS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.pipeline.ingest import survey_text, surveys
+from geo.vocabulary import KINDS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 LOST = "\ufffd"
 
@@ -254,8 +254,8 @@ def test_counts_out_of_range_are_discarded_and_large_ones_noted(tmp_path):
 
 @pytest.fixture(scope="module")
 def real_surveys(mirror_dir):
-    from geo.ingest.admin import read_quartiers
-    from geo.sources import registry
+    from geo.pipeline.ingest.admin import read_quartiers
+    from geo.pipeline.sources import registry
 
     quartiers = read_quartiers(mirror_dir / registry()["quartiers"].path)
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from geo import accounts
+from geo.planning import accounts
 from tests.conftest import tiny_layers
 from webmap import create_app
 

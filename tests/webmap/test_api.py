@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from geo import exports
-from geo.model import KINDS, LAYERS
+from geo.publication import exports
+from geo.vocabulary import KINDS, LAYERS
 from webmap.views import api
 
 API = "/api/v1"

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from geo import accounts
+from geo.planning import accounts
 from webmap import auth, create_app
 
 PASSWORD = "correct horse battery"

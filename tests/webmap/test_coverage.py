@@ -20,11 +20,11 @@ import pytest
 from PIL import Image
 from pyproj import Transformer
 
-from geo.coverage import Scenario, compare, coverage, facility_points, population_grid
-from geo.model import METRIC_CRS, STORE_CRS
+from geo.analysis.coverage import Scenario, compare, coverage, facility_points, population_grid
+from geo.analysis.coverage.service import coverage_state
 from geo.store import open_store
+from geo.vocabulary import METRIC_CRS, STORE_CRS
 from tests.conftest import X0, Y0
-from webmap.coverage_cache import coverage_state
 
 GZIP = {"Accept-Encoding": "gzip"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,7 +261,7 @@ def test_scenario_order_does_not_matter_and_shares_one_entry(client, app):
 
 
 def test_grid_and_distances_are_built_once_per_store_version(client, app, monkeypatch):
-    from webmap import coverage_cache
+    from geo.analysis.coverage import service as coverage_cache
 
     calls = []
     real = coverage_cache.population_grid
@@ -342,7 +342,7 @@ def test_coverage_map_png_and_pdf(client):
 
 
 def test_coverage_map_classes_follow_the_shares(app, client):
-    from webmap.coverage_cache import parse_query
+    from geo.analysis.coverage.service import parse_query
     from webmap.views.coverage import _coverage_layer
 
     with app.test_request_context("/maps/coverage.png"):
@@ -362,7 +362,7 @@ def test_coverage_map_classes_follow_the_shares(app, client):
 
 # ------------------------------------------------- the main map's choropleth
 def test_coverage_indicators_are_in_the_main_map(client, layers, grid):
-    from geo import indicators
+    from geo.analysis import map_indicators as indicators
 
     values = indicators.compute("cover1km", layers["quartiers"], layers["facilities"], kinds=("cscom",))
     expected = coverage(grid, facility_points(layers["facilities"], "cscom"), threshold_m=1000, unit="quartier")

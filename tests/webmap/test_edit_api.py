@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from geo import accounts
-from geo.edits import EditStore
+from geo.planning import accounts
+from geo.planning.edits import EditStore
 from tests.webmap.edit_helpers import PASSWORD, SECURITY_HEADERS, bearer, inside, login, make_app
 
 SQL = "' OR 1=1 --"
@@ -567,12 +567,14 @@ def test_openapi_is_linked(client):
 def test_every_problem_code_of_the_library_has_a_message():
     from pathlib import Path
 
-    from geo.imports import ROW_PROBLEMS
+    from geo.planning.imports import ROW_PROBLEMS
     from webmap.edit_messages import MESSAGES
 
     root = Path(__file__).resolve().parents[2]
     source = "".join(
-        p.read_text(encoding="utf-8") for d in ("geo/edits", "geo/imports") for p in (root / d).glob("*.py")
+        p.read_text(encoding="utf-8")
+        for d in ("geo/planning/edits", "geo/planning/imports")
+        for p in (root / d).glob("*.py")
     )
     codes = set(re.findall(r'code="([a-z_]+)"', source))
     codes |= set(re.findall(r'file_error\(\s*"([a-z_]+)"', source))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from geo import accounts
+from geo.planning import accounts
 from tests.webmap.edit_helpers import bearer, login, make_app
 from webmap.views import editconfig
 
@@ -55,7 +55,7 @@ def test_the_editor_config_is_translated_and_complete(app):
     assert en["problems"]["name_required"] != fr["problems"]["name_required"]
     assert fr.keys() == en.keys() and fr["t"].keys() == en["t"].keys()
     kinds = [k["key"] for g in fr["kinds"] for k in g["kinds"]]
-    from geo.model import KINDS
+    from geo.vocabulary import KINDS
 
     assert sorted(kinds) == sorted(KINDS)
     assert [q["pcode"] for q in fr["quartiers"]] == ["ML090101001", "ML090101002", "ML090102001"]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from geo import accounts
-from geo.edits import EditStore
+from geo.planning import accounts
+from geo.planning.edits import EditStore
 from tests.webmap.edit_helpers import bearer, inside, login, make_app
 
 MARKUP = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'

@@ -12,14 +12,14 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from geo.cartography import parse_page
+from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
+from geo.render import LAYER_STYLES, PRESETS, prepare, render
+from geo.render.cartography import parse_page
+from geo.render.figure import draw, render_context
+from geo.render.styles import INDICATOR_LABELS as INDICATOR_LABELS_PRINT
+from geo.render.styles import LAYER_SHORT as LAYER_SHORT_PRINT
 from geo.store import open_store
 from webmap import create_app
-from webmap.maps_static import LAYER_STYLES, PRESETS, prepare, render
-from webmap.maps_static.figure import draw, render_context
-from webmap.maps_static.styles import INDICATOR_LABELS as INDICATOR_LABELS_PRINT
-from webmap.maps_static.styles import LAYER_SHORT as LAYER_SHORT_PRINT
-from webmap.viewstate import FACILITY_LAYERS, ViewState, parse_view
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MEDIABOX = re.compile(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]")
@@ -286,7 +286,8 @@ def test_translate_function_is_used(tricky_data):
 
 @pytest.mark.parametrize(("key", "kind"), [("density", None), ("per10k", "cscom"), ("per10k", "schools")])
 def test_choropleth_classes_are_the_web_maps(tiny_store, key, kind):
-    from geo import display, indicators
+    from geo.analysis import map_indicators as indicators
+    from geo.publication import mapdata as display
 
     atlas = open_store(tiny_store)
     data = prepare(atlas.layers, atlas.meta)
@@ -316,7 +317,7 @@ def test_every_map_layer_has_a_style():
 
 
 def test_renderer_does_not_use_flask_or_pyplot():
-    folder = Path(__file__).resolve().parents[2] / "webmap" / "maps_static"
+    folder = Path(__file__).resolve().parents[2] / "geo" / "render"
     for path in folder.glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import) flask", source, re.M), path

@@ -1,8 +1,8 @@
-"""The one bounded LRU of the web layer (webmap.lru)."""
+"""The one bounded LRU of the web layer (geo.cache)."""
 
 import pytest
 
-from webmap.lru import LRUCache
+from geo.cache import LRUCache
 
 
 def test_get_without_compute_returns_none_on_a_miss_and_put_replaces():

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import shapely
 
-from geo import features
+from geo.publication import ogc as features
 from geo.store import write_store
 from tests.conftest import tiny_layers
 

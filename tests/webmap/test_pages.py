@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from geo import codec
+from geo.publication import codec
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -129,7 +129,7 @@ def test_map_data_is_gzipped_cached_and_revalidated(client):
 
 
 def test_map_data_is_built_once_per_store_version(client, app, monkeypatch):
-    from geo import display
+    from geo.publication import mapdata as display
 
     calls = []
     real = display.map_payload
@@ -236,9 +236,9 @@ def test_language_choice_is_remembered_in_a_cookie(client):
 
 
 def test_folium_builder_loads_only_the_given_leaflet_and_escapes_names():
+    from geo.publication.viewstate import ViewState
     from tests.conftest import tiny_layers
     from webmap.maps.builders import folium_map
-    from webmap.viewstate import ViewState
 
     view = ViewState(layers=("cscom", "other_health"), basemap="none", indicator="per10k", extra={"kind": "cscom"})
     fmap = folium_map(tiny_layers(), view=view, kinds=("cscom",), leaflet_js="/vendor/leaflet/leaflet.js",

@@ -1,7 +1,7 @@
 """Folium maps of the atlas for notebooks and presentations (no Flask).
 
 The web pages do not use these: their map is drawn by webmap/static/atlas.js
-from the compact payload of ``geo.display.map_payload`` (a tenth of the bytes,
+from the compact payload of ``geo.publication.mapdata.map_payload`` (a tenth of the bytes,
 names set as text, view state in the URL). A folium map is handy in a
 notebook or a slide deck; it is built here with the same symbols, palette and
 classes. Folium's default page pulls jQuery, Bootstrap and Font Awesome from
@@ -19,10 +19,11 @@ import geopandas as gpd
 from jinja2 import Environment
 from markupsafe import escape
 
-from geo import display, indicators
-from geo.model import KINDS
-from webmap.maps import styles
-from webmap.viewstate import DEFAULT_ZOOM, FACILITY_LAYERS, ViewState
+from geo.analysis import map_indicators as indicators
+from geo.publication import mapdata as display
+from geo.publication import symbols as styles
+from geo.publication.viewstate import DEFAULT_ZOOM, FACILITY_LAYERS, ViewState
+from geo.vocabulary import KINDS
 
 _LEGEND = Environment(autoescape=True).from_string(
     """<div class="atlas-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;background:#fff;
@@ -66,7 +67,7 @@ def folium_map(
     layers
         Store layers (EPSG:4326).
     view
-        Layers, indicator, basemap and centre/zoom (webmap.viewstate); default view if None.
+        Layers, indicator, basemap and centre/zoom (geo.publication.viewstate); default view if None.
     kinds
         Facility kinds of a per-kind indicator (``per10k``, ``count``).
     leaflet_js, leaflet_css

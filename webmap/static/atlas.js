@@ -4,7 +4,7 @@
  * (translated on the server). Names from the data are only ever set with
  * textContent or as attribute values, never parsed as HTML.
  * The data format is described in geo/display.py and geo/codec.py; the
- * decoders below mirror geo.codec.decode_*.
+ * decoders below mirror geo.publication.codec.decode_*.
  */
 (function () {
   "use strict";

@@ -2,7 +2,7 @@
  *
  * Loaded before them as window.BamakoCommon. Builds DOM nodes with textContent
  * and attribute values only, never by parsing HTML. The decoders mirror
- * geo.codec.decode_* (data format described in geo/display.py and geo/codec.py).
+ * geo.publication.codec.decode_* (data format described in geo/display.py and geo/codec.py).
  */
 window.BamakoCommon = (function () {
   "use strict";

@@ -370,7 +370,7 @@
   }
   function remember(url, geo) {
     var served = servedByUrl[url] = {};
-    geo.features.forEach(function (f) { served[f.properties.id] = f.properties.pop_served; });
+    geo.publication.ogc.forEach(function (f) { served[f.properties.id] = f.properties.pop_served; });
   }
   function servedBy(id, node) {
     var url = catchUrl();

@@ -15,12 +15,12 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geo import exports, package
+from geo.cache import LRUCache
 from geo.errors import LayerNotFound
-from geo.model import KINDS, LAYERS
-from geo.query import UNIT_COLUMNS
+from geo.publication import exports, package
+from geo.spatial.query import UNIT_COLUMNS
+from geo.vocabulary import KINDS, LAYERS
 from webmap.catalog import current_catalog
-from webmap.lru import LRUCache
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -54,7 +54,7 @@ class Payload:
         return cls(export.data, gz, etag, export.media_type, export.filename)
 
 
-#: The export cache (kept under this name for callers and tests): see ``webmap.lru``.
+#: The export cache (kept under this name for callers and tests): see ``geo.cache``.
 BoundedCache = LRUCache
 
 

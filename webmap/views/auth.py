@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from geo import accounts
+from geo.planning import accounts
 from webmap import auth
 
 bp = Blueprint("auth", __name__)

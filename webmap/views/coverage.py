@@ -26,17 +26,17 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from geo.cartography import parse_page
-from geo.coverage import walk_minutes
+from geo.analysis.coverage import formats as cf
+from geo.analysis.coverage import walk_minutes
+from geo.analysis.coverage.service import Cached, CoverageQuery, CoverageState, coverage_state, parse_k, parse_query
 from geo.errors import InvalidParameter
-from geo.exports import ATTRIBUTION
-from webmap import coverage_format as cf
+from geo.publication.exports import ATTRIBUTION
+from geo.render import PRESETS, file_name, prepare, render
+from geo.render.cartography import parse_page
+from geo.render.coverage import CoverageLayer
+from geo.render.figure import FORMATS as IMAGE_FORMATS
 from webmap.catalog import current_catalog
-from webmap.coverage_cache import Cached, CoverageQuery, CoverageState, coverage_state, parse_k, parse_query
 from webmap.i18n import LANGUAGES
-from webmap.maps_static import PRESETS, file_name, prepare, render
-from webmap.maps_static.coverage import CoverageLayer
-from webmap.maps_static.figure import FORMATS as IMAGE_FORMATS
 from webmap.views import coverage_config, mapconfig
 from webmap.views.images import RENDER_REVISION, ByteCache
 from webmap.views.pages import map_data_url, view_state

@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo import settings
-from geo.coverage import KIND_GROUPS, MAX_ADD, resolve_kinds, walk_minutes
-from geo.coverage.suggest import MAX_SITES
-from geo.model import KINDS
-from webmap import coverage_format as cf
-from webmap.coverage_cache import CoverageQuery, CoverageState, default_threshold, kinds_data
+from geo.analysis.coverage import KIND_GROUPS, MAX_ADD, resolve_kinds, walk_minutes
+from geo.analysis.coverage import formats as cf
+from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold, kinds_data
+from geo.analysis.coverage.suggest import MAX_SITES
+from geo.publication.viewstate import FACILITY_LAYERS
+from geo.vocabulary import KINDS
 from webmap.views import mapconfig
-from webmap.viewstate import FACILITY_LAYERS
 
 #: Distance steps of the threshold slider (metres); a threshold from the URL is added when missing.
 THRESHOLD_STEPS_M = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000)

@@ -1,6 +1,6 @@
 """The planners' JSON API under /api/v1: facilities, history, conflicts, imports and its OpenAPI document.
 
-Every write goes through the catalog's :class:`geo.edits.EditStore` (one
+Every write goes through the catalog's :class:`geo.planning.edits.EditStore` (one
 SQLite transaction, version-checked) and needs role ``editor`` (``admin`` for a
 revert), with a signed-in session plus its CSRF token or an
 ``Authorization: Bearer`` token (see :mod:`webmap.auth`). The next request of
@@ -8,8 +8,8 @@ any server process sees the edit: the catalog's version moves, so every memo
 and ETag downstream (map data, exports, OGC API) refreshes.
 
 Errors keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
-validation errors add ``field`` and the stable ``code`` of ``geo.edits`` /
-``geo.imports`` with the message in the request's language
+validation errors add ``field`` and the stable ``code`` of ``geo.planning.edits`` /
+``geo.planning.imports`` with the message in the request's language
 (:mod:`webmap.edit_messages`) and the library's ``detail``; a stale version
 (409) adds ``current``, the facility as it is now.
 """
@@ -22,10 +22,11 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo import imports
-from geo.edits import EditStore
 from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
-from webmap import api_openapi, auth, edit_json, edit_messages
+from geo.planning import imports
+from geo.planning.edits import EditStore
+from geo.publication import openapi_api as api_openapi
+from webmap import auth, edit_json, edit_messages
 from webmap.catalog import current_catalog
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")

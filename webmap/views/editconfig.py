@@ -16,14 +16,14 @@ from flask import request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
-from geo.imports import MAX_BYTES, MAX_ROWS
-from geo.model import KINDS
+from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
+from geo.planning.imports import MAX_BYTES, MAX_ROWS
+from geo.vocabulary import KINDS
 from webmap import auth, edit_messages
 from webmap.catalog import current_catalog
 from webmap.views.mapconfig import kind_label, language
 
-#: Kind groups of geo.model.Kind.group, in menu order, with their labels.
+#: Kind groups of geo.vocabulary.Kind.group, in menu order, with their labels.
 KIND_GROUPS = {
     "health": _l("Santé"),
     "education": _l("Éducation"),

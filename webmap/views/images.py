@@ -19,13 +19,13 @@ from dataclasses import replace
 from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
-from geo.cartography import parse_page
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter, LayerNotFound
+from geo.render import PRESETS, file_name, prepare, render
+from geo.render.cartography import parse_page
+from geo.render.figure import FORMATS
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
-from webmap.lru import LRUCache
-from webmap.maps_static import PRESETS, file_name, prepare, render
-from webmap.maps_static.figure import FORMATS
 from webmap.views.pages import view_state
 
 bp = Blueprint("images", __name__)

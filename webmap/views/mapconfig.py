@@ -12,11 +12,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo import indicators
-from geo.model import KINDS
-from geo.sources import registry
-from webmap.maps import styles
-from webmap.viewstate import (
+from geo.analysis import map_indicators as indicators
+from geo.pipeline.sources import registry
+from geo.publication import symbols as styles
+from geo.publication.viewstate import (
     BASEMAPS,
     DEFAULT_BASEMAP,
     DEFAULT_CENTER,
@@ -25,6 +24,7 @@ from webmap.viewstate import (
     FACILITY_LAYERS,
     ViewState,
 )
+from geo.vocabulary import KINDS
 
 #: Data attribution shown on every map.
 DATA_ATTRIBUTION = _l("Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN")
@@ -71,7 +71,7 @@ KIND_TITLES = {
     "per10k": _l("%(layer)s pour 10 000 habitants"),
     "count": _l("%(layer)s : nombre par quartier"),
 }
-#: Labels of the QA checks of geo.quality (unknown checks fall back to their key).
+#: Labels of the QA checks of geo.pipeline.quality (unknown checks fall back to their key).
 CHECK_LABELS = {
     "duplicate": _l("Doublon probable"),
     "outside_district": _l("Hors du District"),
@@ -145,7 +145,7 @@ def menu_entries() -> list[dict]:
 
 
 def indicator_options() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Return ``{menu id: (indicator key, facility kinds)}`` for geo.display.map_payload."""
+    """Return ``{menu id: (indicator key, facility kinds)}`` for geo.publication.mapdata.map_payload."""
     return {e["id"]: (e["indicator"], FACILITY_LAYERS[e["kind"]] if e["kind"] else ()) for e in menu_entries()}
 
 

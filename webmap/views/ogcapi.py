@@ -16,11 +16,11 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geo import features
 from geo.errors import InvalidParameter
-from geo.exports import ATTRIBUTION
+from geo.publication import ogc as features
+from geo.publication.exports import ATTRIBUTION
+from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
 from webmap.catalog import current_catalog
-from webmap.ogcapi_openapi import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 

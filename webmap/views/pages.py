@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 
-from geo import display, indicators
+from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter
+from geo.publication import mapdata as display
+from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
 from webmap import assets
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.pagecache import cached_html
 from webmap.views import mapconfig
-from webmap.viewstate import FACILITY_LAYERS, ViewState, parse_view
 
 bp = Blueprint("pages", __name__)
 bp.register_blueprint(assets.bp)
@@ -170,7 +171,7 @@ def embed() -> Response:
 
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
-    """Everything the map draws, compact (see geo.display.map_payload), gzip-compressed, with an ETag."""
+    """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag."""
     data: MapData = current_catalog().memo("pages:map-data", _build_map_data)
     gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
     resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")

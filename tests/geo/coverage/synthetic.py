@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point, box
 
-from geo.coverage import PopulationGrid
-from geo.model import FACILITY_COLUMNS, METRIC_CRS, STORE_CRS
+from geo.analysis.coverage import PopulationGrid
+from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, STORE_CRS
 
 X0, Y0 = 600_000.0, 1_400_000.0
 COMMUNE = "ML090101"

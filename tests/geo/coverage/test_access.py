@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.coverage import (
+from geo.analysis.coverage import (
     KIND_DATA,
     KIND_GROUPS,
     FacilityPoints,
@@ -18,7 +18,7 @@ from geo.coverage import (
     walk_minutes,
 )
 from geo.errors import InvalidParameter
-from geo.model import KINDS
+from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
 from tests.geo.coverage.synthetic import X0, Y0, facilities, no_facilities, strips
 

@@ -7,9 +7,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.coverage import CATCHMENT_COLUMNS, FacilityPoints, catchments, population_grid
+from geo.analysis.coverage import CATCHMENT_COLUMNS, FacilityPoints, catchments, population_grid
 from geo.errors import InvalidParameter
-from geo.model import METRIC_CRS
+from geo.vocabulary import METRIC_CRS
 from tests.geo.coverage.synthetic import X0, Y0, no_facilities, strips
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import (
+from geo.analysis.coverage import (
     COVERAGE_COLUMNS,
     DEFAULT_SPECS,
     CoverageSpec,
@@ -227,6 +227,6 @@ def test_tiny_atlas_table_runs_and_conserves_people():
 
 
 def test_every_unit_level_has_a_grouping():
-    from geo.coverage.indicators import LEVELS, UNIT_LEVELS
+    from geo.analysis.coverage.indicators import LEVELS, UNIT_LEVELS
 
     assert tuple(LEVELS) == UNIT_LEVELS

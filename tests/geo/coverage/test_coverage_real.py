@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.coverage import (
+from geo.analysis.coverage import (
     DEFAULT_SPECS,
     Scenario,
     catchments,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.coverage import population_grid
-from geo.coverage.grid import _Cells, dasymetric_cell_weights
+from geo.analysis.coverage import population_grid
+from geo.analysis.coverage.grid import _Cells, dasymetric_cell_weights
+from geo.analysis.population import dasymetric_weights
 from geo.errors import DataError, InvalidParameter
-from geo.population import dasymetric_weights
 from tests.conftest import tiny_layers
 from tests.geo.coverage.synthetic import X0, Y0, facilities, no_facilities, strips
 

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.coverage import FacilityPoints, catchments, coverage, nearest, population_grid
-from geo.coverage.indicators import _weighted_median
+from geo.analysis.coverage import FacilityPoints, catchments, coverage, nearest, population_grid
+from geo.analysis.coverage.indicators import _weighted_median
 from tests.geo.coverage.synthetic import X0, Y0, facilities, random_grid, strips
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

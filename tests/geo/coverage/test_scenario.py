@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from geo.coverage import MAX_ADD, Scenario, access, compare, facility_points, population_grid, validate
-from geo.coverage.scenario import COMPARED
+from geo.analysis.coverage import MAX_ADD, Scenario, access, compare, facility_points, population_grid, validate
+from geo.analysis.coverage.scenario import COMPARED
 from geo.errors import InvalidParameter
 from tests.geo.coverage.synthetic import X0, Y0, facilities, strips
 

@@ -1,4 +1,4 @@
-"""Tests of geo.coverage.suggest: hand-computed sites and gains, greedy invariants, bad parameters."""
+"""Tests of geo.analysis.coverage.suggest: hand-computed sites and gains, greedy invariants, bad parameters."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from pyproj import Transformer
 from scipy import sparse
 
-from geo.coverage import suggest
-from geo.coverage.access import FacilityPoints, nearest
-from geo.coverage.grid import PopulationGrid
-from geo.coverage.indicators import coverage
-from geo.coverage.suggest import (
+from geo.analysis.coverage import suggest
+from geo.analysis.coverage.access import FacilityPoints, nearest
+from geo.analysis.coverage.grid import PopulationGrid
+from geo.analysis.coverage.indicators import coverage
+from geo.analysis.coverage.suggest import (
     MAX_SITES,
     SUGGESTION_COLUMNS,
     candidate_cells,
@@ -22,7 +22,7 @@ from geo.coverage.suggest import (
     suggest_sites,
 )
 from geo.errors import InvalidParameter
-from geo.model import METRIC_CRS, STORE_CRS
+from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 # UTM 29N origin near Bamako, a multiple of 100 m so lattices line up with cells.
 X0, Y0 = 600_000.0, 1_390_000.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.edits import EditStore
+from geo.planning.edits import EditStore
 from tests.conftest import tiny_layers
 
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from geo.edits import db
+from geo.planning.edits import db
 
 
 def test_connect_configures_wal_foreign_keys_timeout_and_rows(tmp_path):

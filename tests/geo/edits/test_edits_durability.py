@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.edits import EditStore
 from geo.errors import VersionConflict
+from geo.planning.edits import EditStore
 from tests.conftest import tiny_layers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -84,7 +84,7 @@ def test_racing_processes_exactly_one_wins(store):
 
 _KILLED_IMPORT = """
 import sys, time
-from geo.edits import EditStore
+from geo.planning.edits import EditStore
 from tests.conftest import tiny_layers
 from tests.geo.edits.test_edits_durability import _rows
 

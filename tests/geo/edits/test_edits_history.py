@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from geo.edits import history
 from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.planning.edits import history
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from geo.edits import EditStore
-from geo.model import FACILITY_COLUMNS
+from geo.planning.edits import EditStore
+from geo.vocabulary import FACILITY_COLUMNS
 from tests.conftest import X0, Y0
 from tests.geo.edits.conftest import utm_lonlat
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from geo.edits import EditStore
+from geo.planning.edits import EditStore
 from geo.store import open_store
 
 pytestmark = pytest.mark.integration

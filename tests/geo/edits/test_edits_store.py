@@ -110,7 +110,7 @@ def test_retire_hides_the_facility_and_keeps_it_in_history(store):
 
 
 def test_merge_keeps_both_sources_and_retires_the_duplicate(tmp_path, layers):
-    from geo.edits import EditStore
+    from geo.planning.edits import EditStore
 
     base = layers["facilities"].copy()
     base.loc[base["id"] == "dnacpn-01", ["sources", "source_refs"]] = ["dnacpn_cscom", "row 01"]
@@ -143,7 +143,7 @@ def test_merge_checks_both_versions(store):
 
 
 def test_without_base_or_quartiers_the_store_says_so(tmp_path, inside):
-    from geo.edits import EditStore
+    from geo.planning.edits import EditStore
 
     bare = EditStore(tmp_path / "e.sqlite")
     with pytest.raises(StoreError):
@@ -172,7 +172,7 @@ def test_apply_rows_takes_the_rows_of_an_import(store, inside):
 
 
 def test_a_facility_that_vanished_from_the_sources_can_still_be_edited(tmp_path, layers):
-    from geo.edits import EditStore
+    from geo.planning.edits import EditStore
 
     store = EditStore(tmp_path / "e.sqlite", base=layers["facilities"], quartiers=layers["quartiers"])
     store.update("educ-0001", user="a", version=1, fields={"pupils": 300})
@@ -183,6 +183,6 @@ def test_a_facility_that_vanished_from_the_sources_can_still_be_edited(tmp_path,
 
 
 def test_join_unique_keeps_order_and_drops_repeats():
-    from geo.edits.state import join_unique
+    from geo.planning.edits.state import join_unique
 
     assert join_unique("a;b", "b; c", "", "a") == "a;b;c"

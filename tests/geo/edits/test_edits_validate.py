@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import Point
 
-from geo.edits.validate import CREATE_FIELDS, EDITABLE_FIELDS, District, clean_fields, clean_lonlat, clean_reason
 from geo.errors import InvalidParameter
+from geo.planning.edits.validate import (
+    CREATE_FIELDS,
+    EDITABLE_FIELDS,
+    District,
+    clean_fields,
+    clean_lonlat,
+    clean_reason,
+)
 from tests.geo.edits.conftest import utm_lonlat
 
 

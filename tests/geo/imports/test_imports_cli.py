@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geo import accounts
-from geo.edits import EditStore
-from geo.imports import list_imports
+from geo.planning import accounts
+from geo.planning.edits import EditStore
+from geo.planning.imports import list_imports
 from geo.store import write_store
 from tests.conftest import tiny_layers
 from tests.geo.imports.samples import csv_bytes, ll

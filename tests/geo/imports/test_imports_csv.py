@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.imports import ROW_PROBLEMS, parse_upload
+from geo.planning.imports import ROW_PROBLEMS, parse_upload
 from tests.geo.imports.samples import csv_bytes, ll
 
 LON, LAT = ll(500, 500)  # inside Faladjè

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from geo.imports import commit, load_import, parse_upload, preview, save_preview
+from geo.planning.imports import commit, load_import, parse_upload, preview, save_preview
 from tests.geo.imports.samples import csv_bytes, ll
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -16,8 +16,8 @@ ROWS = 3000
 
 _KILLED_COMMIT = """
 import sys, time
-from geo.edits import EditStore
-from geo.imports import commit
+from geo.planning.edits import EditStore
+from geo.planning.imports import commit
 from tests.conftest import tiny_layers
 
 layers = tiny_layers()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.imports import parse_upload
+from geo.planning.imports import parse_upload
 from tests.conftest import X0, Y0
 from tests.geo.imports.samples import geojson_bytes, ll, point_feature
 

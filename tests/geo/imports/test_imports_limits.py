@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.imports import FORMATS, MAX_BYTES, MAX_ROWS, format_for, parse_upload
-from geo.imports.parse import check_size
+from geo.planning.imports import FORMATS, MAX_BYTES, MAX_ROWS, format_for, parse_upload
+from geo.planning.imports.parse import check_size
 from tests.geo.imports.samples import csv_bytes, geojson_bytes, ll, point_feature
 
 LON, LAT = ll(500, 500)
@@ -85,11 +85,11 @@ def test_every_file_problem_code_is_documented():
     import ast
     from pathlib import Path
 
-    from geo.imports import FILE_PROBLEMS
+    from geo.planning.imports import FILE_PROBLEMS
 
     raised = set()
     for name in ("readers.py", "parse.py"):
-        tree = ast.parse((Path(__file__).parents[3] / "geo" / "imports" / name).read_text())
+        tree = ast.parse((Path(__file__).parents[3] / "geo" / "planning" / "imports" / name).read_text())
         for node in ast.walk(tree):
             is_call = isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("file_error", "_unreadable")
             if is_call:  # the code is the one plain snake_case constant among the arguments
@@ -106,7 +106,7 @@ def test_a_too_large_osm_extract_is_told_how_to_clip_it():
 def test_the_clip_hint_covers_the_district():
     import re
 
-    from geo.imports.parse import OSM_CLIP_HINT
+    from geo.planning.imports.parse import OSM_CLIP_HINT
 
     west, south, east, north = map(float, re.search(r"--bbox ([-\d.,]+)", OSM_CLIP_HINT).group(1).split(","))
     # District of Bamako (COD-AB outline), lon/lat: -8.0815, 12.5029, -7.9122, 12.7114

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.imports import OSM_LICENCE, kind_for_tags, parse_upload
+from geo.planning.imports import OSM_LICENCE, kind_for_tags, parse_upload
 from tests.geo.imports.samples import ll, osm_xml
 
 

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.imports import COMPATIBLE_KINDS, Preview, parse_upload, preview
-from geo.imports.preview import name_score
+from geo.planning.imports import COMPATIBLE_KINDS, Preview, parse_upload, preview
+from geo.planning.imports.preview import name_score
 from tests.geo.imports.samples import csv_bytes, ll
 
 

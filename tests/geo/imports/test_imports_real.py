@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from geo.imports import parse_upload, preview
-from geo.ingest.admin import read_quartiers
+from geo.pipeline.ingest.admin import read_quartiers
+from geo.planning.imports import parse_upload, preview
 from geo.store import open_store
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from geo.edits.db import connect
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.imports import commit, discard, list_imports, load_import, parse_upload, preview, save_preview
+from geo.planning.edits.db import connect
+from geo.planning.imports import commit, discard, list_imports, load_import, parse_upload, preview, save_preview
 from tests.geo.imports.samples import csv_bytes, ll
 
 

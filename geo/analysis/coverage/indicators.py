@@ -1,0 +1,452 @@
+"""Coverage indicators per quartier, commune and District, and planning gaps.
+
+For a set of facility points and a distance threshold (metres, straight line
+in EPSG:32629), each unit gets:
+
+``pop``
+    people (from the population grid);
+``pop_covered``, ``share_covered``, ``pop_uncovered``
+    people whose cell centre lies within ``threshold_m`` of a facility, their
+    share of ``pop`` and the rest;
+``mean_distance_m``, ``median_distance_m``, ``median_walk_min``
+    population-weighted distance to the nearest facility and the walking time
+    of the median (``walk_minutes``); NaN when there is no facility at all;
+``facilities``, ``per_10k``
+    facilities located in the unit (store P-codes: a facility placed only to
+    its commune counts in the commune and the District, not in a quartier) and
+    per 10 000 people;
+``pop_depending_on_approximate``, ``share_depending_on_approximate``
+    covered people who would not be covered by the exactly placed facilities
+    alone (their cover rests on a position known only to the quartier or
+    commune), and their share of ``pop_covered``;
+``has_facility_data``
+    False where the kind's data is a knowingly partial list (``KIND_DATA``
+    "partial") and the unit holds none of its facilities: there, "not covered"
+    means "no data", not "no facility".
+
+Everything is vectorised over cells with ``numpy.bincount``: no loop over units.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo.analysis.coverage.access import (
+    FacilityPoints,
+    Nearest,
+    data_complete,
+    facility_points,
+    nearest,
+    resolve_kinds,
+    walk_minutes,
+)
+from geo.analysis.coverage.grid import PopulationGrid
+from geo.errors import InvalidParameter
+
+log = logging.getLogger(__name__)
+
+#: Unit levels of the indicators.
+UNIT_LEVELS = ("quartier", "commune", "district")
+#: Largest accepted threshold (metres): the District spans about 25 km.
+MAX_THRESHOLD_M = 50_000.0
+#: Inhabitants per which facility ratios are given.
+PER_INHABITANTS = 10_000
+#: A cell exactly at the threshold is covered; this slack (metres) absorbs the
+#: nanometre noise of the lon/lat ↔ UTM round trip of stored points.
+THRESHOLD_TOLERANCE_M = 1e-3
+
+#: Columns of ``coverage``, in order.
+COVERAGE_COLUMNS = (
+    "unit",
+    "pcode",
+    "kind",
+    "threshold_m",
+    "pop",
+    "pop_covered",
+    "share_covered",
+    "pop_uncovered",
+    "mean_distance_m",
+    "median_distance_m",
+    "median_walk_min",
+    "facilities",
+    "per_10k",
+    "pop_depending_on_approximate",
+    "share_depending_on_approximate",
+    "has_facility_data",
+)
+
+
+@dataclass(frozen=True)
+class CoverageSpec:
+    """One kind (a group or kind key) and its distance thresholds (metres)."""
+
+    kind: str
+    thresholds_m: tuple[float, ...]
+
+
+def parse_specs(text: str, *, parameter: str = "COVERAGE_THRESHOLDS_M") -> tuple[CoverageSpec, ...]:
+    """Parse ``"cscom=1000,2000,5000;claec=1000,2000"`` into coverage specs.
+
+    Raises InvalidParameter ``parameter`` for a malformed entry, an unknown kind
+    or a threshold out of range.
+    """
+    specs = []
+    for entry in (e.strip() for e in str(text).split(";")):
+        if not entry:
+            continue
+        key, sep, values = entry.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise InvalidParameter(parameter, f"expected kind=metres,metres…; got {entry!r}")
+        try:
+            resolve_kinds(key.strip())
+            thresholds = tuple(check_threshold(v, parameter=parameter) for v in values.split(","))
+        except InvalidParameter as exc:
+            raise InvalidParameter(parameter, f"{entry!r}: {exc.message}") from None
+        specs.append(CoverageSpec(key.strip(), tuple(sorted(set(thresholds)))))
+    if not specs:
+        raise InvalidParameter(parameter, "no kind=thresholds entry")
+    return tuple(specs)
+
+
+def parse_norms(text: str, *, parameter: str = "COVERAGE_NORMS_PER_10K") -> dict[str, float]:
+    """Parse ``"cscom=1"`` into ``{kind: facilities per 10 000 inhabitants}``."""
+    norms = {}
+    for entry in (e.strip() for e in str(text).split(";")):
+        if not entry:
+            continue
+        key, sep, value = entry.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            resolve_kinds(key.strip())
+            norms[key.strip()] = check_norm(value)
+        except (ValueError, InvalidParameter):
+            raise InvalidParameter(parameter, f"expected kind=facilities per 10 000; got {entry!r}") from None
+    return norms
+
+
+def default_specs(overrides: dict[str, Any] | None = None) -> tuple[CoverageSpec, ...]:
+    """Return the coverage specs of setting ``COVERAGE_THRESHOLDS_M``."""
+    return parse_specs(settings.get("COVERAGE_THRESHOLDS_M", overrides))
+
+
+def default_norms(overrides: dict[str, Any] | None = None) -> dict[str, float]:
+    """Return the per-10 000 norms of setting ``COVERAGE_NORMS_PER_10K``."""
+    return parse_norms(settings.get("COVERAGE_NORMS_PER_10K", overrides))
+
+
+def check_threshold(threshold_m: Any, *, parameter: str = "threshold_m") -> float:
+    """Return ``threshold_m`` as a float or raise InvalidParameter unless 0 < value ≤ 50 000 m."""
+    try:
+        value = float(threshold_m)
+    except (TypeError, ValueError):
+        raise InvalidParameter(parameter, f"expected a distance in metres, got {threshold_m!r}") from None
+    if not 0 < value <= MAX_THRESHOLD_M:
+        raise InvalidParameter(parameter, f"must be > 0 and <= {MAX_THRESHOLD_M:.0f} m, got {threshold_m}")
+    return value
+
+
+def check_norm(value: Any, *, parameter: str = "per_10k_norm") -> float:
+    """Return a facilities-per-10 000 norm as a float or raise InvalidParameter unless it is > 0."""
+    try:
+        norm = float(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(parameter, f"expected facilities per 10 000 inhabitants, got {value!r}") from None
+    if not 0 < norm < 1e6:
+        raise InvalidParameter(parameter, f"must be > 0, got {value}")
+    return norm
+
+
+def check_unit(unit: Any) -> str:
+    """Return ``unit`` if it is a level of ``UNIT_LEVELS``, else raise InvalidParameter ``unit``."""
+    if unit not in UNIT_LEVELS:
+        raise InvalidParameter("unit", f"unknown unit {unit!r}; allowed: {', '.join(UNIT_LEVELS)}")
+    return unit
+
+
+#: Default kinds and thresholds (setting ``COVERAGE_THRESHOLDS_M``). 5 km is the
+#: radius of Mali's health-map accessibility indicator, the share of people
+#: living within 5 km of a health centre offering the minimum package of
+#: activities (PRODESS; 46 % nationally at the end of 2003, cited by Audibert &
+#: de Roodenbeke, "Utilisation des services de santé de premier niveau au Mali",
+#: World Bank 2005). 1 and 2 km are walking-scale steps for a dense city.
+DEFAULT_SPECS: tuple[CoverageSpec, ...] = parse_specs(settings.declared_default("COVERAGE_THRESHOLDS_M"))
+#: Default norms (setting ``COVERAGE_NORMS_PER_10K``): an illustrative planning
+#: norm of one CSCOM per 10 000 inhabitants. Mali's first-level health areas
+#: were planned around a CSCOM for a population of the order of 5 000–10 000
+#: (rural aires de santé); Bamako's urban areas are far larger, so most
+#: quartiers fall below it. Set the norm of the plan you work with.
+DEFAULT_NORMS: dict[str, float] = parse_norms(settings.declared_default("COVERAGE_NORMS_PER_10K"))
+
+
+@dataclass(frozen=True, eq=False)
+class Access:
+    """Distances from every cell to the facilities, computed once and reused for every threshold and unit.
+
+    ``exact_distance_m`` is the distance to the nearest *exactly placed*
+    facility; ``point_unit`` and ``point_commune`` index each facility's
+    quartier and commune in the grid (-1 where unknown).
+    """
+
+    points: FacilityPoints
+    nearest: Nearest
+    exact_distance_m: np.ndarray
+    point_unit: np.ndarray
+    point_commune: np.ndarray
+
+    @cached_property
+    def by_distance(self) -> np.ndarray:
+        """Return the cell indices sorted by distance to the nearest facility."""
+        return np.argsort(self.nearest.distance_m, kind="stable")
+
+
+def _lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return the index of each of ``codes`` in ``sorted_codes``, -1 where absent."""
+    codes = np.asarray(codes, dtype=str)
+    if len(sorted_codes) == 0 or len(codes) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    idx = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return np.where(sorted_codes[idx] == codes, idx, -1).astype(np.int64)
+
+
+def access(grid: PopulationGrid, points: FacilityPoints) -> Access:
+    """Return the nearest-facility distances of every cell, overall and to exact positions only."""
+    near = nearest(grid, points)
+    approx = np.asarray(points.approximate, dtype=bool)
+    exact = near.distance_m if not approx.any() else nearest(grid, points.subset(~approx)).distance_m
+    unit = _lookup(grid.quartier_pcodes, points.quartier_pcode)
+    commune = _lookup(grid.commune_pcodes, points.commune_pcode)
+    # Hypothetical points carry no P-code: locate them on the grid's units.
+    unplaced = np.flatnonzero((commune < 0) & np.asarray(points.hypothetical, dtype=bool))
+    if len(unplaced) and grid.unit_geometry is not None:
+        located = grid.locate(points.x[unplaced], points.y[unplaced])
+        unit[unplaced] = located
+        commune[unplaced] = np.where(located >= 0, grid.commune_index_of_unit[np.maximum(located, 0)], -1)
+    return Access(points, near, exact, unit, commune)
+
+
+def _quartier_level(grid: PopulationGrid, acc: Access) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return grid.unit, grid.quartier_pcodes, acc.point_unit
+
+
+def _commune_level(grid: PopulationGrid, acc: Access) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return grid.commune, grid.commune_pcodes, acc.point_commune
+
+
+def _district_level(grid: PopulationGrid, acc: Access) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    one = np.zeros(len(grid), dtype=np.int64)
+    return one, np.array([grid.district_pcode]), np.zeros(len(acc.points), dtype=np.int64)
+
+
+#: Unit levels: (grid, access) → (group of each cell, group P-codes, group of each facility, -1 where unknown).
+LEVELS = {"quartier": _quartier_level, "commune": _commune_level, "district": _district_level}
+
+
+def _weighted_median(
+    group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups: int, *, by_value: np.ndarray | None = None
+) -> np.ndarray:
+    """Return, per group, the smallest value at which the cumulated weight reaches half the group's weight.
+
+    ``by_value`` is ``argsort(value)`` when already known (shared by every unit level).
+    """
+    out = np.full(n_groups, np.nan)
+    if len(group) == 0:
+        return out
+    by_value = np.argsort(value, kind="stable") if by_value is None else by_value
+    # A stable sort on the small integer group keys keeps the value order inside each group.
+    order = by_value[np.argsort(group[by_value], kind="stable")]
+    g, v, cum = group[order], value[order], np.cumsum(weight[order])
+    ids = np.arange(n_groups)
+    first = np.searchsorted(g, ids, side="left")
+    last = np.searchsorted(g, ids, side="right") - 1
+    present = last >= first
+    first_p, last_p = first[present], last[present]
+    before = np.where(first_p > 0, cum[np.maximum(first_p - 1, 0)], 0.0)
+    total = cum[last_p] - before
+    idx = np.clip(np.searchsorted(cum, before + 0.5 * total, side="left"), first_p, last_p)
+    out[ids[present]] = np.where(total > 0, v[idx], np.nan)
+    return out
+
+
+def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class _LevelStats:
+    """Threshold-independent indicators of one unit level."""
+
+    group: np.ndarray
+    codes: np.ndarray
+    pop: np.ndarray
+    mean_m: np.ndarray
+    median_m: np.ndarray
+    facilities: np.ndarray
+
+
+def _level_stats(grid: PopulationGrid, acc: Access, unit: str) -> _LevelStats:
+    group, codes, point_group = LEVELS[unit](grid, acc)
+    n = len(codes)
+    pop = np.bincount(group, weights=grid.pop, minlength=n)
+    distance = acc.nearest.distance_m
+    if np.isfinite(distance).all():
+        mean_m = _divide(np.bincount(group, weights=grid.pop * distance, minlength=n), pop)
+        median_m = _weighted_median(group, distance, grid.pop, n, by_value=acc.by_distance)
+    else:  # no facility at all: distances are undefined
+        mean_m = median_m = np.full(n, np.nan)
+    placed = point_group[point_group >= 0]
+    facilities = np.bincount(placed, minlength=n).astype(np.int64)
+    return _LevelStats(group, codes, pop, mean_m, median_m, facilities)
+
+
+def _frame(
+    grid: PopulationGrid, acc: Access, stats: _LevelStats, *, unit: str, threshold_m: float, kind: str
+) -> pd.DataFrame:
+    n = len(stats.codes)
+    reach = threshold_m + THRESHOLD_TOLERANCE_M
+    covered_cells = acc.nearest.distance_m <= reach
+    depends = covered_cells & (acc.exact_distance_m > reach)
+    pop_covered = np.bincount(stats.group, weights=grid.pop * covered_cells, minlength=n)
+    pop_depending = np.bincount(stats.group, weights=grid.pop * depends, minlength=n)
+    complete = data_complete(acc.points.kinds) if acc.points.kinds else True
+    return pd.DataFrame(
+        {
+            "unit": unit,
+            "pcode": stats.codes.astype(object),
+            "kind": kind,
+            "threshold_m": float(threshold_m),
+            "pop": stats.pop,
+            "pop_covered": pop_covered,
+            "share_covered": _divide(pop_covered, stats.pop),
+            "pop_uncovered": np.clip(stats.pop - pop_covered, 0.0, None),
+            "mean_distance_m": stats.mean_m,
+            "median_distance_m": stats.median_m,
+            "median_walk_min": walk_minutes(stats.median_m),
+            "facilities": stats.facilities,
+            "per_10k": _divide(stats.facilities * float(PER_INHABITANTS), stats.pop),
+            "pop_depending_on_approximate": pop_depending,
+            "share_depending_on_approximate": _divide(pop_depending, pop_covered),
+            "has_facility_data": np.full(n, True) if complete else stats.facilities > 0,
+        },
+        columns=list(COVERAGE_COLUMNS),
+    )
+
+
+def coverage(
+    grid: PopulationGrid,
+    points: FacilityPoints,
+    *,
+    threshold_m: float,
+    unit: str = "quartier",
+    kind: str | None = None,
+    access_result: Access | None = None,
+) -> pd.DataFrame:
+    """Return the coverage indicators of ``points`` at ``threshold_m`` metres, one row per unit.
+
+    Parameters
+    ----------
+    grid
+        The population grid (EPSG:32629).
+    points
+        Facilities (``facility_points``), hypothetical ones included.
+    threshold_m
+        Straight-line distance (metres), 0 < threshold ≤ ``MAX_THRESHOLD_M``.
+    unit
+        "quartier", "commune" or "district".
+    kind
+        Label of the ``kind`` column (default: the points' kinds joined by "+").
+    access_result
+        ``access(grid, points)`` when already computed (reused across calls).
+
+    Returns
+    -------
+    DataFrame
+        ``COVERAGE_COLUMNS``, units in P-code order (see the module docstring).
+    """
+    threshold = check_threshold(threshold_m)
+    level = check_unit(unit)
+    acc = access_result if access_result is not None else access(grid, points)
+    label = kind if kind is not None else "+".join(points.kinds)
+    return _frame(grid, acc, _level_stats(grid, acc, level), unit=level, threshold_m=threshold, kind=label)
+
+
+def coverage_table(
+    grid: PopulationGrid,
+    facilities: gpd.GeoDataFrame,
+    *,
+    specs: Iterable[CoverageSpec] = DEFAULT_SPECS,
+    units: Iterable[str] = UNIT_LEVELS,
+) -> pd.DataFrame:
+    """Return the coverage indicators of every spec × threshold × unit level in one long table.
+
+    Distances are computed once per kind; the threshold-independent statistics
+    once per kind and unit level.
+    """
+    levels = [check_unit(u) for u in units]
+    frames = []
+    for spec in specs:
+        points = facility_points(facilities, spec.kind)
+        acc = access(grid, points)
+        for level in levels:
+            stats = _level_stats(grid, acc, level)
+            for threshold in spec.thresholds_m:
+                frames.append(
+                    _frame(grid, acc, stats, unit=level, threshold_m=check_threshold(threshold), kind=spec.kind)
+                )
+    if not frames:
+        return pd.DataFrame(columns=list(COVERAGE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+#: Columns ``rank_gaps`` may rank by (largest first).
+GAP_COLUMNS = ("pop_uncovered", "share_uncovered", "median_distance_m", "mean_distance_m")
+
+
+def rank_gaps(cov_df: pd.DataFrame, *, by: str = "pop_uncovered", include_no_data: bool = False) -> pd.DataFrame:
+    """Return the units of a ``coverage`` table ranked by their gap, largest first, with a ``rank`` column.
+
+    ``by`` is one of ``GAP_COLUMNS`` (``share_uncovered`` = 1 − ``share_covered``).
+    Units without facility data (``has_facility_data`` false) are left out
+    unless ``include_no_data``: their gap is unknown, not large.
+    """
+    if by not in GAP_COLUMNS:
+        raise InvalidParameter("by", f"unknown ranking {by!r}; allowed: {', '.join(GAP_COLUMNS)}")
+    out = cov_df.copy()
+    out["share_uncovered"] = 1.0 - out["share_covered"]
+    if not include_no_data and "has_facility_data" in out.columns:
+        out = out[out["has_facility_data"].to_numpy(dtype=bool)]
+    out = out.sort_values([by, "pcode"], ascending=[False, True], na_position="last", kind="stable")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index(drop=True)
+
+
+def below_norm(cov_df: pd.DataFrame, *, per_10k_norm: float | Mapping[str, float]) -> pd.DataFrame:
+    """Return a ``coverage`` table with ``norm_per_10k``, ``below_norm`` and ``facilities_missing``.
+
+    ``per_10k_norm`` is facilities per 10 000 inhabitants, one number or a
+    ``{kind: norm}`` mapping (kinds without a norm get NaN and are never
+    below it). ``facilities_missing`` is how many more facilities would bring
+    the unit to the norm (0 when it meets it). Units without people are never
+    below a norm.
+    """
+    out = cov_df.copy()
+    if isinstance(per_10k_norm, Mapping):
+        norms = {k: check_norm(v) for k, v in per_10k_norm.items()}
+        out["norm_per_10k"] = out["kind"].map(norms).astype(float)
+    else:
+        out["norm_per_10k"] = check_norm(per_10k_norm)
+    has_people = out["pop"] > 0
+    needed = np.ceil(out["norm_per_10k"] * out["pop"] / PER_INHABITANTS - 1e-9)
+    out["below_norm"] = (has_people & (out["per_10k"] < out["norm_per_10k"])).to_numpy(dtype=bool)
+    out["facilities_missing"] = np.where(out["below_norm"], np.maximum(needed - out["facilities"], 0), 0).astype(int)
+    return out

@@ -1,0 +1,112 @@
+"""Build the atlas store from the upstream sources and the project's own tables."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import __version__, settings
+from geo.analysis import population
+from geo.pipeline import quality, reconcile, sources
+from geo.pipeline.ingest import admin, dnacpn, places, surveys
+from geo.spatial import joins
+from geo.store import store_path, write_store
+from geo.vocabulary import COMMUNE_COLUMNS, FACILITY_COLUMNS, QUARTIER_COLUMNS, STORE_CRS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build produced: the store path, counts and side reports."""
+
+    path: Path
+    meta: dict[str, Any]
+    cscom_report: pd.DataFrame
+    population_scores: dict[str, float]
+
+
+def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None):
+    """Return (layers, cscom_report, population_scores) from verified source files.
+
+    ``paths`` maps each source key of ``data/sources.toml`` to a local file.
+    """
+    communes = admin.read_communes(paths["communes"])
+    quartiers = admin.read_quartiers(paths["quartiers"])
+    sheet = dnacpn.read_dnacpn(paths["dnacpn_cscom"])
+    health = surveys.read_health(paths["survey_health"])
+    education = surveys.read_education(paths["survey_education"])
+    waste = surveys.read_waste(paths["survey_waste"], quartiers=quartiers)
+    project_places = places.read_places(sources.data_dir() / "places.csv", quartiers)
+    project_places, education = places.merge_survey_duplicates(project_places, education)
+    health, cscom_report = reconcile.reconcile_cscoms(sheet.cscoms, health)
+
+    facilities = gpd.GeoDataFrame(
+        pd.concat([health, education, waste, project_places], ignore_index=True), crs=STORE_CRS
+    )
+    facilities = joins.place_unlocated(facilities, communes, quartiers)
+    facilities = joins.assign_units(facilities, quartiers)
+
+    year, total = settings.get("POP_YEAR", overrides), settings.get("POP_TOTAL", overrides)
+    communes = population.estimate_communes(communes, sheet.pop_2009, year=year, total=total)
+    quartiers, scores = population.estimate_quartiers(
+        quartiers, communes, facilities, method=settings.get("POP_METHOD", overrides) or None
+    )
+    findings = quality.find_issues(facilities, quartiers, communes, cscom_report=cscom_report)
+    layers = {
+        "communes": communes[list(COMMUNE_COLUMNS) + ["geometry"]],
+        "quartiers": quartiers[list(QUARTIER_COLUMNS) + ["geometry"]],
+        "facilities": facilities[list(FACILITY_COLUMNS) + ["geometry"]].sort_values("id").reset_index(drop=True),
+        "qa_findings": findings,
+    }
+    return layers, cscom_report, scores
+
+
+def build(
+    overrides: dict[str, Any] | None = None, *, force: bool = False, path: Path | None = None
+) -> BuildReport | None:
+    """Fetch the sources, build every layer and write the store atomically.
+
+    Returns None when the store exists, ``force`` is False and every source
+    hash is unchanged (nothing to do).
+    """
+    target = Path(path) if path else store_path(overrides)
+    registry = sources.registry()
+    paths = sources.fetch_all(overrides)
+    hashes = {key: s.sha256 for key, s in registry.items()}
+    if target.exists() and not force:
+        from geo.store import read_meta
+
+        try:
+            old = read_meta(target)
+        except Exception:  # unreadable or old store: rebuild it
+            old = {}
+        if old.get("sources") == hashes and old.get("package_version") == __version__:
+            log.info("store %s is up to date", target)
+            return None
+    layers, cscom_report, scores = build_layers(paths, overrides)
+    fac = layers["facilities"]
+    meta = {
+        "build_id": uuid.uuid4().hex,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "sources": hashes,
+        "counts": {name: int(len(frame)) for name, frame in layers.items()},
+        "facility_kinds": {k: int(v) for k, v in fac["kind"].value_counts().sort_index().items()},
+        "cscom_reconciliation": {k: int(v) for k, v in cscom_report["status"].value_counts().items()},
+        "population": {
+            "year": int(settings.get("POP_YEAR", overrides)),
+            "total": int(settings.get("POP_TOTAL", overrides)),
+            "method": str(layers["quartiers"]["pop_method"].iloc[0]),
+            "holdout_mape": {k: round(float(v), 4) for k, v in scores.items()},
+        },
+    }
+    write_store(target, layers, meta, tables={"cscom_reconciliation": cscom_report})
+    return BuildReport(target, meta, cscom_report, scores)

@@ -1,0 +1,72 @@
+"""The registry of checks and the context they share: inputs and the derived columns several checks use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.text import normalize_name
+from geo.vocabulary import METRIC_CRS
+
+
+@dataclass(frozen=True)
+class Check:
+    """One registered check: its key, a French label and the function that finds the rows."""
+
+    key: str
+    label_fr: str
+    find: Callable[[Context], pd.DataFrame]
+
+
+#: Registry of checks, in report order.
+CHECKS: dict[str, Check] = {}
+
+
+def register(key: str, label_fr: str) -> Callable:
+    """Return a decorator adding the check function it decorates to ``CHECKS`` under ``key``."""
+
+    def decorate(fn: Callable[[Context], pd.DataFrame]) -> Callable[[Context], pd.DataFrame]:
+        CHECKS[key] = Check(key, label_fr, fn)
+        return fn
+
+    return decorate
+
+
+@dataclass
+class Context:
+    """Inputs of the checks and the derived columns several of them share."""
+
+    facilities: gpd.GeoDataFrame  # positional index, EPSG:4326
+    quartiers: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    cscom_report: pd.DataFrame | None
+
+    @cached_property
+    def metric(self) -> gpd.GeoSeries:
+        """Return the facility points in EPSG:32629 (metres)."""
+        return self.facilities.geometry.to_crs(METRIC_CRS)
+
+    @cached_property
+    def located(self) -> np.ndarray:
+        """Return per facility whether it has a point."""
+        return (~(self.metric.isna() | self.metric.is_empty)).to_numpy()
+
+    @cached_property
+    def names(self) -> pd.Series:
+        """Return the normalised facility names."""
+        return self.facilities["name"].map(normalize_name)
+
+    @cached_property
+    def commune_name(self) -> dict[str, str]:
+        """Return commune P-code → name."""
+        return dict(zip(self.communes["pcode"], self.communes["name"], strict=True))
+
+    @cached_property
+    def quartier_name(self) -> dict[str, str]:
+        """Return quartier P-code → name."""
+        return dict(zip(self.quartiers["pcode"], self.quartiers["name"], strict=True))

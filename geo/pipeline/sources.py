@@ -1,0 +1,157 @@
+"""Registry of upstream sources and their retrieval: mirror first, then download.
+
+Every file is checked against the sha256 pinned in ``data/sources.toml`` before
+use; a file that does not match is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from geo import settings
+from geo.errors import ChecksumMismatch, SourceError
+
+log = logging.getLogger(__name__)
+
+
+def data_dir() -> Path:
+    """Return the folder of the project's own small tables (``data/``).
+
+    In a wheel it is packaged as ``geo/_data``; in a source checkout it is the
+    repository's ``data/`` folder.
+    """
+    geo_dir = Path(__file__).resolve().parent.parent
+    packaged = geo_dir / "_data"
+    return packaged if packaged.is_dir() else geo_dir.parent / "data"
+
+
+REMEDY = (
+    "BAMAKO_ATLAS_MIRROR to a folder laid out like the upstream repository "
+    "(e.g. ../shared/data/upstream/OCA_Bamako_Maps), or connect to the internet so the files can be downloaded."
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One pinned upstream file."""
+
+    key: str
+    path: str
+    sha256: str
+    url: str
+    role: str
+    licence: str
+    attribution: str
+
+
+@cache
+def registry() -> dict[str, Source]:
+    """Return the sources declared in ``data/sources.toml``, keyed by name."""
+    with open(data_dir() / "sources.toml", "rb") as f:
+        doc = tomllib.load(f)
+    base = doc["defaults"]["base_url"]
+    return {
+        key: Source(
+            key=key, url=base + s["path"], **{k: s[k] for k in ("path", "sha256", "role", "licence", "attribution")}
+        )
+        for key, s in doc["sources"].items()
+    }
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch(key: str, overrides: dict[str, Any] | None = None) -> Path:
+    """Return a local, verified path to source ``key``.
+
+    The mirror folder (setting ``MIRROR``) is used first when set; otherwise the
+    file is downloaded once into the cache (setting ``CACHE``) with pooch.
+
+    Raises
+    ------
+    ChecksumMismatch
+        The mirrored or downloaded file does not have the pinned sha256.
+    SourceError
+        The file is in no mirror and could not be downloaded.
+    """
+    return fetch_source(registry()[key], overrides)
+
+
+def fetch_all(overrides: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Return verified local paths of every registered source, keyed by name.
+
+    Raises one SourceError naming every file that could not be had (and both
+    remedies), or the first ChecksumMismatch.
+    """
+    paths: dict[str, Path] = {}
+    missing: list[str] = []
+    for key, source in registry().items():
+        try:
+            paths[key] = fetch_source(source, overrides)
+        except ChecksumMismatch:
+            raise
+        except SourceError:
+            missing.append(source.path)
+    if missing:
+        raise SourceError(
+            f"{len(missing)} source file(s) missing: {', '.join(missing)}. They are in no mirror folder and could not "
+            f"be downloaded from {registry()[next(iter(registry()))].url.rsplit('/Vector/', 1)[0]}/. Either set "
+            f"{REMEDY}"
+        )
+    return paths
+
+
+def fetch_source(source: Source, overrides: dict[str, Any] | None = None) -> Path:
+    """Return a local, verified path to ``source`` (see :func:`fetch`)."""
+    mirror = settings.mirror_dir(overrides)
+    if mirror is not None:
+        candidate = mirror / source.path
+        if candidate.is_file():
+            actual = sha256_of(candidate)
+            if actual != source.sha256:
+                raise ChecksumMismatch(str(candidate), source.sha256, actual)
+            return candidate
+        log.info("%s not in mirror %s, downloading", source.path, mirror)
+    return _download(source, overrides)
+
+
+def _download(source: Source, overrides: dict[str, Any] | None) -> Path:
+    import pooch  # imported lazily: only needed when a file is not mirrored
+
+    target_dir = settings.cache_dir(overrides)
+    fname = source.path.replace("/", "__")
+    try:
+        return Path(
+            pooch.retrieve(
+                source.url, known_hash=f"sha256:{source.sha256}", fname=fname, path=target_dir, progressbar=False
+            )
+        )
+    except ValueError as exc:  # pooch's hash mismatch: the temporary download is already removed
+        actual = _actual_hash_from(str(exc))
+        raise ChecksumMismatch(source.url, source.sha256, actual) from None
+    except Exception as exc:  # network errors come in many types (requests, OSError, …)
+        raise SourceError(
+            f"source {source.key!r} ({source.path}) is not available: it is not in a mirror folder and "
+            f"downloading {source.url} failed ({type(exc).__name__}). Either set {REMEDY}"
+        ) from None
+
+
+def _actual_hash_from(message: str) -> str:
+    """Extract the actual hash from pooch's mismatch message (best effort)."""
+    for word in message.replace("'", " ").replace('"', " ").split():
+        word = word.strip("().,")
+        if len(word) == 64 and all(c in "0123456789abcdef" for c in word):
+            return word
+    return "unknown"

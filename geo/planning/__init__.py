@@ -1,0 +1,1 @@
+"""Planning services: planners' edits, imports and accounts."""

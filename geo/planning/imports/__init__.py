@@ -1,0 +1,49 @@
+"""Imports of facilities from files: upload → preview → commit (all rows or none).
+
+Formats: CSV, GeoJSON, GeoPackage and OpenStreetMap extracts (``.osm``,
+``.osm.pbf``). :func:`parse_upload` reads and checks a file,
+:func:`preview` sets probable duplicates of existing facilities apart,
+:func:`save_preview` keeps the preview in the ``imports`` table of the edits
+database, and :func:`commit` creates the facilities through
+:meth:`geo.planning.edits.EditStore.apply_rows` in one transaction.
+"""
+
+from geo.planning.imports.osm import OSM_LICENCE, TAG_RULES, kind_for_tags
+from geo.planning.imports.parse import (
+    FILE_PROBLEMS,
+    FORMATS,
+    MAX_BYTES,
+    MAX_ROWS,
+    ParsedImport,
+    check_size,
+    format_for,
+    parse_upload,
+)
+from geo.planning.imports.preview import COMPATIBLE_KINDS, Preview, preview
+from geo.planning.imports.store import ImportRecord, commit, discard, list_imports, load_import, save_preview
+from geo.planning.imports.validate import ROW_PROBLEMS, RowError
+
+__all__ = [
+    "COMPATIBLE_KINDS",
+    "FILE_PROBLEMS",
+    "FORMATS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "OSM_LICENCE",
+    "ROW_PROBLEMS",
+    "TAG_RULES",
+    "ImportRecord",
+    "ParsedImport",
+    "Preview",
+    "RowError",
+    "check_size",
+    "commit",
+    "discard",
+    "format_for",
+    "kind_for_tags",
+    "list_imports",
+    "load_import",
+    "parse_upload",
+    "preview",
+    "save_preview",
+]

@@ -1,0 +1,212 @@
+"""Preview an import: rows to add, probable duplicates of existing facilities, per-row errors.
+
+A parsed row is a probable duplicate of an existing facility when the two are
+within :data:`geo.pipeline.quality.DUPLICATE_RADIUS_M` (50 m, measured in UTM 29N,
+EPSG:32629), have the same or a compatible kind (:data:`COMPATIBLE_KINDS`)
+and similar names (:func:`name_score`, at least
+:data:`geo.pipeline.quality.DUPLICATE_NAME_SCORE`). Duplicates are listed apart from
+the rows to add; a commit adds them only when asked to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from geo.pipeline.quality import DUPLICATE_NAME_SCORE, DUPLICATE_RADIUS_M, name_similarity
+from geo.planning.imports.parse import ParsedImport
+from geo.planning.imports.validate import RowError
+from geo.text import normalize_name
+from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS
+
+#: Groups of kinds under which one facility is often recorded twice (a CSCOM tagged as a clinic,
+#: a pitch recorded as a stadium): a row and an existing facility of one group may be the same place.
+COMPATIBLE_KINDS: tuple[frozenset[str], ...] = (
+    frozenset({"cscom", "csref", "hospital", "clinic", "health_other"}),
+    frozenset({"kindergarten", "school", "college"}),
+    frozenset({"college", "university"}),
+    frozenset({"plateau_sportif", "sports_ground", "stadium"}),
+)
+#: Most matches listed per duplicate row, nearest first.
+MAX_MATCHES = 3
+
+_KIND_INDEX = {key: i for i, key in enumerate(KINDS)}
+_COMPATIBLE = np.eye(len(KINDS) + 1, dtype=bool)  # last index: a kind outside the vocabulary
+for _group in COMPATIBLE_KINDS:
+    for _a in _group:
+        for _b in _group:
+            _COMPATIBLE[_KIND_INDEX[_a], _KIND_INDEX[_b]] = True
+_COMPATIBLE[-1, -1] = False
+
+
+@dataclass
+class Preview:
+    """What committing an import would do; JSON-ready through :meth:`to_dict`.
+
+    ``duplicates`` items are ``{"row": <row>, "matches": [{"facility_id",
+    "name", "kind", "distance_m", "name_score"}, …]}``.
+    """
+
+    to_add: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]]
+    errors: list[RowError]
+    format: str
+    filename: str = ""
+    source_crs: str | None = None
+    encoding: str | None = None
+    licence: str | None = None
+    total: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return the numbers shown first: rows read, to add, duplicates, errors, rows with errors."""
+        return {
+            "read": self.total,
+            "to_add": len(self.to_add),
+            "duplicates": len(self.duplicates),
+            "errors": len(self.errors),
+            "rows_with_errors": len({e.line for e in self.errors}),
+            **{f"skipped_{k}": v for k, v in self.skipped.items()},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Return everything but the rows: counts and how the file was read."""
+        return {
+            "format": self.format,
+            "filename": self.filename,
+            "source_crs": self.source_crs,
+            "encoding": self.encoding,
+            "licence": self.licence,
+            "counts": self.counts(),
+            "skipped": dict(self.skipped),
+            "ignored_columns": list(self.ignored_columns),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary plus the rows to add, the duplicates and the errors."""
+        return {
+            **self.summary(),
+            "to_add": self.to_add,
+            "duplicates": self.duplicates,
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preview:
+        """Rebuild a preview from :meth:`to_dict` output."""
+        return cls(
+            to_add=list(data["to_add"]),
+            duplicates=list(data["duplicates"]),
+            errors=[RowError(**e) for e in data["errors"]],
+            format=data["format"],
+            filename=data.get("filename", ""),
+            source_crs=data.get("source_crs"),
+            encoding=data.get("encoding"),
+            licence=data.get("licence"),
+            total=int(data.get("counts", {}).get("read", 0)),
+            skipped=dict(data.get("skipped", {})),
+            ignored_columns=list(data.get("ignored_columns", [])),
+        )
+
+
+def _kind_codes(kinds: Any) -> np.ndarray:
+    return np.array([_KIND_INDEX.get(k, len(KINDS)) for k in kinds], dtype=int)
+
+
+def name_score(a: list[str], b: list[str]) -> np.ndarray:
+    """Return the similarity (0–100) of normalised names, pairwise: ``a[i]`` with ``b[i]``.
+
+    :func:`geo.pipeline.quality.name_similarity` on the whole names: the best of
+    token-set similarity ("CSCOM ASACOFA" ⊇ "ASACOFA") and plain similarity
+    without spaces ("Djicoroni" / "Dji Coroni"); 0 when the names carry
+    different section markers ("École A" / "École B", "second cycle", "VII").
+    """
+    return name_similarity(a, b, whole_names=True)
+
+
+def _metric_xy(lonlat: np.ndarray) -> np.ndarray:
+    transformer = Transformer.from_crs(STORE_CRS, METRIC_CRS, always_xy=True)
+    x, y = transformer.transform(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([x, y])
+
+
+def _matches(
+    rows: list[dict[str, Any]], existing: gpd.GeoDataFrame, *, radius_m: float, min_score: float
+) -> dict[int, list[dict[str, Any]]]:
+    """Return {row position: its probable duplicates among ``existing``, nearest first}."""
+    ex = existing.to_crs(STORE_CRS) if str(existing.crs) != STORE_CRS else existing
+    ex = ex[~(ex.geometry.isna() | ex.geometry.is_empty)]
+    if not rows or not len(ex):
+        return {}
+    new_xy = _metric_xy(np.array([r["lonlat"] for r in rows], dtype=float))
+    ex_metric = ex.geometry.to_crs(METRIC_CRS)
+    ex_xy = np.column_stack([ex_metric.x.to_numpy(), ex_metric.y.to_numpy()])
+    pairs = cKDTree(new_xy).sparse_distance_matrix(cKDTree(ex_xy), radius_m, output_type="ndarray")
+    i, j, dist = pairs["i"], pairs["j"], pairs["v"]
+    keep = _COMPATIBLE[_kind_codes(r["fields"]["kind"] for r in rows)[i], _kind_codes(ex["kind"])[j]]
+    i, j, dist = i[keep], j[keep], dist[keep]
+    new_names = [normalize_name(r["fields"]["name"]) for r in rows]
+    ex_names = ex["name"].map(normalize_name).to_numpy()
+    score = name_score([new_names[k] for k in i], [ex_names[k] for k in j])
+    similar = score >= min_score
+    ids, names, kinds = ex["id"].to_numpy(), ex["name"].to_numpy(), ex["kind"].to_numpy()
+    matches: dict[int, list[dict[str, Any]]] = {}
+    for a, b, d, s in sorted(zip(i[similar], j[similar], dist[similar], score[similar], strict=True)):
+        found = matches.setdefault(int(a), [])
+        if len(found) < MAX_MATCHES:
+            found.append(
+                {
+                    "facility_id": str(ids[b]),
+                    "name": str(names[b]),
+                    "kind": str(kinds[b]),
+                    "distance_m": round(float(d), 1),
+                    "name_score": round(float(s), 1),
+                }
+            )
+    for found in matches.values():
+        found.sort(key=lambda m: m["distance_m"])
+    return matches
+
+
+def preview(
+    parsed: ParsedImport,
+    existing: gpd.GeoDataFrame | None,
+    *,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    min_score: float = DUPLICATE_NAME_SCORE,
+) -> Preview:
+    """Split the parsed rows into rows to add and probable duplicates of ``existing`` facilities.
+
+    Parameters
+    ----------
+    parsed
+        The result of :func:`geo.planning.imports.parse_upload`.
+    existing
+        Facilities as they are now (``id``, ``kind``, ``name``, points in
+        EPSG:4326), e.g. ``EditStore.current(base)``; None or empty: no duplicates.
+    radius_m
+        Largest distance (metres, UTM 29N) between a row and a facility it may duplicate.
+    min_score
+        Smallest name similarity (0–100) of a probable duplicate.
+    """
+    rows = parsed.rows
+    matches = {} if existing is None else _matches(rows, existing, radius_m=radius_m, min_score=min_score)
+    return Preview(
+        to_add=[row for k, row in enumerate(rows) if k not in matches],
+        duplicates=[{"row": rows[k], "matches": found} for k, found in sorted(matches.items())],
+        errors=list(parsed.errors),
+        format=parsed.format,
+        filename=parsed.filename,
+        source_crs=parsed.source_crs,
+        encoding=parsed.encoding,
+        licence=parsed.licence,
+        total=parsed.total,
+        skipped=dict(parsed.skipped),
+        ignored_columns=list(parsed.ignored_columns),
+    )

@@ -1,0 +1,1 @@
+"""Publication: wire codec, map payload, exports, partner package, OGC API and OpenAPI documents, map view state."""

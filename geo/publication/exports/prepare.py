@@ -1,0 +1,50 @@
+"""Prepare a layer for a file: EPSG:4326 rounded coordinates, JSON-safe records, formula-safe text cells."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.vocabulary import STORE_CRS
+
+#: Decimals kept in exported coordinates (degrees; 1e-6° ≈ 0.11 m at Bamako).
+COORDINATE_DECIMALS = 6
+#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def prepare(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy in EPSG:4326 with coordinates rounded and RFC 7946 ring orientation.
+
+    Exterior rings are counter-clockwise, holes clockwise. Rows without
+    geometry are kept (their geometry stays empty).
+    """
+    out = frame.to_crs(STORE_CRS) if frame.crs is not None and frame.crs != STORE_CRS else frame.copy()
+    geoms = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    out = out.set_geometry(gpd.GeoSeries(shapely.orient_polygons(geoms), index=out.index, crs=STORE_CRS))
+    return out.reset_index(drop=True)
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """Return the non-geometry columns as JSON-safe dicts: NaN/NaT/inf → None, numpy → Python."""
+    props = pd.DataFrame(frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame)
+    props = props.replace([np.inf, -np.inf], np.nan)
+    return props.astype(object).where(props.notna(), None).to_dict("records")
+
+
+def json_default(value):
+    """Return numpy scalars and timestamps as JSON values (``default=`` of ``json.dumps``)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def defuse_formula(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
+    is_text = values.map(lambda v: isinstance(v, str))
+    risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
+    return values.where(~risky, "'" + values.where(risky, "").astype(str))

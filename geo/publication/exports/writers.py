@@ -1,0 +1,160 @@
+"""Writers of the single-file formats: GeoJSON, CSV, GeoPackage and KML.
+
+Each writer turns a prepared layer (``prepare``: EPSG:4326, coordinates
+rounded) and an ``ExportContext`` into bytes. Writers that need GDAL work in a
+temporary folder that is always removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.publication.exports.prepare import COORDINATE_DECIMALS, defuse_formula, json_default, json_records
+
+#: Credit line carried by every export and map.
+ATTRIBUTION = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
+#: Geometry of each store layer, as an OGR type for the formats that need one.
+LAYER_GEOMETRY = {
+    "communes": "MultiPolygon",
+    "quartiers": "MultiPolygon",
+    "facilities": "Point",
+    "qa_findings": "Point",
+}
+#: Column used as feature id (GeoJSON ``id``) per layer, when there is one.
+ID_COLUMNS = {"communes": "pcode", "quartiers": "pcode", "facilities": "id"}
+#: Column shown as the feature name in KML.
+NAME_COLUMNS = {"communes": "name", "quartiers": "name", "facilities": "name", "qa_findings": "facility_name"}
+_KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a writer needs besides the features: names, title and column documentation."""
+
+    layer: str  # the store layer
+    name: str  # file stem, e.g. "bamako-cscom-2026-11-29"
+    layer_name: str = ""  # layer name inside GPKG/KML, e.g. "cscom" (default: ``layer``)
+    title: str = ""
+    #: column → (French, English) definition, written to the Shapefile's fields.csv.
+    column_docs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def to_geojson(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
+    """Return an RFC 7946 FeatureCollection: lon/lat WGS84, no ``crs`` member, JSON-safe properties."""
+    geometries = shapely.to_geojson(frame.geometry.to_numpy())
+    id_column = ID_COLUMNS.get(ctx.layer)
+    features = []
+    for props, geometry in zip(json_records(frame), geometries, strict=True):
+        feature = {"type": "Feature"}
+        if id_column and props.get(id_column) is not None:
+            feature["id"] = props[id_column]
+        feature["geometry"] = json.loads(geometry) if geometry is not None else None
+        feature["properties"] = props
+        features.append(feature)
+    doc = {"type": "FeatureCollection", "name": ctx.name, "attribution": ATTRIBUTION, "features": features}
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, default=json_default, separators=(",", ":")).encode()
+
+
+def csv_frame(frame: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:
+    """Return the table written to CSV: attributes, ``lon``/``lat``, and ``wkt`` for polygon layers.
+
+    Points give their own lon/lat; polygons give a representative point (always
+    inside the polygon) plus the polygon as WKT. Text cells are formula-safe.
+    """
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = defuse_formula(table[col].astype(object))
+    geoms = frame.geometry.to_numpy()
+    points = geoms if LAYER_GEOMETRY[layer] == "Point" else shapely.point_on_surface(geoms)
+    empty = shapely.is_missing(points) | shapely.is_empty(points)
+    table["lon"] = np.where(empty, np.nan, np.round(shapely.get_x(points), COORDINATE_DECIMALS))
+    table["lat"] = np.where(empty, np.nan, np.round(shapely.get_y(points), COORDINATE_DECIMALS))
+    if LAYER_GEOMETRY[layer] != "Point":
+        table["wkt"] = shapely.to_wkt(geoms, rounding_precision=COORDINATE_DECIMALS, trim=True)
+    return table
+
+
+def to_csv(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
+    """Return UTF-8 CSV with a byte-order mark (so spreadsheets detect UTF-8), CRLF line ends."""
+    buffer = io.StringIO()
+    csv_frame(frame, ctx.layer).to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_with_gdal(frame: gpd.GeoDataFrame, path: Path, *, layer: str, name: str, driver: str, **options) -> None:
+    """Write ``frame`` as layer ``name`` of ``path`` with the OGR ``driver``, typed as store layer ``layer``."""
+    geometry_type = LAYER_GEOMETRY[layer]
+    pyogrio.write_dataframe(
+        frame,
+        path,
+        layer=name,
+        driver=driver,
+        geometry_type=geometry_type,
+        promote_to_multi=geometry_type.startswith("Multi"),
+        **options,
+    )
+
+
+def to_gpkg_layers(frames: Mapping[str, tuple[gpd.GeoDataFrame, ExportContext]]) -> bytes:
+    """Return one GeoPackage holding every ``(frame, context)`` as a layer named after its key."""
+    with tempfile.TemporaryDirectory(prefix="bamako-export-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for name, (frame, ctx) in frames.items():
+            description = f"{ctx.title} — {ATTRIBUTION}" if ctx.title else ATTRIBUTION
+            write_with_gdal(
+                frame,
+                path,
+                layer=ctx.layer,
+                name=name,
+                driver="GPKG",
+                append=path.exists(),
+                layer_options={"DESCRIPTION": description},
+            )
+        return path.read_bytes()
+
+
+def to_gpkg(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
+    """Return a one-layer GeoPackage; the layer is named after the selection (e.g. ``cscom``)."""
+    return to_gpkg_layers({ctx.layer_name or ctx.layer: (frame, ctx)})
+
+
+def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
+    """Return KML written by GDAL's KML driver, with the attribution as document description.
+
+    GDAL escapes names and attributes; the document name and description are
+    added with ElementTree, so no text is ever pasted into markup.
+    """
+    with tempfile.TemporaryDirectory(prefix="bamako-export-") as tmp:
+        path = Path(tmp) / "export.kml"
+        write_with_gdal(
+            frame,
+            path,
+            layer=ctx.layer,
+            name=ctx.layer_name or ctx.layer,
+            driver="KML",
+            dataset_options={"NameField": NAME_COLUMNS[ctx.layer]},
+        )
+        ElementTree.register_namespace("", _KML_NS)
+        tree = ElementTree.parse(path)
+    document = tree.getroot().find(f"{{{_KML_NS}}}Document")
+    for position, (tag, text) in enumerate((("name", ctx.title or ctx.name), ("description", ATTRIBUTION))):
+        element = ElementTree.Element(f"{{{_KML_NS}}}{tag}")
+        element.text = text
+        document.insert(position, element)
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    return buffer.getvalue()

@@ -1,0 +1,425 @@
+"""Building blocks of OGC API – Features: collections, query parsing, paging and GeoJSON.
+
+Framework-neutral: the web layer parses nothing itself and only adds URLs.
+Every coordinate is WGS84 longitude/latitude (CRS84, the store CRS EPSG:4326).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import InvalidParameter, LayerNotFound
+from geo.publication.exports import COORDINATE_DECIMALS, json_records, prepare
+from geo.spatial.query import parse_bbox as parse_bbox_2d
+from geo.spatial.query import select
+from geo.vocabulary import KINDS
+
+log = logging.getLogger(__name__)
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+#: Page size when the request has no ``limit``.
+DEFAULT_LIMIT = 100
+#: Largest page served; a larger ``limit`` is capped to it (OGC API Features /req/core/fc-limit-response-1).
+MAX_LIMIT = 10_000
+#: Query parameters of the items request that are not property filters.
+ITEMS_PARAMETERS = ("f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One feature collection: a store layer, optionally restricted to one facility kind.
+
+    ``id_column`` holds the feature ids; ``None`` numbers the layer rows from 1.
+    """
+
+    id: str
+    layer: str
+    title_fr: str
+    title_en: str
+    description_fr: str
+    description_en: str
+    kind: str | None = None
+    id_column: str | None = None
+
+    def title(self, lang: str) -> str:
+        """Return the title in ``lang`` (``fr`` or ``en``)."""
+        return self.title_en if lang == "en" else self.title_fr
+
+    def description(self, lang: str) -> str:
+        """Return the description in ``lang`` (``fr`` or ``en``)."""
+        return self.description_en if lang == "en" else self.description_fr
+
+
+#: Collections served for every store layer, in listing order.
+LAYER_COLLECTIONS = (
+    Collection(
+        "communes",
+        "communes",
+        "Communes du District de Bamako",
+        "Communes of the District of Bamako",
+        "Limites des communes (OCHA COD-AB), superficie et population.",
+        "Commune boundaries (OCHA COD-AB), area and population.",
+        id_column="pcode",
+    ),
+    Collection(
+        "quartiers",
+        "quartiers",
+        "Quartiers",
+        "Neighbourhoods (quartiers)",
+        "Quartiers du District (unités OCHA COD-AB de niveau 4) et population estimée.",
+        "Neighbourhoods of the District (OCHA COD-AB level-4 units) and estimated population.",
+        id_column="pcode",
+    ),
+    Collection(
+        "facilities",
+        "facilities",
+        "Équipements",
+        "Facilities",
+        "Tous les équipements : santé, éducation, sport et déchets.",
+        "All facilities: health, education, sports and waste.",
+        id_column="id",
+    ),
+    Collection(
+        "qa_findings",
+        "qa_findings",
+        "Contrôles qualité",
+        "Quality-control findings",
+        "Anomalies relevées à la construction de l'atlas (doublons probables, points hors du District…).",
+        "Issues found while building the atlas (likely duplicates, points outside the District…).",
+    ),
+)
+
+
+def collections(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Collection]:
+    """Return the collections of an atlas: its layers, then one per facility kind present.
+
+    Kind collections follow the order of ``geo.vocabulary.KINDS`` and are keyed by the
+    kind key (``cscom``, ``claec``…), which never contains a dot.
+    """
+    found = {c.id: c for c in LAYER_COLLECTIONS if c.layer in layers}
+    if "facilities" in layers:
+        present = set(layers["facilities"]["kind"].dropna())
+        for key, kind in KINDS.items():
+            if key in present:
+                found[key] = Collection(
+                    key,
+                    "facilities",
+                    kind.label_fr,
+                    kind.label_en,
+                    f"Équipements de type « {kind.label_fr} » (extrait de la collection des équipements).",
+                    f"Facilities of kind “{kind.label_en}” (subset of the facilities collection).",
+                    kind=key,
+                    id_column="id",
+                )
+    return found
+
+
+def get_collection(available: Mapping[str, Collection], collection_id: str) -> Collection:
+    """Return the collection ``collection_id`` or raise LayerNotFound listing the ids."""
+    try:
+        return available[collection_id]
+    except KeyError:
+        raise LayerNotFound(f"unknown collection {collection_id!r}; available: {', '.join(available)}") from None
+
+
+def collection_frame(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    collection: Collection,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the rows of ``collection`` (EPSG:4326), optionally those intersecting ``bbox`` (degrees)."""
+    kinds = [collection.kind] if collection.kind else None
+    return select(dict(layers), collection.layer, kinds=kinds, bbox=bbox)
+
+
+def spatial_extent(frame: gpd.GeoDataFrame) -> list[float] | None:
+    """Return ``[minlon, minlat, maxlon, maxlat]`` of the frame's geometries, or None when it has none."""
+    geoms = frame.geometry
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    if geoms.empty:
+        return None
+    scale = 10.0**COORDINATE_DECIMALS  # rounded outwards so the box still contains every feature
+    x0, y0, x1, y1 = geoms.total_bounds
+    return [
+        float(np.floor(x0 * scale) / scale),
+        float(np.floor(y0 * scale) / scale),
+        float(np.ceil(x1 * scale) / scale),
+        float(np.ceil(y1 * scale) / scale),
+    ]
+
+
+# --- queryables and the items query ---------------------------------------------------------
+
+#: pandas inferred dtype → JSON Schema type of a queryable.
+JSON_TYPES = {
+    "integer": "integer",
+    "floating": "number",
+    "mixed-integer-float": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+}
+
+
+def queryables(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """Return ``{property: JSON Schema type}`` of the properties (every non-geometry column)."""
+    return {
+        c: JSON_TYPES.get(pd.api.types.infer_dtype(frame[c], skipna=True), "string")
+        for c in frame.columns
+        if c != frame.geometry.name
+    }
+
+
+#: Geometry types present → OGC API Features Part 5 ``format`` of the geometry property.
+GEOMETRY_FORMATS = {
+    frozenset({"Point"}): "geometry-point",
+    frozenset({"MultiPoint"}): "geometry-multipoint",
+    frozenset({"Point", "MultiPoint"}): "geometry-point-or-multipoint",
+    frozenset({"Polygon"}): "geometry-polygon",
+    frozenset({"MultiPolygon"}): "geometry-multipolygon",
+    frozenset({"Polygon", "MultiPolygon"}): "geometry-polygon-or-multipolygon",
+}
+
+
+def json_schema(
+    types: Mapping[str, str],
+    *,
+    schema_id: str,
+    title: str,
+    id_column: str | None = None,
+    geometry_types: frozenset[str] | None = None,
+) -> dict:
+    """Return a JSON Schema (draft 2020-12) of feature properties, as Part 3 queryables or Part 5 schema.
+
+    ``types`` maps properties to JSON types (see :func:`queryables`). With
+    ``geometry_types`` (the geometry types present in the layer) the schema
+    also describes the geometry and marks the id property (Part 5 roles).
+    """
+    props = {name: {"title": name, "type": kind} for name, kind in types.items()}
+    if geometry_types is not None:
+        if id_column in props:
+            props[id_column]["x-ogc-role"] = "id"
+        fmt = GEOMETRY_FORMATS.get(frozenset(geometry_types), "geometry-any")
+        props["geometry"] = {"format": fmt, "x-ogc-role": "primary-geometry"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "type": "object",
+        "title": title,
+        "properties": props,
+    }
+
+
+def geojson_feature_schema(types: Mapping[str, str], *, schema_id: str, title: str) -> dict:
+    """Return a JSON Schema of one GeoJSON Feature whose ``properties`` have ``types``.
+
+    Served as the collection's ``describedby`` document: GDAL's OAPIF driver
+    takes field types from it instead of guessing them from a first page whose
+    values may all be null.
+    """
+    # No "id" property: GDAL makes its "id" field from the feature id and would add a second one.
+    props = {name: {"type": kind} for name, kind in types.items() if name != "id"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "title": title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "geometry": {"type": "object"},
+            "properties": {"type": "object", "properties": props},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """A validated items request: spatial filter, equality filters and the page window."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    filters: tuple[tuple[str, object], ...] = ()
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """Parse an OGC ``bbox`` of 4 numbers, or 6 (the heights are ignored), in CRS84 degrees."""
+    if text:
+        parts = text.split(",")
+        if len(parts) == 6:
+            text = ",".join(parts[i] for i in (0, 1, 3, 4))
+    return parse_bbox_2d(text)
+
+
+def parse_limit(text: str | None, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+    """Parse ``limit`` (an integer ≥ 1); values above ``maximum`` are capped, not refused."""
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InvalidParameter("limit", f"{text!r} is not an integer from 1 to {maximum}; e.g. limit=100")
+    return min(value, maximum)
+
+
+def parse_offset(text: str | None) -> int:
+    """Parse ``offset`` (an integer ≥ 0, the number of matching features to skip)."""
+    if text is None or text == "":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InvalidParameter("offset", f"{text!r} is not an integer ≥ 0; e.g. offset=100")
+    return value
+
+
+def _typed_value(name: str, text: str, json_type: str) -> object:
+    if json_type == "boolean":
+        value = {"true": True, "1": True, "false": False, "0": False}.get(text.lower())
+        if value is None:
+            raise InvalidParameter(name, f"{text!r} is not a boolean; use {name}=true or {name}=false")
+        return value
+    if json_type in ("integer", "number"):
+        try:
+            return float(text)
+        except ValueError:
+            raise InvalidParameter(name, f"{text!r} is not a number; e.g. {name}=2") from None
+    return text
+
+
+def parse_items_query(
+    args: Mapping[str, str],
+    available: Mapping[str, str],
+    *,
+    default_limit: int = DEFAULT_LIMIT,
+    max_limit: int = MAX_LIMIT,
+) -> ItemsQuery:
+    """Validate the query parameters of an items request.
+
+    ``available`` is the collection's queryables (see :func:`queryables`); any
+    parameter that is neither in ``ITEMS_PARAMETERS`` nor a queryable is refused
+    (OGC API Features /req/core/query-param-unknown). ``datetime`` is accepted and
+    ignored: the atlas has no temporal data. ``crs`` and ``bbox-crs`` (Part 2,
+    sent by GDAL) may only name CRS84, the one CRS served.
+    """
+    for name in ("crs", "bbox-crs"):
+        if args.get(name) not in (None, CRS84):
+            raise InvalidParameter(name, f"unsupported CRS {args.get(name)!r}; the only CRS served is {name}={CRS84}")
+    filters = []
+    for name, text in args.items():
+        if name in ITEMS_PARAMETERS:
+            continue
+        if name not in available:
+            raise InvalidParameter(
+                name,
+                f"unknown query parameter; accepted: {', '.join(ITEMS_PARAMETERS)} "
+                f"and the property filters {', '.join(available)}",
+            )
+        filters.append((name, _typed_value(name, text, available[name])))
+    return ItemsQuery(
+        bbox=parse_bbox(args.get("bbox")),
+        filters=tuple(filters),
+        limit=parse_limit(args.get("limit"), default=default_limit, maximum=max_limit),
+        offset=parse_offset(args.get("offset")),
+    )
+
+
+def filter_mask(frame: pd.DataFrame, filters: tuple[tuple[str, object], ...]) -> np.ndarray:
+    """Return the boolean mask of rows whose properties equal every filter value (missing values never match)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in filters:
+        series = frame[column]
+        if isinstance(value, float):
+            series = pd.to_numeric(series, errors="coerce")
+        elif isinstance(value, str):
+            series = series.astype("string")
+        mask &= (series == value).to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of matching features: row positions in the layer and the paging numbers."""
+
+    rows: np.ndarray
+    number_matched: int
+    limit: int
+    offset: int
+
+    @property
+    def number_returned(self) -> int:
+        """Return the number of features on this page."""
+        return len(self.rows)
+
+    @property
+    def next_offset(self) -> int | None:
+        """Return the offset of the next page, or None on the last page."""
+        following = self.offset + self.limit
+        return following if following < self.number_matched else None
+
+    @property
+    def prev_offset(self) -> int | None:
+        """Return the offset of the previous page, or None on the first page."""
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
+def select_page(layers: Mapping[str, gpd.GeoDataFrame], collection: Collection, query: ItemsQuery) -> Page:
+    """Return the page of ``collection`` matching ``query``, rows in layer order."""
+    frame = collection_frame(layers, collection, bbox=query.bbox)
+    frame = frame[filter_mask(frame, query.filters)]
+    rows = layers[collection.layer].index.get_indexer(frame.index)
+    return Page(rows[query.offset : query.offset + query.limit], len(rows), query.limit, query.offset)
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+
+
+def feature_ids(frame: pd.DataFrame, collection: Collection) -> list:
+    """Return the feature ids of every row of the collection's layer (1-based row numbers without an id column)."""
+    if collection.id_column is None:
+        return list(range(1, len(frame) + 1))
+    return frame[collection.id_column].tolist()
+
+
+def find_row(layer: pd.DataFrame, collection: Collection, feature_id: str) -> int:
+    """Return the layer row position of ``feature_id`` in ``collection`` or raise LayerNotFound."""
+    ids = pd.Series(feature_ids(layer, collection), dtype="string")
+    mask = (ids == feature_id).to_numpy(dtype=bool, na_value=False)
+    if collection.kind:
+        mask &= (layer["kind"] == collection.kind).to_numpy(dtype=bool, na_value=False)
+    found = np.flatnonzero(mask)
+    if len(found) == 0:
+        raise LayerNotFound(f"no feature {feature_id!r} in collection {collection.id!r}")
+    return int(found[0])
+
+
+def geojson_features(layer: gpd.GeoDataFrame, collection: Collection) -> list[dict]:
+    """Return RFC 7946 Feature objects for every row of ``layer``, in row order.
+
+    Encoded as ``geo.publication.exports`` does (longitude/latitude rounded to
+    ``COORDINATE_DECIMALS``, counter-clockwise exterior rings, JSON-safe
+    properties); missing or empty geometries become ``null``.
+    """
+    prepared = prepare(layer)
+    geoms = prepared.geometry.to_numpy()
+    geoms = np.where(shapely.is_missing(geoms) | shapely.is_empty(geoms), None, geoms)
+    return [
+        {"type": "Feature", "id": fid, "geometry": json.loads(text) if text else None, "properties": record}
+        for fid, text, record in zip(
+            feature_ids(prepared, collection), shapely.to_geojson(geoms), json_records(prepared), strict=True
+        )
+    ]

@@ -1,0 +1,553 @@
+"""The partner package: every layer as GeoPackage, GeoJSON and CSV, with a bilingual README.
+
+The README is built from the structured texts below (French and English side by
+side, selected by ``lang``), the store's metadata and ``geo.pipeline.sources.registry()``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from geo import __version__, settings
+from geo.errors import InvalidParameter
+from geo.pipeline.sources import registry
+from geo.publication.exports import (
+    ATTRIBUTION,
+    COORDINATE_DECIMALS,
+    Export,
+    ExportContext,
+    build_date,
+    prepare,
+    to_csv,
+    to_geojson,
+    to_gpkg_layers,
+    zip_bytes,
+)
+from geo.store import Atlas
+from geo.vocabulary import KINDS, LAYERS
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in French and English."""
+
+    fr: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        """Return the text in ``lang`` (``fr`` or ``en``)."""
+        return self.en if lang == "en" else self.fr
+
+
+def lang_or_raise(lang: str | None) -> str:
+    """Return ``lang`` if supported (None → ``fr``) or raise InvalidParameter."""
+    if lang is None or lang == "":
+        return "fr"
+    if lang not in LANGUAGES:
+        raise InvalidParameter("lang", f"unknown language {lang!r}; allowed: {', '.join(LANGUAGES)}")
+    return lang
+
+
+ATTRIBUTION_EN = "Boundaries: OCHA COD-AB; facilities: OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
+
+LAYER_TITLES: dict[str, Text] = {
+    "communes": Text("Communes du District de Bamako", "Communes of the District of Bamako"),
+    "quartiers": Text("Quartiers (unités admin 4 COD-AB)", "Quartiers (COD-AB admin-4 units)"),
+    "facilities": Text(
+        "Équipements (santé, éducation, sport, déchets)", "Facilities (health, education, sports, waste)"
+    ),
+    "qa_findings": Text("Anomalies de qualité des données", "Data-quality findings"),
+}
+
+LAYER_DESCRIPTIONS: dict[str, Text] = {
+    "communes": Text(
+        "Les six communes du District (limites OCHA COD-AB admin 3, polygones), avec superficie, "
+        "population du RGPH 2009 et population estimée.",
+        "The six communes of the District (OCHA COD-AB admin-3 boundaries, polygons), with area, "
+        "2009 census population and estimated population.",
+    ),
+    "quartiers": Text(
+        "Les unités admin 4 de COD-AB (polygones) : quartiers et deux zones surtout non résidentielles "
+        "(Zone Industrielle, Zone aéroportuaire), avec population estimée.",
+        "The COD-AB admin-4 units (polygons): quartiers and two mostly non-residential zones "
+        "(Zone Industrielle, Zone aéroportuaire), with estimated population.",
+    ),
+    "facilities": Text(
+        "Un point par équipement : inventaire DNACPN des CSCOM, enquêtes 2021 OSM Mali / HOT Open Cities "
+        "(santé, éducation, déchets) et lieux compilés par le projet (CLAEC, terrains de sport…). Un "
+        "équipement sans coordonnées est placé au point représentatif de son quartier ou de sa commune "
+        "(voir location_precision).",
+        "One point per facility: DNACPN inventory of CSCOMs, 2021 OSM Mali / HOT Open Cities surveys "
+        "(health, education, waste) and places compiled by the project (CLAEC, sports grounds…). A "
+        "facility without coordinates is placed at the representative point of its quartier or commune "
+        "(see location_precision).",
+    ),
+    "qa_findings": Text(
+        "Résultats des contrôles automatiques de la construction : une ligne par anomalie, au point de "
+        "l'équipement concerné quand il en a un. À vérifier sur le terrain avant correction.",
+        "Results of the automatic checks run by the build: one row per finding, at the point of the "
+        "facility concerned when it has one. To be verified on the ground before any correction.",
+    ),
+}
+
+_PCODE_C = Text("Code P de la commune (COD-AB admin 3, ex. ML090101 = Commune I).",
+                "Commune P-code (COD-AB admin 3, e.g. ML090101 = Commune I).")  # fmt: skip
+_AREA = Text("Superficie en km², calculée dans la projection métrique UTM 29N (EPSG:32629).",
+             "Area in km², computed in the metric UTM 29N projection (EPSG:32629).")  # fmt: skip
+_POP_YEAR = Text("Année de référence de pop_estimate.", "Reference year of pop_estimate.")
+
+#: Definition of every exported column, by layer.
+COLUMNS: dict[str, dict[str, Text]] = {
+    "communes": {
+        "pcode": _PCODE_C,
+        "name": Text("Nom de la commune.", "Commune name."),
+        "area_km2": _AREA,
+        "pop_2009": Text(
+            "Population au RGPH 2009 (inventaire DNACPN).",
+            "Population at the 2009 census (RGPH 2009, DNACPN inventory).",
+        ),
+        "pop_estimate": Text(
+            "Population estimée pour pop_year, en habitants (voir « Population »).",
+            "Estimated population in pop_year, in inhabitants (see “Population”).",
+        ),  # fmt: skip
+        "pop_year": _POP_YEAR,
+    },
+    "quartiers": {
+        "pcode": Text(
+            "Code P de l'unité (COD-AB admin 4, ex. ML090105595).", "Unit P-code (COD-AB admin 4, e.g. ML090105595)."
+        ),
+        "name": Text("Nom COD-AB du quartier ou de la zone.", "COD-AB name of the quartier or zone."),
+        "alt_name": Text(
+            "Autre graphie du nom (COD-AB), souvent sans accents.",
+            "Alternative spelling (COD-AB), often without accents.",
+        ),
+        "commune_pcode": _PCODE_C,
+        "commune_name": Text("Nom de la commune.", "Commune name."),
+        "area_km2": _AREA,
+        "pop_estimate": Text(
+            "Population estimée pour pop_year, en habitants : l'estimation de la commune répartie entre ses "
+            "unités selon pop_method (méthode du plus fort reste : les unités d'une commune totalisent exactement "
+            "la commune).",
+            "Estimated population in pop_year, in inhabitants: the commune estimate split among its units by "
+            "pop_method (largest remainder: the units of a commune add up exactly to the commune).",
+        ),
+        "pop_method": Text(
+            "Méthode de répartition de la population communale (voir vocabulaire).",
+            "Method splitting the commune population (see vocabulary).",
+        ),  # fmt: skip
+        "pop_year": _POP_YEAR,
+    },
+    "facilities": {
+        "id": Text(
+            "Identifiant stable d'une construction à l'autre (ex. sante-0160).",
+            "Identifier, stable across rebuilds (e.g. sante-0160).",
+        ),
+        "kind": Text("Type d'équipement (voir vocabulaire kind).", "Facility kind (see kind vocabulary)."),
+        "name": Text("Nom de l'équipement tel que relevé.", "Facility name as recorded."),
+        "commune_declared": Text(
+            "Commune telle qu'écrite dans la source (peut être vide).",
+            "Commune as written in the source (may be empty).",
+        ),
+        "quartier_declared": Text(
+            "Quartier tel qu'écrit dans la source (peut être vide).",
+            "Quartier as written in the source (may be empty).",
+        ),
+        "location_precision": Text(
+            "Précision de la position (voir vocabulaire).", "Precision of the position (see vocabulary)."
+        ),
+        "sources": Text(
+            "Clés des sources, séparées par « ; » (voir « Sources » ; places = lieux compilés par le projet).",
+            "Source keys, separated by “;” (see “Sources”; places = places compiled by the project).",
+        ),  # fmt: skip
+        "source_refs": Text(
+            "Références des lignes dans ces sources, séparées par « ; ».",
+            "Row references within those sources, separated by “;”.",
+        ),
+        "operator_type": Text(
+            "Gestionnaire (voir vocabulaire ; vide si inconnu).", "Operator (see vocabulary; empty when unknown)."
+        ),
+        "beds": Text(
+            "Nombre de lits déclaré (santé ; vide si inconnu).", "Declared number of beds (health; empty when unknown)."
+        ),
+        "doctors": Text("Nombre de médecins déclaré (santé).", "Declared number of doctors (health)."),
+        "nurses": Text("Nombre d'infirmiers déclaré (santé).", "Declared number of nurses (health)."),
+        "opening_hours": Text("Horaires d'ouverture déclarés.", "Declared opening hours."),
+        "pupils": Text("Nombre d'élèves déclaré (éducation).", "Declared number of pupils (education)."),
+        "confidence": Text(
+            "Confiance dans la position, lieux compilés par le projet seulement (voir vocabulaire).",
+            "Confidence in the position, project-compiled places only (see vocabulary).",
+        ),  # fmt: skip
+        "note": Text("Remarque libre.", "Free note."),
+        "commune_pcode": Text(
+            "Code P de la commune où se trouve le point (jointure spatiale).",
+            "P-code of the commune the point lies in (spatial join).",
+        ),  # fmt: skip
+        "quartier_pcode": Text(
+            "Code P du quartier où se trouve le point (vide si inconnu).",
+            "P-code of the quartier the point lies in (empty when unknown).",
+        ),  # fmt: skip
+        "join_status": Text(
+            "Relation du point aux limites du District (voir vocabulaire).",
+            "How the point relates to the District boundary (see vocabulary).",
+        ),  # fmt: skip
+        "in_analysis": Text(
+            "Vrai si l'équipement compte dans les indicateurs (faux pour les points hors du District).",
+            "True when the facility counts in the indicators (false for points outside the District).",
+        ),  # fmt: skip
+    },
+    "qa_findings": {
+        "check": Text(
+            "Contrôle ayant produit l'anomalie (voir vocabulaire).", "Check that produced the finding (see vocabulary)."
+        ),
+        "facility_id": Text(
+            "Identifiant de l'équipement concerné (facilities.id).",
+            "Identifier of the facility concerned (facilities.id).",
+        ),
+        "facility_name": Text("Nom de l'équipement concerné.", "Name of the facility concerned."),
+        "kind": Text("Type de l'équipement concerné.", "Kind of the facility concerned."),
+        "commune_pcode": Text("Code P de la commune de l'équipement.", "P-code of the facility's commune."),
+        "evidence": Text(
+            "Éléments constatés (distances, noms comparés…).", "Evidence found (distances, names compared…)."
+        ),
+        "related_id": Text(
+            "Autre équipement en cause (ex. le doublon), s'il y en a un.",
+            "Other facility involved (e.g. the duplicate), if any.",
+        ),
+    },
+}
+
+#: Coded values of the columns, with their meaning.
+VOCABULARIES: dict[str, dict[str, Text]] = {
+    "location_precision": {
+        "exact": Text(
+            "coordonnées relevées (enquête, inventaire ou lieu vérifié)",
+            "surveyed coordinates (survey, inventory or checked place)",
+        ),
+        "quartier": Text(
+            "pas de coordonnées : point représentatif du quartier déclaré",
+            "no coordinates: representative point of the declared quartier",
+        ),
+        "commune": Text(
+            "pas de coordonnées : point représentatif de la commune déclarée",
+            "no coordinates: representative point of the declared commune",
+        ),
+    },
+    "join_status": {
+        "inside": Text("dans un quartier du District", "within a quartier of the District"),
+        "snapped": Text(
+            "hors limite de moins de 250 m, rattaché à l'unité la plus proche",
+            "outside by less than 250 m, assigned to the nearest unit",
+        ),  # fmt: skip
+        "outside": Text(
+            "plus loin hors du District : gardé, mais exclu des indicateurs (in_analysis faux)",
+            "further outside the District: kept, but left out of the indicators (in_analysis false)",
+        ),  # fmt: skip
+        "unlocated": Text("sans coordonnées (voir location_precision)", "no coordinates (see location_precision)"),
+    },
+    "pop_method": {
+        "areal": Text("poids = superficie de l'unité", "weight = area of the unit"),
+        "dasymetric": Text(
+            "poids = écoles et jardins d'enfants recensés dans l'unité + 0,1 × leur densité moyenne dans la commune "
+            "× superficie (superficie comptée à 10 % pour les deux zones non résidentielles)",
+            "weight = schools and kindergartens surveyed in the unit + 0.1 × their mean density in the commune "
+            "× area (area counted at 10 % for the two non-residential zones)",
+        ),
+    },
+    "operator_type": {
+        "private": Text("privé", "private"),
+        "public": Text("public", "public"),
+        "community": Text("communautaire (ASACO…)", "community (ASACO…)"),
+        "religious": Text("confessionnel", "religious"),
+        "ngo": Text("ONG / association", "NGO / association"),
+    },
+    "confidence": {
+        "low": Text("faible", "low"),
+        "low-medium": Text("faible à moyenne", "low to medium"),
+        "medium": Text("moyenne", "medium"),
+        "medium-high": Text("moyenne à élevée", "medium to high"),
+        "high": Text("élevée", "high"),
+    },
+    "check": {
+        "duplicate": Text(
+            "doublon probable (même type, noms proches, à courte distance)",
+            "probable duplicate (same kind, similar names, close by)",
+        ),
+        "outside_district": Text("point hors du District", "point outside the District"),
+        "snapped_to_boundary": Text(
+            "juste hors limite, rattaché au quartier voisin",
+            "just outside the boundary, assigned to the neighbouring quartier",
+        ),
+        "unit_mismatch": Text(
+            "commune ou quartier déclaré différent de la position",
+            "declared commune or quartier differs from the position",
+        ),
+        "probable_mislabel": Text("type probablement erroné d'après le nom", "kind probably wrong given the name"),
+        "missing_name": Text("nom manquant", "missing name"),
+        "missing_coordinates": Text("coordonnées manquantes", "missing coordinates"),
+    },
+}
+
+INDICATORS: dict[str, Text] = {
+    "density": Text(
+        "Densité de population = pop_estimate / area_km2, en habitants par km².",
+        "Population density = pop_estimate / area_km2, in inhabitants per km².",
+    ),
+    "per_10k": Text(
+        "Équipements pour 10 000 habitants = 10 000 × (équipements du type avec in_analysis vrai dans l'unité) "
+        "/ pop_estimate.",
+        "Facilities per 10 000 inhabitants = 10 000 × (facilities of the kind with in_analysis true in the unit) "
+        "/ pop_estimate.",
+    ),
+}
+
+#: Headings and fixed sentences of the README.
+T: dict[str, Text] = {
+    "title": Text("Atlas de Bamako — données pour les partenaires", "Bamako Atlas — data for partners"),
+    "built": Text(
+        "Construit le {date} (construction {build_id}, logiciel bamako-atlas {version}).",
+        "Built on {date} (build {build_id}, bamako-atlas software {version}).",
+    ),  # fmt: skip
+    "credit": Text("Crédit à citer", "Credit line"),
+    "contents": Text("Contenu", "Contents"),
+    "readme": Text("ce fichier", "this file"),
+    "gpkg": Text(
+        "GeoPackage avec toutes les couches ({layers}) — le format le plus complet, pour QGIS/ArcGIS.",
+        "GeoPackage with every layer ({layers}) — the most complete format, for QGIS/ArcGIS.",
+    ),  # fmt: skip
+    "geojson": Text(
+        "une couche par fichier, GeoJSON RFC 7946 : longitude/latitude WGS84, {decimals} décimales (≈ 0,1 m).",
+        "one layer per file, RFC 7946 GeoJSON: WGS84 longitude/latitude, {decimals} decimals (≈ 0.1 m).",
+    ),
+    "csv": Text(
+        "une couche par fichier, CSV UTF-8 avec BOM : colonnes lon/lat (pour les polygones, un point intérieur) et, "
+        "pour les polygones, la géométrie en WKT. Les textes commençant par =, +, -, @, une tabulation ou un retour "
+        "chariot sont précédés d'une apostrophe pour qu'un tableur ne les exécute pas comme formule.",
+        "one layer per file, UTF-8 CSV with BOM: lon/lat columns (for polygons, a point inside) and, for polygons, "
+        "the geometry as WKT. Texts starting with =, +, -, @, a tab or a carriage return are prefixed with an "
+        "apostrophe so that a spreadsheet does not run them as a formula.",
+    ),
+    "metadata": Text("métadonnées de construction lisibles par machine.", "machine-readable build metadata."),
+    "layers": Text("Couches", "Layers"),
+    "features": Text("entités", "features"),
+    "column": Text("colonne", "column"),
+    "definition": Text("définition", "definition"),
+    "vocabularies": Text("Vocabulaires", "Vocabularies"),
+    "value": Text("valeur", "value"),
+    "meaning": Text("signification", "meaning"),
+    "population": Text("Population", "Population"),
+    "pop_assumption": Text(
+        "Les populations {year} sont des estimations, pas des comptages : chaque commune garde sa part de 2009 "
+        "(RGPH 2009) du total du District au RGPH {year}, {total} habitants (méthode du plus fort reste, les six "
+        "communes totalisent exactement ce total). Chaque commune est ensuite répartie entre ses quartiers selon "
+        "la méthode « {method} » (colonne pop_method).",
+        "The {year} populations are estimates, not counts: each commune keeps its 2009 share (RGPH 2009 census) of "
+        "the District's RGPH {year} total of {total} inhabitants (largest remainder, so the six communes add up "
+        "exactly to it). Each commune is then split among its quartiers by the “{method}” method (pop_method "
+        "column).",
+    ),
+    "holdout": Text(
+        "Erreur de validation (répartition du total 2009 de la Commune V comparée au tableau publié par quartier, "
+        "MAPE en %) : {scores}.",
+        "Validation error (Commune V's 2009 total split and compared with the published table by quartier, MAPE "
+        "in %): {scores}.",
+    ),
+    "indicators": Text("Indicateurs de la carte", "Map indicators"),
+    "sources": Text("Sources", "Sources"),
+    "sources_intro": Text(
+        "Fichiers amont : chaque URL est épinglée à un commit du dépôt d'origine, et chaque fichier est vérifié "
+        "par son sha256 avant usage.",
+        "Upstream files: every URL is pinned at a commit of the original repository, and every file is checked "
+        "against its sha256 before use.",
+    ),
+    "file": Text("Fichier", "File"),
+    "role": Text("Contenu", "Content"),
+    "licence": Text("Licence", "Licence"),
+    "attribution": Text("Attribution", "Attribution"),
+    "store_hash": Text("sha256 utilisé pour ce magasin", "sha256 used for this store"),
+    "same": Text("identique", "identical"),
+    "differs": Text("DIFFÉRENT du registre actuel", "DIFFERS from the current registry"),
+    "missing": Text("non enregistré", "not recorded"),
+    "places": Text(
+        "places : lieux compilés par le projet (data/places.csv du dépôt bamako-atlas), avec leur confiance.",
+        "places: places compiled by the project (data/places.csv in the bamako-atlas repository), with their "
+        "confidence.",
+    ),
+    "licence_title": Text("Licence et crédit", "Licence and credit"),
+    "licence_text": Text(
+        "Chaque donnée reste sous la licence de sa source (voir « Sources »). Toute carte ou réutilisation doit "
+        "porter la mention :",
+        "Each piece of data stays under its source's licence (see “Sources”). Every map or reuse must carry the "
+        "credit line:",
+    ),
+}
+
+
+def layer_title(label: str, lang: str = "fr") -> str:
+    """Return the title of a layer or of a facility kind used as a layer (``cscom``)."""
+    if label in KINDS:
+        kind = KINDS[label]
+        return kind.label_en if lang == "en" else kind.label_fr
+    return LAYER_TITLES[label](lang)
+
+
+def column_docs(layer: str) -> dict[str, tuple[str, str]]:
+    """Return column → (French, English) definition for ``layer``."""
+    return {column: (text.fr, text.en) for column, text in COLUMNS[layer].items()}
+
+
+def _cell(text: object) -> str:
+    """Return ``text`` safe inside a Markdown table cell."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: int) -> str:
+    return f"{int(value):,}".replace(",", " ")
+
+
+def _table(header: tuple[str, str], rows: list[tuple[object, object]]) -> list[str]:
+    return [f"| {header[0]} | {header[1]} |", "|---|---|", *(f"| `{_cell(a)}` | {_cell(b)} |" for a, b in rows), ""]
+
+
+def readme(atlas: Atlas, *, lang: str = "fr") -> str:
+    """Return the package README (Markdown) in ``lang``, from the store metadata and the source registry."""
+    lang = lang_or_raise(lang)
+    meta = atlas.meta
+    day = build_date(meta)
+    lines = [
+        f"# {T['title'](lang)}",
+        "",
+        T["built"](lang).format(
+            date=day, build_id=meta.get("build_id", "?"), version=meta.get("package_version", __version__)
+        ),
+        "",
+        f"**{T['credit'](lang)} :** {ATTRIBUTION}" if lang == "fr" else f"**{T['credit'](lang)}:** {ATTRIBUTION_EN}",
+        "",
+        f"## {T['contents'](lang)}",
+        "",
+        f"- `README.md` — {T['readme'](lang)}",
+        f"- `bamako-atlas-{day}.gpkg` — {T['gpkg'](lang).format(layers=', '.join(LAYERS))}",
+        f"- `geojson/<…>.geojson` — {T['geojson'](lang).format(decimals=COORDINATE_DECIMALS)}",
+        f"- `csv/<…>.csv` — {T['csv'](lang)}",
+        f"- `metadata.json` — {T['metadata'](lang)}",
+        "",
+        f"## {T['layers'](lang)}",
+        "",
+    ]
+    for layer in LAYERS:
+        count = len(atlas.layers[layer]) if layer in atlas.layers else 0
+        lines += [f"### {layer} — {LAYER_TITLES[layer](lang)} ({_number(count)} {T['features'](lang)})", ""]
+        lines += [LAYER_DESCRIPTIONS[layer](lang), ""]
+        lines += _table((T["column"](lang), T["definition"](lang)), [(c, t(lang)) for c, t in COLUMNS[layer].items()])
+    lines += [f"## {T['vocabularies'](lang)}", "", "### kind", ""]
+    lines += _table((T["value"](lang), T["meaning"](lang)), [(k, layer_title(k, lang)) for k in KINDS])
+    for column, values in VOCABULARIES.items():
+        lines += [f"### {column}", ""]
+        lines += _table((T["value"](lang), T["meaning"](lang)), [(v, t(lang)) for v, t in values.items()])
+    lines += _population_section(atlas, lang)
+    lines += [f"## {T['indicators'](lang)}", "", *(f"- {t(lang)}" for t in INDICATORS.values()), ""]
+    lines += _sources_section(meta, lang)
+    credit = ATTRIBUTION_EN if lang == "en" else ATTRIBUTION
+    lines += [f"## {T['licence_title'](lang)}", "", T["licence_text"](lang), "", f"> {credit}", ""]
+    return "\n".join(lines)
+
+
+def _population_section(atlas: Atlas, lang: str) -> list[str]:
+    pop = atlas.meta.get("population") or {}
+    year = pop.get("year", settings.get("POP_YEAR"))
+    total = pop.get("total", settings.get("POP_TOTAL"))
+    method = pop.get("method") or ", ".join(sorted(set(atlas.layers["quartiers"]["pop_method"].dropna().astype(str))))
+    lines = [f"## {T['population'](lang)}", ""]
+    lines += [T["pop_assumption"](lang).format(year=year, total=_number(total), method=method), ""]
+    if pop.get("holdout_mape"):
+        scores = ", ".join(f"{k} {v:.1f}" for k, v in pop["holdout_mape"].items())
+        lines += [T["holdout"](lang).format(scores=scores), ""]
+    return lines
+
+
+def _sources_section(meta: Mapping, lang: str) -> list[str]:
+    sources = registry()
+    stored = meta.get("sources") or {}
+    lines = [f"## {T['sources'](lang)}", "", T["sources_intro"](lang), ""]
+    for key, source in sources.items():
+        recorded = stored.get(key)
+        state = T["missing"](lang) if recorded is None else T["same" if recorded == source.sha256 else "differs"](lang)
+        lines += [
+            f"### {key}",
+            "",
+            f"- {T['file'](lang)} : `{source.path}` — {source.url}",
+            f"- {T['role'](lang)} : {source.role}",
+            f"- sha256 : `{source.sha256}`",
+            f"- {T['store_hash'](lang)} : `{recorded or '—'}` ({state})",
+            f"- {T['licence'](lang)} : {source.licence}",
+            f"- {T['attribution'](lang)} : {source.attribution}",
+            "",
+        ]
+    lines += [f"- {T['places'](lang)}", ""]
+    if lang == "en":  # English typography: no space before the colon
+        lines = [line.replace(" : ", ": ", 1) if line.startswith("- ") else line for line in lines]
+    return lines
+
+
+def metadata(atlas: Atlas) -> dict:
+    """Return the machine-readable metadata of the package (build, sources, layer counts)."""
+    return {
+        "attribution": ATTRIBUTION,
+        "build": {k: atlas.meta.get(k) for k in ("build_id", "built_at", "package_version")},
+        "counts": {layer: int(len(atlas.layers[layer])) for layer in LAYERS if layer in atlas.layers},
+        "population": atlas.meta.get("population"),
+        "sources": {
+            key: {
+                "url": s.url,
+                "sha256": s.sha256,
+                "store_sha256": (atlas.meta.get("sources") or {}).get(key),
+                "licence": s.licence,
+                "attribution": s.attribution,
+            }
+            for key, s in registry().items()
+        },
+    }
+
+
+def package_filename(atlas: Atlas, *, lang: str = "fr") -> str:
+    """Return the package's file name, e.g. ``bamako-atlas-fr-2026-11-29.zip``."""
+    return f"bamako-atlas-{lang_or_raise(lang)}-{build_date(atlas.meta)}.zip"
+
+
+def build_package(atlas: Atlas, *, lang: str = "fr") -> Export:
+    """Return the partner package (zip) of ``atlas`` with the README in ``lang``.
+
+    Contents, under a ``bamako-atlas-<date>/`` folder: ``README.md``, one
+    multi-layer GeoPackage, ``geojson/<layer>.geojson`` and ``csv/<layer>.csv``
+    for every layer, and ``metadata.json``. Coordinates are WGS84 lon/lat.
+    """
+    lang = lang_or_raise(lang)
+    day = build_date(atlas.meta)
+    root = f"bamako-atlas-{day}/"
+    prepared = {}
+    for layer in LAYERS:
+        ctx = ExportContext(layer=layer, name=f"bamako-{layer.replace('_', '-')}-{day}", layer_name=layer,
+                            title=layer_title(layer, lang), column_docs=column_docs(layer))  # fmt: skip
+        prepared[layer] = (prepare(atlas.layers[layer]), ctx)
+    members = {
+        root + "README.md": readme(atlas, lang=lang).encode("utf-8"),
+        root + f"bamako-atlas-{day}.gpkg": to_gpkg_layers(prepared),
+    }
+    for layer, (frame, ctx) in prepared.items():
+        members[f"{root}geojson/{layer}.geojson"] = to_geojson(frame, ctx)
+    for layer, (frame, ctx) in prepared.items():
+        members[f"{root}csv/{layer}.csv"] = to_csv(frame, ctx)
+    members[root + "metadata.json"] = json.dumps(metadata(atlas), ensure_ascii=False, indent=2).encode("utf-8")
+    stamp = (int(day[:4]), int(day[5:7]), int(day[8:10]), 0, 0, 0) if day != "undated" else (2000, 1, 1, 0, 0, 0)
+    data = zip_bytes(members, date_time=stamp)
+    count = sum(len(frame) for frame, _ in prepared.values())
+    log.info("partner package %s: %d features, %d bytes", package_filename(atlas, lang=lang), count, len(data))
+    return Export(
+        data=data, filename=package_filename(atlas, lang=lang), media_type="application/zip", count=count, text=False
+    )

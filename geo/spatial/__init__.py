@@ -1,0 +1,1 @@
+"""Spatial helpers: joins of points to units, layer selection by unit and box, the District outline."""

@@ -1,0 +1,69 @@
+"""``bamako-atlas export …``: write a layer, a selection of it, or the partner package to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geo.publication import exports, package
+from geo.store import open_store, store_path
+
+
+@click.command("export")
+@click.argument("layer")
+@click.option("--format", "fmt", default="geojson", show_default=True, help=f"Format : {', '.join(exports.FORMATS)}.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Type(s) d'équipement, répétable ou séparé par des virgules (ex. cscom,claec).",
+)
+@click.option("--commune", default=None, help="Code P d'une commune (ex. ML090105).")
+@click.option("--quartier", default=None, help="Code P d'un quartier (ex. ML090105595).")
+@click.option("--bbox", default=None, help="minlon,minlat,maxlon,maxlat en degrés WGS84.")
+@click.option("--lang", default="fr", show_default=True, help="Langue du README du paquet (fr ou en).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fichier à écrire (défaut : nom parlant dans le dossier courant).")  # fmt: skip
+def export(
+    layer: str,
+    fmt: str,
+    kinds: tuple[str, ...],
+    commune: str | None,
+    quartier: str | None,
+    bbox: str | None,
+    lang: str,
+    output: Path | None,
+) -> None:
+    """Exporter LAYER (communes, quartiers, facilities, qa_findings, un type comme cscom, ou package).
+
+    \b
+    Exemples :
+      bamako-atlas export cscom --format gpkg
+      bamako-atlas export quartiers --format csv --commune ML090105 -o quartiers-c5.csv
+      bamako-atlas export package -o bamako-atlas.zip --lang en
+
+    Le fichier est écrit à côté de sa destination puis renommé : jamais de fichier partiel.
+    """
+    lang = package.lang_or_raise(lang)
+    if layer == "package":
+        result = package.build_package(_atlas(), lang=lang)
+    else:
+        exports.format_or_raise(fmt)  # fail on a bad format before loading the store
+        atlas = _atlas()
+        selection = exports.parse_request(
+            layer, units=exports.unit_pcodes(atlas.layers), kind=list(kinds) or None,
+            commune=commune, quartier=quartier, bbox=bbox,
+        )  # fmt: skip
+        result = exports.export_layer(
+            atlas, selection, fmt,
+            title=package.layer_title(selection.label, lang),
+            column_docs=package.column_docs(selection.layer),
+        )  # fmt: skip
+    path = exports.write_atomic(output or Path.cwd() / result.filename, result.data)
+    size = f"{len(result.data):,}".replace(",", " ")
+    click.echo(f"Écrit : {path} ({result.count} entités, {size} octets)")
+
+
+def _atlas():
+    return open_store(store_path())
