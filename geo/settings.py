@@ -105,3 +105,14 @@ def mirror_dir(overrides: dict[str, Any] | None = None) -> Path | None:
     """Return the mirror folder if one is set."""
     value = get("MIRROR", overrides)
     return Path(value) if value else None
+
+
+def data_dir() -> Path:
+    """Return the folder of the project's own small tables (``data/``).
+
+    In a wheel it is packaged as ``geo/_data``; in a source checkout it is the
+    repository's ``data/`` folder.
+    """
+    geo_dir = Path(__file__).resolve().parent
+    packaged = geo_dir / "_data"
+    return packaged if packaged.is_dir() else geo_dir.parent / "data"

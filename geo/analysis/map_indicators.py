@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter, LayerNotFound
+from geo.spatial.joins import analysed
 from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
 
 log = logging.getLogger(__name__)
@@ -67,16 +68,6 @@ def facility_column(units: pd.DataFrame) -> str:
     The quartiers layer is recognised by its ``commune_pcode`` column.
     """
     return "quartier_pcode" if "commune_pcode" in units.columns else "commune_pcode"
-
-
-def analysed(facilities: pd.DataFrame) -> pd.DataFrame:
-    """Return the facilities that count in analyses (``in_analysis`` true)."""
-    if "in_analysis" not in facilities.columns:
-        return facilities
-    flag = facilities["in_analysis"]
-    if flag.dtype == object or pd.api.types.is_string_dtype(flag):
-        flag = flag.astype(str).str.lower().isin(("true", "1", "yes"))
-    return facilities[flag.fillna(False).astype(bool).to_numpy()]
 
 
 def _check_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:

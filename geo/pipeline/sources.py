@@ -16,19 +16,9 @@ from typing import Any
 
 from geo import settings
 from geo.errors import ChecksumMismatch, SourceError
+from geo.settings import data_dir
 
 log = logging.getLogger(__name__)
-
-
-def data_dir() -> Path:
-    """Return the folder of the project's own small tables (``data/``).
-
-    In a wheel it is packaged as ``geo/_data``; in a source checkout it is the
-    repository's ``data/`` folder.
-    """
-    geo_dir = Path(__file__).resolve().parent.parent
-    packaged = geo_dir / "_data"
-    return packaged if packaged.is_dir() else geo_dir.parent / "data"
 
 
 REMEDY = (

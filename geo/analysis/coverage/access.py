@@ -33,8 +33,8 @@ from scipy.spatial import cKDTree
 
 from geo import settings
 from geo.analysis.coverage.grid import PopulationGrid
-from geo.analysis.map_indicators import analysed
 from geo.errors import DataError, InvalidParameter
+from geo.spatial.joins import analysed
 from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS
 
 log = logging.getLogger(__name__)
