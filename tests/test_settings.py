@@ -152,15 +152,12 @@ def test_cell_size_sets_the_coverage_grid(tiny_store):
 
 
 @effect("COVERAGE_CELL_M")
-def test_cell_size_reaches_the_map_coverage_indicator(tiny_store):
-    from geo.analysis import map_indicators
-    from geo.store import open_store
+def test_cell_size_reaches_the_map_coverage_indicators(tiny_store):
+    def shares(client) -> list:
+        return client.get("/api/v1/map-data.json").get_json(force=True)["ind"]["cover1km:cscom"]["v"]
 
-    layers = open_store(tiny_store).layers
-    args = ("cover1km", layers["quartiers"], layers["facilities"])
-    fine = map_indicators.compute(*args, kinds=("cscom",), settings=Settings.resolve(environ={}))
-    coarse = map_indicators.compute(*args, kinds=("cscom",), settings=Settings.resolve({"COVERAGE_CELL_M": 700}))
-    assert not fine.round(6).equals(coarse.round(6))
+    assert shares(_client(tiny_store)) == [100.0, 48.0, 0.0]  # on 100 m cells
+    assert shares(_client(tiny_store, COVERAGE_CELL_M=700)) == [100.0, 0.0, 0.0]  # on 700 m cells
 
 
 @effect("COVERAGE_WALK_SPEED_KMH", "COVERAGE_DETOUR")
