@@ -61,7 +61,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from geo.analysis.coverage import (  # noqa: E402
-    DEFAULT_SPECS,
     UNIT_LEVELS,
     Scenario,
     access,
@@ -70,6 +69,7 @@ from geo.analysis.coverage import (  # noqa: E402
     coverage,
     coverage_table,
     data_complete,
+    default_specs,
     facility_points,
     nearest,
     population_grid,
@@ -142,8 +142,8 @@ def load_avg() -> str:
 
 def ours(grid, facilities: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, gpd.GeoDataFrame]]:
     """Every default kind × threshold × unit level, and every kind's catchments."""
-    table = coverage_table(grid, facilities, specs=DEFAULT_SPECS)
-    areas = {spec.kind: catchments(grid, facility_points(facilities, spec.kind)) for spec in DEFAULT_SPECS}
+    table = coverage_table(grid, facilities, specs=default_specs())
+    areas = {spec.kind: catchments(grid, facility_points(facilities, spec.kind)) for spec in default_specs()}
     return table, areas
 
 
@@ -214,7 +214,7 @@ def geopandas_version(cells: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, dis
     fac_all = facilities[facilities["in_analysis"].astype(bool)].to_crs(METRIC_CRS)
     fac_all = fac_all[~(fac_all.geometry.isna() | fac_all.geometry.is_empty)]
     frames, areas = [], {}
-    for spec in DEFAULT_SPECS:
+    for spec in default_specs():
         kinds = resolve_kinds(spec.kind)
         fac = fac_all[fac_all["kind"].isin(kinds)]
         near = _nearest(cells, fac)
@@ -326,7 +326,7 @@ def synthetic_facilities(quartiers: gpd.GeoDataFrame, facilities: gpd.GeoDataFra
     resting on approximate positions is exercised too. Fixed seed.
     """
     rng = np.random.default_rng(SEED)
-    wanted = sorted({k for spec in DEFAULT_SPECS for k in resolve_kinds(spec.kind)})
+    wanted = sorted({k for spec in default_specs() for k in resolve_kinds(spec.kind)})
     src = facilities[facilities["in_analysis"].astype(bool) & facilities["kind"].isin(wanted)].sort_values("id")
     units = quartiers.to_crs(METRIC_CRS)
     district = shapely.union_all(units.geometry.to_numpy())
@@ -366,14 +366,14 @@ def work_scaling(store: Path, cell_m: float, repeat: int) -> dict:
         state["grid"].district  # noqa: B018 — the union is part of the cached grid
 
     def table_stage():
-        coverage_table(state["grid"], syn, specs=DEFAULT_SPECS)
+        coverage_table(state["grid"], syn, specs=default_specs())
 
     def catchment_stage():
-        for spec in DEFAULT_SPECS:
+        for spec in default_specs():
             catchments(state["grid"], facility_points(syn, spec.kind))
 
     def suggest_stage():
-        for spec in DEFAULT_SPECS:
+        for spec in default_specs():
             points = facility_points(syn, spec.kind)
             near = nearest(state["grid"], points)  # shared by the kind's thresholds, as the web view caches it
             for threshold in spec.thresholds_m:

@@ -1,15 +1,21 @@
-"""Settings of the atlas, declared once as (name, default, help).
+"""Settings of the atlas, declared once as (name, default, help) and resolved once into a ``Settings`` object.
 
-Values are resolved as: declared default → ``BAMAKO_ATLAS_<NAME>`` environment
-variable → explicit overrides passed by the caller (tests, the web app config).
-README.md documents every setting; a test fails when one is undocumented.
+``Settings.resolve(overrides)`` reads each value as: declared default →
+``BAMAKO_ATLAS_<NAME>`` environment variable → explicit ``overrides`` (tests,
+the web app's ``ATLAS_SETTINGS``). The web app and the command line resolve it
+once at start and pass it to every library call that depends on a setting;
+library functions called without one resolve defaults and environment then.
+README.md documents every setting; a test fails when one is undocumented or
+has no test showing its effect.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import platformdirs
@@ -68,40 +74,79 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def get(name: str, overrides: dict[str, Any] | None = None) -> Any:
-    """Return the value of setting ``name`` (without prefix), resolved as documented above."""
-    setting = _BY_NAME[name]
-    if overrides and name in overrides and overrides[name] is not None:
-        return overrides[name]
-    raw = os.environ.get(ENV_PREFIX + name)
-    if raw is None or raw == "":
-        return setting.default
+def _parse(setting: Setting, value: Any, source: str) -> Any:
+    """Return ``value`` as the setting's type or raise InvalidParameter naming ``source``."""
+    if value is None or isinstance(value, setting.type) and not isinstance(value, bool):
+        return value
     try:
-        return setting.type(raw)
-    except ValueError:
-        raise InvalidParameter(ENV_PREFIX + name, f"expected {setting.type.__name__}, got {raw!r}") from None
+        return setting.type(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(source, f"expected {setting.type.__name__}, got {value!r}") from None
 
 
-def declared_default(name: str) -> Any:
-    """Return the declared default of setting ``name``, ignoring the environment."""
-    return _BY_NAME[name].default
+@dataclass(frozen=True)
+class Settings:
+    """The value of every declared setting, resolved once; read one with ``settings["NAME"]``."""
+
+    values: Mapping[str, Any]
+
+    @classmethod
+    def resolve(
+        cls, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Return the settings: declared default → ``BAMAKO_ATLAS_<NAME>`` → ``overrides`` (None ignored).
+
+        Raises InvalidParameter naming the environment variable (or the override)
+        for a value of the wrong type, and for an override that is not a setting.
+        """
+        environ = os.environ if environ is None else environ
+        unknown = sorted(set(overrides or {}) - set(_BY_NAME))
+        if unknown:
+            allowed = ", ".join(_BY_NAME)
+            raise InvalidParameter("ATLAS_SETTINGS", f"unknown setting {unknown[0]!r}; allowed: {allowed}")
+        values = {}
+        for setting in SETTINGS:
+            value = setting.default
+            raw = environ.get(ENV_PREFIX + setting.name)
+            if raw:
+                value = _parse(setting, raw, ENV_PREFIX + setting.name)
+            if overrides and overrides.get(setting.name) is not None:
+                value = _parse(setting, overrides[setting.name], setting.name)
+            values[setting.name] = value
+        return cls(MappingProxyType(values))
+
+    def __getitem__(self, name: str) -> Any:
+        """Return the value of setting ``name`` (without prefix)."""
+        return self.values[_BY_NAME[name].name]
+
+    def home_dir(self) -> Path:
+        """Return the folder that holds the store (created if needed)."""
+        path = Path(self["HOME"] or platformdirs.user_data_dir("bamako-atlas"))
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def cache_dir(self) -> Path:
+        """Return the download cache folder (created if needed)."""
+        path = Path(self["CACHE"] or platformdirs.user_cache_dir("bamako-atlas"))
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def mirror_dir(self) -> Path | None:
+        """Return the mirror folder if one is set."""
+        return Path(self["MIRROR"]) if self["MIRROR"] else None
 
 
-def home_dir(overrides: dict[str, Any] | None = None) -> Path:
-    """Return the folder that holds the store (created if needed)."""
-    path = Path(get("HOME", overrides) or platformdirs.user_data_dir("bamako-atlas"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def resolve(settings: Settings | Mapping[str, Any] | None = None) -> Settings:
+    """Return ``settings`` when resolved already, else ``Settings.resolve`` of it (overrides by name, or none)."""
+    return settings if isinstance(settings, Settings) else Settings.resolve(settings)
 
 
-def cache_dir(overrides: dict[str, Any] | None = None) -> Path:
-    """Return the download cache folder (created if needed)."""
-    path = Path(get("CACHE", overrides) or platformdirs.user_cache_dir("bamako-atlas"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def data_dir() -> Path:
+    """Return the folder of the project's own small tables (``data/``).
 
-
-def mirror_dir(overrides: dict[str, Any] | None = None) -> Path | None:
-    """Return the mirror folder if one is set."""
-    value = get("MIRROR", overrides)
-    return Path(value) if value else None
+    In a wheel it is packaged as ``geo/_data``; in a source checkout it is the
+    repository's ``data/`` folder.
+    """
+    geo_dir = Path(__file__).resolve().parent
+    packaged = geo_dir / "_data"
+    return packaged if packaged.is_dir() else geo_dir.parent / "data"

@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo import settings
 from geo.errors import StoreError
+from geo.settings import Settings, resolve
 from geo.vocabulary import LAYERS
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,9 @@ META_TABLE = "atlas_meta"
 SCHEMA_VERSION = 1
 
 
-def store_path(overrides: dict[str, Any] | None = None) -> Path:
-    """Return the path of the store under the data home."""
-    return settings.home_dir(overrides) / STORE_NAME
+def store_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
+    """Return the path of the store under the data home (setting ``HOME``)."""
+    return resolve(settings).home_dir() / STORE_NAME
 
 
 @dataclass

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from unidecode import unidecode
 
+#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 #: Roman numerals of the six communes, as the sources write them.
@@ -46,3 +49,10 @@ def commune_pcode_from_text(value: object) -> str | None:
     if text.isdigit() and 1 <= int(text) <= 6:
         return f"ML09010{int(text)}"
     return None
+
+
+def defuse_formula(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
+    is_text = values.map(lambda v: isinstance(v, str))
+    risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
+    return values.where(~risky, "'" + values.where(risky, "").astype(str))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 STORE_CRS = "EPSG:4326"
 #: Local metric CRS for every distance and area (UTM zone 29N covers Bamako).
 METRIC_CRS = "EPSG:32629"
+#: Credit line carried by every export and map.
+ATTRIBUTION = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
 
 
 @dataclass(frozen=True)

@@ -30,17 +30,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config
         Flask config overrides. ``ATLAS_STORE`` (path of the store GeoPackage)
         defaults to the store under the data home; ``ATLAS_SETTINGS`` holds
-        overrides of ``geo.settings`` names.
+        overrides of ``geo.settings`` names, resolved once with the environment
+        into ``app.extensions["atlas_settings"]`` (``webmap.settings.current_settings``).
     """
     from geo.store import store_path
     from webmap import auth, compress, errors, i18n, security
+    from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
 
     app = Flask(__name__)
     app.config.from_mapping(ATLAS_STORE=None, ATLAS_SETTINGS={}, JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)
-    store = Path(app.config["ATLAS_STORE"] or store_path(app.config["ATLAS_SETTINGS"]))
+    settings = atlas_settings.init_app(app)
+    store = Path(app.config["ATLAS_STORE"] or store_path(settings))
     auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
     app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"])
 

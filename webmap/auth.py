@@ -35,11 +35,11 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 
-from geo import settings
 from geo.errors import AuthRequired, PermissionDenied
 from geo.planning import accounts
 from geo.planning.accounts import User
 from geo.planning.edits.db import EDITS_FILENAME, edits_path
+from webmap.settings import settings_of
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
     if not app.config["ATLAS_EDITS_DB"]:
         store = app.config.get("ATLAS_STORE")
         app.config["ATLAS_EDITS_DB"] = (
-            str(Path(store).with_name(EDITS_FILENAME)) if store else str(edits_path(app.config["ATLAS_SETTINGS"]))
+            str(Path(store).with_name(EDITS_FILENAME)) if store else str(edits_path(settings_of(app)))
         )
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if app.config.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
@@ -107,7 +107,7 @@ def secret_key(app: Flask) -> str:
     """Return the key signing the sessions: config ``SECRET_KEY``, else setting ``SECRET_KEY``, else the key file."""
     key = (
         app.config.get("SECRET_KEY")
-        or settings.get("SECRET_KEY", app.config["ATLAS_SETTINGS"])
+        or settings_of(app)["SECRET_KEY"]
         or _stored_secret_key(Path(app.config["ATLAS_EDITS_DB"]).parent / SECRET_KEY_FILENAME)
     )
     if len(key) < 32:

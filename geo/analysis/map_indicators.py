@@ -26,6 +26,8 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter, LayerNotFound
+from geo.settings import Settings, resolve
+from geo.spatial.joins import analysed
 from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class Indicator:
     compute: IndicatorFunction
     needs_kinds: bool = False  # True when it is computed for chosen facility kinds
     decimals: int = 0  # display precision
+    uses_settings: bool = False  # True when ``compute`` takes ``settings=`` (geo.settings.Settings)
 
 
 #: Registry of indicators, in menu order.
@@ -67,16 +70,6 @@ def facility_column(units: pd.DataFrame) -> str:
     The quartiers layer is recognised by its ``commune_pcode`` column.
     """
     return "quartier_pcode" if "commune_pcode" in units.columns else "commune_pcode"
-
-
-def analysed(facilities: pd.DataFrame) -> pd.DataFrame:
-    """Return the facilities that count in analyses (``in_analysis`` true)."""
-    if "in_analysis" not in facilities.columns:
-        return facilities
-    flag = facilities["in_analysis"]
-    if flag.dtype == object or pd.api.types.is_string_dtype(flag):
-        flag = flag.astype(str).str.lower().isin(("true", "1", "yes"))
-    return facilities[flag.fillna(False).astype(bool).to_numpy()]
 
 
 def _check_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
@@ -158,16 +151,14 @@ def _fingerprint(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: 
     return digest.hexdigest()
 
 
-def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
+def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float):
     """Return the population grid of ``units`` and its per-kinds distance cache, built once per input."""
-    from geo import settings
     from geo.analysis.coverage import population_grid
 
     if not isinstance(units, gpd.GeoDataFrame) or not isinstance(facilities, gpd.GeoDataFrame):
         raise InvalidParameter(
             "units", "coverage indicators need the unit polygons and facility points (GeoDataFrames)"
         )
-    cell_m = float(settings.get("COVERAGE_CELL_M"))
     key = _fingerprint(units, facilities, cell_m)
     with _grid_lock:
         found = _grid_cache.get(key)
@@ -180,12 +171,17 @@ def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
 
 
 def coverage_share(
-    units: gpd.GeoDataFrame, facilities: pd.DataFrame, kinds: tuple[str, ...] = (), *, threshold_m: float
+    units: gpd.GeoDataFrame,
+    facilities: pd.DataFrame,
+    kinds: tuple[str, ...] = (),
+    *,
+    threshold_m: float,
+    settings: Settings | None = None,
 ) -> pd.Series:
     """Return the share (%) of each unit's inhabitants within ``threshold_m`` of an analysed facility of ``kinds``.
 
     Straight-line distances in EPSG:32629 from the cells of the coverage
-    population grid (``geo.analysis.coverage``, setting ``COVERAGE_CELL_M``); the grid
+    population grid (``geo.analysis.coverage``, setting ``COVERAGE_CELL_M`` of ``settings``); the grid
     spreads each unit's ``pop_estimate`` over its cells. Units without a
     ``commune_pcode`` column (the communes layer) are gridded on their own.
     The grid and the distances are computed once per input and reused for
@@ -193,7 +189,8 @@ def coverage_share(
     """
     from geo.analysis.coverage import access, coverage, facility_points
 
-    grid, distances = _grid_and_distances(units, facilities)
+    settings = resolve(settings)
+    grid, distances = _grid_and_distances(units, facilities, float(settings["COVERAGE_CELL_M"]))
     key = tuple(sorted(_check_kinds(tuple(kinds))))
     with _grid_lock:
         acc = distances.get(key)
@@ -201,7 +198,7 @@ def coverage_share(
         acc = access(grid, facility_points(facilities, key))
         with _grid_lock:
             distances[key] = acc
-    table = coverage(grid, acc.points, threshold_m=threshold_m, unit="quartier", access_result=acc)
+    table = coverage(grid, acc.points, threshold_m=threshold_m, unit="quartier", access_result=acc, settings=settings)
     share = pd.Series(table["share_covered"].to_numpy() * 100.0, index=table["pcode"].to_numpy())
     return pd.Series(share.reindex(units["pcode"].to_numpy()).to_numpy(), index=units.index, name="coverage")
 
@@ -216,6 +213,7 @@ def _coverage_indicator(threshold_m: int) -> Indicator:
         "%",
         partial(coverage_share, threshold_m=threshold_m),
         needs_kinds=True,
+        uses_settings=True,
     )
 
 
@@ -231,12 +229,22 @@ def indicator_or_raise(key: str) -> Indicator:
         raise InvalidParameter("indicator", f"unknown indicator {key!r}; allowed: {', '.join(INDICATORS)}") from None
 
 
-def compute(key: str, units: gpd.GeoDataFrame, facilities: pd.DataFrame, *, kinds: tuple[str, ...] = ()) -> pd.Series:
-    """Return indicator ``key`` for every unit (NaN where undefined)."""
+def compute(
+    key: str,
+    units: gpd.GeoDataFrame,
+    facilities: pd.DataFrame,
+    *,
+    kinds: tuple[str, ...] = (),
+    settings: Settings | None = None,
+) -> pd.Series:
+    """Return indicator ``key`` for every unit (NaN where undefined); ``settings`` reach the coverage shares."""
     indicator = indicator_or_raise(key)
     if indicator.needs_kinds and not kinds:
         raise InvalidParameter("kind", f"indicator {key!r} needs facility kinds; allowed: {', '.join(KINDS)}")
-    return indicator.compute(units, facilities, _check_kinds(tuple(kinds)))
+    kinds = _check_kinds(tuple(kinds))
+    if indicator.uses_settings:
+        return indicator.compute(units, facilities, kinds, settings=settings)
+    return indicator.compute(units, facilities, kinds)
 
 
 def neighbours(units: gpd.GeoDataFrame, pcode: str) -> gpd.GeoDataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import DataError, InvalidParameter
-from geo.pipeline.sources import data_dir
+from geo.settings import data_dir
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +13,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import __version__, settings
+from geo import __version__
 from geo.analysis import population
 from geo.pipeline import quality, reconcile, sources
 from geo.pipeline.ingest import admin, dnacpn, places, surveys
+from geo.settings import Settings, data_dir, resolve
 from geo.spatial import joins
 from geo.store import store_path, write_store
 from geo.vocabulary import COMMUNE_COLUMNS, FACILITY_COLUMNS, QUARTIER_COLUMNS, STORE_CRS
@@ -33,18 +35,20 @@ class BuildReport:
     population_scores: dict[str, float]
 
 
-def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None):
+def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] | None = None):
     """Return (layers, cscom_report, population_scores) from verified source files.
 
-    ``paths`` maps each source key of ``data/sources.toml`` to a local file.
+    ``paths`` maps each source key of ``data/sources.toml`` to a local file;
+    ``settings`` gives ``POP_YEAR``, ``POP_TOTAL`` and ``POP_METHOD``.
     """
+    settings = resolve(settings)
     communes = admin.read_communes(paths["communes"])
     quartiers = admin.read_quartiers(paths["quartiers"])
     sheet = dnacpn.read_dnacpn(paths["dnacpn_cscom"])
     health = surveys.read_health(paths["survey_health"])
     education = surveys.read_education(paths["survey_education"])
     waste = surveys.read_waste(paths["survey_waste"], quartiers=quartiers)
-    project_places = places.read_places(sources.data_dir() / "places.csv", quartiers)
+    project_places = places.read_places(data_dir() / "places.csv", quartiers)
     project_places, education = places.merge_survey_duplicates(project_places, education)
     health, cscom_report = reconcile.reconcile_cscoms(sheet.cscoms, health)
 
@@ -54,10 +58,10 @@ def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None
     facilities = joins.place_unlocated(facilities, communes, quartiers)
     facilities = joins.assign_units(facilities, quartiers)
 
-    year, total = settings.get("POP_YEAR", overrides), settings.get("POP_TOTAL", overrides)
+    year, total = settings["POP_YEAR"], settings["POP_TOTAL"]
     communes = population.estimate_communes(communes, sheet.pop_2009, year=year, total=total)
     quartiers, scores = population.estimate_quartiers(
-        quartiers, communes, facilities, method=settings.get("POP_METHOD", overrides) or None
+        quartiers, communes, facilities, method=settings["POP_METHOD"] or None
     )
     findings = quality.find_issues(facilities, quartiers, communes, cscom_report=cscom_report)
     layers = {
@@ -70,16 +74,17 @@ def build_layers(paths: dict[str, Path], overrides: dict[str, Any] | None = None
 
 
 def build(
-    overrides: dict[str, Any] | None = None, *, force: bool = False, path: Path | None = None
+    settings: Settings | Mapping[str, Any] | None = None, *, force: bool = False, path: Path | None = None
 ) -> BuildReport | None:
     """Fetch the sources, build every layer and write the store atomically.
 
     Returns None when the store exists, ``force`` is False and every source
     hash is unchanged (nothing to do).
     """
-    target = Path(path) if path else store_path(overrides)
+    settings = resolve(settings)
+    target = Path(path) if path else store_path(settings)
     registry = sources.registry()
-    paths = sources.fetch_all(overrides)
+    paths = sources.fetch_all(settings)
     hashes = {key: s.sha256 for key, s in registry.items()}
     if target.exists() and not force:
         from geo.store import read_meta
@@ -91,7 +96,7 @@ def build(
         if old.get("sources") == hashes and old.get("package_version") == __version__:
             log.info("store %s is up to date", target)
             return None
-    layers, cscom_report, scores = build_layers(paths, overrides)
+    layers, cscom_report, scores = build_layers(paths, settings)
     fac = layers["facilities"]
     meta = {
         "build_id": uuid.uuid4().hex,
@@ -102,8 +107,8 @@ def build(
         "facility_kinds": {k: int(v) for k, v in fac["kind"].value_counts().sort_index().items()},
         "cscom_reconciliation": {k: int(v) for k, v in cscom_report["status"].value_counts().items()},
         "population": {
-            "year": int(settings.get("POP_YEAR", overrides)),
-            "total": int(settings.get("POP_TOTAL", overrides)),
+            "year": int(settings["POP_YEAR"]),
+            "total": int(settings["POP_TOTAL"]),
             "method": str(layers["quartiers"]["pop_method"].iloc[0]),
             "holdout_mape": {k: round(float(v), 4) for k, v in scores.items()},
         },

@@ -9,26 +9,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geo import settings
 from geo.errors import ChecksumMismatch, SourceError
+from geo.settings import Settings, data_dir, resolve
 
 log = logging.getLogger(__name__)
-
-
-def data_dir() -> Path:
-    """Return the folder of the project's own small tables (``data/``).
-
-    In a wheel it is packaged as ``geo/_data``; in a source checkout it is the
-    repository's ``data/`` folder.
-    """
-    geo_dir = Path(__file__).resolve().parent.parent
-    packaged = geo_dir / "_data"
-    return packaged if packaged.is_dir() else geo_dir.parent / "data"
 
 
 REMEDY = (
@@ -73,7 +63,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def fetch(key: str, overrides: dict[str, Any] | None = None) -> Path:
+def fetch(key: str, settings: Settings | Mapping[str, Any] | None = None) -> Path:
     """Return a local, verified path to source ``key``.
 
     The mirror folder (setting ``MIRROR``) is used first when set; otherwise the
@@ -86,20 +76,21 @@ def fetch(key: str, overrides: dict[str, Any] | None = None) -> Path:
     SourceError
         The file is in no mirror and could not be downloaded.
     """
-    return fetch_source(registry()[key], overrides)
+    return fetch_source(registry()[key], settings)
 
 
-def fetch_all(overrides: dict[str, Any] | None = None) -> dict[str, Path]:
+def fetch_all(settings: Settings | Mapping[str, Any] | None = None) -> dict[str, Path]:
     """Return verified local paths of every registered source, keyed by name.
 
     Raises one SourceError naming every file that could not be had (and both
     remedies), or the first ChecksumMismatch.
     """
+    settings = resolve(settings)
     paths: dict[str, Path] = {}
     missing: list[str] = []
     for key, source in registry().items():
         try:
-            paths[key] = fetch_source(source, overrides)
+            paths[key] = fetch_source(source, settings)
         except ChecksumMismatch:
             raise
         except SourceError:
@@ -113,9 +104,10 @@ def fetch_all(overrides: dict[str, Any] | None = None) -> dict[str, Path]:
     return paths
 
 
-def fetch_source(source: Source, overrides: dict[str, Any] | None = None) -> Path:
+def fetch_source(source: Source, settings: Settings | Mapping[str, Any] | None = None) -> Path:
     """Return a local, verified path to ``source`` (see :func:`fetch`)."""
-    mirror = settings.mirror_dir(overrides)
+    settings = resolve(settings)
+    mirror = settings.mirror_dir()
     if mirror is not None:
         candidate = mirror / source.path
         if candidate.is_file():
@@ -124,13 +116,13 @@ def fetch_source(source: Source, overrides: dict[str, Any] | None = None) -> Pat
                 raise ChecksumMismatch(str(candidate), source.sha256, actual)
             return candidate
         log.info("%s not in mirror %s, downloading", source.path, mirror)
-    return _download(source, overrides)
+    return _download(source, settings)
 
 
-def _download(source: Source, overrides: dict[str, Any] | None) -> Path:
+def _download(source: Source, settings: Settings) -> Path:
     import pooch  # imported lazily: only needed when a file is not mirrored
 
-    target_dir = settings.cache_dir(overrides)
+    target_dir = settings.cache_dir()
     fname = source.path.replace("/", "__")
     try:
         return Path(

@@ -22,6 +22,7 @@ import shapely
 from geo.analysis import map_indicators as indicators
 from geo.errors import DataError, InvalidParameter
 from geo.publication import codec
+from geo.settings import Settings
 from geo.text import normalize_name
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
@@ -155,6 +156,7 @@ def indicator_values(
     *,
     scheme: str = DEFAULT_SCHEME,
     k: int = DEFAULT_CLASSES,
+    settings: Settings | None = None,
 ) -> dict[str, dict]:
     """Return ``{name: {"v": values, "b": bins}}`` for options ``{name: (indicator key, kinds)}``.
 
@@ -164,7 +166,8 @@ def indicator_values(
     out = {}
     for name, (key, kinds) in options.items():
         indicator = indicators.indicator_or_raise(key)
-        values = indicators.compute(key, quartiers, facilities, kinds=tuple(kinds)).round(indicator.decimals)
+        values = indicators.compute(key, quartiers, facilities, kinds=tuple(kinds), settings=settings)
+        values = values.round(indicator.decimals)
         classes = classify(values.to_numpy(), scheme=scheme, k=k)
         out[name] = {"v": [None if not np.isfinite(v) else float(v) for v in values], "b": list(classes.bins)}
     return out
@@ -215,6 +218,7 @@ def map_payload(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     decimals: int = DEFAULT_DECIMALS,
     scheme: str = DEFAULT_SCHEME,
+    settings: Settings | None = None,
 ) -> dict:
     """Return everything the interactive map draws, as compact JSON-ready values.
 
@@ -234,6 +238,8 @@ def map_payload(
     indicator_options
         ``{name: (indicator key, kinds)}`` computed per quartier with their
         classes, under ``ind`` (default: population density only).
+    settings
+        ``geo.settings.Settings`` of the coverage indicators (grid cell size).
     """
     communes, fac, qa = layers["communes"], layers["facilities"], layers["qa_findings"]
     quartiers = simplify_coverage(layers["quartiers"], tolerance_m=tolerance_m)
@@ -297,5 +303,7 @@ def map_payload(
             for key, kinds_ in facility_layers.items()
             if kinds_
         },
-        "ind": indicator_values(quartiers, counted, indicator_options or {"density": ("density", ())}, scheme=scheme),
+        "ind": indicator_values(
+            quartiers, counted, indicator_options or {"density": ("density", ())}, scheme=scheme, settings=settings
+        ),
     }

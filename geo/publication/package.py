@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from geo import __version__, settings
+from geo import __version__
 from geo.errors import InvalidParameter
 from geo.pipeline.sources import registry
 from geo.publication.exports import (
@@ -26,6 +26,7 @@ from geo.publication.exports import (
     to_gpkg_layers,
     zip_bytes,
 )
+from geo.settings import Settings, resolve
 from geo.store import Atlas
 from geo.vocabulary import KINDS, LAYERS
 
@@ -415,7 +416,7 @@ def _table(header: tuple[str, str], rows: list[tuple[object, object]]) -> list[s
     return [f"| {header[0]} | {header[1]} |", "|---|---|", *(f"| `{_cell(a)}` | {_cell(b)} |" for a, b in rows), ""]
 
 
-def readme(atlas: Atlas, *, lang: str = "fr") -> str:
+def readme(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) -> str:
     """Return the package README (Markdown) in ``lang``, from the store metadata and the source registry."""
     lang = lang_or_raise(lang)
     meta = atlas.meta
@@ -450,7 +451,7 @@ def readme(atlas: Atlas, *, lang: str = "fr") -> str:
     for column, values in VOCABULARIES.items():
         lines += [f"### {column}", ""]
         lines += _table((T["value"](lang), T["meaning"](lang)), [(v, t(lang)) for v, t in values.items()])
-    lines += _population_section(atlas, lang)
+    lines += _population_section(atlas, lang, settings)
     lines += [f"## {T['indicators'](lang)}", "", *(f"- {t(lang)}" for t in INDICATORS.values()), ""]
     lines += _sources_section(meta, lang)
     credit = ATTRIBUTION_EN if lang == "en" else ATTRIBUTION
@@ -458,10 +459,12 @@ def readme(atlas: Atlas, *, lang: str = "fr") -> str:
     return "\n".join(lines)
 
 
-def _population_section(atlas: Atlas, lang: str) -> list[str]:
+def _population_section(atlas: Atlas, lang: str, settings: Settings | None) -> list[str]:
     pop = atlas.meta.get("population") or {}
-    year = pop.get("year", settings.get("POP_YEAR"))
-    total = pop.get("total", settings.get("POP_TOTAL"))
+    if "year" not in pop or "total" not in pop:  # a store built before they were recorded: the settings say
+        settings = resolve(settings)
+        pop = {"year": settings["POP_YEAR"], "total": settings["POP_TOTAL"], **pop}
+    year, total = pop["year"], pop["total"]
     method = pop.get("method") or ", ".join(sorted(set(atlas.layers["quartiers"]["pop_method"].dropna().astype(str))))
     lines = [f"## {T['population'](lang)}", ""]
     lines += [T["pop_assumption"](lang).format(year=year, total=_number(total), method=method), ""]
@@ -520,8 +523,10 @@ def package_filename(atlas: Atlas, *, lang: str = "fr") -> str:
     return f"bamako-atlas-{lang_or_raise(lang)}-{build_date(atlas.meta)}.zip"
 
 
-def build_package(atlas: Atlas, *, lang: str = "fr") -> Export:
+def build_package(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) -> Export:
     """Return the partner package (zip) of ``atlas`` with the README in ``lang``.
+
+    ``settings`` give the population year and total when the store's metadata lacks them.
 
     Contents, under a ``bamako-atlas-<date>/`` folder: ``README.md``, one
     multi-layer GeoPackage, ``geojson/<layer>.geojson`` and ``csv/<layer>.csv``
@@ -536,7 +541,7 @@ def build_package(atlas: Atlas, *, lang: str = "fr") -> Export:
                             title=layer_title(layer, lang), column_docs=column_docs(layer))  # fmt: skip
         prepared[layer] = (prepare(atlas.layers[layer]), ctx)
     members = {
-        root + "README.md": readme(atlas, lang=lang).encode("utf-8"),
+        root + "README.md": readme(atlas, lang=lang, settings=settings).encode("utf-8"),
         root + f"bamako-atlas-{day}.gpkg": to_gpkg_layers(prepared),
     }
     for layer, (frame, ctx) in prepared.items():

@@ -23,6 +23,7 @@ from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS
+from geo.settings import Settings
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,19 @@ class Choropleth:
         return (float(finite.min()), *self.bins) if len(finite) else ()
 
 
-def choropleth(quartiers: pd.DataFrame, counted: pd.DataFrame, key: str, kind: str | None) -> Choropleth:
+def choropleth(
+    quartiers: pd.DataFrame, counted: pd.DataFrame, key: str, kind: str | None, *, settings: Settings | None = None
+) -> Choropleth:
     """Compute indicator ``key`` per quartier and classify it exactly as the web map does.
 
     ``counted`` are the located facilities that count in analyses; ``kind`` a
-    facility layer key, required by indicators computed per kind of facility.
+    facility layer key, required by indicators computed per kind of facility;
+    ``settings`` those of the coverage indicators.
     """
     indicator = indicators.indicator_or_raise(key)
     kinds = FACILITY_LAYERS[kind] if indicator.needs_kinds and kind else ()
-    values = indicators.compute(key, quartiers, counted, kinds=kinds).round(indicator.decimals).to_numpy(dtype=float)
+    values = indicators.compute(key, quartiers, counted, kinds=kinds, settings=settings)
+    values = values.round(indicator.decimals).to_numpy(dtype=float)
     classes = display.classify(values)
     return Choropleth(key, kind if kinds else None, values, classes.classes, classes.bins, indicator.decimals)
 
@@ -98,6 +103,7 @@ class MapData:
     # indicators that need geometry (the coverage shares): same inputs, same values as the web map.
     geo_quartiers: gpd.GeoDataFrame | None = field(repr=False, default=None)
     geo_counted: gpd.GeoDataFrame | None = field(repr=False, default=None)
+    settings: Settings | None = field(repr=False, default=None)  # of the coverage indicators
     _choropleths: dict = field(repr=False, default_factory=dict)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
 
@@ -107,7 +113,7 @@ class MapData:
             if (key, kind) not in self._choropleths:
                 units = self.quartiers if self.geo_quartiers is None else self.geo_quartiers
                 counted = self.counted if self.geo_counted is None else self.geo_counted
-                self._choropleths[key, kind] = choropleth(units, counted, key, kind)
+                self._choropleths[key, kind] = choropleth(units, counted, key, kind, settings=self.settings)
             return self._choropleths[key, kind]
 
 
@@ -145,10 +151,12 @@ def _qa_with_points(qa: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> gpd.G
     return out
 
 
-def prepare(layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, object]) -> MapData:
+def prepare(
+    layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, object], *, settings: Settings | None = None
+) -> MapData:
     """Project the atlas layers to EPSG:32629 and precompute paths and label points.
 
-    Indicator classes are computed on first use (``MapData.choropleth``).
+    Indicator classes are computed on first use (``MapData.choropleth``, with ``settings``).
     """
     quartiers_m = layers["quartiers"].to_crs(METRIC_CRS).reset_index(drop=True)
     communes_m = layers["communes"].to_crs(METRIC_CRS).sort_values("pcode").reset_index(drop=True)
@@ -192,6 +200,7 @@ def prepare(layers: Mapping[str, gpd.GeoDataFrame], meta: Mapping[str, object]) 
         counted=indicators.analysed(facilities),
         geo_quartiers=geo_quartiers,
         geo_counted=indicators.analysed(located),
+        settings=settings,
     )
 
 

@@ -23,6 +23,16 @@ from geo.text import commune_pcode_from_text, compact_name
 from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, SNAP_DISTANCE_M, STORE_CRS
 
 
+def analysed(facilities: pd.DataFrame) -> pd.DataFrame:
+    """Return the facilities that count in analyses (``in_analysis`` true)."""
+    if "in_analysis" not in facilities.columns:
+        return facilities
+    flag = facilities["in_analysis"]
+    if flag.dtype == object or pd.api.types.is_string_dtype(flag):
+        flag = flag.astype(str).str.lower().isin(("true", "1", "yes"))
+    return facilities[flag.fillna(False).astype(bool).to_numpy()]
+
+
 def _check_crs(*frames: gpd.GeoDataFrame) -> None:
     crs = {str(f.crs) for f in frames}
     if len(crs) != 1:

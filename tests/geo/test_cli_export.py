@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from geo.publication import exports
+from geo import files
 from webmap.cli import main
 
 
@@ -89,7 +89,7 @@ def test_a_failed_write_leaves_no_file(env, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports.files.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     work = tmp_path / "work"
     work.mkdir()
     result = CliRunner().invoke(main, ["export", "facilities", "--format", "kml", "-o", str(work / "x.kml")], env=env)

@@ -17,6 +17,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
+from geo import files
 from geo.analysis import population
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.pipeline import quality, sources
@@ -293,7 +294,7 @@ def test_write_atomic_never_leaves_a_partial_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports.files.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         exports.write_atomic(target, b"new")
     assert target.read_bytes() == b"old"

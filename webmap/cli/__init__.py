@@ -8,6 +8,7 @@ import sys
 import click
 
 from geo.errors import AtlasError
+from geo.settings import Settings
 
 
 class AtlasGroup(click.Group):
@@ -23,11 +24,13 @@ class AtlasGroup(click.Group):
 
 @click.group(cls=AtlasGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Atlas de Bamako : données, exports et serveur web."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    ctx.obj = Settings.resolve()  # once per command; passed to every library call that needs a setting
 
 
 def _register() -> None:

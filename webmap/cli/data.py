@@ -14,6 +14,7 @@ import click
 from geo.errors import StoreError
 from geo.pipeline import sources
 from geo.store import open_store, read_meta, read_table, store_path
+from webmap.cli.settings import current_settings
 
 
 @click.group("data")
@@ -27,9 +28,9 @@ def build_cmd(force: bool) -> None:
     """Télécharger/lire les sources, vérifier leurs sha256 et construire le magasin."""
     from geo.pipeline.build import build
 
-    report = build(force=force)
+    report = build(current_settings(), force=force)
     if report is None:
-        click.echo(f"Magasin à jour : {store_path()} (--force pour reconstruire)")
+        click.echo(f"Magasin à jour : {store_path(current_settings())} (--force pour reconstruire)")
         return
     meta = report.meta
     click.echo(f"Magasin construit : {report.path}")
@@ -46,7 +47,7 @@ def build_cmd(force: bool) -> None:
 @data.command("status")
 def status_cmd() -> None:
     """Afficher les sources, leurs empreintes, les effectifs et l'âge du magasin."""
-    path = store_path()
+    path = store_path(current_settings())
     click.echo(f"Magasin : {path}")
     meta = read_meta(path) if path.exists() else None
     if meta is None:
@@ -79,14 +80,14 @@ def qa_cmd(out_dir: Path | None) -> None:
     from geo.pipeline import quality
     from geo.publication.exports import defuse_formula, write_atomic
 
-    atlas = open_store(store_path())
+    atlas = open_store(store_path(current_settings()))
     findings = atlas["qa_findings"]
     names = dict(zip(atlas["communes"]["pcode"], atlas["communes"]["name"], strict=True))
     summary = quality.summarize(findings).rename(columns=names)
     click.echo(summary.to_string())
-    out = out_dir or store_path().parent
+    out = out_dir or store_path(current_settings()).parent
     written = quality.write_findings(findings, out)
-    report = read_table(store_path(), "cscom_reconciliation")
+    report = read_table(store_path(current_settings()), "cscom_reconciliation")
     click.echo("\nRapprochement des CSCOM (fiche DNACPN × enquête 2021) :")
     for status, count in report["status"].value_counts().items():
         click.echo(f"  {status:<18} {count:>4}")
@@ -149,7 +150,7 @@ def _echo_conflicts(store: Path) -> None:
 @data.command("conflicts")
 def conflicts_cmd() -> None:
     """Lister les corrections des planificateurs que les sources reconstruites contredisent."""
-    path = store_path()
+    path = store_path(current_settings())
     if not path.exists():
         raise StoreError(f"no store at {path}: run 'bamako-atlas data build' first")
     if edit_conflicts(path) is None:
@@ -201,7 +202,7 @@ def backup_cmd(dest: Path) -> None:
     """Copier le magasin et la base des modifications dans DEST, même pendant que le serveur tourne."""
     from geo.planning.edits.db import EDITS_FILENAME, backup
 
-    store = store_path()
+    store = store_path(current_settings())
     edits = store.with_name(EDITS_FILENAME)
     if not store.exists() and not edits.exists():
         raise StoreError(f"nothing to back up: neither {store} nor {edits} exists")

@@ -8,6 +8,7 @@ import click
 
 from geo.publication import exports, package
 from geo.store import open_store, store_path
+from webmap.cli.settings import current_settings
 
 
 @click.command("export")
@@ -47,7 +48,7 @@ def export(
     """
     lang = package.lang_or_raise(lang)
     if layer == "package":
-        result = package.build_package(_atlas(), lang=lang)
+        result = package.build_package(_atlas(), lang=lang, settings=current_settings())
     else:
         exports.format_or_raise(fmt)  # fail on a bad format before loading the store
         atlas = _atlas()
@@ -66,4 +67,4 @@ def export(
 
 
 def _atlas():
-    return open_store(store_path())
+    return open_store(store_path(current_settings()))

@@ -14,6 +14,7 @@ from geo.planning.edits.db import edits_path
 from geo.planning.imports import check_size, commit, discard, parse_upload, preview, save_preview
 from geo.planning.imports.preview import Preview
 from geo.store import open_store, store_path
+from webmap.cli.settings import current_settings
 
 
 def _editor(db: Path, name: str) -> str:
@@ -71,10 +72,10 @@ def import_cmd(
     file: Path, user_name: str, yes: bool, crs: str | None, layer: str | None, include_duplicates: bool, max_errors: int
 ) -> None:
     """Importer des établissements (CSV, GeoJSON, GeoPackage, .osm, .osm.pbf) : aperçu puis validation."""
-    db = edits_path()
+    db = edits_path(current_settings())
     user = _editor(db, user_name)
     check_size(file.stat().st_size, file.name)
-    atlas = open_store(store_path())
+    atlas = open_store(store_path(current_settings()))
     edits = EditStore(db, base=atlas["facilities"], quartiers=atlas["quartiers"])
     parsed = parse_upload(file.read_bytes(), file.name, quartiers=atlas["quartiers"], crs=crs, layer=layer)
     pv = preview(parsed, edits.current())

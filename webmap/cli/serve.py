@@ -13,6 +13,8 @@ import os
 
 import click
 
+from webmap.cli.settings import current_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -39,12 +41,12 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     from geo.store import store_path
     from webmap import create_app
 
-    if not store_path().exists():
+    if not store_path(current_settings()).exists():
         from geo.pipeline.build import build  # only then: the build's imports would lengthen every start-up
 
         click.echo("Aucun magasin : construction à partir des sources…")
-        build()
-    app = create_app()
+        build(current_settings())
+    app = create_app({"ATLAS_SETTINGS": current_settings()})
     _ = app.extensions["atlas_catalog"].atlas  # load once, before the workers fork
     click.echo(f"Atlas de Bamako : ouvrez http://{host}:{port}/ dans un navigateur (Ctrl+C pour arrêter)")
     if dev:

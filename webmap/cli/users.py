@@ -9,6 +9,7 @@ import click
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.planning import accounts
 from geo.planning.edits.db import edits_path
+from webmap.cli.settings import current_settings
 
 STATE = {False: "actif", True: "désactivé"}
 
@@ -38,14 +39,14 @@ def _read_password(from_stdin: bool) -> str:
 def add_cmd(name: str, role: str, password_stdin: bool) -> None:
     """Créer le compte NAME (mot de passe demandé deux fois, sans écho)."""
     accounts.check_name(name)
-    user = accounts.create_user(edits_path(), name, role, _read_password(password_stdin))
+    user = accounts.create_user(edits_path(current_settings()), name, role, _read_password(password_stdin))
     click.echo(f"Compte créé : {user.name} ({user.role})")
 
 
 @users.command("list")
 def list_cmd() -> None:
     """Lister les comptes, leur rôle, leur état et leurs jetons actifs."""
-    db = edits_path()
+    db = edits_path(current_settings())
     rows = accounts.list_users(db)
     if not rows:
         click.echo("Aucun compte (créez-en un : bamako-atlas users add NOM --role editor)")
@@ -65,7 +66,7 @@ def list_cmd() -> None:
 @click.argument("name")
 def disable_cmd(name: str) -> None:
     """Désactiver le compte NAME (connexion, sessions et jetons refusés)."""
-    user = accounts.disable_user(edits_path(), name)
+    user = accounts.disable_user(edits_path(current_settings()), name)
     click.echo(f"Compte désactivé : {user.name}")
 
 
@@ -73,7 +74,7 @@ def disable_cmd(name: str) -> None:
 @click.argument("name")
 def enable_cmd(name: str) -> None:
     """Réactiver le compte NAME."""
-    user = accounts.enable_user(edits_path(), name)
+    user = accounts.enable_user(edits_path(current_settings()), name)
     click.echo(f"Compte réactivé : {user.name}")
 
 
@@ -82,7 +83,7 @@ def enable_cmd(name: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input (scripts).")
 def password_cmd(name: str, password_stdin: bool) -> None:
     """Changer le mot de passe du compte NAME."""
-    db = edits_path()
+    db = edits_path(current_settings())
     if accounts.get_user(db, name) is None:  # say so before prompting
         raise LayerNotFound(f"no user named {name!r}")
     user = accounts.set_password(db, name, _read_password(password_stdin))
@@ -94,7 +95,7 @@ def password_cmd(name: str, password_stdin: bool) -> None:
 @click.option("--list", "list_only", is_flag=True, help="List NAME's tokens (by prefix) instead of issuing one.")
 def token_cmd(name: str, list_only: bool) -> None:
     """Créer un jeton d'API pour NAME (en-tête « Authorization: Bearer … ») ; il n'est affiché qu'une fois."""
-    db = edits_path()
+    db = edits_path(current_settings())
     if list_only:
         for t in accounts.list_tokens(db, name):
             state = f"révoqué le {t.revoked_at}" if t.revoked_at else "actif"
@@ -110,5 +111,5 @@ def token_cmd(name: str, list_only: bool) -> None:
 @click.argument("token_prefix")
 def revoke_token_cmd(token_prefix: str) -> None:
     """Révoquer le jeton qui commence par TOKEN_PREFIX (au moins 6 caractères, ou le jeton entier)."""
-    info = accounts.revoke_token(edits_path(), token_prefix)
+    info = accounts.revoke_token(edits_path(current_settings()), token_prefix)
     click.echo(f"Jeton révoqué : {info.prefix}… ({info.user})")

@@ -22,13 +22,13 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
-from geo.analysis.coverage.service import Cached, CoverageQuery, CoverageState, coverage_state, parse_k, parse_query
+from geo.analysis.coverage.service import Cached, CoverageQuery, CoverageState, coverage_state, parse_k
 from geo.errors import InvalidParameter
 from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, prepare, render
@@ -37,6 +37,7 @@ from geo.render.coverage import CoverageLayer
 from geo.render.figure import FORMATS as IMAGE_FORMATS
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.settings import current_settings
 from webmap.views import coverage_config, mapconfig
 from webmap.views.images import RENDER_REVISION, ByteCache
 from webmap.views.pages import map_data_url, view_state
@@ -56,7 +57,7 @@ COVERAGE_MAP_REVISION = "1"
 
 
 def _state() -> CoverageState:
-    return coverage_state(current_catalog(), current_app.config.get("ATLAS_SETTINGS"))
+    return coverage_state(current_catalog(), current_settings())
 
 
 def _format(allowed) -> str:
@@ -125,7 +126,9 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cach
         "method": {
             "cell_m": state.grid.cell_m,
             "distance": "straight line, EPSG:32629",
-            "walk_min_at_threshold": cf.plain(float(walk_minutes(query.threshold_m)), "walk_min"),
+            "walk_min_at_threshold": cf.plain(
+                float(walk_minutes(query.threshold_m, settings=state.settings)), "walk_min"
+            ),
         },
         "district": cf.records(district)[0],
         "units": cf.records(table),
@@ -137,7 +140,7 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cach
 
 def _coverage_response(fmt: str) -> Response:
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
     key = query.key("coverage", fmt, request.script_root)
     cached = state.responses.get(key, lambda: _coverage_body(state, query, fmt))
     return _send(cached, attachment=fmt != "json")
@@ -180,7 +183,7 @@ def suggest_api() -> Response:
     """The ``k`` sites that would newly cover the most people (greedy maximal covering), with their gains."""
     fmt = _format(SUGGEST_FORMATS)
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
     k = parse_k(request.args.get("k"))
     cached = state.responses.get(query.key("suggest", k, fmt), lambda: _suggest_body(state, query, k, fmt))
     return _send(cached, attachment=fmt == "csv")
@@ -190,7 +193,7 @@ def suggest_api() -> Response:
 def catchments_api() -> Response:
     """Each facility's catchment (nearest-facility area, clipped to the District) and the people it serves, GeoJSON."""
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
     header = _header(state, query)
     for key in ("unit", "threshold_m"):
         header.pop(key)
@@ -206,7 +209,7 @@ def catchments_api() -> Response:
 def surface_png() -> Response:
     """The distance image: cells beyond the threshold shaded by distance bands (bounds in the page config)."""
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
 
     def body() -> Cached:
         return Cached(cf.surface_png(state.surface_bands(query, cf.SURFACE_BANDS)), "image/png", "distances.png")
@@ -218,7 +221,7 @@ def surface_png() -> Response:
 def _page(template: str, *, embed: bool) -> Response:
     view = view_state()  # basemap, center and zoom checked as on the map
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
     state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
     atlas = current_catalog().atlas
     quartiers = atlas.layers["quartiers"]
@@ -312,7 +315,7 @@ def coverage_map(fmt: str) -> Response:
     """
     view = view_state()
     state = _state()
-    query = parse_query(request.args)
+    query = state.parse(request.args)
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = request.args.get("lang") or LANGUAGES[0]  # only the parameter counts: a URL always gives one image
     if lang not in LANGUAGES:
@@ -329,7 +332,9 @@ def coverage_map(fmt: str) -> Response:
     cache = catalog.memo("coverage:images", ByteCache)
     body = cache.get(key)
     if body is None:
-        data = catalog.memo("images:data", lambda: prepare(catalog.atlas.layers, catalog.atlas.meta))
+        data = catalog.memo(
+            "images:data", lambda: prepare(catalog.atlas.layers, catalog.atlas.meta, settings=state.settings)
+        )
         with force_locale(lang):
             layer = _coverage_layer(state, query, data.quartiers["pcode"])
             body = render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,

@@ -8,13 +8,14 @@ script fills are written ``{name}``; those filled here ``%(name)s``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo import settings
-from geo.analysis.coverage import KIND_GROUPS, MAX_ADD, resolve_kinds, walk_minutes
+from geo.analysis.coverage import KIND_GROUPS, MAX_ADD, CoverageSpec, resolve_kinds, walk_minutes
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold, kinds_data
 from geo.analysis.coverage.suggest import MAX_SITES
@@ -113,12 +114,15 @@ def title(kind: str, threshold_m: float) -> str:
     return phrase(kind) % {"distance": distance_text(threshold_m)}
 
 
-def kind_entry(kind: str) -> dict:
-    """Return a kind of the page's menu: key, label, phrase template, kinds, default threshold, data and caveat."""
+def kind_entry(kind: str, specs: Sequence[CoverageSpec] | None = None) -> dict:
+    """Return a kind of the page's menu: key, label, phrase template, kinds, default threshold, data and caveat.
+
+    The default threshold is the kind's in ``specs`` (setting ``COVERAGE_THRESHOLDS_M``).
+    """
     kinds = resolve_kinds(kind)
     data = kinds_data(kinds)
     return {"key": kind, "label": kind_label(kind), "phrase": phrase(kind), "kinds": list(kinds),
-            "default_m": default_threshold(kind), "data": data, "note": str(DATA_NOTES[data])}  # fmt: skip
+            "default_m": default_threshold(kind, specs), "data": data, "note": str(DATA_NOTES[data])}  # fmt: skip
 
 
 def ui_strings() -> dict[str, str]:
@@ -183,7 +187,8 @@ def ui_strings() -> dict[str, str]:
 def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, embed: bool) -> dict:
     """Return the page's JSON config: the main map's ``base`` config plus a ``coverage`` section."""
     steps = sorted({*THRESHOLD_STEPS_M, round(query.threshold_m)} if query.threshold_m >= 1 else set(THRESHOLD_STEPS_M))
-    kinds = [kind_entry(k) for k in GROUPS] + ([kind_entry(query.kind)] if query.kind not in GROUPS else [])
+    kinds = [kind_entry(k, state.specs) for k in GROUPS]
+    kinds += [kind_entry(query.kind, state.specs)] if query.kind not in GROUPS else []
     south_west, north_east = state.surface.bounds
     return {
         **base,
@@ -207,9 +212,9 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
             "bandColors": [f"rgba({r},{g},{b},{a / 255:.2f})" for r, g, b, a in cf.SURFACE_RGBA[1:]],
             "surfaceBounds": [list(south_west), list(north_east)],
             "walk": {
-                "minPerKm": float(walk_minutes(1000.0)),
-                "speed": float(settings.get("COVERAGE_WALK_SPEED_KMH")),
-                "detour": float(settings.get("COVERAGE_DETOUR")),
+                "minPerKm": float(walk_minutes(1000.0, settings=state.settings)),
+                "speed": float(state.settings["COVERAGE_WALK_SPEED_KMH"]),
+                "detour": float(state.settings["COVERAGE_DETOUR"]),
             },
             "maxK": MAX_SITES,
             "maxAdd": MAX_ADD,

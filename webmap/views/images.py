@@ -26,6 +26,7 @@ from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.settings import current_settings
 from webmap.views.pages import view_state
 
 bp = Blueprint("images", __name__)
@@ -75,7 +76,10 @@ def static_map(name: str, fmt: str):
     cache = atlas_catalog.memo("images:cache", ByteCache)
     body = cache.get(key)
     if body is None:
-        data = atlas_catalog.memo("images:data", lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta))
+        data = atlas_catalog.memo(
+            "images:data",
+            lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta, settings=current_settings()),
+        )
         with force_locale(lang):
             body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
         cache.put(key, body)

@@ -23,6 +23,7 @@ from webmap import assets
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.pagecache import cached_html
+from webmap.settings import current_settings
 from webmap.views import mapconfig
 
 bp = Blueprint("pages", __name__)
@@ -44,7 +45,10 @@ class MapData:
 def _build_map_data() -> MapData:
     atlas = current_catalog().atlas
     payload = display.map_payload(
-        atlas.layers, facility_layers=FACILITY_LAYERS, indicator_options=mapconfig.indicator_options()
+        atlas.layers,
+        facility_layers=FACILITY_LAYERS,
+        indicator_options=mapconfig.indicator_options(),
+        settings=current_settings(),
     )
     payload["build"] = atlas.version
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()

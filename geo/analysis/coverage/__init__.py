@@ -33,8 +33,6 @@ from geo.analysis.coverage.catchments import CATCHMENT_COLUMNS, catchments
 from geo.analysis.coverage.grid import CELL_M, CELL_WEIGHTS, PopulationGrid, population_grid
 from geo.analysis.coverage.indicators import (
     COVERAGE_COLUMNS,
-    DEFAULT_NORMS,
-    DEFAULT_SPECS,
     GAP_COLUMNS,
     MAX_THRESHOLD_M,
     UNIT_LEVELS,
@@ -63,8 +61,6 @@ __all__ = [
     "CELL_M",
     "CELL_WEIGHTS",
     "COVERAGE_COLUMNS",
-    "DEFAULT_NORMS",
-    "DEFAULT_SPECS",
     "GAP_COLUMNS",
     "KIND_DATA",
     "KIND_GROUPS",

@@ -31,10 +31,10 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from geo import settings
 from geo.analysis.coverage.grid import PopulationGrid
-from geo.analysis.map_indicators import analysed
 from geo.errors import DataError, InvalidParameter
+from geo.settings import Settings, resolve
+from geo.spatial.joins import analysed
 from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS
 
 log = logging.getLogger(__name__)
@@ -300,9 +300,11 @@ def nearest(grid: PopulationGrid, points: FacilityPoints) -> Nearest:
     return Nearest(np.asarray(distance, dtype=float), np.asarray(index, dtype=np.int64))
 
 
-def _walk_assumptions(speed_kmh: float | None, detour: float | None) -> tuple[float, float]:
-    speed = float(settings.get("COVERAGE_WALK_SPEED_KMH") if speed_kmh is None else speed_kmh)
-    factor = float(settings.get("COVERAGE_DETOUR") if detour is None else detour)
+def _walk_assumptions(speed_kmh: float | None, detour: float | None, settings: Settings | None) -> tuple[float, float]:
+    if speed_kmh is None or detour is None:
+        settings = resolve(settings)
+    speed = float(settings["COVERAGE_WALK_SPEED_KMH"] if speed_kmh is None else speed_kmh)
+    factor = float(settings["COVERAGE_DETOUR"] if detour is None else detour)
     if not 0 < speed <= 20:
         raise InvalidParameter("speed_kmh", f"walking speed must be within (0, 20] km/h, got {speed}")
     if not 1 <= factor <= 3:
@@ -311,19 +313,26 @@ def _walk_assumptions(speed_kmh: float | None, detour: float | None) -> tuple[fl
 
 
 def walk_minutes(
-    distance_m: np.ndarray | float, *, speed_kmh: float | None = None, detour: float | None = None
+    distance_m: np.ndarray | float,
+    *,
+    speed_kmh: float | None = None,
+    detour: float | None = None,
+    settings: Settings | None = None,
 ) -> np.ndarray:
     """Return the estimated walking time (minutes) for straight-line distances (metres).
 
     ``minutes = distance_m × detour / (speed_kmh × 1000 / 60)``. Defaults: the
-    settings ``COVERAGE_WALK_SPEED_KMH`` (4 km/h) and ``COVERAGE_DETOUR`` (1.3);
-    see the module docstring for their sources.
+    settings ``COVERAGE_WALK_SPEED_KMH`` (4 km/h) and ``COVERAGE_DETOUR`` (1.3)
+    of ``settings`` (default: resolved from the environment); see the module
+    docstring for their sources.
     """
-    speed, factor = _walk_assumptions(speed_kmh, detour)
+    speed, factor = _walk_assumptions(speed_kmh, detour, settings)
     return np.asarray(distance_m, dtype=float) * factor / (speed * 1000.0 / 60.0)
 
 
-def minutes_to_metres(minutes: float, *, speed_kmh: float | None = None, detour: float | None = None) -> float:
+def minutes_to_metres(
+    minutes: float, *, speed_kmh: float | None = None, detour: float | None = None, settings: Settings | None = None
+) -> float:
     """Return the straight-line distance (metres) walked in ``minutes`` (the inverse of ``walk_minutes``)."""
     try:
         minutes = float(minutes)
@@ -331,7 +340,7 @@ def minutes_to_metres(minutes: float, *, speed_kmh: float | None = None, detour:
         raise InvalidParameter("threshold_min", f"expected a number of minutes, got {minutes!r}") from None
     if not minutes > 0:
         raise InvalidParameter("threshold_min", f"must be > 0 minutes, got {minutes}")
-    speed, factor = _walk_assumptions(speed_kmh, detour)
+    speed, factor = _walk_assumptions(speed_kmh, detour, settings)
     return minutes * speed * 1000.0 / 60.0 / factor
 
 

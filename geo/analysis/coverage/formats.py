@@ -27,8 +27,8 @@ import pandas as pd
 import shapely
 from PIL import Image
 
-from geo.publication.exports import ATTRIBUTION, defuse_formula
-from geo.vocabulary import STORE_CRS
+from geo.text import defuse_formula
+from geo.vocabulary import ATTRIBUTION, STORE_CRS
 
 #: Upper bounds (shares, inclusive) of the coverage classes.
 SHARE_BINS = (0.25, 0.5, 0.75, 0.9, 1.0)

@@ -36,9 +36,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.analysis.map_indicators import analysed
 from geo.analysis.population import DASYMETRIC_KINDS, dasymetric_weights
 from geo.errors import DataError, InvalidParameter
+from geo.spatial.joins import analysed
 from geo.vocabulary import METRIC_CRS
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import settings
 from geo.analysis.coverage.access import (
     FacilityPoints,
     Nearest,
@@ -51,6 +50,7 @@ from geo.analysis.coverage.access import (
 )
 from geo.analysis.coverage.grid import PopulationGrid
 from geo.errors import InvalidParameter
+from geo.settings import ENV_PREFIX, Settings, resolve
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class CoverageSpec:
     thresholds_m: tuple[float, ...]
 
 
-def parse_specs(text: str, *, parameter: str = "COVERAGE_THRESHOLDS_M") -> tuple[CoverageSpec, ...]:
+def parse_specs(text: str, *, parameter: str = ENV_PREFIX + "COVERAGE_THRESHOLDS_M") -> tuple[CoverageSpec, ...]:
     """Parse ``"cscom=1000,2000,5000;claec=1000,2000"`` into coverage specs.
 
     Raises InvalidParameter ``parameter`` for a malformed entry, an unknown kind
@@ -117,7 +117,7 @@ def parse_specs(text: str, *, parameter: str = "COVERAGE_THRESHOLDS_M") -> tuple
     return tuple(specs)
 
 
-def parse_norms(text: str, *, parameter: str = "COVERAGE_NORMS_PER_10K") -> dict[str, float]:
+def parse_norms(text: str, *, parameter: str = ENV_PREFIX + "COVERAGE_NORMS_PER_10K") -> dict[str, float]:
     """Parse ``"cscom=1"`` into ``{kind: facilities per 10 000 inhabitants}``."""
     norms = {}
     for entry in (e.strip() for e in str(text).split(";")):
@@ -134,14 +134,29 @@ def parse_norms(text: str, *, parameter: str = "COVERAGE_NORMS_PER_10K") -> dict
     return norms
 
 
-def default_specs(overrides: dict[str, Any] | None = None) -> tuple[CoverageSpec, ...]:
-    """Return the coverage specs of setting ``COVERAGE_THRESHOLDS_M``."""
-    return parse_specs(settings.get("COVERAGE_THRESHOLDS_M", overrides))
+def default_specs(settings: Settings | Mapping[str, Any] | None = None) -> tuple[CoverageSpec, ...]:
+    """Return the default kinds and thresholds: setting ``COVERAGE_THRESHOLDS_M`` of ``settings``.
+
+    5 km is the radius of Mali's health-map accessibility indicator, the share
+    of people living within 5 km of a health centre offering the minimum
+    package of activities (PRODESS; 46 % nationally at the end of 2003, cited by
+    Audibert & de Roodenbeke, "Utilisation des services de santé de premier
+    niveau au Mali", World Bank 2005). 1 and 2 km are walking-scale steps for a
+    dense city.
+    """
+    return parse_specs(resolve(settings)["COVERAGE_THRESHOLDS_M"])
 
 
-def default_norms(overrides: dict[str, Any] | None = None) -> dict[str, float]:
-    """Return the per-10 000 norms of setting ``COVERAGE_NORMS_PER_10K``."""
-    return parse_norms(settings.get("COVERAGE_NORMS_PER_10K", overrides))
+def default_norms(settings: Settings | Mapping[str, Any] | None = None) -> dict[str, float]:
+    """Return the planning norms (facilities per 10 000 inhabitants): setting ``COVERAGE_NORMS_PER_10K``.
+
+    The declared default, one CSCOM per 10 000 inhabitants, is illustrative:
+    Mali's first-level health areas were planned around a CSCOM for a
+    population of the order of 5 000–10 000 (rural aires de santé); Bamako's
+    urban areas are far larger, so most quartiers fall below it. Set the norm
+    of the plan you work with.
+    """
+    return parse_norms(resolve(settings)["COVERAGE_NORMS_PER_10K"])
 
 
 def check_threshold(threshold_m: Any, *, parameter: str = "threshold_m") -> float:
@@ -171,21 +186,6 @@ def check_unit(unit: Any) -> str:
     if unit not in UNIT_LEVELS:
         raise InvalidParameter("unit", f"unknown unit {unit!r}; allowed: {', '.join(UNIT_LEVELS)}")
     return unit
-
-
-#: Default kinds and thresholds (setting ``COVERAGE_THRESHOLDS_M``). 5 km is the
-#: radius of Mali's health-map accessibility indicator, the share of people
-#: living within 5 km of a health centre offering the minimum package of
-#: activities (PRODESS; 46 % nationally at the end of 2003, cited by Audibert &
-#: de Roodenbeke, "Utilisation des services de santé de premier niveau au Mali",
-#: World Bank 2005). 1 and 2 km are walking-scale steps for a dense city.
-DEFAULT_SPECS: tuple[CoverageSpec, ...] = parse_specs(settings.declared_default("COVERAGE_THRESHOLDS_M"))
-#: Default norms (setting ``COVERAGE_NORMS_PER_10K``): an illustrative planning
-#: norm of one CSCOM per 10 000 inhabitants. Mali's first-level health areas
-#: were planned around a CSCOM for a population of the order of 5 000–10 000
-#: (rural aires de santé); Bamako's urban areas are far larger, so most
-#: quartiers fall below it. Set the norm of the plan you work with.
-DEFAULT_NORMS: dict[str, float] = parse_norms(settings.declared_default("COVERAGE_NORMS_PER_10K"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -310,7 +310,14 @@ def _level_stats(grid: PopulationGrid, acc: Access, unit: str) -> _LevelStats:
 
 
 def _frame(
-    grid: PopulationGrid, acc: Access, stats: _LevelStats, *, unit: str, threshold_m: float, kind: str
+    grid: PopulationGrid,
+    acc: Access,
+    stats: _LevelStats,
+    *,
+    unit: str,
+    threshold_m: float,
+    kind: str,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     n = len(stats.codes)
     reach = threshold_m + THRESHOLD_TOLERANCE_M
@@ -331,7 +338,7 @@ def _frame(
             "pop_uncovered": np.clip(stats.pop - pop_covered, 0.0, None),
             "mean_distance_m": stats.mean_m,
             "median_distance_m": stats.median_m,
-            "median_walk_min": walk_minutes(stats.median_m),
+            "median_walk_min": walk_minutes(stats.median_m, settings=settings),
             "facilities": stats.facilities,
             "per_10k": _divide(stats.facilities * float(PER_INHABITANTS), stats.pop),
             "pop_depending_on_approximate": pop_depending,
@@ -350,6 +357,7 @@ def coverage(
     unit: str = "quartier",
     kind: str | None = None,
     access_result: Access | None = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Return the coverage indicators of ``points`` at ``threshold_m`` metres, one row per unit.
 
@@ -367,6 +375,8 @@ def coverage(
         Label of the ``kind`` column (default: the points' kinds joined by "+").
     access_result
         ``access(grid, points)`` when already computed (reused across calls).
+    settings
+        Walking speed and detour of ``median_walk_min`` (default: resolved from the environment).
 
     Returns
     -------
@@ -377,21 +387,25 @@ def coverage(
     level = check_unit(unit)
     acc = access_result if access_result is not None else access(grid, points)
     label = kind if kind is not None else "+".join(points.kinds)
-    return _frame(grid, acc, _level_stats(grid, acc, level), unit=level, threshold_m=threshold, kind=label)
+    stats = _level_stats(grid, acc, level)
+    return _frame(grid, acc, stats, unit=level, threshold_m=threshold, kind=label, settings=settings)
 
 
 def coverage_table(
     grid: PopulationGrid,
     facilities: gpd.GeoDataFrame,
     *,
-    specs: Iterable[CoverageSpec] = DEFAULT_SPECS,
+    specs: Iterable[CoverageSpec] | None = None,
     units: Iterable[str] = UNIT_LEVELS,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Return the coverage indicators of every spec × threshold × unit level in one long table.
 
-    Distances are computed once per kind; the threshold-independent statistics
-    once per kind and unit level.
+    ``specs`` default to ``default_specs(settings)``. Distances are computed
+    once per kind; the threshold-independent statistics once per kind and unit level.
     """
+    settings = resolve(settings)
+    specs = default_specs(settings) if specs is None else specs
     levels = [check_unit(u) for u in units]
     frames = []
     for spec in specs:
@@ -400,8 +414,9 @@ def coverage_table(
         for level in levels:
             stats = _level_stats(grid, acc, level)
             for threshold in spec.thresholds_m:
+                threshold_m = check_threshold(threshold)
                 frames.append(
-                    _frame(grid, acc, stats, unit=level, threshold_m=check_threshold(threshold), kind=spec.kind)
+                    _frame(grid, acc, stats, unit=level, threshold_m=threshold_m, kind=spec.kind, settings=settings)
                 )
     if not frames:
         return pd.DataFrame(columns=list(COVERAGE_COLUMNS))

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -35,18 +35,20 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from geo import settings
 from geo.analysis.coverage import (
-    DEFAULT_SPECS,
     KIND_DATA,
     Access,
+    CoverageSpec,
     PopulationGrid,
     Scenario,
     access,
+    below_norm,
     catchments,
     check_threshold,
     check_unit,
     coverage,
+    default_norms,
+    default_specs,
     facility_points,
     population_grid,
     resolve_kinds,
@@ -58,6 +60,7 @@ from geo.analysis.coverage.scenario import COMPARED
 from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
+from geo.settings import Settings, resolve
 from geo.store import Atlas
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
@@ -80,12 +83,13 @@ CHANGES = ("pop_covered", "share_covered", "pop_uncovered")
 _memo_lock = threading.Lock()
 
 
-def default_threshold(kind: str) -> float:
-    """Return the default threshold (metres) of a kind key: the middle one of its ``DEFAULT_SPECS`` entry.
+def default_threshold(kind: str, specs: Sequence[CoverageSpec] | None = None) -> float:
+    """Return the default threshold (metres) of a kind key: the middle one of its entry in ``specs``.
 
+    ``specs`` default to ``default_specs()`` (setting ``COVERAGE_THRESHOLDS_M``).
     With an even number of thresholds the lower middle one (CLAEC at 1 and 2 km: 1 km).
     """
-    for spec in DEFAULT_SPECS:
+    for spec in default_specs() if specs is None else specs:
         if spec.kind == kind and spec.thresholds_m:
             return float(spec.thresholds_m[(len(spec.thresholds_m) - 1) // 2])
     return FALLBACK_THRESHOLD_M
@@ -141,8 +145,12 @@ def _joined(args: Mapping[str, Any], name: str, sep: str) -> str | None:
     return sep.join(values) if values else None
 
 
-def parse_query(args: Mapping[str, Any], *, default_kind: str = "cscom") -> CoverageQuery:
+def parse_query(
+    args: Mapping[str, Any], *, default_kind: str = "cscom", specs: Sequence[CoverageSpec] | None = None
+) -> CoverageQuery:
     """Read ``kind``, ``threshold_m``, ``unit``, ``add`` and ``remove`` from URL parameters.
+
+    A missing threshold is the kind's default in ``specs`` (``default_threshold``).
 
     Raises InvalidParameter naming the parameter for an unknown kind or unit, a
     threshold outside (0, 50 000] m or a malformed scenario. Whether added
@@ -152,7 +160,7 @@ def parse_query(args: Mapping[str, Any], *, default_kind: str = "cscom") -> Cove
     kind = args.get("kind") or default_kind
     kinds = resolve_kinds(kind)
     raw = args.get("threshold_m")
-    threshold = check_threshold(raw if raw not in (None, "") else default_threshold(kind))
+    threshold = check_threshold(raw if raw not in (None, "") else default_threshold(kind, specs))
     unit = check_unit(args.get("unit") or "quartier")
     scenario = Scenario.parse(_joined(args, "add", ";"), _joined(args, "remove", ","))
     return CoverageQuery(kind, kinds, threshold, unit, scenario)
@@ -243,8 +251,14 @@ class KindBase:
 class CoverageState:
     """Everything the coverage view reuses for one store version (see the module docstring)."""
 
-    def __init__(self, atlas: Atlas, *, cell_m: float):
+    def __init__(self, atlas: Atlas, *, settings: Settings | None = None):
+        settings = resolve(settings)
         layers = atlas.layers
+        self.settings = settings
+        #: Default kinds and thresholds, and planning norms (settings ``COVERAGE_THRESHOLDS_M``, ``…_NORMS_PER_10K``).
+        self.specs = default_specs(settings)
+        self.norms = default_norms(settings)
+        cell_m = float(settings["COVERAGE_CELL_M"])
         self.version = atlas.version
         self.facilities: gpd.GeoDataFrame = layers["facilities"]
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
@@ -305,6 +319,10 @@ class CoverageState:
         return found
 
     # --------------------------------------------------------------- tables
+    def parse(self, args: Mapping[str, Any], *, default_kind: str = "cscom") -> CoverageQuery:
+        """Return ``parse_query(args)`` with this state's default thresholds."""
+        return parse_query(args, default_kind=default_kind, specs=self.specs)
+
     def table(self, query: CoverageQuery, *, unit: str | None = None) -> pd.DataFrame:
         """Return the coverage indicators of every unit, after the scenario, ranked by uncovered people.
 
@@ -312,16 +330,18 @@ class CoverageState:
         data; None for units without), ``pcode``, ``name``, ``commune_pcode``,
         ``commune_name``, then ``geo.analysis.coverage.COVERAGE_COLUMNS``; with a
         scenario also ``<indicator>_before`` for each compared indicator and
-        ``pop_covered_change``, ``share_covered_change``, ``pop_uncovered_change``.
+        ``pop_covered_change``, ``share_covered_change``, ``pop_uncovered_change``;
+        when the kind has a planning norm (``norms``) also ``norm_per_10k``,
+        ``below_norm`` and ``facilities_missing`` (``geo.analysis.coverage.below_norm``).
         """
         level = unit or query.unit
         after_access = self.access(query)
         after = coverage(self.grid, after_access.points, threshold_m=query.threshold_m, unit=level, kind=query.kind,
-                         access_result=after_access)  # fmt: skip
+                         access_result=after_access, settings=self.settings)  # fmt: skip
         if not query.scenario.is_empty:
             base = self.base(query.kinds).access
             before = coverage(self.grid, base.points, threshold_m=query.threshold_m, unit=level, kind=query.kind,
-                              access_result=base)  # fmt: skip
+                              access_result=base, settings=self.settings)  # fmt: skip
             for column in COMPARED:
                 after[f"{column}_before"] = before[column].to_numpy()
             for column in CHANGES:
@@ -332,6 +352,8 @@ class CoverageState:
             communes = after["pcode"].map(self.commune_of)
             after.insert(3, "commune_pcode", communes)
             after.insert(4, "commune_name", communes.map(self.names["commune"]).fillna(""))
+        if query.kind in self.norms:
+            after = below_norm(after, per_10k_norm=self.norms[query.kind])
         return _ranked(after)
 
     def suggest(self, query: CoverageQuery, k: int) -> pd.DataFrame:
@@ -396,11 +418,7 @@ def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     return order
 
 
-def coverage_state(catalog, overrides: Mapping[str, Any] | None = None) -> CoverageState:
-    """Return the coverage state of ``catalog``'s current store version, building it once.
-
-    ``overrides`` are ``geo.settings`` overrides (the app's ``ATLAS_SETTINGS``).
-    """
-    cell_m = float(settings.get("COVERAGE_CELL_M", dict(overrides or {})))
+def coverage_state(catalog, settings: Settings | None = None) -> CoverageState:
+    """Return the coverage state of ``catalog``'s current store version, built once with ``settings``."""
     with _memo_lock:
-        return catalog.memo(f"coverage:state:{cell_m:g}", lambda: CoverageState(catalog.atlas, cell_m=cell_m))
+        return catalog.memo("coverage:state", lambda: CoverageState(catalog.atlas, settings=settings))

@@ -12,8 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.files import write_files_atomic
 from geo.pipeline.quality.evidence import json_value
-from geo.publication.exports import defuse_formula, write_files_atomic
+from geo.text import defuse_formula
 from geo.vocabulary import QA_COLUMNS, STORE_CRS
 
 log = logging.getLogger(__name__)

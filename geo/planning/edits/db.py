@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo import settings
+from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ EDITS_FILENAME = "edits.sqlite"
 BUSY_TIMEOUT_MS = 5000
 
 
-def edits_path(overrides: dict[str, Any] | None = None) -> Path:
-    """Return ``<home>/edits.sqlite`` (the home folder is created if needed)."""
-    return settings.home_dir(overrides) / EDITS_FILENAME
+def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
+    """Return ``<home>/edits.sqlite`` (setting ``HOME``; the folder is created if needed)."""
+    return resolve(settings).home_dir() / EDITS_FILENAME
 
 
 def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:

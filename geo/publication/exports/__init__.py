@@ -5,17 +5,16 @@ Each writer (:mod:`~geo.publication.exports.writers`, :mod:`~geo.publication.exp
 a prepared layer (:mod:`~geo.publication.exports.prepare`: EPSG:4326, coordinates rounded
 to ``COORDINATE_DECIMALS``) into bytes; writers that need GDAL work in a
 temporary folder that is always removed. :mod:`~geo.publication.exports.request` validates
-what to export, :mod:`~geo.publication.exports.files` writes files atomically. Nothing here
+what to export, :mod:`geo.files` writes files atomically. Nothing here
 knows about HTTP: the web API and the CLI call the same functions.
 """
 
-from geo.publication.exports.files import write_atomic, write_files_atomic, zip_bytes
+from geo.files import write_atomic, write_files_atomic, zip_bytes
 from geo.publication.exports.formats import FORMATS, Export, ExportFormat, export_layer, format_or_raise
-from geo.publication.exports.prepare import COORDINATE_DECIMALS, FORMULA_PREFIXES, defuse_formula, json_records, prepare
+from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_records, prepare
 from geo.publication.exports.request import ExportRequest, build_date, parse_request, unit_pcodes
 from geo.publication.exports.shapefile import DBF_TEXT_LIMIT, fit_dbf_text, shapefile_field_names, to_shp_zip
 from geo.publication.exports.writers import (
-    ATTRIBUTION,
     ID_COLUMNS,
     LAYER_GEOMETRY,
     NAME_COLUMNS,
@@ -27,6 +26,8 @@ from geo.publication.exports.writers import (
     to_gpkg_layers,
     to_kml,
 )
+from geo.text import FORMULA_PREFIXES, defuse_formula
+from geo.vocabulary import ATTRIBUTION
 
 __all__ = [
     "ATTRIBUTION",

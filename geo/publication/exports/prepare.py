@@ -1,4 +1,4 @@
-"""Prepare a layer for a file: EPSG:4326 rounded coordinates, JSON-safe records, formula-safe text cells."""
+"""Prepare a layer for a file: EPSG:4326 rounded coordinates, JSON-safe records."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from geo.vocabulary import STORE_CRS
 
 #: Decimals kept in exported coordinates (degrees; 1e-6° ≈ 0.11 m at Bamako).
 COORDINATE_DECIMALS = 6
-#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def prepare(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -41,10 +39,3 @@ def json_default(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def defuse_formula(values: pd.Series) -> pd.Series:
-    """Prefix ``'`` to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
-    is_text = values.map(lambda v: isinstance(v, str))
-    risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
-    return values.where(~risky, "'" + values.where(risky, "").astype(str))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.publication.exports.files import zip_bytes
+from geo.files import zip_bytes
 from geo.publication.exports.writers import ATTRIBUTION, ExportContext, write_with_gdal
 
 log = logging.getLogger(__name__)

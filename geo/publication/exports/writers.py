@@ -22,10 +22,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.publication.exports.prepare import COORDINATE_DECIMALS, defuse_formula, json_default, json_records
+from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_default, json_records
+from geo.text import defuse_formula
+from geo.vocabulary import ATTRIBUTION
 
-#: Credit line carried by every export and map.
-ATTRIBUTION = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
 #: Geometry of each store layer, as an OGR type for the formats that need one.
 LAYER_GEOMETRY = {
     "communes": "MultiPolygon",

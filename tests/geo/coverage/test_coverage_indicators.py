@@ -10,7 +10,6 @@ import pytest
 
 from geo.analysis.coverage import (
     COVERAGE_COLUMNS,
-    DEFAULT_SPECS,
     CoverageSpec,
     FacilityPoints,
     below_norm,
@@ -24,6 +23,7 @@ from geo.analysis.coverage import (
     rank_gaps,
 )
 from geo.errors import InvalidParameter
+from geo.settings import Settings
 from tests.conftest import tiny_layers
 from tests.geo.coverage.synthetic import X0, Y0, facilities, no_facilities, strips
 
@@ -168,12 +168,14 @@ def test_coverage_table_matches_coverage_for_every_spec_threshold_and_unit(squar
 
 
 def test_default_specs_and_their_setting(monkeypatch):
-    assert [(s.kind, s.thresholds_m) for s in DEFAULT_SPECS] == [
+    declared = default_specs(Settings.resolve(environ={}))
+    assert [(s.kind, s.thresholds_m) for s in declared] == [
         ("cscom", (1000.0, 2000.0, 5000.0)),
         ("claec", (1000.0, 2000.0)),
         ("sports", (1000.0, 2000.0)),
     ]
-    assert default_specs() == DEFAULT_SPECS
+    monkeypatch.delenv("BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M", raising=False)
+    assert default_specs() == declared
     monkeypatch.setenv("BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M", "pharmacy=500")
     assert default_specs() == (CoverageSpec("pharmacy", (500.0,)),)
     assert default_norms() == {"cscom": 1.0}
@@ -183,7 +185,7 @@ def test_default_specs_and_their_setting(monkeypatch):
 def test_bad_specs_are_refused(text):
     with pytest.raises(InvalidParameter) as exc:
         parse_specs(text)
-    assert exc.value.parameter == "COVERAGE_THRESHOLDS_M"
+    assert exc.value.parameter == "BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M"
 
 
 def test_rank_gaps_orders_by_uncovered_people_and_skips_units_without_data(square):

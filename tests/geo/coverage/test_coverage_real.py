@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from geo.analysis.coverage import (
-    DEFAULT_SPECS,
     Scenario,
     catchments,
     compare,
     coverage_table,
+    default_specs,
     facility_points,
     population_grid,
     rank_gaps,
@@ -41,7 +41,7 @@ def test_grid_conserves_every_quartier_estimate(atlas, grid):
 
 def test_default_table_covers_every_kind_threshold_and_unit(atlas, grid):
     table = coverage_table(grid, atlas["facilities"])
-    assert len(table) == sum(len(s.thresholds_m) for s in DEFAULT_SPECS) * (71 + 6 + 1)
+    assert len(table) == sum(len(s.thresholds_m) for s in default_specs()) * (71 + 6 + 1)
     district = table[table["unit"] == "district"].set_index(["kind", "threshold_m"])
     cscom = district.loc["cscom"]
     assert cscom["share_covered"].is_monotonic_increasing

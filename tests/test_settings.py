@@ -1,0 +1,199 @@
+"""Every declared setting changes something one can observe, through the web app, the CLI or the library.
+
+Each effect test is registered with ``@effect(NAME, …)``; the parametrised
+``test_every_declared_setting_has_an_effect_test`` fails for a setting of
+``geo.settings.SETTINGS`` that no effect test covers.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geo.errors import ChecksumMismatch, InvalidParameter
+from geo.pipeline import sources
+from geo.pipeline.build import build_layers
+from geo.settings import ENV_PREFIX, SETTINGS, Settings
+from webmap import auth, create_app
+from webmap.cli import main
+
+#: Setting name → names of the tests showing its effect.
+EFFECTS: dict[str, list[str]] = {}
+
+
+def effect(*names: str) -> Callable:
+    """Register the decorated test as showing the effect of settings ``names``."""
+
+    def register(test: Callable) -> Callable:
+        for name in names:
+            EFFECTS.setdefault(name, []).append(test.__name__)
+        return test
+
+    return register
+
+
+def _client(tiny_store: Path, **settings):
+    app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+    return app.test_client()
+
+
+def _coverage(client, query: str = "kind=cscom") -> dict:
+    resp = client.get(f"/api/v1/coverage?{query}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()
+
+
+# ------------------------------------------------------------------ resolution
+def test_resolution_order_default_then_environment_then_overrides():
+    assert Settings.resolve(environ={})["POP_YEAR"] == 2022
+    assert Settings.resolve(environ={"BAMAKO_ATLAS_POP_YEAR": "2030"})["POP_YEAR"] == 2030
+    assert Settings.resolve({"POP_YEAR": "2031"}, environ={"BAMAKO_ATLAS_POP_YEAR": "2030"})["POP_YEAR"] == 2031
+    assert Settings.resolve({"POP_YEAR": None}, environ={})["POP_YEAR"] == 2022  # None: not overridden
+
+
+def test_bad_values_are_refused_naming_the_variable():
+    with pytest.raises(InvalidParameter) as exc:
+        Settings.resolve(environ={"BAMAKO_ATLAS_COVERAGE_CELL_M": "wide"})
+    assert exc.value.parameter == "BAMAKO_ATLAS_COVERAGE_CELL_M" and "'wide'" in str(exc.value)
+    with pytest.raises(InvalidParameter) as exc:
+        Settings.resolve({"POP_YAER": 2030}, environ={})
+    assert exc.value.parameter == "ATLAS_SETTINGS" and "POP_YAER" in str(exc.value)
+
+
+def test_a_bad_setting_stops_the_app_and_the_cli_with_one_line(tiny_store, monkeypatch, tmp_path):
+    monkeypatch.setenv("BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M", "cscom=far")
+    with pytest.raises(InvalidParameter) as exc:
+        create_app({"ATLAS_STORE": str(tiny_store)})
+    assert exc.value.parameter == "BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M"
+    result = CliRunner().invoke(main, ["data", "status"], env={"BAMAKO_ATLAS_POP_TOTAL": "many"})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "BAMAKO_ATLAS_POP_TOTAL" in result.output
+
+
+# --------------------------------------------------------------------- folders
+@effect("HOME")
+def test_home_holds_the_store_and_the_planners_database(tiny_store, tmp_path):
+    home = tmp_path / "elsewhere"
+    home.mkdir()
+    shutil.copy(tiny_store, home / "atlas.gpkg")
+    app = create_app({"TESTING": True, "ATLAS_SETTINGS": {"HOME": str(home)}})
+    layers = app.test_client().get("/api/v1/layers/communes.geojson").get_json(force=True)
+    assert sorted(f["properties"]["pcode"] for f in layers["features"]) == ["ML090101", "ML090102"]
+    assert app.config["ATLAS_EDITS_DB"] == str(home / "edits.sqlite")
+    result = CliRunner().invoke(main, ["data", "status"], env={"BAMAKO_ATLAS_HOME": str(home)})
+    assert result.exit_code == 0 and str(home / "atlas.gpkg") in result.output
+
+
+@effect("MIRROR")
+def test_mirror_is_read_before_downloading(tmp_path):
+    mirror = tmp_path / "mirror"
+    (mirror / "Vector").mkdir(parents=True)
+    (mirror / "Vector" / "admin3_bamako_communes.gpkg").write_bytes(b"not the pinned file")
+    settings = Settings.resolve({"MIRROR": str(mirror), "CACHE": str(tmp_path / "cache")}, environ={})
+    with pytest.raises(ChecksumMismatch) as exc:  # refused from the mirror, never downloaded
+        sources.fetch("communes", settings)
+    assert str(mirror) in str(exc.value)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+@effect("CACHE")
+def test_cache_serves_a_file_downloaded_before(mirror_dir, tmp_path):
+    source = sources.registry()["communes"]
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copy(mirror_dir / source.path, cache / source.path.replace("/", "__"))  # as pooch names it
+    settings = Settings.resolve({"CACHE": str(cache)}, environ={})  # no mirror: the cache answers, no network
+    assert sources.fetch("communes", settings) == cache / source.path.replace("/", "__")
+
+
+# --------------------------------------------------------------------- web app
+@effect("SECRET_KEY")
+def test_secret_key_signs_the_sessions(tiny_store, tmp_path):
+    config = {"ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(tmp_path / "edits.sqlite")}
+    app = create_app({**config, "ATLAS_SETTINGS": {"SECRET_KEY": "s" * 40}})
+    assert app.test_client().get("/login").status_code == 200  # the sign-in form signs a session
+    assert app.secret_key == "s" * 40 and auth.secret_key(app) == "s" * 40
+    assert not (tmp_path / "secret_key").exists()  # no key file generated when the setting gives one
+
+
+# ------------------------------------------------------------------ population
+@effect("POP_YEAR", "POP_TOTAL", "POP_METHOD")
+@pytest.mark.integration
+def test_population_settings_drive_the_build(mirror_dir):
+    settings = Settings.resolve({"POP_YEAR": 2030, "POP_TOTAL": 5_000_000, "POP_METHOD": "areal"}, environ={})
+    layers, _, _ = build_layers(sources.fetch_all({"MIRROR": str(mirror_dir)}), settings)
+    communes, quartiers = layers["communes"], layers["quartiers"]
+    assert communes["pop_estimate"].sum() == 5_000_000 and set(communes["pop_year"]) == {2030}
+    assert set(quartiers["pop_method"]) == {"areal"}
+    assert quartiers["pop_estimate"].sum() == 5_000_000
+
+
+@effect("POP_YEAR", "POP_TOTAL")
+def test_package_readme_states_the_population_settings_when_the_store_does_not(tiny_store):
+    client = _client(tiny_store, POP_YEAR=2030, POP_TOTAL=5_000_000)  # the tiny store records no population
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/api/v1/package.zip?lang=en").data))
+    readme = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("README.md"))
+    assert "2030" in readme and "5 000 000" in readme
+
+
+# -------------------------------------------------------------------- coverage
+@effect("COVERAGE_CELL_M")
+def test_cell_size_sets_the_coverage_grid(tiny_store):
+    assert _coverage(_client(tiny_store))["method"]["cell_m"] == 100
+    doc = _coverage(_client(tiny_store, COVERAGE_CELL_M=250))
+    assert doc["method"]["cell_m"] == 250
+    assert doc["district"]["pop"] == 15000  # the people are the same, on coarser cells
+
+
+@effect("COVERAGE_CELL_M")
+def test_cell_size_reaches_the_map_coverage_indicators(tiny_store):
+    def shares(client) -> list:
+        return client.get("/api/v1/map-data.json").get_json(force=True)["ind"]["cover1km:cscom"]["v"]
+
+    assert shares(_client(tiny_store)) == [100.0, 48.0, 0.0]  # on 100 m cells
+    assert shares(_client(tiny_store, COVERAGE_CELL_M=700)) == [100.0, 0.0, 0.0]  # on 700 m cells
+
+
+@effect("COVERAGE_WALK_SPEED_KMH", "COVERAGE_DETOUR")
+def test_walking_assumptions_set_the_walking_times(tiny_store):
+    default = _coverage(_client(tiny_store), "kind=cscom&threshold_m=1000")
+    assert default["method"]["walk_min_at_threshold"] == pytest.approx(19.5)  # 1 km × 1.3 at 4 km/h
+    client = _client(tiny_store, COVERAGE_WALK_SPEED_KMH=5.0, COVERAGE_DETOUR=1.0)
+    doc = _coverage(client, "kind=cscom&threshold_m=1000")
+    assert doc["method"]["walk_min_at_threshold"] == pytest.approx(12.0)
+    unit = next(u for u in doc["units"] if u["median_distance_m"])
+    assert unit["median_walk_min"] == pytest.approx(unit["median_distance_m"] / 5000 * 60, abs=0.1)
+    page = client.get("/couverture").get_data(as_text=True)
+    assert '"speed": 5.0' in page and '"detour": 1.0' in page
+
+
+@effect("COVERAGE_THRESHOLDS_M")
+def test_thresholds_set_the_default_of_the_web_view(tiny_store, monkeypatch):
+    assert _coverage(_client(tiny_store))["threshold_m"] == 2000
+    assert _coverage(_client(tiny_store, COVERAGE_THRESHOLDS_M="cscom=500"))["threshold_m"] == 500
+    monkeypatch.setenv("BAMAKO_ATLAS_COVERAGE_THRESHOLDS_M", "cscom=500,750,3000")
+    client = _client(tiny_store)
+    assert _coverage(client)["threshold_m"] == 750
+    assert '"default_m": 750.0' in client.get("/couverture").get_data(as_text=True)
+
+
+@effect("COVERAGE_NORMS_PER_10K")
+def test_norms_flag_units_below_them_in_the_coverage_api(tiny_store):
+    units = _coverage(_client(tiny_store), "kind=cscom&threshold_m=1000")["units"]
+    assert {u["norm_per_10k"] for u in units} == {1.0}
+    strict = _coverage(_client(tiny_store, COVERAGE_NORMS_PER_10K="cscom=1000"), "kind=cscom&threshold_m=1000")
+    assert all(u["below_norm"] and u["facilities_missing"] > 0 for u in strict["units"] if u["pop"])
+    other = _coverage(_client(tiny_store, COVERAGE_NORMS_PER_10K="claec=1"), "kind=cscom&threshold_m=1000")
+    assert all("below_norm" not in u for u in other["units"])
+
+
+# ------------------------------------------------------------------------ meta
+@pytest.mark.parametrize("name", [s.name for s in SETTINGS])
+def test_every_declared_setting_has_an_effect_test(name):
+    assert EFFECTS.get(name), f"no test shows the effect of {ENV_PREFIX}{name}: add one marked @effect({name!r})"
