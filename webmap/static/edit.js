@@ -18,16 +18,10 @@ var E = readConfig("atlas-edit-config");
 var T = E.t, PROBLEMS = E.problems, LABELS = E.fieldLabels;
 var map = A.map;
 var root = document.getElementById("atlas");
-var panel = document.getElementById("edit-panel");
-var form = document.getElementById("edit-form");
-var titleEl = document.getElementById("edit-title");
-var alertBox = document.getElementById("edit-alert");
-var conflictBox = document.getElementById("edit-conflict");
-var retireBox = document.getElementById("edit-retire");
-var retireForm = document.getElementById("edit-retire-form");
-var mergeForm = document.getElementById("edit-merge");
-var outsideBox = document.getElementById("ef-outside-box");
-var outsideInput = document.getElementById("ef-outside");
+var [panel, form, titleEl, alertBox, conflictBox, retireBox, retireForm, mergeForm, outsideBox, outsideInput] = [
+  "edit-panel", "edit-form", "edit-title", "edit-alert", "edit-conflict", "edit-retire", "edit-retire-form", "edit-merge",
+  "ef-outside-box", "ef-outside"
+].map(function (id) { return document.getElementById(id); });
 var pickButton = panel.querySelector("[data-edit-pick]");
 
 /** Fields of the form sent as facility columns (the API's names). */

@@ -49,6 +49,20 @@ function more(total) {
   return total > SHOWN_ROWS ? el("p", { class: "note", text: T.more_rows.replace("%(n)s", fmt(total - SHOWN_ROWS)) }) : null;
 }
 
+/** Return a section titled "title (n)": a note and the first rows of `items` as a table, or `empty`. */
+function listSection(id, title, items, note, empty, headers, toRow) {
+  var box = el("section", { "aria-labelledby": id }, [el("h2", { id: id, text: title + " (" + fmt(items.length) + ")" })]);
+  if (!items.length) {
+    box.appendChild(el("p", { text: empty }));
+    return box;
+  }
+  if (note) box.appendChild(el("p", { class: "note", text: note }));
+  box.appendChild(table(headers, items.slice(0, SHOWN_ROWS).map(toRow)));
+  var m = more(items.length);
+  if (m) box.appendChild(m);
+  return box;
+}
+
 /** "line 12" → "ligne 12"; "feature 3" → "objet 3"; OSM references as they are. */
 function lineText(line) {
   var m = /^(line|feature) (\d+)$/.exec(String(line || ""));
@@ -103,47 +117,20 @@ function render(doc) {
   ]));
 
   // errors first: they are what the planner must fix
-  var errSection = el("section", { "aria-labelledby": "pv-errors" }, [el("h2", { id: "pv-errors", text: T.errors_title + " (" + fmt(errors.length) + ")" })]);
-  if (errors.length) {
-    errSection.appendChild(el("p", { class: "note", text: T.errors_note }));
-    errSection.appendChild(table([T.line, T.field, T.problem, T.value], errors.slice(0, SHOWN_ROWS).map(function (e) {
+  previewEl.appendChild(listSection("pv-errors", T.errors_title, errors, T.errors_note, T.no_errors,
+    [T.line, T.field, T.problem, T.value], function (e) {
       return [e.line_label || lineText(e.line), capital(LABELS[e.field] || e.field_label || e.field), e.message, e.value || ""];
-    })));
-    var m = more(errors.length);
-    if (m) errSection.appendChild(m);
-  } else {
-    errSection.appendChild(el("p", { text: T.no_errors }));
-  }
-  previewEl.appendChild(errSection);
-
-  var dupSection = el("section", { "aria-labelledby": "pv-dups" }, [el("h2", { id: "pv-dups", text: T.dups_title + " (" + fmt(dups.length) + ")" })]);
-  if (dups.length) {
-    dupSection.appendChild(el("p", { class: "note", text: T.dups_note }));
-    dupSection.appendChild(table([T.line, T.name, T.kind, T.matches], dups.slice(0, SHOWN_ROWS).map(function (d) {
-      var row = d.row || d;
-      var list = el("ul", { class: "plain-list" }, (d.matches || []).map(function (mt) {
-        return el("li", {}, [el("strong", { text: mt.name || "" }), " — " + kindText(mt.kind) + " — " + fmt(mt.distance_m) + " " + T.meters]);
-      }));
-      return [lineText(row.line), rowName(row), rowKind(row), list];
-    })));
-    var md = more(dups.length);
-    if (md) dupSection.appendChild(md);
-  } else {
-    dupSection.appendChild(el("p", { text: T.none }));
-  }
-  previewEl.appendChild(dupSection);
-
-  var addSection = el("section", { "aria-labelledby": "pv-rows" }, [el("h2", { id: "pv-rows", text: T.rows_title + " (" + fmt(rows.length) + ")" })]);
-  if (rows.length) {
-    addSection.appendChild(table([T.line, T.name, T.kind, T.position], rows.slice(0, SHOWN_ROWS).map(function (r) {
-      return [lineText(r.line), rowName(r), rowKind(r), positionText(r)];
-    })));
-    var mr = more(rows.length);
-    if (mr) addSection.appendChild(mr);
-  } else {
-    addSection.appendChild(el("p", { text: T.none }));
-  }
-  previewEl.appendChild(addSection);
+    }));
+  previewEl.appendChild(listSection("pv-dups", T.dups_title, dups, T.dups_note, T.none, [T.line, T.name, T.kind, T.matches], function (d) {
+    var row = d.row || d;
+    var list = el("ul", { class: "plain-list" }, (d.matches || []).map(function (mt) {
+      return el("li", {}, [el("strong", { text: mt.name || "" }), " — " + kindText(mt.kind) + " — " + fmt(mt.distance_m) + " " + T.meters]);
+    }));
+    return [lineText(row.line), rowName(row), rowKind(row), list];
+  }));
+  previewEl.appendChild(listSection("pv-rows", T.rows_title, rows, null, T.none, [T.line, T.name, T.kind, T.position], function (r) {
+    return [lineText(r.line), rowName(r), rowKind(r), positionText(r)];
+  }));
 
   // the commit box: everything listed above, or nothing
   var box = el("section", { class: "import-commit", "aria-label": T.commit });
