@@ -89,6 +89,12 @@ def own_version(filename: str) -> str:
     return load(OWN_BUNDLE, filename).etag[:10]
 
 
+def module_preloads(entry: str) -> list[str]:
+    """Return the versioned URLs of the own modules that module ``entry`` imports (to fetch them in parallel)."""
+    deps = esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes())
+    return [asset_url(OWN_BUNDLE, dep) for dep in deps]
+
+
 def asset_url(bundle: str, filename: str) -> str:
     """Return the versioned URL of a bundle file (package version, or content hash for own files)."""
     _, version = bundle_dir(bundle)

@@ -51,3 +51,19 @@ def pin_imports(body: bytes, filename: str, version: Callable[[str], str]) -> by
         )
     finally:
         _pinning.reset(token)
+
+
+def dependencies(filename: str, read: Callable[[str], bytes]) -> list[str]:
+    """Return every module that module ``filename`` imports, directly or not, each once (``read`` gives a source)."""
+    out: list[str] = []
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        for dep in imports(read(name), name):
+            if dep in chain:
+                raise ModuleGraphError("import cycle: " + " → ".join((*chain[chain.index(dep) :], dep)))
+            if dep not in out:
+                visit(dep, (*chain, dep))
+                out.append(dep)
+
+    visit(filename, (filename,))
+    return out

@@ -99,3 +99,30 @@ def test_no_script_parses_data_as_html(name):
     assert not re.search(r"(inner|outer)HTML\s*=[^=]", script), name
     assert not re.search(r"bind(Popup|Tooltip)\(\s*['\"]", script), name
     assert "http://" not in script.replace("http://www.w3.org/2000/svg", "") and "https://" not in script, name
+
+
+def test_pages_preload_exactly_the_modules_their_script_imports(app):
+    editor = app.test_client()
+    login(editor)
+    for path, entry in {"/": "atlas.js", "/couverture": "coverage.js", "/imports": "imports.js"}.items():
+        html = editor.get(path).get_data(as_text=True)
+        src = re.search(rf'<script type="module" src="([^"]*/{entry}\?v=[^"]+)"', html).group(1)
+        folder = src.rsplit("/", 1)[0]
+        imported = {
+            folder + "/" + spec.removeprefix("./") for spec in PINNED.findall(editor.get(src).get_data(as_text=True))
+        }
+        preloads = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
+        assert imported and imported <= preloads, path
+
+
+def test_dependencies_are_transitive_and_refuse_cycles():
+    graph = {
+        "a.js": b'import "./lib/b.js";',
+        "lib/b.js": b'import "./c.js"; import "../d.js";',
+        "lib/c.js": b"",
+        "d.js": b"",
+    }
+    assert esmodules.dependencies("a.js", graph.__getitem__) == ["lib/c.js", "d.js", "lib/b.js"]
+    graph["lib/c.js"] = b'import "../a.js";'
+    with pytest.raises(esmodules.ModuleGraphError, match=r"a\.js → lib/b\.js → lib/c\.js → a\.js"):
+        esmodules.dependencies("a.js", graph.__getitem__)
