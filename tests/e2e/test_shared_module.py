@@ -73,3 +73,17 @@ def test_the_share_snippet_keeps_data_as_attribute_values(open_map, markup_serve
     page.locator("#share-open").click()
     snippet = page.locator("#share-iframe").input_value()
     assert snippet.startswith('<iframe src="' + markup_server.base_url + "/embed?") and "&amp;basemap=none" in snippet
+
+
+def test_coverage_switches_basemaps_as_the_map_does(open_map, markup_server):
+    page = open_map(markup_server, "/couverture?basemap=none", wait=False, allow_tiles=True)
+    page.locator("#cov-table-body tr").first.wait_for()
+    snippet = page.locator("#cov-iframe").input_value()
+    assert snippet.startswith('<iframe src="' + markup_server.base_url + "/embed/couverture?kind=")
+    assert 'height="520"' in snippet and "&amp;threshold_m=" in snippet
+    page.locator("#cov-basemap").select_option("osm")
+    page.wait_for_selector("#cov.tiles-failed", state="attached", timeout=10_000)  # offline: tiles fail
+    assert page.locator("#cov-status").is_visible() and "Aucun fond" in page.locator("#cov-status").inner_text()
+    assert "basemap=osm" in page.url
+    page.locator("#cov-basemap").select_option("none")
+    assert page.locator("#cov.basemap-none:not(.tiles-failed)").count() == 1
