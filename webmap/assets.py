@@ -20,6 +20,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from webmap import esmodules
+
 #: Bundle name → (Python module, attribute holding its data folder).
 BUNDLES: dict[str, tuple[str, str]] = {
     "leaflet": ("xstatic.pkg.leaflet", "BASE_DIR"),
@@ -70,6 +72,8 @@ def load(bundle: str, filename: str) -> Asset:
     if not path.is_relative_to(folder.resolve()) or not path.is_file():
         abort(404)
     body = path.read_bytes()
+    if bundle == OWN_BUNDLE and path.suffix == ".js":  # ES modules: import their dependencies by versioned URL
+        body = esmodules.pin_imports(body, filename, own_version)
     gzipped = gzip.compress(body, 9, mtime=0) if path.suffix in COMPRESSIBLE else None
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     asset = Asset(body, gzipped, hashlib.sha256(body).hexdigest()[:20], mimetype)
@@ -78,11 +82,24 @@ def load(bundle: str, filename: str) -> Asset:
     return asset
 
 
+def own_version(filename: str) -> str:
+    """Return the version of an own static file in its URL (a content hash); ModuleGraphError if it is missing."""
+    if not (OWN_DIR / filename).is_file():
+        raise esmodules.ModuleGraphError(f"{filename} is not in {OWN_DIR}")
+    return load(OWN_BUNDLE, filename).etag[:10]
+
+
+def module_preloads(entry: str) -> list[str]:
+    """Return the versioned URLs of the own modules that module ``entry`` imports (to fetch them in parallel)."""
+    deps = esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes())
+    return [asset_url(OWN_BUNDLE, dep) for dep in deps]
+
+
 def asset_url(bundle: str, filename: str) -> str:
     """Return the versioned URL of a bundle file (package version, or content hash for own files)."""
     _, version = bundle_dir(bundle)
     if bundle == OWN_BUNDLE:
-        version = load(bundle, filename).etag[:10]
+        version = own_version(filename)
     nested = "pages.assets.serve" in current_app.view_functions  # registered inside the pages blueprint
     return url_for("pages.assets.serve" if nested else "assets.serve", bundle=bundle, filename=filename, v=version)
 

@@ -8,7 +8,7 @@ than decimal GeoJSON. Polygons of a coverage are written as a *topology*
 "arc" and polygons list the arcs of their rings, so quartiers and the communes
 made of them cost little more than the quartiers alone. The ``decode_*``
 functions are the reference decoders; the web client has the same few lines
-in JavaScript (webmap/static/atlas.js).
+in JavaScript (webmap/static/lib/shared.js).
 """
 
 from __future__ import annotations

@@ -7,625 +7,561 @@
  * /api/v1/coverage*, every label from the page's JSON config (translated on
  * the server). Names from the data are only set with textContent or as
  * attribute values, never parsed as HTML. The map data (quartier outlines,
- * facilities) is the main map's, decoded as webmap/static/atlas.js does.
+ * facilities) is the main map's, decoded by lib/codec.js. An ES module.
  */
-(function () {
-  "use strict";
 
-  var cfg = JSON.parse(document.getElementById("coverage-config").textContent);
-  var C = cfg.coverage, T = C.t;
-  var LOCALE = cfg.lang === "en" ? "en-GB" : "fr-FR";
-  var SVG_NS = "http://www.w3.org/2000/svg";
-  var root = document.getElementById("cov");
-  var statusBox = document.getElementById("cov-status");
-  var layerByKind = {};
-  cfg.layers.forEach(function (l) { l.kinds.forEach(function (k) { layerByKind[k] = l.key; }); });
+import {
+  basemapSwitcher, classOf, createMap, decodeMapData, el, fillUrl, getJson, haloSymbol, iframeSnippet, layerOfKind,
+  localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons, shapeLatLngs, statusLine,
+  updateLangLinks
+} from "./lib/shared.js";
 
-  // ---------------------------------------------------------------- helpers
-  var U = window.BamakoCommon;
-  var el = U.el, fmt = U.numberFormatter(LOCALE), splitTexts = U.splitTexts;
-  var decodeDeltas = U.decodeDeltas, shapeLatLngs = U.shapeLatLngs, decodeIds = U.decodeIds;
-  function $(id) { return document.getElementById(id); }
-  function signed(value, decimals) {
-    return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0, signDisplay: "exceptZero" }).format(value);
-  }
-  function pct(share) {
-    if (share === null || share === undefined) return "—";
-    var fine = (share > 0.99 && share < 1) || (share > 0 && share < 0.01);
-    return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: fine ? 1 : 0 }).format(share);
-  }
-  function distance(m) {
-    if (m === null || m === undefined) return "—";
-    return m < 1000 ? fmt(Math.round(m)) + "\u00a0" + T.m : fmt(m / 1000, 1) + "\u00a0" + T.km;
-  }
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
-  }
-  function phrase(entry, metres) { return entry.phrase.replace("%(distance)s", distance(metres)); }
-  var sayTimer = null;
-  function say(message, sticky) {
-    statusBox.textContent = message || "";
-    statusBox.hidden = !message;
-    clearTimeout(sayTimer);
-    if (message && !sticky) sayTimer = setTimeout(function () { statusBox.hidden = true; }, 6000);
-  }
-  function qs(p) { return p.toString().replace(/%2C/g, ",").replace(/%3B/g, ";"); }
+var cfg = readConfig("coverage-config");
+var C = cfg.coverage, T = C.t;
+var LOCALE = localeOf(cfg.lang);
+var root = document.getElementById("cov");
+var layerByKind = layerOfKind(cfg.layers);
 
-  // ------------------------------------ data lookups (decoders in common.js, as geo/codec.py)
-  function inRing(lat, lng, ring) {
-    var inside = false;
-    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      var yi = ring[i][0], xi = ring[i][1], yj = ring[j][0], xj = ring[j][1];
-      if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
-    }
-    return inside;
-  }
-  function quartierAt(latlng) {
-    for (var q = 0; q < shapes.length; q++) {
-      var hit = shapes[q].some(function (poly) {
-        return inRing(latlng.lat, latlng.lng, poly[0]) && !poly.slice(1).some(function (h) { return inRing(latlng.lat, latlng.lng, h); });
-      });
-      if (hit) return q;
-    }
-    return -1;
-  }
+// ---------------------------------------------------------------- helpers
+var fmt = numberFormatter(LOCALE);
+var say = statusLine(document.getElementById("cov-status"), 6000);
+function $(id) { return document.getElementById(id); }
+function signed(value, decimals) {
+  return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: decimals || 0, signDisplay: "exceptZero" }).format(value);
+}
+function pct(share) {
+  if (share === null || share === undefined) return "—";
+  var fine = (share > 0.99 && share < 1) || (share > 0 && share < 0.01);
+  return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: fine ? 1 : 0 }).format(share);
+}
+function distance(m) {
+  if (m === null || m === undefined) return "—";
+  return m < 1000 ? fmt(Math.round(m)) + "\u00a0" + T.m : fmt(m / 1000, 1) + "\u00a0" + T.km;
+}
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+}
+function phrase(entry, metres) { return entry.phrase.replace("%(distance)s", distance(metres)); }
 
-  // ------------------------------------------------------------------ state
-  var S = {
-    kind: C.state.kind,
-    threshold: C.state.threshold_m,
-    add: C.state.add.map(function (p) { return [p[0], p[1]]; }),
-    remove: C.state.remove.slice(),
-    basemap: cfg.view.basemap,
-    edit: false,
-    show: { surface: true, catchments: false, facilities: true }
-  };
-  var doc = null, rows = {}, showAllRows = false;
-
-  function entryOf(kind) {
-    for (var i = 0; i < C.kinds.length; i++) if (C.kinds[i].key === kind) return C.kinds[i];
-    return C.kinds[0];
+// ------------------------------------------------------------ data lookups
+function inRing(lat, lng, ring) {
+  var inside = false;
+  for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    var yi = ring[i][0], xi = ring[i][1], yj = ring[j][0], xj = ring[j][1];
+    if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
   }
-  function params() {
-    var p = new URLSearchParams();
-    p.set("kind", S.kind);
-    p.set("threshold_m", String(S.threshold));
-    if (S.add.length) p.set("add", S.add.map(function (a) { return a[0].toFixed(6) + "," + a[1].toFixed(6); }).join(";"));
-    if (S.remove.length) p.set("remove", S.remove.slice().sort().join(","));
-    return p;
-  }
-  function pageParams(withLang) {
-    var p = params();
-    if (S.basemap !== cfg.defaults.basemap) p.set("basemap", S.basemap);
-    if (withLang) p.set("lang", cfg.lang);
-    return p;
-  }
-  function syncUrl() {
-    var keepLang = new URLSearchParams(location.search).has("lang");
-    history.replaceState(null, "", location.pathname + "?" + qs(pageParams(keepLang)));
-    document.querySelectorAll("a[data-lang]").forEach(function (a) {
-      var p = pageParams(false);
-      p.set("lang", a.getAttribute("data-lang"));
-      a.href = location.pathname + "?" + qs(p);
+  return inside;
+}
+function quartierAt(latlng) {
+  for (var q = 0; q < shapes.length; q++) {
+    var hit = shapes[q].some(function (poly) {
+      return inRing(latlng.lat, latlng.lng, poly[0]) && !poly.slice(1).some(function (h) { return inRing(latlng.lat, latlng.lng, h); });
     });
-    var q = qs(params()), full = $("cov-open-full");
-    if (full) full.href = C.urls.page + "?" + qs(pageParams(true));
-    var link = $("cov-link");
-    if (!link) return;
-    link.value = location.origin + C.urls.page + "?" + qs(pageParams(true));
-    $("cov-iframe").value = '<iframe src="' + location.origin + C.urls.embed + "?" + qs(pageParams(true)).replace(/&/g, "&amp;") +
-      '" width="100%" height="520" style="border:0" loading="lazy" title="' + T.iframe_title.replace(/"/g, "&quot;") + '"></iframe>';
-    var lang = cfg.lang !== "fr" ? "&lang=" + cfg.lang : "";
-    $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + q;
-    $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
-    $("cov-dl-png").href = C.urls.png + "?" + q + lang;
-    $("cov-dl-pdf").href = C.urls.pdf + "?" + q + lang;
-    $("cov-api").href = C.urls.api + "?" + q;
+    if (hit) return q;
   }
+  return -1;
+}
 
-  // -------------------------------------------------------------------- map
-  var map = L.map("map", { zoomControl: false, attributionControl: false, minZoom: 9, maxZoom: 18 });
-  L.control.zoom({ position: "topright", zoomInTitle: cfg.t.zoom_in, zoomOutTitle: cfg.t.zoom_out }).addTo(map);
-  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-  var attribution = L.control.attribution({ prefix: false, position: "bottomright" }).addTo(map);
-  var esc = el("div", { text: cfg.attribution });
-  attribution.addAttribution(esc.innerHTML);
-  [["surface", 405], ["catchments", 415], ["communes", 420], ["facilities", 450]].forEach(function (p) {
-    map.createPane(p[0]).style.zIndex = p[1];
+// ------------------------------------------------------------------ state
+var S = {
+  kind: C.state.kind,
+  threshold: C.state.threshold_m,
+  add: C.state.add.map(function (p) { return [p[0], p[1]]; }),
+  remove: C.state.remove.slice(),
+  basemap: cfg.view.basemap,
+  edit: false,
+  show: { surface: true, catchments: false, facilities: true }
+};
+var doc = null, rows = {}, showAllRows = false;
+
+function entryOf(kind) {
+  for (var i = 0; i < C.kinds.length; i++) if (C.kinds[i].key === kind) return C.kinds[i];
+  return C.kinds[0];
+}
+function params() {
+  var p = new URLSearchParams();
+  p.set("kind", S.kind);
+  p.set("threshold_m", String(S.threshold));
+  if (S.add.length) p.set("add", S.add.map(function (a) { return a[0].toFixed(6) + "," + a[1].toFixed(6); }).join(";"));
+  if (S.remove.length) p.set("remove", S.remove.slice().sort().join(","));
+  return p;
+}
+function pageParams(withLang) {
+  var p = params();
+  if (S.basemap !== cfg.defaults.basemap) p.set("basemap", S.basemap);
+  if (withLang) p.set("lang", cfg.lang);
+  return p;
+}
+function syncUrl() {
+  var keepLang = new URLSearchParams(location.search).has("lang");
+  history.replaceState(null, "", location.pathname + "?" + qs(pageParams(keepLang)));
+  updateLangLinks(function () { return pageParams(false); });
+  var q = qs(params()), full = $("cov-open-full");
+  if (full) full.href = C.urls.page + "?" + qs(pageParams(true));
+  var link = $("cov-link");
+  if (!link) return;
+  link.value = location.origin + C.urls.page + "?" + qs(pageParams(true));
+  $("cov-iframe").value = iframeSnippet(location.origin + C.urls.embed + "?" + qs(pageParams(true)), 520, T.iframe_title);
+  var lang = cfg.lang !== "fr" ? "&lang=" + cfg.lang : "";
+  $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + q;
+  $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
+  $("cov-dl-png").href = C.urls.png + "?" + q + lang;
+  $("cov-dl-pdf").href = C.urls.pdf + "?" + q + lang;
+  $("cov-api").href = C.urls.api + "?" + q;
+}
+
+// -------------------------------------------------------------------- map
+var created = createMap(cfg, 18), map = created.map;
+[["surface", 405], ["catchments", 415], ["communes", 420], ["facilities", 450]].forEach(function (p) {
+  map.createPane(p[0]).style.zIndex = p[1];
+});
+["surface", "catchments", "communes"].forEach(function (p) { map.getPane(p).style.pointerEvents = "none"; });
+var e = cfg.extent;
+if (cfg.view.center && cfg.view.zoom) map.setView(cfg.view.center, cfg.view.zoom);
+else map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [6, 6] });
+
+var switchBasemap = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
+function setBasemap(key) { S.basemap = switchBasemap(key); }
+setBasemap(S.basemap);
+
+var surface = L.imageOverlay(C.urls.surface + "?" + qs(params()), C.surfaceBounds,
+  { pane: "surface", interactive: false, className: "cov-surface" });
+var catchLayer = L.geoJSON(null, { pane: "catchments", interactive: false,
+  style: { color: "#222", weight: 1.2, opacity: 0.8, dashArray: "5 4", fill: false } });
+var facLayer = L.layerGroup(), siteLayer = L.layerGroup().addTo(map), suggestLayer = L.layerGroup().addTo(map);
+
+// ------------------------------------------------------------ map data
+var data = null, Q = null, F = null, shapes = [], polys = [];
+function build(payload) {
+  data = payload;
+  var decoded = decodeMapData(data), arcs = decoded.arcs;
+  Q = decoded.Q; F = decoded.F;
+  data.quartiers.g.forEach(function (shape, i) {
+    shapes.push(shapeLatLngs(shape, arcs));
+    var poly = L.polygon(shapes[i], { color: "#ffffff", weight: 0.9, opacity: 1, fillOpacity: 0.92, fillColor: C.noValue,
+      bubblingMouseEvents: false });
+    poly.bindTooltip(function () { return quartierBox(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
+    poly.on("click", function (ev) {
+      if (S.edit) addSite(ev.latlng);
+      else L.popup({ maxWidth: 300 }).setLatLng(ev.latlng).setContent(quartierBox(i, true)).openOn(map);
+    });
+    poly.addTo(map);
+    polys.push(poly);
   });
-  ["surface", "catchments", "communes"].forEach(function (p) { map.getPane(p).style.pointerEvents = "none"; });
-  var e = cfg.extent;
-  if (cfg.view.center && cfg.view.zoom) map.setView(cfg.view.center, cfg.view.zoom);
-  else map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [6, 6] });
-
-  var tiles = null;
-  function setBasemap(key) {
-    var spec = cfg.basemaps.filter(function (b) { return b.key === key; })[0] || cfg.basemaps[0];
-    S.basemap = spec.key;
-    if (tiles) { attribution.removeAttribution(tiles.options.attribution); map.removeLayer(tiles); tiles = null; }
-    root.classList.toggle("basemap-none", !spec.url);
-    if (spec.url) {
-      var errors = 0, loads = 0;
-      tiles = L.tileLayer(spec.url, { maxZoom: spec.maxZoom, subdomains: spec.subdomains, attribution: spec.attribution, crossOrigin: true });
-      tiles.on("tileload", function () { loads++; });
-      tiles.on("tileerror", function () { if (++errors === 3 && !loads) say(T.tiles_failed); });
-      tiles.addTo(map);
-      attribution.addAttribution(spec.attribution);
-    }
-  }
-  setBasemap(S.basemap);
-
-  var surface = L.imageOverlay(C.urls.surface + "?" + qs(params()), C.surfaceBounds,
-    { pane: "surface", interactive: false, className: "cov-surface" });
-  var catchLayer = L.geoJSON(null, { pane: "catchments", interactive: false,
-    style: { color: "#222", weight: 1.2, opacity: 0.8, dashArray: "5 4", fill: false } });
-  var facLayer = L.layerGroup(), siteLayer = L.layerGroup().addTo(map), suggestLayer = L.layerGroup().addTo(map);
-
-  // ------------------------------------------------------------ map data
-  var data = null, Q = null, F = null, shapes = [], polys = [];
-  function build(payload) {
-    data = payload;
-    var scale = Math.pow(10, data.d), arcs = data.arcs.map(function (a) { return decodeDeltas(a, scale); });
-    var nq = data.quartiers.p.length, nf = data.f.k.length;
-    Q = { p: data.quartiers.p, n: splitTexts(data.quartiers.n, nq), c: data.quartiers.c };
-    F = { ids: decodeIds(data.f.id), k: data.f.k, n: splitTexts(data.f.n, nf), q: data.f.q, x: data.f.x, o: data.f.o,
-          pts: decodeDeltas(data.f.pt, scale), byId: {} };
-    F.ids.forEach(function (id, i) { F.byId[id] = i; });
-    data.quartiers.g.forEach(function (shape, i) {
-      shapes.push(shapeLatLngs(shape, arcs));
-      var poly = L.polygon(shapes[i], { color: "#ffffff", weight: 0.9, opacity: 1, fillOpacity: 0.92, fillColor: C.noValue,
-        bubblingMouseEvents: false });
-      poly.bindTooltip(function () { return quartierBox(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
-      poly.on("click", function (ev) {
-        if (S.edit) addSite(ev.latlng);
-        else L.popup({ maxWidth: 300 }).setLatLng(ev.latlng).setContent(quartierBox(i, true)).openOn(map);
-      });
-      poly.addTo(map);
-      polys.push(poly);
-    });
-    data.communes.g.forEach(function (shape) {
-      L.polygon(shapeLatLngs(shape, arcs), { pane: "communes", fill: false, color: "#1a1a1a", weight: 2.2, opacity: 0.9, interactive: false }).addTo(map);
-    });
-    drawFacilities();
-    update();
-  }
-
-  map.on("click", function () { if (S.edit) say(T.outside); });
-
-  // ------------------------------------------------------------ facilities
-  function symbolColor(kind) {
-    var s = cfg.symbols[layerByKind[kind]];
-    return s && s.color !== "none" ? s.color : "#444";
-  }
-  var facMarkers = {};
-  function drawFacilities() {
-    facLayer.clearLayers();
-    facMarkers = {};
-    if (!F) return;
-    var kinds = entryOf(S.kind).kinds;
-    for (var i = 0; i < F.ids.length; i++) {
-      var kind = data.kinds[F.k[i]];
-      if (F.o[i] || kinds.indexOf(kind) < 0) continue;
-      var approx = data.prec[F.x[i]] !== "exact", color = symbolColor(kind);
-      // a white ring keeps every kind's colour readable on the blue quartiers and the red distances
-      var m = L.circleMarker(F.pts[i], { pane: "facilities", radius: kinds.length > 3 ? 4.5 : 6.5, color: approx ? color : "#fff",
-        weight: approx ? 2.5 : 2, fillColor: approx ? "#fff" : color, fillOpacity: 1, bubblingMouseEvents: false });
-      m.base = { color: m.options.color, fillColor: m.options.fillColor, fillOpacity: 1, dashArray: null };
-      m.bindTooltip(el("span", { text: F.n[i] || T.unnamed }), { direction: "top", offset: [0, -6] });
-      m.on("click", facilityClick.bind(null, i));
-      m.addTo(facLayer);
-      facMarkers[F.ids[i]] = m;
-    }
-    styleRemoved();
-    if (S.show.facilities && !map.hasLayer(facLayer)) facLayer.addTo(map);
-  }
-  function styleRemoved() {
-    Object.keys(facMarkers).forEach(function (id) {
-      var gone = S.remove.indexOf(id) >= 0, m = facMarkers[id];
-      m.setStyle(gone ? { color: "#333", fillColor: "#fff", fillOpacity: 0.5, dashArray: "2 2" } : m.base);
-      var node = m.getElement && m.getElement();
-      if (node) node.classList.toggle("cov-removed", gone);
-    });
-  }
-  function facilityClick(i, ev) {
-    var id = F.ids[i];
-    if (S.edit) { toggleRemove(id); return; }
-    var kind = data.kinds[F.k[i]], gone = S.remove.indexOf(id) >= 0;
-    var box = el("div", { class: "popup" }, [el("h3", { text: F.n[i] || T.unnamed }), el("p", { class: "kind", text: C.kindNames[kind] || kind })]);
-    if (data.prec[F.x[i]] !== "exact") box.appendChild(el("p", { class: "badge", text: cfg.precisions[data.prec[F.x[i]]] || T.approximate }));
-    var served = el("p", { class: "served" });
-    box.appendChild(served);
-    servedBy(id, served);
-    var b = el("button", { type: "button", class: "btn", text: gone ? T.restore : T.remove });
-    b.addEventListener("click", function () { map.closePopup(); toggleRemove(id); });
-    box.appendChild(el("p", {}, [b, " ", el("a", { href: cfg.urls.facility.replace("ID", encodeURIComponent(id)), text: cfg.t.details + " →" })]));
-    L.popup({ maxWidth: 300 }).setLatLng(ev.latlng || F.pts[i]).setContent(box).openOn(map);
-  }
-  function toggleRemove(id) {
-    var at = S.remove.indexOf(id);
-    if (at >= 0) S.remove.splice(at, 1); else S.remove.push(id);
-    styleRemoved();
-    scenarioChanged();
-  }
-
-  // ------------------------------------------------------- scenario sites
-  var STAR = "M10 1.5l2.5 5.6 6 .6-4.5 4 1.3 6-5.3-3.1-5.3 3.1 1.3-6-4.5-4 6-.6z";
-  function starIcon(label, cls) {
-    var svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("viewBox", "0 0 20 20"); svg.setAttribute("width", "24"); svg.setAttribute("height", "24");
-    svg.setAttribute("aria-hidden", "true");
-    [["none", "#fff", "4"], ["#111", "#111", "1"]].forEach(function (s) {  // white halo, then the star
-      var p = document.createElementNS(SVG_NS, "path");
-      p.setAttribute("d", STAR);
-      p.setAttribute("fill", s[0]); p.setAttribute("stroke", s[1]);
-      p.setAttribute("stroke-width", s[2]); p.setAttribute("stroke-linejoin", "round");
-      svg.appendChild(p);
-    });
-    return L.divIcon({ html: el("div", { class: "cov-star" + (cls ? " " + cls : "") }, [svg, el("span", { text: label })]),
-      className: "cov-site-icon", iconSize: [24, 24], iconAnchor: [12, 12] });
-  }
-  function drawSites() {
-    siteLayer.clearLayers();
-    S.add.forEach(function (p, i) {
-      var m = L.marker([p[1], p[0]], { icon: starIcon(String(i + 1)), draggable: true, keyboard: true, title: fill(T.new_site, { n: i + 1 }), zIndexOffset: 800 });
-      m.on("click", function (ev) {
-        if (S.edit) { removeSite(i); return; }
-        var info = doc && doc.scenario.add[i];
-        var del = el("button", { type: "button", class: "btn", text: T.delete });
-        del.addEventListener("click", function () { map.closePopup(); removeSite(i); });
-        L.popup().setLatLng(ev.latlng).setContent(el("div", { class: "popup" }, [el("h3", { text: fill(T.new_site, { n: i + 1 }) }),
-          info && info.quartier_name ? el("p", { text: info.quartier_name }) : null, el("p", {}, [del])])).openOn(map);
-      });
-      m.on("dragend", function () {
-        var ll = m.getLatLng();
-        if (quartierAt(ll) < 0) { say(T.outside); m.setLatLng([p[1], p[0]]); return; }
-        S.add[i] = [Math.round(ll.lng * 1e6) / 1e6, Math.round(ll.lat * 1e6) / 1e6];
-        scenarioChanged();
-      });
-      m.addTo(siteLayer);
-    });
-  }
-  function addSite(latlng) {
-    if (quartierAt(latlng) < 0) { say(T.outside); return; }
-    if (S.add.length >= C.maxAdd) { say(fill(T.too_many, { n: C.maxAdd })); return; }
-    S.add.push([Math.round(latlng.lng * 1e6) / 1e6, Math.round(latlng.lat * 1e6) / 1e6]);
-    scenarioChanged();
-  }
-  function removeSite(i) { S.add.splice(i, 1); scenarioChanged(); }
-  function scenarioChanged() {
-    clearSuggestions();
-    drawSites();
-    update();
-  }
-
-  // --------------------------------------------------------------- update
-  var seq = 0, inflight = null, loadingTimer = null;
-  function getJson(url, signal) {
-    return fetch(url, { credentials: "same-origin", signal: signal }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (!r.ok) throw new Error((body.error && body.error.message) || String(r.status));
-        return body;
-      });
-    });
-  }
-  function update() {
-    syncUrl();
-    var my = ++seq;
-    if (inflight) inflight.abort();
-    inflight = window.AbortController ? new AbortController() : null;
-    clearTimeout(loadingTimer);
-    loadingTimer = setTimeout(function () { say(T.loading, true); }, 300);
-    var p = params();
-    p.set("unit", "quartier");
-    getJson(C.urls.api + "?" + qs(p), inflight && inflight.signal).then(function (body) {
-      if (my !== seq) return;
-      clearTimeout(loadingTimer);
-      say("");
-      doc = body;
-      rows = {};
-      doc.units.forEach(function (r) { rows[r.pcode] = r; });
-      recolour();
-      renderLegend();
-      renderSummary();
-      renderScenario();
-      renderTable();
-    }).catch(function (err) {
-      if (err.name === "AbortError" || my !== seq) return;
-      clearTimeout(loadingTimer);
-      say(T.failed + T.sep + err.message, true);
-    });
-    surface.setUrl(C.urls.surface + "?" + qs(params()));
-    if (S.show.surface && !map.hasLayer(surface)) surface.addTo(map);
-    if (S.show.catchments) loadCatchments();
-  }
-  function classOf(share) {
-    if (share === null || share === undefined) return -1;
-    for (var i = 0; i < C.bins.length; i++) if (share <= C.bins[i]) return i;
-    return C.bins.length - 1;
-  }
-  function recolour() {
-    polys.forEach(function (poly, i) {
-      var r = rows[Q.p[i]], cls = r ? classOf(r.share_covered) : -1;
-      poly.setStyle({ fillColor: cls < 0 ? C.noValue : C.colors[cls] });
-    });
-  }
-
-  // --------------------------------------------------------------- catchments
-  var servedByUrl = {}, catchKey = null;
-  function catchUrl() {
-    var p = params();
-    p.delete("threshold_m");
-    return C.urls.catchments + "?" + qs(p);
-  }
-  function loadCatchments() {
-    var url = catchUrl();
-    if (catchKey === url) return Promise.resolve();
-    return getJson(url).then(function (geo) {
-      catchKey = url;
-      catchLayer.clearLayers();
-      catchLayer.addData(geo);
-      remember(url, geo);
-      if (S.show.catchments && !map.hasLayer(catchLayer)) catchLayer.addTo(map);
-    }).catch(function (err) { say(T.failed + T.sep + err.message); });
-  }
-  function remember(url, geo) {
-    var served = servedByUrl[url] = {};
-    geo.publication.ogc.forEach(function (f) { served[f.properties.id] = f.properties.pop_served; });
-  }
-  function servedBy(id, node) {
-    var url = catchUrl();
-    var show = function () {
-      var n = servedByUrl[url][id];
-      if (n !== undefined) node.textContent = T.served + T.sep + fmt(n) + " " + T.inhabitants;
-    };
-    if (servedByUrl[url]) { show(); return; }
-    getJson(url).then(function (geo) { remember(url, geo); show(); }).catch(function () { /* the popup stays without it */ });
-  }
-
-  // --------------------------------------------------------------- legend
-  function swatch(color, cls) {
-    var s = el("span", { class: "swatch" + (cls ? " " + cls : "") });
-    s.style.background = color;
-    return s;
-  }
-  function mark(kind, color) {
-    var dot = el("span", { class: "dot dot-" + kind });
-    if (color && kind === "hollow") dot.style.borderColor = color;
-    else if (color) dot.style.background = color;
-    return el("span", { class: "mark" }, [dot]);
-  }
-  function renderLegend() {
-    var box = $("cov-legend"), entry = entryOf(S.kind);
-    box.textContent = "";
-    box.appendChild(el("p", { class: "legend-title", text: phrase(entry, S.threshold) }));
-    box.appendChild(el("p", { class: "legend-caption", text: T.share_caption }));
-    var list = el("ul", { class: "legend-classes" }), lo = 0;
-    C.bins.forEach(function (hi, i) {
-      list.appendChild(el("li", {}, [swatch(C.colors[i]), fmt(lo * 100) + "–" + pct(hi)]));
-      lo = hi;
-    });
-    var missing = doc && doc.units.some(function (r) { return r.share_covered === null; });
-    if (missing) list.appendChild(el("li", {}, [swatch(C.noValue), T.no_people]));
-    box.appendChild(list);
-    if (S.show.surface) {
-      box.appendChild(el("p", { class: "legend-title", text: fill(T.surface_title, { distance: distance(S.threshold) }) }));
-      var bands = el("ul", { class: "legend-classes" });
-      C.bands.forEach(function (b, i) {
-        var text = i + 1 < C.bands.length ? distance(b * S.threshold) + " – " + distance(C.bands[i + 1] * S.threshold)
-          : fill(T.more_than, { distance: distance(b * S.threshold) });
-        bands.appendChild(el("li", {}, [swatch(C.bandColors[i], "swatch-band"), text]));
-      });
-      box.appendChild(bands);
-    }
-    var marks = el("ul", { class: "legend-classes legend-marks" });
-    var color = symbolColor(entry.kinds[0]);
-    var existing = Object.keys(facMarkers).length - S.remove.length;
-    marks.appendChild(el("li", {}, [mark("solid", color), T.facilities + " (" + fmt(existing) + ")"]));
-    marks.appendChild(el("li", {}, [mark("hollow", color), T.approximate]));
-    if (S.add.length) marks.appendChild(el("li", {}, [el("span", { class: "mark mark-star", text: "★" }), T.added]));
-    if (S.remove.length) marks.appendChild(el("li", {}, [mark("removed"), T.removed]));
-    box.appendChild(marks);
-  }
-  function renderSummary() {
-    var box = $("cov-summary"), d = doc.district, entry = entryOf(S.kind);
-    box.textContent = "";
-    box.appendChild(el("p", { class: "cov-big" }, [el("strong", { text: pct(d.share_covered) }), " ",
-      fill(T.district_summary, { covered: fmt(d.pop_covered), pop: fmt(d.pop), distance: distance(S.threshold) })]));
-    if (d.pop_covered_change !== undefined) {
-      box.appendChild(el("p", { class: "cov-change" + (d.pop_covered_change < 0 ? " is-loss" : "") },
-        [fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) })]));
-    }
-    if (d.pop_depending_on_approximate >= 1) box.appendChild(el("p", { class: "note", text: fill(T.approx_people, { n: fmt(d.pop_depending_on_approximate) }) }));
-    var walk = $("cov-walk");
-    walk.textContent = fill(T.walk, { min: fmt(S.threshold / 1000 * C.walk.minPerKm), speed: fmt(C.walk.speed, 1), detour: fmt(C.walk.detour, 2) });
-    var note = $("cov-data-note");
-    if (note) note.textContent = entry.note;
-  }
-
-  // --------------------------------------------------------------- scenario list
-  function renderScenario() {
-    var added = $("cov-added"), removed = $("cov-removed");
-    added.textContent = ""; removed.textContent = "";
-    doc.scenario.add.forEach(function (a, i) {
-      var del = el("button", { type: "button", class: "btn btn-small", text: T.delete, "aria-label": T.delete + " " + fill(T.new_site, { n: i + 1 }) });
-      del.addEventListener("click", function () { removeSite(i); });
-      added.appendChild(el("li", {}, [el("span", { text: (a.quartier_name || "") + " " }), del]));
-    });
-    if (!doc.scenario.add.length) added.appendChild(el("li", { class: "muted", text: T.none_added }));
-    doc.scenario.remove.forEach(function (r) {
-      var back = el("button", { type: "button", class: "btn btn-small", text: T.restore, "aria-label": T.restore + " " + (r.name || r.id) });
-      back.addEventListener("click", function () { toggleRemove(r.id); });
-      removed.appendChild(el("li", {}, [el("span", { text: (r.name || r.id) + " " }), back]));
-    });
-    if (!doc.scenario.remove.length) removed.appendChild(el("li", { class: "muted", text: T.none_removed }));
-    $("cov-clear").disabled = !S.add.length && !S.remove.length;
-  }
-
-  // --------------------------------------------------------------- suggestions
-  var suggested = [];
-  function clearSuggestions() {
-    suggested = [];
-    suggestLayer.clearLayers();
-    $("cov-suggestions").textContent = "";
-    $("cov-suggest-all").hidden = true;
-  }
-  function suggest() {
-    var input = $("cov-k"), k = parseInt(input.value, 10);
-    if (!(k >= 1 && k <= C.maxK)) { k = Math.min(C.maxK, Math.max(1, k || 3)); input.value = k; }
-    var p = params();
-    p.set("k", String(k));
-    clearSuggestions();
-    var list = $("cov-suggestions");
-    list.appendChild(el("li", { class: "muted", text: T.loading }));
-    getJson(C.urls.suggest + "?" + qs(p)).then(function (body) {
-      list.textContent = "";
-      suggested = body.sites;
-      if (!suggested.length) { list.appendChild(el("li", { class: "muted", text: T.suggest_none })); return; }
-      suggested.forEach(function (s) {
-        var add = el("button", { type: "button", class: "btn btn-small", text: T.add_site });
-        add.addEventListener("click", function () { adopt([s]); });
-        var where = [s.quartier_name, s.commune_name].filter(Boolean).join(", ");
-        list.appendChild(el("li", {}, [el("strong", { text: fill(T.site, { n: s.rank }) }), " — " + where + T.sep,
-          el("span", { class: "gain", text: fill(T.gain, { n: fmt(s.gain) }) }), " ", add]));
-        var m = L.marker([s.lat, s.lon], { icon: L.divIcon({ html: el("span", { text: String(s.rank) }), className: "cov-suggest-icon", iconSize: [24, 24] }),
-          title: fill(T.site, { n: s.rank }), zIndexOffset: 700 });
-        m.on("click", function () { adopt([s]); });
-        m.addTo(suggestLayer);
-      });
-      $("cov-suggest-all").hidden = suggested.length < 2;
-    }).catch(function (err) { list.textContent = ""; say(T.failed + T.sep + err.message, true); });
-  }
-  function adopt(sites) {
-    var room = C.maxAdd - S.add.length;
-    sites.slice(0, room).forEach(function (s) { S.add.push([s.lon, s.lat]); });
-    scenarioChanged();
-  }
-
-  // --------------------------------------------------------------- table
-  function td(text, cls) { return el("td", { class: cls || "", text: text }); }
-  function renderTable() {
-    var head = $("cov-table-head"), body = $("cov-table-body");
-    if (!head) return;
-    var scenario = doc.units.length && doc.units[0].share_covered_before !== undefined;
-    head.textContent = "";
-    [[T.rank, "num"], [T.quartier, ""], [T.population, "num opt"], [T.uncovered, "num"],
-     [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num"], [T.median, "num opt"]].forEach(function (h) {
-      head.appendChild(el("th", { scope: "col", class: h[1], text: h[0] }));
-    });
-    body.textContent = "";
-    var limit = showAllRows ? doc.units.length : Math.min(20, doc.units.length);
-    doc.units.slice(0, limit).forEach(function (r) {
-      var flags = el("span", { class: "flags" });
-      if (!r.has_facility_data) flags.appendChild(el("span", { class: "badge", title: T.partial_help, text: T.partial }));
-      if (r.pop_depending_on_approximate >= 1) {
-        flags.appendChild(el("span", { class: "badge badge-approx", title: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }),
-          text: fill(T.approx_short, { n: fmt(r.pop_depending_on_approximate) }) }));
-      }
-      var share = scenario ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
-      var name = el("th", { scope: "row" }, [el("a", { href: cfg.urls.quartier.replace("PCODE", encodeURIComponent(r.pcode)), text: r.name }),
-        el("span", { class: "sub", text: r.commune_name }), flags]);
-      var change = scenario && Math.abs(r.pop_covered_change) >= 1 ? (r.pop_covered_change > 0 ? "is-better" : "is-worse") : "";
-      var tr = el("tr", { class: change },
-        [td(r.rank === null ? "—" : String(r.rank), "num"), name, td(fmt(r.pop), "num opt"),
-         td(fmt(r.pop_uncovered), "num"), td(share, "num wrap"), td(distance(r.median_distance_m), "num opt")]);
-      tr.addEventListener("mouseenter", function () { highlight(r.pcode, true); });
-      tr.addEventListener("mouseleave", function () { highlight(r.pcode, false); });
-      body.appendChild(tr);
-    });
-    var more = $("cov-table-more");
-    more.hidden = doc.units.length <= 20;
-    more.textContent = fill(showAllRows ? T.show_less : T.show_all, { n: fmt(doc.units.length) });
-  }
-  function highlight(pcode, on) {
-    var i = Q ? Q.p.indexOf(pcode) : -1;
-    if (i >= 0) polys[i].setStyle({ color: on ? "#000" : "#fff", weight: on ? 3 : 0.9 });
-    if (i >= 0 && on) polys[i].bringToFront();
-  }
-
-  // --------------------------------------------------------------- quartier box
-  function quartierBox(i, withLink) {
-    var r = rows[Q.p[i]], box = el("div", { class: "q-summary" });
-    box.appendChild(el("strong", { text: Q.n[i] }));
-    if (Q.c[i] >= 0) box.appendChild(el("div", { class: "muted", text: data.communes.n[Q.c[i]] }));
-    if (r) {
-      box.appendChild(el("div", { text: T.population + T.sep + fmt(r.pop) + " " + T.inhabitants }));
-      var share = r.share_covered_before !== undefined ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
-      box.appendChild(el("div", { text: T.share + T.sep + share + " (" + distance(S.threshold) + ")" }));
-      box.appendChild(el("div", { text: T.uncovered + T.sep + fmt(r.pop_uncovered) + " " + T.inhabitants }));
-      box.appendChild(el("div", { text: T.median + T.sep + distance(r.median_distance_m) }));
-      box.appendChild(el("div", { text: T.facilities_in_unit + T.sep + fmt(r.facilities) }));
-      if (!r.has_facility_data) box.appendChild(el("div", { class: "badge", text: T.partial }));
-      if (r.pop_depending_on_approximate >= 1) box.appendChild(el("div", { class: "muted", text: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }) }));
-    }
-    if (withLink) box.appendChild(el("p", {}, [el("a", { href: cfg.urls.quartier.replace("PCODE", encodeURIComponent(Q.p[i])), text: T.unit_page + " →" })]));
-    return box;
-  }
-
-  // --------------------------------------------------------------- controls
-  var slider = $("cov-threshold"), out = $("cov-threshold-out"), sliderTimer = null;
-  function showThreshold() {
-    out.textContent = distance(S.threshold);
-    slider.setAttribute("aria-valuetext", distance(S.threshold));
-  }
-  slider.addEventListener("input", function () {
-    S.threshold = C.steps[parseInt(slider.value, 10)];
-    showThreshold();
-    clearSuggestions();
-    clearTimeout(sliderTimer);
-    sliderTimer = setTimeout(update, 120);
+  data.communes.g.forEach(function (shape) {
+    L.polygon(shapeLatLngs(shape, arcs), { pane: "communes", fill: false, color: "#1a1a1a", weight: 2.2, opacity: 0.9, interactive: false }).addTo(map);
   });
-  $("cov-kind").addEventListener("change", function () {
-    S.kind = this.value;
-    S.threshold = entryOf(S.kind).default_m;
-    var idx = C.steps.indexOf(S.threshold);
-    if (idx >= 0) slider.value = idx;
-    S.remove = [];
-    showThreshold();
-    clearSuggestions();
-    catchKey = null;
-    drawFacilities();
-    update();
-  });
-  document.querySelectorAll("input[name=cov-layer]").forEach(function (box) {
-    box.addEventListener("change", function () {
-      S.show[box.value] = box.checked;
-      var layer = { surface: surface, catchments: catchLayer, facilities: facLayer }[box.value];
-      if (box.value === "catchments" && box.checked) loadCatchments();
-      if (box.checked && !map.hasLayer(layer)) layer.addTo(map);
-      if (!box.checked && map.hasLayer(layer)) map.removeLayer(layer);
-      if (doc) renderLegend();
-    });
-  });
-  $("cov-basemap").addEventListener("change", function () { setBasemap(this.value); syncUrl(); });
-  var editBtn = $("cov-edit");
-  editBtn.addEventListener("click", function () {
-    S.edit = !S.edit;
-    editBtn.setAttribute("aria-pressed", S.edit ? "true" : "false");
-    root.classList.toggle("is-editing", S.edit);
-    say(S.edit ? T.edit_on : "");
-  });
-  $("cov-clear").addEventListener("click", function () { S.add = []; S.remove = []; styleRemoved(); scenarioChanged(); });
-  $("cov-suggest").addEventListener("click", suggest);
-  $("cov-suggest-all").addEventListener("click", function () { adopt(suggested); });
-  var more = $("cov-table-more");
-  if (more) more.addEventListener("click", function () { showAllRows = !showAllRows; renderTable(); });
-  document.querySelectorAll("[data-copy]").forEach(function (b) {
-    b.addEventListener("click", function () {
-      var field = $(b.getAttribute("data-copy"));
-      field.select();
-      var done = function () { b.textContent = T.copied; setTimeout(function () { b.textContent = b.getAttribute("data-label"); }, 1500); };
-      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done, function () { say(T.copy_failed); });
-      else { try { document.execCommand("copy"); done(); } catch (err) { say(T.copy_failed); } }
-    });
-  });
+  drawFacilities();
+  update();
+}
 
-  // --------------------------------------------------------------- start
-  showThreshold();
+map.on("click", function () { if (S.edit) say(T.outside); });
+
+// ------------------------------------------------------------ facilities
+function symbolColor(kind) {
+  var s = cfg.symbols[layerByKind[kind]];
+  return s && s.color !== "none" ? s.color : "#444";
+}
+var facMarkers = {};
+function drawFacilities() {
+  facLayer.clearLayers();
+  facMarkers = {};
+  if (!F) return;
+  var kinds = entryOf(S.kind).kinds;
+  for (var i = 0; i < F.ids.length; i++) {
+    var kind = data.kinds[F.k[i]];
+    if (F.o[i] || kinds.indexOf(kind) < 0) continue;
+    var approx = data.prec[F.x[i]] !== "exact", color = symbolColor(kind);
+    // a white ring keeps every kind's colour readable on the blue quartiers and the red distances
+    var m = L.circleMarker(F.pts[i], { pane: "facilities", radius: kinds.length > 3 ? 4.5 : 6.5, color: approx ? color : "#fff",
+      weight: approx ? 2.5 : 2, fillColor: approx ? "#fff" : color, fillOpacity: 1, bubblingMouseEvents: false });
+    m.base = { color: m.options.color, fillColor: m.options.fillColor, fillOpacity: 1, dashArray: null };
+    m.bindTooltip(el("span", { text: F.n[i] || T.unnamed }), { direction: "top", offset: [0, -6] });
+    m.on("click", facilityClick.bind(null, i));
+    m.addTo(facLayer);
+    facMarkers[F.ids[i]] = m;
+  }
+  styleRemoved();
+  if (S.show.facilities && !map.hasLayer(facLayer)) facLayer.addTo(map);
+}
+function styleRemoved() {
+  Object.keys(facMarkers).forEach(function (id) {
+    var gone = S.remove.indexOf(id) >= 0, m = facMarkers[id];
+    m.setStyle(gone ? { color: "#333", fillColor: "#fff", fillOpacity: 0.5, dashArray: "2 2" } : m.base);
+    var node = m.getElement && m.getElement();
+    if (node) node.classList.toggle("cov-removed", gone);
+  });
+}
+function facilityClick(i, ev) {
+  var id = F.ids[i];
+  if (S.edit) { toggleRemove(id); return; }
+  var kind = data.kinds[F.k[i]], gone = S.remove.indexOf(id) >= 0;
+  var box = el("div", { class: "popup" }, [el("h3", { text: F.n[i] || T.unnamed }), el("p", { class: "kind", text: C.kindNames[kind] || kind })]);
+  if (data.prec[F.x[i]] !== "exact") box.appendChild(el("p", { class: "badge", text: cfg.precisions[data.prec[F.x[i]]] || T.approximate }));
+  var served = el("p", { class: "served" });
+  box.appendChild(served);
+  servedBy(id, served);
+  var b = el("button", { type: "button", class: "btn", text: gone ? T.restore : T.remove });
+  b.addEventListener("click", function () { map.closePopup(); toggleRemove(id); });
+  box.appendChild(el("p", {}, [b, " ", el("a", { href: fillUrl(cfg.urls.facility, id), text: cfg.t.details + " →" })]));
+  L.popup({ maxWidth: 300 }).setLatLng(ev.latlng || F.pts[i]).setContent(box).openOn(map);
+}
+function toggleRemove(id) {
+  var at = S.remove.indexOf(id);
+  if (at >= 0) S.remove.splice(at, 1); else S.remove.push(id);
+  styleRemoved();
+  scenarioChanged();
+}
+
+// ------------------------------------------------------- scenario sites
+var STAR = "M10 1.5l2.5 5.6 6 .6-4.5 4 1.3 6-5.3-3.1-5.3 3.1 1.3-6-4.5-4 6-.6z";
+function starIcon(label, cls) {
+  var svg = haloSymbol(STAR, "24", "4", { fill: "#111", stroke: "#111", "stroke-width": "1" });
+  return L.divIcon({ html: el("div", { class: "cov-star" + (cls ? " " + cls : "") }, [svg, el("span", { text: label })]),
+    className: "cov-site-icon", iconSize: [24, 24], iconAnchor: [12, 12] });
+}
+function drawSites() {
+  siteLayer.clearLayers();
+  S.add.forEach(function (p, i) {
+    var m = L.marker([p[1], p[0]], { icon: starIcon(String(i + 1)), draggable: true, keyboard: true, title: fill(T.new_site, { n: i + 1 }), zIndexOffset: 800 });
+    m.on("click", function (ev) {
+      if (S.edit) { removeSite(i); return; }
+      var info = doc && doc.scenario.add[i];
+      var del = el("button", { type: "button", class: "btn", text: T.delete });
+      del.addEventListener("click", function () { map.closePopup(); removeSite(i); });
+      L.popup().setLatLng(ev.latlng).setContent(el("div", { class: "popup" }, [el("h3", { text: fill(T.new_site, { n: i + 1 }) }),
+        info && info.quartier_name ? el("p", { text: info.quartier_name }) : null, el("p", {}, [del])])).openOn(map);
+    });
+    m.on("dragend", function () {
+      var ll = m.getLatLng();
+      if (quartierAt(ll) < 0) { say(T.outside); m.setLatLng([p[1], p[0]]); return; }
+      S.add[i] = [Math.round(ll.lng * 1e6) / 1e6, Math.round(ll.lat * 1e6) / 1e6];
+      scenarioChanged();
+    });
+    m.addTo(siteLayer);
+  });
+}
+function addSite(latlng) {
+  if (quartierAt(latlng) < 0) { say(T.outside); return; }
+  if (S.add.length >= C.maxAdd) { say(fill(T.too_many, { n: C.maxAdd })); return; }
+  S.add.push([Math.round(latlng.lng * 1e6) / 1e6, Math.round(latlng.lat * 1e6) / 1e6]);
+  scenarioChanged();
+}
+function removeSite(i) { S.add.splice(i, 1); scenarioChanged(); }
+function scenarioChanged() {
+  clearSuggestions();
   drawSites();
-  surface.addTo(map);
-  say(T.loading, true);
-  fetch(cfg.dataUrl, { credentials: "same-origin" })
-    .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-    .then(build)
-    .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
-})();
+  update();
+}
+
+// --------------------------------------------------------------- update
+var seq = 0, inflight = null, loadingTimer = null;
+function update() {
+  syncUrl();
+  var my = ++seq;
+  if (inflight) inflight.abort();
+  inflight = window.AbortController ? new AbortController() : null;
+  clearTimeout(loadingTimer);
+  loadingTimer = setTimeout(function () { say(T.loading, true); }, 300);
+  var p = params();
+  p.set("unit", "quartier");
+  getJson(C.urls.api + "?" + qs(p), { signal: inflight && inflight.signal }).then(function (body) {
+    if (my !== seq) return;
+    clearTimeout(loadingTimer);
+    say("");
+    doc = body;
+    rows = {};
+    doc.units.forEach(function (r) { rows[r.pcode] = r; });
+    recolour();
+    renderLegend();
+    renderSummary();
+    renderScenario();
+    renderTable();
+  }).catch(function (err) {
+    if (err.name === "AbortError" || my !== seq) return;
+    clearTimeout(loadingTimer);
+    say(T.failed + T.sep + err.message, true);
+  });
+  surface.setUrl(C.urls.surface + "?" + qs(params()));
+  if (S.show.surface && !map.hasLayer(surface)) surface.addTo(map);
+  if (S.show.catchments) loadCatchments();
+}
+function shareClass(share) {
+  return share === null || share === undefined ? -1 : classOf(share, C.bins);
+}
+function recolour() {
+  polys.forEach(function (poly, i) {
+    var r = rows[Q.p[i]], cls = r ? shareClass(r.share_covered) : -1;
+    poly.setStyle({ fillColor: cls < 0 ? C.noValue : C.colors[cls] });
+  });
+}
+
+// --------------------------------------------------------------- catchments
+var servedByUrl = {}, catchKey = null;
+function catchUrl() {
+  var p = params();
+  p.delete("threshold_m");
+  return C.urls.catchments + "?" + qs(p);
+}
+function loadCatchments() {
+  var url = catchUrl();
+  if (catchKey === url) return Promise.resolve();
+  return getJson(url).then(function (geo) {
+    catchKey = url;
+    catchLayer.clearLayers();
+    catchLayer.addData(geo);
+    remember(url, geo);
+    if (S.show.catchments && !map.hasLayer(catchLayer)) catchLayer.addTo(map);
+  }).catch(function (err) { say(T.failed + T.sep + err.message); });
+}
+function remember(url, geo) {
+  var served = servedByUrl[url] = {};
+  geo.publication.ogc.forEach(function (f) { served[f.properties.id] = f.properties.pop_served; });
+}
+function servedBy(id, node) {
+  var url = catchUrl();
+  var show = function () {
+    var n = servedByUrl[url][id];
+    if (n !== undefined) node.textContent = T.served + T.sep + fmt(n) + " " + T.inhabitants;
+  };
+  if (servedByUrl[url]) { show(); return; }
+  getJson(url).then(function (geo) { remember(url, geo); show(); }).catch(function () { /* the popup stays without it */ });
+}
+
+// --------------------------------------------------------------- legend
+function swatch(color, cls) {
+  var s = el("span", { class: "swatch" + (cls ? " " + cls : "") });
+  s.style.background = color;
+  return s;
+}
+function mark(kind, color) {
+  var dot = el("span", { class: "dot dot-" + kind });
+  if (color && kind === "hollow") dot.style.borderColor = color;
+  else if (color) dot.style.background = color;
+  return el("span", { class: "mark" }, [dot]);
+}
+function renderLegend() {
+  var box = $("cov-legend"), entry = entryOf(S.kind);
+  box.textContent = "";
+  box.appendChild(el("p", { class: "legend-title", text: phrase(entry, S.threshold) }));
+  box.appendChild(el("p", { class: "legend-caption", text: T.share_caption }));
+  var list = el("ul", { class: "legend-classes" }), lo = 0;
+  C.bins.forEach(function (hi, i) {
+    list.appendChild(el("li", {}, [swatch(C.colors[i]), fmt(lo * 100) + "–" + pct(hi)]));
+    lo = hi;
+  });
+  var missing = doc && doc.units.some(function (r) { return r.share_covered === null; });
+  if (missing) list.appendChild(el("li", {}, [swatch(C.noValue), T.no_people]));
+  box.appendChild(list);
+  if (S.show.surface) {
+    box.appendChild(el("p", { class: "legend-title", text: fill(T.surface_title, { distance: distance(S.threshold) }) }));
+    var bands = el("ul", { class: "legend-classes" });
+    C.bands.forEach(function (b, i) {
+      var text = i + 1 < C.bands.length ? distance(b * S.threshold) + " – " + distance(C.bands[i + 1] * S.threshold)
+        : fill(T.more_than, { distance: distance(b * S.threshold) });
+      bands.appendChild(el("li", {}, [swatch(C.bandColors[i], "swatch-band"), text]));
+    });
+    box.appendChild(bands);
+  }
+  var marks = el("ul", { class: "legend-classes legend-marks" });
+  var color = symbolColor(entry.kinds[0]);
+  var existing = Object.keys(facMarkers).length - S.remove.length;
+  marks.appendChild(el("li", {}, [mark("solid", color), T.facilities + " (" + fmt(existing) + ")"]));
+  marks.appendChild(el("li", {}, [mark("hollow", color), T.approximate]));
+  if (S.add.length) marks.appendChild(el("li", {}, [el("span", { class: "mark mark-star", text: "★" }), T.added]));
+  if (S.remove.length) marks.appendChild(el("li", {}, [mark("removed"), T.removed]));
+  box.appendChild(marks);
+}
+function renderSummary() {
+  var box = $("cov-summary"), d = doc.district, entry = entryOf(S.kind);
+  box.textContent = "";
+  box.appendChild(el("p", { class: "cov-big" }, [el("strong", { text: pct(d.share_covered) }), " ",
+    fill(T.district_summary, { covered: fmt(d.pop_covered), pop: fmt(d.pop), distance: distance(S.threshold) })]));
+  if (d.pop_covered_change !== undefined) {
+    box.appendChild(el("p", { class: "cov-change" + (d.pop_covered_change < 0 ? " is-loss" : "") },
+      [fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) })]));
+  }
+  if (d.pop_depending_on_approximate >= 1) box.appendChild(el("p", { class: "note", text: fill(T.approx_people, { n: fmt(d.pop_depending_on_approximate) }) }));
+  var walk = $("cov-walk");
+  walk.textContent = fill(T.walk, { min: fmt(S.threshold / 1000 * C.walk.minPerKm), speed: fmt(C.walk.speed, 1), detour: fmt(C.walk.detour, 2) });
+  var note = $("cov-data-note");
+  if (note) note.textContent = entry.note;
+}
+
+// --------------------------------------------------------------- scenario list
+function renderScenario() {
+  var added = $("cov-added"), removed = $("cov-removed");
+  added.textContent = ""; removed.textContent = "";
+  doc.scenario.add.forEach(function (a, i) {
+    var del = el("button", { type: "button", class: "btn btn-small", text: T.delete, "aria-label": T.delete + " " + fill(T.new_site, { n: i + 1 }) });
+    del.addEventListener("click", function () { removeSite(i); });
+    added.appendChild(el("li", {}, [el("span", { text: (a.quartier_name || "") + " " }), del]));
+  });
+  if (!doc.scenario.add.length) added.appendChild(el("li", { class: "muted", text: T.none_added }));
+  doc.scenario.remove.forEach(function (r) {
+    var back = el("button", { type: "button", class: "btn btn-small", text: T.restore, "aria-label": T.restore + " " + (r.name || r.id) });
+    back.addEventListener("click", function () { toggleRemove(r.id); });
+    removed.appendChild(el("li", {}, [el("span", { text: (r.name || r.id) + " " }), back]));
+  });
+  if (!doc.scenario.remove.length) removed.appendChild(el("li", { class: "muted", text: T.none_removed }));
+  $("cov-clear").disabled = !S.add.length && !S.remove.length;
+}
+
+// --------------------------------------------------------------- suggestions
+var suggested = [];
+function clearSuggestions() {
+  suggested = [];
+  suggestLayer.clearLayers();
+  $("cov-suggestions").textContent = "";
+  $("cov-suggest-all").hidden = true;
+}
+function suggest() {
+  var input = $("cov-k"), k = parseInt(input.value, 10);
+  if (!(k >= 1 && k <= C.maxK)) { k = Math.min(C.maxK, Math.max(1, k || 3)); input.value = k; }
+  var p = params();
+  p.set("k", String(k));
+  clearSuggestions();
+  var list = $("cov-suggestions");
+  list.appendChild(el("li", { class: "muted", text: T.loading }));
+  getJson(C.urls.suggest + "?" + qs(p)).then(function (body) {
+    list.textContent = "";
+    suggested = body.sites;
+    if (!suggested.length) { list.appendChild(el("li", { class: "muted", text: T.suggest_none })); return; }
+    suggested.forEach(function (s) {
+      var add = el("button", { type: "button", class: "btn btn-small", text: T.add_site });
+      add.addEventListener("click", function () { adopt([s]); });
+      var where = [s.quartier_name, s.commune_name].filter(Boolean).join(", ");
+      list.appendChild(el("li", {}, [el("strong", { text: fill(T.site, { n: s.rank }) }), " — " + where + T.sep,
+        el("span", { class: "gain", text: fill(T.gain, { n: fmt(s.gain) }) }), " ", add]));
+      var m = L.marker([s.lat, s.lon], { icon: L.divIcon({ html: el("span", { text: String(s.rank) }), className: "cov-suggest-icon", iconSize: [24, 24] }),
+        title: fill(T.site, { n: s.rank }), zIndexOffset: 700 });
+      m.on("click", function () { adopt([s]); });
+      m.addTo(suggestLayer);
+    });
+    $("cov-suggest-all").hidden = suggested.length < 2;
+  }).catch(function (err) { list.textContent = ""; say(T.failed + T.sep + err.message, true); });
+}
+function adopt(sites) {
+  var room = C.maxAdd - S.add.length;
+  sites.slice(0, room).forEach(function (s) { S.add.push([s.lon, s.lat]); });
+  scenarioChanged();
+}
+
+// --------------------------------------------------------------- table
+function td(text, cls) { return el("td", { class: cls || "", text: text }); }
+function renderTable() {
+  var head = $("cov-table-head"), body = $("cov-table-body");
+  if (!head) return;
+  var scenario = doc.units.length && doc.units[0].share_covered_before !== undefined;
+  head.textContent = "";
+  [[T.rank, "num"], [T.quartier, ""], [T.population, "num opt"], [T.uncovered, "num"],
+   [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num"], [T.median, "num opt"]].forEach(function (h) {
+    head.appendChild(el("th", { scope: "col", class: h[1], text: h[0] }));
+  });
+  body.textContent = "";
+  var limit = showAllRows ? doc.units.length : Math.min(20, doc.units.length);
+  doc.units.slice(0, limit).forEach(function (r) {
+    var flags = el("span", { class: "flags" });
+    if (!r.has_facility_data) flags.appendChild(el("span", { class: "badge", title: T.partial_help, text: T.partial }));
+    if (r.pop_depending_on_approximate >= 1) {
+      flags.appendChild(el("span", { class: "badge badge-approx", title: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }),
+        text: fill(T.approx_short, { n: fmt(r.pop_depending_on_approximate) }) }));
+    }
+    var share = scenario ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
+    var name = el("th", { scope: "row" }, [el("a", { href: fillUrl(cfg.urls.quartier, r.pcode), text: r.name }),
+      el("span", { class: "sub", text: r.commune_name }), flags]);
+    var change = scenario && Math.abs(r.pop_covered_change) >= 1 ? (r.pop_covered_change > 0 ? "is-better" : "is-worse") : "";
+    var tr = el("tr", { class: change },
+      [td(r.rank === null ? "—" : String(r.rank), "num"), name, td(fmt(r.pop), "num opt"),
+       td(fmt(r.pop_uncovered), "num"), td(share, "num wrap"), td(distance(r.median_distance_m), "num opt")]);
+    tr.addEventListener("mouseenter", function () { highlight(r.pcode, true); });
+    tr.addEventListener("mouseleave", function () { highlight(r.pcode, false); });
+    body.appendChild(tr);
+  });
+  var more = $("cov-table-more");
+  more.hidden = doc.units.length <= 20;
+  more.textContent = fill(showAllRows ? T.show_less : T.show_all, { n: fmt(doc.units.length) });
+}
+function highlight(pcode, on) {
+  var i = Q ? Q.p.indexOf(pcode) : -1;
+  if (i >= 0) polys[i].setStyle({ color: on ? "#000" : "#fff", weight: on ? 3 : 0.9 });
+  if (i >= 0 && on) polys[i].bringToFront();
+}
+
+// --------------------------------------------------------------- quartier box
+function quartierBox(i, withLink) {
+  var r = rows[Q.p[i]], box = el("div", { class: "q-summary" });
+  box.appendChild(el("strong", { text: Q.n[i] }));
+  if (Q.c[i] >= 0) box.appendChild(el("div", { class: "muted", text: data.communes.n[Q.c[i]] }));
+  if (r) {
+    box.appendChild(el("div", { text: T.population + T.sep + fmt(r.pop) + " " + T.inhabitants }));
+    var share = r.share_covered_before !== undefined ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
+    box.appendChild(el("div", { text: T.share + T.sep + share + " (" + distance(S.threshold) + ")" }));
+    box.appendChild(el("div", { text: T.uncovered + T.sep + fmt(r.pop_uncovered) + " " + T.inhabitants }));
+    box.appendChild(el("div", { text: T.median + T.sep + distance(r.median_distance_m) }));
+    box.appendChild(el("div", { text: T.facilities_in_unit + T.sep + fmt(r.facilities) }));
+    if (!r.has_facility_data) box.appendChild(el("div", { class: "badge", text: T.partial }));
+    if (r.pop_depending_on_approximate >= 1) box.appendChild(el("div", { class: "muted", text: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }) }));
+  }
+  if (withLink) box.appendChild(el("p", {}, [el("a", { href: fillUrl(cfg.urls.quartier, Q.p[i]), text: T.unit_page + " →" })]));
+  return box;
+}
+
+// --------------------------------------------------------------- controls
+var slider = $("cov-threshold"), out = $("cov-threshold-out"), sliderTimer = null;
+function showThreshold() {
+  out.textContent = distance(S.threshold);
+  slider.setAttribute("aria-valuetext", distance(S.threshold));
+}
+slider.addEventListener("input", function () {
+  S.threshold = C.steps[parseInt(slider.value, 10)];
+  showThreshold();
+  clearSuggestions();
+  clearTimeout(sliderTimer);
+  sliderTimer = setTimeout(update, 120);
+});
+$("cov-kind").addEventListener("change", function () {
+  S.kind = this.value;
+  S.threshold = entryOf(S.kind).default_m;
+  var idx = C.steps.indexOf(S.threshold);
+  if (idx >= 0) slider.value = idx;
+  S.remove = [];
+  showThreshold();
+  clearSuggestions();
+  catchKey = null;
+  drawFacilities();
+  update();
+});
+document.querySelectorAll("input[name=cov-layer]").forEach(function (box) {
+  box.addEventListener("change", function () {
+    S.show[box.value] = box.checked;
+    var layer = { surface: surface, catchments: catchLayer, facilities: facLayer }[box.value];
+    if (box.value === "catchments" && box.checked) loadCatchments();
+    if (box.checked && !map.hasLayer(layer)) layer.addTo(map);
+    if (!box.checked && map.hasLayer(layer)) map.removeLayer(layer);
+    if (doc) renderLegend();
+  });
+});
+$("cov-basemap").addEventListener("change", function () { setBasemap(this.value); syncUrl(); });
+var editBtn = $("cov-edit");
+editBtn.addEventListener("click", function () {
+  S.edit = !S.edit;
+  editBtn.setAttribute("aria-pressed", S.edit ? "true" : "false");
+  root.classList.toggle("is-editing", S.edit);
+  say(S.edit ? T.edit_on : "");
+});
+$("cov-clear").addEventListener("click", function () { S.add = []; S.remove = []; styleRemoved(); scenarioChanged(); });
+$("cov-suggest").addEventListener("click", suggest);
+$("cov-suggest-all").addEventListener("click", function () { adopt(suggested); });
+var more = $("cov-table-more");
+if (more) more.addEventListener("click", function () { showAllRows = !showAllRows; renderTable(); });
+setupCopyButtons(document, T.copied, function () { say(T.copy_failed); });
+
+// --------------------------------------------------------------- start
+showThreshold();
+drawSites();
+surface.addTo(map);
+say(T.loading, true);
+getJson(cfg.dataUrl)
+  .then(build)
+  .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });

@@ -67,6 +67,12 @@ def asset_url(bundle: str, filename: str) -> str:
 
 
 @bp.app_template_global()
+def module_preloads(entry: str) -> list[str]:
+    """Return the URLs of the own ES modules that module ``entry`` imports (see webmap.esmodules)."""
+    return assets.module_preloads(entry)
+
+
+@bp.app_template_global()
 def lang_url(code: str) -> str:
     """Return the current URL in language ``code`` (same view, same parameters)."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
