@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import Point
 
 from geo.analysis import population
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FormatNotFound, InvalidParameter, LayerNotFound, UnitNotFound
 from geo.pipeline import quality, sources
 from geo.publication import exports, package
 from geo.store import Atlas, open_store
@@ -244,8 +244,8 @@ def test_kind_order_and_case_do_not_change_the_selection(atlas):
     [
         ("nope", {}, LayerNotFound, ["'nope'", "communes", "cscom"]),
         ("facilities", {"kind": "cscom,spa"}, LayerNotFound, ["'spa'", "claec"]),
-        ("facilities", {"commune": "ML090199"}, LayerNotFound, ["'ML090199'", "ML090101, ML090102"]),
-        ("quartiers", {"quartier": "ML0901"}, LayerNotFound, ["'ML0901'", "ML090101001"]),
+        ("facilities", {"commune": "ML090199"}, UnitNotFound, ["'ML090199'", "ML090101, ML090102"]),
+        ("quartiers", {"quartier": "ML0901"}, UnitNotFound, ["'ML0901'", "ML090101001"]),
         ("facilities", {"bbox": "1,2,3"}, InvalidParameter, ["bbox", "minlon,minlat,maxlon,maxlat"]),
         ("facilities", {"bbox": "a,b,c,d"}, InvalidParameter, ["bbox"]),
         ("communes", {"kind": "cscom"}, InvalidParameter, ["kind", "communes"]),
@@ -261,7 +261,7 @@ def test_bad_requests_name_the_value_and_the_allowed_ones(atlas, name, filters, 
 
 
 def test_unknown_format_lists_the_formats():
-    with pytest.raises(LayerNotFound, match="'xls'.*geojson, gpkg, csv, kml, shp.zip"):
+    with pytest.raises(FormatNotFound, match="'xls'.*geojson, gpkg, csv, kml, shp.zip"):
         exports.format_or_raise("xls")
 
 

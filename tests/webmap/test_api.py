@@ -188,3 +188,13 @@ def test_package_in_both_languages(client):
 
     assert readme(fr).startswith("# Atlas de Bamako") and readme(en).startswith("# Bamako Atlas")
     assert client.get(f"{API}/package.zip?lang=en", headers={"If-None-Match": en.headers["ETag"]}).status_code == 304
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/layers/nope.geojson", "/api/v1/layers/cscom.xls", "/api/v1/layers/cscom", "/communes/ML090199?f=json"],
+)
+def test_every_not_found_is_a_404_with_one_json_shape(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 404, resp.data
+    assert resp.get_json()["error"]["status"] == 404 and resp.get_json()["error"]["code"] == "NotFound"

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import InvalidParameter, UserNotFound
 from geo.planning import accounts
 from geo.planning.edits.db import edits_path
 
@@ -84,7 +84,7 @@ def password_cmd(name: str, password_stdin: bool) -> None:
     """Changer le mot de passe du compte NAME."""
     db = edits_path()
     if accounts.get_user(db, name) is None:  # say so before prompting
-        raise LayerNotFound(f"no user named {name!r}")
+        raise UserNotFound(f"no user named {name!r}")
     user = accounts.set_password(db, name, _read_password(password_stdin))
     click.echo(f"Mot de passe changé : {user.name}")
 

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geo.cache import LRUCache
-from geo.errors import LayerNotFound
+from geo.errors import FormatNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
@@ -98,7 +98,7 @@ def layer_file(name: str):
     """Send one layer, or a selection of it, in the format named by the extension."""
     layer, dot, fmt = name.partition(".")
     if not dot:
-        raise LayerNotFound(
+        raise FormatNotFound(
             f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
         )
     exports.format_or_raise(fmt)

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.errors import ChangeNotFound, ImportNotFound, InvalidParameter, NotFound, VersionConflict
 from geo.planning import imports
 from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
@@ -83,22 +83,14 @@ def _conflict(exc: VersionConflict) -> Response:
     )
 
 
-#: What a 404 is about, by endpoint.
-_NOT_FOUND = {
-    "revert_change": "change",
-    "get_import": "import",
-    "commit_import": "import",
-    "discard_import": "import",
-}
-
-
-@bp.errorhandler(LayerNotFound)
-def _not_found(exc: LayerNotFound) -> Response:
-    what = _NOT_FOUND.get((request.endpoint or "").rpartition(".")[2], "facility")
-    message = {
-        "change": _("Aucune modification n'a cet identifiant."),
-        "import": _("Aucun import n'a cet identifiant."),
-    }.get(what, _("Aucun équipement n'a cet identifiant."))
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Response:
+    if isinstance(exc, ChangeNotFound):
+        message = _("Aucune modification n'a cet identifiant.")
+    elif isinstance(exc, ImportNotFound):
+        message = _("Aucun import n'a cet identifiant.")
+    else:
+        message = _("Aucun équipement n'a cet identifiant.")
     return _error(404, "not_found", message, detail=str(exc))
 
 

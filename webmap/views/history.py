@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.errors import InvalidParameter, NotFound, VersionConflict
 from webmap import auth, edit_messages
 from webmap.catalog import current_catalog
 from webmap.edit_json import history_filters
@@ -90,8 +90,8 @@ def _conflict(_exc: VersionConflict):
     )
 
 
-@bp.errorhandler(LayerNotFound)
-def _not_found(_exc: LayerNotFound):
+@bp.errorhandler(NotFound)
+def _not_found(_exc: NotFound):
     return _render_error(404, _("Aucune modification n'a cet identifiant."))
 
 

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
 from geo.cache import LRUCache
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import InvalidParameter, MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
@@ -57,7 +57,7 @@ def static_map(name: str, fmt: str):
     """Return the map ``name`` (a preset or ``view``) as PNG or PDF."""
     preset = PRESETS.get(name)
     if preset is None:
-        raise LayerNotFound(f"unknown map {name!r}; available: {', '.join(PRESETS)}")
+        raise MapNotFound(f"unknown map {name!r}; available: {', '.join(PRESETS)}")
     view = view_state()  # exactly the parameters of / and /embed, checked the same way
     if preset.layers is not None and "layers" not in request.args:
         view = replace(view, layers=preset.layers)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from geo.errors import LayerNotFound
+from geo.errors import FormatNotFound
 from geo.publication.exports.prepare import prepare
 from geo.publication.exports.request import ExportRequest, build_date
 from geo.publication.exports.shapefile import to_shp_zip
@@ -55,11 +55,11 @@ FORMATS: dict[str, ExportFormat] = {
 
 
 def format_or_raise(key: str) -> ExportFormat:
-    """Return the export format ``key`` or raise LayerNotFound listing the formats."""
+    """Return the export format ``key`` or raise FormatNotFound listing the formats."""
     try:
         return FORMATS[key]
     except KeyError:
-        raise LayerNotFound(f"unknown format {key!r}; available: {', '.join(FORMATS)}") from None
+        raise FormatNotFound(f"unknown format {key!r}; available: {', '.join(FORMATS)}") from None
 
 
 def export_layer(
