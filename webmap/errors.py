@@ -40,8 +40,12 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
 
 
 def wants_json() -> bool:
-    """Return True for API paths and ``?f=json`` requests, whose errors are JSON."""
-    return request.path.startswith(("/api/", "/ogcapi")) or request.args.get("f") == "json"
+    """Return True for API paths, ``.json`` pages and ``?f=json`` requests, whose errors are JSON."""
+    return (
+        request.path.startswith(("/api/", "/ogcapi"))
+        or request.path.endswith(".json")
+        or request.args.get("f") == "json"
+    )
 
 
 def error_response(status: int, code: str, message: str):

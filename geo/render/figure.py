@@ -294,7 +294,7 @@ def _frame(
     district = data.district_bounds
     if view.zoom is not None or view.center is not None:
         if view.center is not None:
-            cx, cy = _TO_METRIC.transform(view.center[1], view.center[0])
+            cx, cy = _TO_METRIC.transform(*view.center)  # lon, lat
         else:
             b = focus.bounds if focus else district
             cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2

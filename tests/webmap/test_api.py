@@ -192,7 +192,7 @@ def test_package_in_both_languages(client):
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/v1/layers/nope.geojson", "/api/v1/layers/cscom.xls", "/api/v1/layers/cscom", "/communes/ML090199?f=json"],
+    ["/api/v1/layers/nope.geojson", "/api/v1/layers/cscom.xls", "/api/v1/layers/cscom", "/communes/ML090199.json"],
 )
 def test_every_not_found_is_a_404_with_one_json_shape(client, url):
     resp = client.get(url)

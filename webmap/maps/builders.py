@@ -83,7 +83,8 @@ def folium_map(
     n = len(classes.bins)
     palette = [styles.PALETTE[round(i * (len(styles.PALETTE) - 1) / max(n - 1, 1))] for i in range(n)]
 
-    fmap = folium.Map(location=view.center or None, zoom_start=view.zoom or DEFAULT_ZOOM, tiles=None,
+    location = [view.center[1], view.center[0]] if view.center else None  # folium wants lat, lon
+    fmap = folium.Map(location=location, zoom_start=view.zoom or DEFAULT_ZOOM, tiles=None,
                       control_scale=True, prefer_canvas=True)  # fmt: skip
     if leaflet_js:
         fmap.default_js = [("leaflet", leaflet_js)]

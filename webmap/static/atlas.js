@@ -73,7 +73,7 @@
     p.set("basemap", state.basemap);
     if (map) {
       var c = map.getCenter();
-      p.set("center", c.lat.toFixed(5) + "," + c.lng.toFixed(5));
+      p.set("center", c.lng.toFixed(5) + "," + c.lat.toFixed(5));  // lon,lat like bbox and add
       p.set("zoom", String(map.getZoom()));
     }
     if (view.focus) p.set("focus", view.focus);
@@ -157,7 +157,7 @@
 
   // Initial extent: explicit centre/zoom, else the focused unit, else the District.
   if (view.center && view.zoom) {
-    map.setView(view.center, view.zoom);
+    map.setView([view.center[1], view.center[0]], view.zoom);  // centres are [lon, lat]
   } else if (cfg.focus && cfg.focus.type === "facility") {
     map.setView([cfg.focus.bbox[1], cfg.focus.bbox[0]], view.zoom || 17);
   } else if (cfg.focus) {
@@ -167,7 +167,8 @@
     var e = cfg.extent;
     map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [8, 8] });
   } else {
-    map.setView(view.center || cfg.defaults.center, view.zoom || cfg.defaults.zoom);
+    var c0 = view.center || cfg.defaults.center;
+    map.setView([c0[1], c0[0]], view.zoom || cfg.defaults.zoom);
   }
 
   // --------------------------------------------------------------- basemaps
@@ -304,7 +305,7 @@
       });
     };
     if (evidenceCache[id]) { fill(evidenceCache[id]); return; }
-    fetch(pageUrl(cfg.urls.facility, id) + "?f=json", { credentials: "same-origin" })
+    fetch(pageUrl(cfg.urls.facility, id) + ".json", { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (doc) { evidenceCache[id] = doc.qa_findings || []; fill(evidenceCache[id]); })
       .catch(function () { /* the check labels stay */ });

@@ -668,7 +668,7 @@
     var b = el("button", { type: "button", class: "btn btn-small edit-merge-open", text: T.merge, "data-facility": id });
     b.addEventListener("click", function () {
       b.disabled = true;
-      fetch(withLang(url(E.urls.facilityPage, id) + "?f=json"), { credentials: "same-origin" })
+      fetch(withLang(url(E.urls.facilityPage, id) + ".json"), { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
         .then(function (doc) {
           var finding = (doc.qa_findings || []).filter(function (q) { return q.check === "duplicate" && q.related_id; })[0];

@@ -20,13 +20,12 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
 from geo.cache import LRUCache
-from geo.errors import InvalidParameter, MapNotFound
+from geo.errors import MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
 from webmap.catalog import current_catalog
-from webmap.i18n import LANGUAGES
-from webmap.views.pages import view_state
+from webmap.params import image_language, view_state
 
 bp = Blueprint("images", __name__)
 
@@ -44,14 +43,6 @@ class ByteCache(LRUCache[bytes]):
         super().__init__(max_items, max_bytes)
 
 
-def _lang(value: str | None) -> str:
-    if value is None or value == "":
-        return LANGUAGES[0]
-    if value not in LANGUAGES:
-        raise InvalidParameter("lang", f"unknown language {value!r}; expected lang={' or lang='.join(LANGUAGES)}")
-    return value
-
-
 @bp.get("/maps/<name>.<any(png, pdf):fmt>")
 def static_map(name: str, fmt: str):
     """Return the map ``name`` (a preset or ``view``) as PNG or PDF."""
@@ -62,7 +53,7 @@ def static_map(name: str, fmt: str):
     if preset.layers is not None and "layers" not in request.args:
         view = replace(view, layers=preset.layers)
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
-    lang = _lang(request.args.get("lang"))
+    lang = image_language()
 
     atlas_catalog = current_catalog()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
