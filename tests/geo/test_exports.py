@@ -97,7 +97,7 @@ def test_polygon_layers_read_back_match_the_store(atlas, tmp_path, fmt):
 
 
 def test_qa_findings_in_every_format(atlas, tmp_path):
-    for fmt in exports.FORMATS:
+    for fmt in exports.EXPORT_FORMATS:
         back = read_back(run(atlas, "qa_findings", fmt), tmp_path / fmt)
         assert len(back) == len(atlas["qa_findings"]) == 1
         assert "duplicate" in back.astype(str).to_numpy()
@@ -208,7 +208,7 @@ def test_shapefile_field_names_are_unique_and_short():
     }
 
 
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+@pytest.mark.parametrize("fmt", list(exports.EXPORT_FORMATS))
 def test_an_empty_selection_is_a_valid_file(atlas, tmp_path, fmt):
     export = run(atlas, "facilities", fmt, kind="cscom", quartier="ML090102001")
     assert export.count == 0
@@ -378,7 +378,7 @@ def test_real_store_round_trips_in_every_format(real_store, tmp_path):
     atlas = open_store(real_store)
     for layer in LAYERS:
         store = atlas[layer]
-        for fmt in exports.FORMATS:
+        for fmt in exports.EXPORT_FORMATS:
             back = read_back(run(atlas, layer, fmt), tmp_path / layer / fmt)
             assert len(back) == len(store), (layer, fmt)
             if fmt == "shp.zip":

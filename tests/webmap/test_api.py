@@ -34,7 +34,7 @@ def test_layer_list_has_counts_and_working_links(client):
     assert "kind" in entries["facilities"]["filters"] and "kind" not in entries["communes"]["filters"]
     assert doc["attribution"] == exports.ATTRIBUTION and doc["build"]["date"] == "2026-11-29"
     for name in ("communes", "cscom", "qa_findings"):
-        assert set(entries[name]["links"]) == set(exports.FORMATS)
+        assert set(entries[name]["links"]) == set(exports.EXPORT_FORMATS)
         for link in entries[name]["links"].values():
             assert client.get(link).status_code == 200, link
     assert client.get(doc["package"]["en"]).status_code == 200

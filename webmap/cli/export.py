@@ -12,7 +12,9 @@ from geo.store import open_store, store_path
 
 @click.command("export")
 @click.argument("layer")
-@click.option("--format", "fmt", default="geojson", show_default=True, help=f"Format : {', '.join(exports.FORMATS)}.")
+@click.option(
+    "--format", "fmt", default="geojson", show_default=True, help=f"Format : {', '.join(exports.EXPORT_FORMATS)}."
+)
 @click.option(
     "--kind",
     "kinds",

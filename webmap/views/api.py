@@ -99,7 +99,7 @@ def layer_file(name: str):
     layer, dot, fmt = name.partition(".")
     if not dot:
         raise FormatNotFound(
-            f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
+            f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.EXPORT_FORMATS)}"
         )
     exports.format_or_raise(fmt)
     catalog = current_catalog()
@@ -155,7 +155,7 @@ def _layers_doc(lang: str) -> dict:
             "count": count,
             "geometry": exports.LAYER_GEOMETRY[layer],
             "filters": _filters(layer) if kind is None else [p for p in _filters(layer) if p != "kind"],
-            "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.FORMATS},
+            "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.EXPORT_FORMATS},
         }
 
     layers = [entry(name, name, len(atlas.layers[name])) for name in LAYERS]
@@ -168,7 +168,9 @@ def _layers_doc(lang: str) -> dict:
             "built_at": atlas.meta.get("built_at"),
             "date": exports.build_date(atlas.meta),
         },
-        "formats": {f.key: {"media_type": f.media_type, "extension": f.extension} for f in exports.FORMATS.values()},
+        "formats": {
+            f.key: {"media_type": f.media_type, "extension": f.extension} for f in exports.EXPORT_FORMATS.values()
+        },
         "parameters": {
             "kind": _("Types d'équipements, séparés par des virgules (ex. kind=cscom,claec)."),
             "commune": _("Code P d'une commune (ex. commune=ML090105)."),

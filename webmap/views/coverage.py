@@ -35,7 +35,7 @@ from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
-from geo.render.figure import FORMATS as IMAGE_FORMATS
+from geo.render.figure import IMAGE_MEDIA_TYPES
 from webmap.catalog import current_catalog
 from webmap.params import image_language, redirect_format_parameter, view_state
 from webmap.views import coverage_config, mapconfig
@@ -344,4 +344,4 @@ def coverage_map(fmt: str) -> Response:
     headers["Content-Disposition"] = (
         f'inline; filename="{file_name(name, page_size, fmt, focus=view.focus, lang=lang)}"'
     )
-    return Response(body, mimetype=IMAGE_FORMATS[fmt], headers=headers)
+    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)

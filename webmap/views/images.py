@@ -23,7 +23,7 @@ from geo.cache import LRUCache
 from geo.errors import MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
-from geo.render.figure import FORMATS
+from geo.render.figure import IMAGE_MEDIA_TYPES
 from webmap.catalog import current_catalog
 from webmap.params import image_language, view_state
 
@@ -72,4 +72,4 @@ def static_map(name: str, fmt: str):
         cache.put(key, body)
     filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(body, mimetype=FORMATS[fmt], headers=headers)
+    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)

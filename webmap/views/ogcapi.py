@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
-from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
+from geo.publication.openapi_ogc import GEOJSON, HTML, JSON, OGC_REPRESENTATIONS, OPENAPI, SCHEMA, openapi_document
 from webmap.catalog import current_catalog
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
@@ -62,7 +62,7 @@ def _format(json_type: str) -> str:
     """Return ``json`` or ``html`` from ``?f=``, else from the Accept header (JSON by default)."""
     asked = request.args.get("f")
     if asked is not None:
-        if asked not in FORMATS:
+        if asked not in OGC_REPRESENTATIONS:
             raise InvalidParameter("f", f"unknown format {asked!r}; accepted: f=json or f=html")
         return asked
     best = request.accept_mimetypes.best_match([JSON, json_type, GEOJSON, HTML], default=JSON)
