@@ -270,21 +270,6 @@ def test_language_choice_is_remembered_in_a_cookie(client):
     assert config_of(client, "/")["lang"] == "en"
 
 
-def test_folium_builder_loads_only_the_given_leaflet_and_escapes_names():
-    from geo.publication.viewstate import ViewState
-    from tests.conftest import tiny_layers
-    from webmap.maps.builders import folium_map
-
-    view = ViewState(layers=("cscom", "other_health"), basemap="none", indicator="per10k", extra={"kind": "cscom"})
-    fmap = folium_map(tiny_layers(), view=view, kinds=("cscom",), leaflet_js="/vendor/leaflet/leaflet.js",
-                      leaflet_css="/vendor/leaflet/leaflet.css")  # fmt: skip
-    html = fmap.get_root().render()
-    assert sorted(set(re.findall(r'(?:src|href)="([^"]+)"', html))) == ["/vendor/leaflet/leaflet.css",
-                                                                         "/vendor/leaflet/leaflet.js"]  # fmt: skip
-    assert "<b>Kanu" not in html and "Kanu\\u0026lt;/b\\u0026gt;" in html
-    assert "Équipements pour 10 000 habitants" in html  # the legend
-
-
 #: Bytes (gzip) the map may send with every layer on: a tenth of what ``GeoDataFrame.explore()``
 #: sends for the same source layers (quartiers, communes, the three surveys and the DNACPN sheet:
 #: 501–504 KB gzip, measured on the pinned sources).
