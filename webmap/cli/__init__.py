@@ -8,10 +8,16 @@ import sys
 import click
 
 from geo.errors import AtlasError
+from webmap.cli.i18n import localize
 
 
 class AtlasGroup(click.Group):
     """A click group that turns library errors into one clear line and exit status 2."""
+
+    def main(self, *args, **kwargs):
+        """Run the command line in the locale's language (see webmap.cli.i18n)."""
+        localize(self)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -24,7 +30,7 @@ class AtlasGroup(click.Group):
 @click.group(cls=AtlasGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
 def main(verbose: bool) -> None:
-    """Atlas de Bamako : données, exports et serveur web."""
+    """Bamako Atlas: data, exports and web server."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
