@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geo.cache import LRUCache
@@ -21,6 +20,7 @@ from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
 from webmap.catalog import current_catalog
+from webmap.params import language
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -56,11 +56,6 @@ class Payload:
 
 #: The export cache (kept under this name for callers and tests): see ``geo.cache``.
 BoundedCache = LRUCache
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else package.LANGUAGES[0]
 
 
 def _cache(kind: str) -> LRUCache[Payload]:
@@ -131,7 +126,7 @@ def layer_file(name: str):
 @bp.get("/package.zip")
 def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
-    lang = package.lang_or_raise(request.args.get("lang") or _lang())
+    lang = package.lang_or_raise(request.args.get("lang") or language())
     atlas = current_catalog().atlas
     payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
     return _send(payload, vary=("Accept-Language", "Cookie"))
@@ -186,7 +181,7 @@ def _layers_doc(lang: str) -> dict:
 @bp.get("/layers")
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
-    lang = _lang()
+    lang = language()
     doc = current_catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = CACHE_CONTROL
