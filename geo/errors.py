@@ -22,8 +22,73 @@ class InvalidParameter(AtlasError):
         self.code = code
 
 
-class LayerNotFound(AtlasError):
-    """A layer, unit or facility that does not exist was asked for."""
+class NotFound(AtlasError):
+    """Something that does not exist was asked for (HTTP 404); subclasses say what.
+
+    ``code`` is a stable key of what was missing (e.g. ``"facility_not_found"``).
+    """
+
+    code = "not_found"
+
+
+class LayerNotFound(NotFound):
+    """A layer, an OGC collection or a facility kind used as a layer does not exist."""
+
+    code = "layer_not_found"
+
+
+class FeatureNotFound(NotFound):
+    """A feature of an OGC collection does not exist."""
+
+    code = "feature_not_found"
+
+
+class FacilityNotFound(NotFound):
+    """No facility has the given id."""
+
+    code = "facility_not_found"
+
+
+class UnitNotFound(NotFound):
+    """No commune or quartier has the given P-code."""
+
+    code = "unit_not_found"
+
+
+class FormatNotFound(NotFound):
+    """A file asked for in a format the atlas does not write."""
+
+    code = "format_not_found"
+
+
+class MapNotFound(NotFound):
+    """No print map (``/maps/<name>``) has the given name."""
+
+    code = "map_not_found"
+
+
+class UserNotFound(NotFound):
+    """No account has the given name."""
+
+    code = "user_not_found"
+
+
+class TokenNotFound(NotFound):
+    """No active API token matches the given token or prefix."""
+
+    code = "token_not_found"
+
+
+class ChangeNotFound(NotFound):
+    """No recorded change has the given id."""
+
+    code = "change_not_found"
+
+
+class ImportNotFound(NotFound):
+    """No import has the given id."""
+
+    code = "import_not_found"
 
 
 class SourceError(AtlasError):

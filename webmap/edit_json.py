@@ -92,20 +92,6 @@ def facility_fields(body: dict[str, Any], *, meta: tuple[str, ...]) -> dict[str,
     return {k: v for k, v in body.items() if k not in meta}
 
 
-def int_arg(name: str, default: int, *, maximum: int) -> int:
-    """Return the whole-number query parameter ``name`` in [0, ``maximum``], or ``default`` when absent."""
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidParameter(name, f"expected a whole number, got {value!r}", code="not_a_number") from None
-    if not 0 <= number <= maximum:
-        raise InvalidParameter(name, f"between 0 and {maximum}", code="out_of_range")
-    return number
-
-
 # --- representations --------------------------------------------------------------------------
 
 

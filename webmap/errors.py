@@ -17,7 +17,7 @@ from geo.errors import (
     AtlasError,
     AuthRequired,
     InvalidParameter,
-    LayerNotFound,
+    NotFound,
     PermissionDenied,
     RateLimited,
     StoreError,
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 #: Library exception → (HTTP status, error code). Checked in order (subclasses first).
 STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
     (InvalidParameter, 400, "InvalidParameterValue"),
-    (LayerNotFound, 404, "NotFound"),
+    (NotFound, 404, "NotFound"),
     (AuthRequired, 401, "Unauthorized"),
     (PermissionDenied, 403, "Forbidden"),
     (VersionConflict, 409, "Conflict"),
@@ -40,8 +40,12 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
 
 
 def wants_json() -> bool:
-    """Return True for API paths and ``?f=json`` requests, whose errors are JSON."""
-    return request.path.startswith(("/api/", "/ogcapi")) or request.args.get("f") == "json"
+    """Return True for API paths, ``.json`` pages and ``?f=json`` requests, whose errors are JSON."""
+    return (
+        request.path.startswith(("/api/", "/ogcapi"))
+        or request.path.endswith(".json")
+        or request.args.get("f") == "json"
+    )
 
 
 def error_response(status: int, code: str, message: str):

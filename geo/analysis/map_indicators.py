@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FacilityNotFound, InvalidParameter, UnitNotFound
 from geo.settings import Settings, resolve
 from geo.spatial.joins import analysed
 from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
@@ -258,7 +258,7 @@ def neighbours(units: gpd.GeoDataFrame, pcode: str) -> gpd.GeoDataFrame:
 def _unit_row(units: pd.DataFrame, pcode: str):
     matches = units.index[units["pcode"] == pcode]
     if len(matches) == 0:
-        raise LayerNotFound(f"no unit with P-code {pcode!r}")
+        raise UnitNotFound(f"no unit with P-code {pcode!r}")
     return matches[0]
 
 
@@ -291,7 +291,7 @@ def unit_profile(layers: Mapping[str, gpd.GeoDataFrame], pcode: str, *, level: s
     (inhabitants/km²), facilities by kind with counts and ratios per 10 000
     inhabitants, the facility list, QA findings, parent, children and neighbours.
     ``level`` ("communes" or "quartiers") restricts the search to one layer.
-    Raises LayerNotFound for an unknown P-code.
+    Raises UnitNotFound for an unknown P-code.
     """
     if level is None:
         level = "quartiers" if (layers["quartiers"]["pcode"] == pcode).any() else "communes"
@@ -347,12 +347,12 @@ def unit_profile(layers: Mapping[str, gpd.GeoDataFrame], pcode: str, *, level: s
 def facility_profile(layers: Mapping[str, gpd.GeoDataFrame], facility_id: str) -> dict:
     """Return what the page of one facility shows, JSON-ready (store columns, lon/lat, units, QA findings).
 
-    Raises LayerNotFound for an unknown id.
+    Raises FacilityNotFound for an unknown id.
     """
     fac = layers["facilities"]
     matches = fac.index[fac["id"] == facility_id]
     if len(matches) == 0:
-        raise LayerNotFound(f"no facility with id {facility_id!r}")
+        raise FacilityNotFound(f"no facility with id {facility_id!r}")
     row = fac.loc[matches[0]]
     out = {c: _plain(row.get(c)) for c in FACILITY_COLUMNS}
     geom = row.geometry

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geo.errors import AuthRequired, InvalidParameter, LayerNotFound, RateLimited
+from geo.errors import AuthRequired, InvalidParameter, RateLimited, TokenNotFound, UserNotFound
 from geo.planning.edits.db import connect, transaction
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ def _update_user(db_path: Path | str, name: str, sql: str, params: tuple) -> Use
     with _db(db_path) as conn:
         with transaction(conn):
             if conn.execute(sql + " WHERE name = ?", (*params, name)).rowcount == 0:
-                raise LayerNotFound(f"no user named {name!r}")
+                raise UserNotFound(f"no user named {name!r}")
         return _user(conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
 
 
@@ -390,7 +390,7 @@ def issue_token(db_path: Path | str, name: str) -> str:
         with transaction(conn):
             row = conn.execute("SELECT name, disabled FROM users WHERE name = ?", (name,)).fetchone()
             if row is None:
-                raise LayerNotFound(f"no user named {name!r}")
+                raise UserNotFound(f"no user named {name!r}")
             if row["disabled"]:
                 raise InvalidParameter("name", f"user {row['name']!r} is disabled")
             conn.execute(
@@ -415,7 +415,7 @@ def list_tokens(db_path: Path | str, name: str | None = None) -> list[TokenInfo]
 def revoke_token(db_path: Path | str, token_or_prefix: str) -> TokenInfo:
     """Revoke the active token given whole or by its first characters (at least 6).
 
-    Raises LayerNotFound when no active token matches, InvalidParameter when the
+    Raises TokenNotFound when no active token matches, InvalidParameter when the
     prefix is too short or matches several tokens.
     """
     value = (token_or_prefix or "").strip()
@@ -429,7 +429,7 @@ def revoke_token(db_path: Path | str, token_or_prefix: str) -> TokenInfo:
         with transaction(conn):
             rows = conn.execute(f"SELECT id FROM tokens WHERE revoked_at IS NULL AND {where}", params).fetchall()
             if not rows:
-                raise LayerNotFound("no active token starts with these characters")
+                raise TokenNotFound("no active token starts with these characters")
             if len(rows) > 1:
                 raise InvalidParameter("token", f"{len(rows)} active tokens start with these characters; give more")
             conn.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", (_now_iso(), rows[0]["id"]))

@@ -133,18 +133,6 @@ def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = 
     return Classes(scheme, tuple(float(b) for b in bins), classes)
 
 
-def json_light(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, list]:
-    """Return selected columns as ``{short key: list}``, NaN/None as ``None``, numpy scalars as Python."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidParameter("columns", f"not in the frame: {', '.join(missing)}")
-    out = {}
-    for column, key in columns.items():
-        series = frame[column].astype(object)
-        out[key] = [None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v) for v in series]
-    return out
-
-
 #: Version of the ``map_payload`` layout; bump when the client must change with it.
 PAYLOAD_VERSION = 1
 

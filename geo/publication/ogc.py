@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FeatureNotFound, InvalidParameter, LayerNotFound
 from geo.publication.exports import COORDINATE_DECIMALS, json_records, prepare
 from geo.spatial.query import parse_bbox as parse_bbox_2d
 from geo.spatial.query import select
@@ -396,14 +396,14 @@ def feature_ids(frame: pd.DataFrame, collection: Collection) -> list:
 
 
 def find_row(layer: pd.DataFrame, collection: Collection, feature_id: str) -> int:
-    """Return the layer row position of ``feature_id`` in ``collection`` or raise LayerNotFound."""
+    """Return the layer row position of ``feature_id`` in ``collection`` or raise FeatureNotFound."""
     ids = pd.Series(feature_ids(layer, collection), dtype="string")
     mask = (ids == feature_id).to_numpy(dtype=bool, na_value=False)
     if collection.kind:
         mask &= (layer["kind"] == collection.kind).to_numpy(dtype=bool, na_value=False)
     found = np.flatnonzero(mask)
     if len(found) == 0:
-        raise LayerNotFound(f"no feature {feature_id!r} in collection {collection.id!r}")
+        raise FeatureNotFound(f"no feature {feature_id!r} in collection {collection.id!r}")
     return int(found[0])
 
 

@@ -264,7 +264,7 @@ def _read_paths() -> dict[str, Any]:
         _query("quartier", {"type": "string"}, "Quartier P-code."),
         _query("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat in WGS 84 degrees."),
     ]
-    names = [f"{layer}.{fmt}" for layer in (*LAYERS, *KINDS) for fmt in exports.FORMATS]
+    names = [f"{layer}.{fmt}" for layer in (*LAYERS, *KINDS) for fmt in exports.EXPORT_FORMATS]
     return {
         "/layers": {
             "get": _op(
@@ -282,7 +282,7 @@ def _read_paths() -> dict[str, Any]:
                 security=PUBLIC,
                 errors=("400", "404"),
                 parameters=[_path("name", {"type": "string", "enum": names})] + selection,
-                description="`<layer>.<format>` with format one of " + ", ".join(exports.FORMATS) + ".",
+                description="`<layer>.<format>` with format one of " + ", ".join(exports.EXPORT_FORMATS) + ".",
             )
         },
         "/package.zip": {

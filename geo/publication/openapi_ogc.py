@@ -12,7 +12,7 @@ HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA = "application/schema+json"
 #: Values of the ``f`` query parameter.
-FORMATS = ("json", "html")
+OGC_REPRESENTATIONS = ("json", "html")
 
 
 def _param(name: str, schema: dict, description: str, *, where: str = "query") -> dict:
@@ -38,7 +38,9 @@ def _components() -> dict:
     return {
         "parameters": {
             "f": _param(
-                "f", {"type": "string", "enum": list(FORMATS)}, "Representation (default: Accept header, else JSON)."
+                "f",
+                {"type": "string", "enum": list(OGC_REPRESENTATIONS)},
+                "Representation (default: Accept header, else JSON).",
             ),
             "lang": _param("lang", {"type": "string", "enum": ["fr", "en"]}, "Language of titles (fr, en)."),
             "bbox": _param(

@@ -26,9 +26,12 @@ FACILITY_LAYERS: dict[str, tuple[str, ...]] = {
 DEFAULT_LAYERS = ("cscom", "hospitals", "claec", "sports")
 BASEMAPS = ("osm", "positron", "esri", "none")
 DEFAULT_BASEMAP = "positron"
-#: Map centre (lat, lon) and zoom showing the whole District.
-DEFAULT_CENTER = (12.615, -7.985)
+#: Map centre (lon, lat in degrees) and zoom showing the whole District.
+DEFAULT_CENTER = (-7.985, 12.615)
 DEFAULT_ZOOM = 12
+#: Around the District (lon −8.1…−7.8, lat 12.5…12.8) with half a degree to spare, as
+#: (min lon, min lat, max lon, max lat): a ``center`` that only falls in it when swapped is an old lat,lon.
+NEAR_BAMAKO = (-8.6, 12.0, -7.3, 13.3)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class ViewState:
     indicator: str = "density"
     focus: str | None = None  # a commune or quartier P-code, or a facility id
     basemap: str = DEFAULT_BASEMAP
-    center: tuple[float, float] | None = None
+    center: tuple[float, float] | None = None  # (lon, lat) in degrees
     zoom: int | None = None
     extra: dict[str, str] = field(default_factory=dict)  # e.g. indicator options (kind=…)
 
@@ -49,7 +52,7 @@ class ViewState:
         if self.focus:
             q["focus"] = self.focus
         if self.center:
-            q["center"] = f"{self.center[0]:.5f},{self.center[1]:.5f}"
+            q["center"] = f"{self.center[0]:.5f},{self.center[1]:.5f}"  # lon,lat
         if self.zoom is not None:
             q["zoom"] = str(self.zoom)
         return q
@@ -69,15 +72,7 @@ def parse_view(args: Mapping[str, str], *, indicators: tuple[str, ...] = ("densi
     basemap = args.get("basemap", DEFAULT_BASEMAP)
     if basemap not in BASEMAPS:
         raise InvalidParameter("basemap", f"unknown basemap {basemap!r}; allowed: {', '.join(BASEMAPS)}")
-    center = None
-    if args.get("center"):
-        try:
-            lat, lon = (float(v) for v in args["center"].split(","))
-        except ValueError:
-            raise InvalidParameter("center", "expected center=lat,lon in degrees, e.g. center=12.63,-7.99") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InvalidParameter("center", "latitude must be within ±90 and longitude within ±180")
-        center = (lat, lon)
+    center = _lon_lat(args["center"]) if args.get("center") else None
     zoom = None
     if args.get("zoom"):
         try:
@@ -88,3 +83,35 @@ def parse_view(args: Mapping[str, str], *, indicators: tuple[str, ...] = ("densi
             raise InvalidParameter("zoom", "expected an integer from 8 to 19")
     extra = {k: v for k, v in args.items() if k in ("kind",)}
     return ViewState(layers, indicator, args.get("focus") or None, basemap, center, zoom, extra)
+
+
+def _lon_lat(value: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidParameter("center", "expected center=lon,lat in degrees, e.g. center=-7.99,12.63") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidParameter("center", "longitude must be within ±180 and latitude within ±90 (center=lon,lat)")
+    return lon, lat
+
+
+def _near_bamako(lon: float, lat: float) -> bool:
+    x0, y0, x1, y1 = NEAR_BAMAKO
+    return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def lon_first_center(value: str) -> str | None:
+    """Return ``value`` rewritten lon,lat when it is an old-style ``center=lat,lon``, else None.
+
+    A pair is old-style when it lies around Bamako (:data:`NEAR_BAMAKO`) only
+    once swapped; anything else (lon-first, malformed, far away) is left to
+    :func:`parse_view` to accept or refuse.
+    """
+    parts = [v.strip() for v in value.split(",")]
+    try:
+        first, second = (float(v) for v in parts)
+    except ValueError:
+        return None
+    if _near_bamako(second, first) and not _near_bamako(first, second):
+        return f"{parts[1]},{parts[0]}"
+    return None

@@ -20,7 +20,6 @@ from geo.vocabulary import METRIC_CRS
 MM_PER_INCH = 25.4
 #: Paper sizes (short side, long side) in millimetres.
 PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
-ORIENTATIONS = ("landscape", "portrait")
 DEFAULT_SIZE = "A4-landscape"
 DEFAULT_DPI = 150
 MIN_DPI, MAX_DPI = 50, 300

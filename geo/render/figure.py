@@ -36,7 +36,7 @@ from geo.render.legend import indicator_title
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 #: Output formats and their media types.
-FORMATS = {"png": "image/png", "pdf": "application/pdf"}
+IMAGE_MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 _RENDER_LOCK = threading.Lock()
 _RC = {
     "text.usetex": False,
@@ -90,8 +90,8 @@ def render(
     coverage
         The coverage map's quartier classes and points, drawn instead of the view's indicator and layers.
     """
-    if fmt not in FORMATS:
-        raise InvalidParameter("format", f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    if fmt not in IMAGE_MEDIA_TYPES:
+        raise InvalidParameter("format", f"unknown format {fmt!r}; allowed: {', '.join(IMAGE_MEDIA_TYPES)}")
     with render_context():
         fig = draw(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=translate, coverage=coverage)
         metadata = {"Title": _title(view, preset, Ctx(translate, lang, 1.0), coverage), "Creator": "Atlas de Bamako"}
@@ -294,7 +294,7 @@ def _frame(
     district = data.district_bounds
     if view.zoom is not None or view.center is not None:
         if view.center is not None:
-            cx, cy = _TO_METRIC.transform(view.center[1], view.center[0])
+            cx, cy = _TO_METRIC.transform(*view.center)  # lon, lat
         else:
             b = focus.bounds if focus else district
             cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2

@@ -92,7 +92,7 @@ def test_add_by_clicking_the_map(open_map, planner_server):
     title = page.locator(".leaflet-popup-content h3")
     title.wait_for()
     assert title.inner_text() == "CSCOM de Faladjè-Est"  # the new facility's popup opens on the redrawn map
-    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}?f=json")
+    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}.json")
     assert (doc["kind"], doc["beds"], doc["operator_type"], doc["location_precision"]) == (
         "cscom",
         12,
@@ -115,7 +115,7 @@ def test_add_by_typing_coordinates_and_by_choosing_a_quartier(open_map, planner_
     assert page.locator(".edit-pin").count() == 1
     page.locator("[data-edit-save]").click()
     saved(page, "Équipement ajouté.", "Plateau sportif de Niaréla")
-    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}?f=json")
+    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}.json")
     assert (doc["lat"], doc["lon"]) == (pytest.approx(lat, abs=1e-6), pytest.approx(lon, abs=1e-6))
     assert doc["quartier_pcode"] == "ML090101002"
 
@@ -128,7 +128,7 @@ def test_add_by_typing_coordinates_and_by_choosing_a_quartier(open_map, planner_
     page.locator("#ef-quartier").select_option("ML090102001")
     page.locator("[data-edit-save]").click()
     saved(page, "Équipement ajouté.", "CLAEC de Dar Salam")
-    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}?f=json")
+    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}.json")
     assert (doc["quartier_pcode"], doc["location_precision"]) == ("ML090102001", "quartier")
     assert page.locator("#map .fac-claec.fac-approx[title='CLAEC de Dar Salam']").count() == 1
 
@@ -159,7 +159,7 @@ def test_validation_messages_next_to_the_field_and_outside_confirmation(open_map
     page.locator("#ef-outside").check()
     page.locator("[data-edit-save]").click()
     saved(page, "Équipement ajouté.", "Terrain de Kati")
-    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}?f=json")
+    doc = fetch_json(page, f"/facilities/{popup_facility_id(page)}.json")
     assert doc["join_status"] == "outside" and not doc["in_analysis"]
     assert page.locator(".leaflet-popup-content .badge-warn").inner_text() == "hors du District : exclu des analyses"
 
@@ -275,7 +275,7 @@ def test_retire_needs_a_reason_and_hides_the_facility(open_map, planner_server):
 
 def test_merge_a_duplicate_pair_from_the_qa_finding(open_map, planner_server):
     lat, lon = lat_lon(520, 500)  # the pharmacy flagged as a duplicate of the CSCOM 20 m away
-    page = open_map(planner_server, f"/?basemap=none&layers=cscom,other_health,qa&zoom=17&center={lat:.5f},{lon:.5f}",
+    page = open_map(planner_server, f"/?basemap=none&layers=cscom,other_health,qa&zoom=17&center={lon:.5f},{lat:.5f}",
                     user="awa")  # fmt: skip
     qa = page.locator("#map .leaflet-marker-pane .fac-qa")
     qa.first.click()

@@ -86,8 +86,9 @@ def test_language_switch_keeps_the_view(open_map, real_server):
     assert after["lang"] == "en"
     for key in ("layers", "indicator", "kind", "basemap", "zoom"):
         assert after[key] == before[key], key
-    lat0, lon0 = map(float, before["center"].split(","))
-    lat1, lon1 = map(float, after["center"].split(","))
+    lon0, lat0 = map(float, before["center"].split(","))  # lon,lat like bbox and add
+    lon1, lat1 = map(float, after["center"].split(","))
+    assert -8.6 < lon0 < -7.3 and 12.0 < lat0 < 13.3  # the URL keeps longitude first
     assert abs(lat0 - lat1) < 1e-4 and abs(lon0 - lon1) < 1e-4
     assert checked_layers(page) == ["cscom", "schools"]
     assert page.locator("#indicator").input_value() == "per10k:cscom"

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from geo.errors import AuthRequired, InvalidParameter, LayerNotFound, RateLimited
+from geo.errors import AuthRequired, InvalidParameter, RateLimited, TokenNotFound, UserNotFound
 from geo.planning import accounts
 
 PASSWORD = "correct horse battery"
@@ -107,7 +107,7 @@ def test_disabled_user_cannot_sign_in_and_can_be_enabled(db):
     assert not accounts.get_user(db, "awa").has_role("viewer")
     accounts.enable_user(db, "awa")
     assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.1", now=T0 + 1).name == "awa"
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(UserNotFound):
         accounts.disable_user(db, "nobody")
 
 
@@ -172,7 +172,7 @@ def test_tokens_only_sha256_is_stored_and_revocation_works(db):
     revoked = accounts.revoke_token(db, token[:8])
     assert revoked.revoked_at is not None
     assert accounts.user_for_token(db, token) is None
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(TokenNotFound):
         accounts.revoke_token(db, token)
 
 
@@ -190,7 +190,7 @@ def test_tokens_of_a_disabled_user_stop_working(db):
     assert accounts.user_for_token(db, token) is None
     with pytest.raises(InvalidParameter):
         accounts.issue_token(db, "awa")
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(UserNotFound):
         accounts.issue_token(db, "nobody")
 
 

@@ -81,14 +81,6 @@ def test_classify_fisher_jenks_and_quantiles():
         display.classify(values, scheme="natural")
 
 
-def test_json_light_renames_and_cleans():
-    frame = tiny_layers()["facilities"]
-    out = display.json_light(frame, {"id": "i", "beds": "b"})
-    assert out["i"][0] == "dnacpn-01" and out["b"] == [None] * 5
-    with pytest.raises(InvalidParameter, match="nope"):
-        display.json_light(frame, {"nope": "n"})
-
-
 @pytest.fixture
 def payload():
     options = {"density": ("density", ()), "per10k:cscom": ("per10k", ("cscom",))}

@@ -19,7 +19,7 @@ from shapely.geometry import Point
 
 from geo import files
 from geo.analysis import population
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FormatNotFound, InvalidParameter, LayerNotFound, UnitNotFound
 from geo.pipeline import quality, sources
 from geo.publication import exports, package
 from geo.store import Atlas, open_store
@@ -98,7 +98,7 @@ def test_polygon_layers_read_back_match_the_store(atlas, tmp_path, fmt):
 
 
 def test_qa_findings_in_every_format(atlas, tmp_path):
-    for fmt in exports.FORMATS:
+    for fmt in exports.EXPORT_FORMATS:
         back = read_back(run(atlas, "qa_findings", fmt), tmp_path / fmt)
         assert len(back) == len(atlas["qa_findings"]) == 1
         assert "duplicate" in back.astype(str).to_numpy()
@@ -209,7 +209,7 @@ def test_shapefile_field_names_are_unique_and_short():
     }
 
 
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+@pytest.mark.parametrize("fmt", list(exports.EXPORT_FORMATS))
 def test_an_empty_selection_is_a_valid_file(atlas, tmp_path, fmt):
     export = run(atlas, "facilities", fmt, kind="cscom", quartier="ML090102001")
     assert export.count == 0
@@ -245,8 +245,8 @@ def test_kind_order_and_case_do_not_change_the_selection(atlas):
     [
         ("nope", {}, LayerNotFound, ["'nope'", "communes", "cscom"]),
         ("facilities", {"kind": "cscom,spa"}, LayerNotFound, ["'spa'", "claec"]),
-        ("facilities", {"commune": "ML090199"}, LayerNotFound, ["'ML090199'", "ML090101, ML090102"]),
-        ("quartiers", {"quartier": "ML0901"}, LayerNotFound, ["'ML0901'", "ML090101001"]),
+        ("facilities", {"commune": "ML090199"}, UnitNotFound, ["'ML090199'", "ML090101, ML090102"]),
+        ("quartiers", {"quartier": "ML0901"}, UnitNotFound, ["'ML0901'", "ML090101001"]),
         ("facilities", {"bbox": "1,2,3"}, InvalidParameter, ["bbox", "minlon,minlat,maxlon,maxlat"]),
         ("facilities", {"bbox": "a,b,c,d"}, InvalidParameter, ["bbox"]),
         ("communes", {"kind": "cscom"}, InvalidParameter, ["kind", "communes"]),
@@ -262,7 +262,7 @@ def test_bad_requests_name_the_value_and_the_allowed_ones(atlas, name, filters, 
 
 
 def test_unknown_format_lists_the_formats():
-    with pytest.raises(LayerNotFound, match="'xls'.*geojson, gpkg, csv, kml, shp.zip"):
+    with pytest.raises(FormatNotFound, match="'xls'.*geojson, gpkg, csv, kml, shp.zip"):
         exports.format_or_raise("xls")
 
 
@@ -379,7 +379,7 @@ def test_real_store_round_trips_in_every_format(real_store, tmp_path):
     atlas = open_store(real_store)
     for layer in LAYERS:
         store = atlas[layer]
-        for fmt in exports.FORMATS:
+        for fmt in exports.EXPORT_FORMATS:
             back = read_back(run(atlas, layer, fmt), tmp_path / layer / fmt)
             assert len(back) == len(store), (layer, fmt)
             if fmt == "shp.zip":

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FeatureNotFound, InvalidParameter, LayerNotFound
 from geo.publication import ogc as features
 from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
@@ -209,10 +209,10 @@ def test_rows_without_id_column_are_numbered_and_missing_geometry_is_null(layers
 def test_find_row_respects_the_kind_of_the_collection(layers, colls):
     assert features.find_row(layers["facilities"], colls["facilities"], "sante-0001") == 1
     assert features.find_row(layers["facilities"], colls["pharmacy"], "sante-0001") == 1
-    with pytest.raises(LayerNotFound, match="sante-0001"):
+    with pytest.raises(FeatureNotFound, match="sante-0001"):
         features.find_row(layers["facilities"], colls["cscom"], "sante-0001")
     assert features.find_row(layers["qa_findings"], colls["qa_findings"], "1") == 0
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(FeatureNotFound):
         features.find_row(layers["qa_findings"], colls["qa_findings"], "2")
 
 

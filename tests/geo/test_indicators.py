@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.analysis import map_indicators as indicators
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import FacilityNotFound, InvalidParameter, UnitNotFound
 from tests.conftest import tiny_layers
 
 
@@ -73,7 +73,7 @@ def test_neighbours_share_an_edge(layers):
     q = layers["quartiers"]
     assert indicators.neighbours(q, "ML090101001")["pcode"].tolist() == ["ML090101002"]
     assert sorted(indicators.neighbours(q, "ML090101002")["pcode"]) == ["ML090101001", "ML090102001"]
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(UnitNotFound):
         indicators.neighbours(q, "ML000000000")
 
 
@@ -101,7 +101,7 @@ def test_quartier_profile(layers):
     assert p["type"] == "quartier" and p["parent"] == {"pcode": "ML090101", "name": "Commune I"}
     assert [f["name"] for f in p["facilities"]] == ["ASACOFA", "Pharmacie <b>Kanu</b>"]
     assert p["pop_method"] == "dasymetric" and p["pop_year"] == 2022
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(UnitNotFound):
         indicators.unit_profile(layers, "ML090101001", level="communes")
 
 
@@ -114,5 +114,5 @@ def test_facility_profile(layers):
     assert p["qa_findings"][0]["check"] == "duplicate" and p["beds"] is None
     claec = indicators.facility_profile(layers, "lieu-claec-commune-ii")
     assert claec["quartier"] is None and claec["commune"]["name"] == "Commune II"
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(FacilityNotFound):
         indicators.facility_profile(layers, "nope")

@@ -34,7 +34,7 @@ def test_layer_list_has_counts_and_working_links(client):
     assert "kind" in entries["facilities"]["filters"] and "kind" not in entries["communes"]["filters"]
     assert doc["attribution"] == exports.ATTRIBUTION and doc["build"]["date"] == "2026-11-29"
     for name in ("communes", "cscom", "qa_findings"):
-        assert set(entries[name]["links"]) == set(exports.FORMATS)
+        assert set(entries[name]["links"]) == set(exports.EXPORT_FORMATS)
         for link in entries[name]["links"].values():
             assert client.get(link).status_code == 200, link
     assert client.get(doc["package"]["en"]).status_code == 200
@@ -188,3 +188,13 @@ def test_package_in_both_languages(client):
 
     assert readme(fr).startswith("# Atlas de Bamako") and readme(en).startswith("# Bamako Atlas")
     assert client.get(f"{API}/package.zip?lang=en", headers={"If-None-Match": en.headers["ETag"]}).status_code == 304
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/layers/nope.geojson", "/api/v1/layers/cscom.xls", "/api/v1/layers/cscom", "/communes/ML090199.json"],
+)
+def test_every_not_found_is_a_404_with_one_json_shape(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 404, resp.data
+    assert resp.get_json()["error"]["status"] == 404 and resp.get_json()["error"]["code"] == "NotFound"

@@ -132,7 +132,11 @@ def test_csv_and_geojson(client):
     assert "attachment" in csv_resp.headers["Content-Disposition"]
     text = csv_resp.data.decode("utf-8-sig").splitlines()
     assert text[0].startswith("rank,unit,pcode,name,commune_pcode,commune_name") and len(text) == 4
-    assert client.get("/api/v1/coverage?kind=cscom&threshold_m=1000&format=csv").data == csv_resp.data
+    old = client.get("/api/v1/coverage?kind=cscom&threshold_m=1000&format=csv")  # the spelling README documented
+    assert old.status_code == 308 and old.headers["Location"] == "/api/v1/coverage.csv?kind=cscom&threshold_m=1000"
+    assert client.get(old.request.url, follow_redirects=True).data == csv_resp.data
+    as_json = client.get("/api/v1/coverage?kind=cscom&threshold_m=1000&format=json")
+    assert as_json.status_code == 308 and as_json.headers["Location"] == "/api/v1/coverage?kind=cscom&threshold_m=1000"
     geo = client.get("/api/v1/coverage.geojson?kind=cscom&threshold_m=1000&unit=commune")
     assert geo.mimetype == "application/geo+json"
     doc = json.loads(geo.data)
@@ -164,8 +168,14 @@ def test_suggestions(client):
     # with the first site added, the next suggestion gains no more than the second did
     after = client.get(f"/api/v1/coverage/suggest?kind=cscom&threshold_m=1000&k=1&add={first['lon']},{first['lat']}")
     assert after.status_code == 200
-    csv_resp = client.get("/api/v1/coverage/suggest?kind=cscom&threshold_m=1000&k=2&format=csv")
+    csv_resp = client.get("/api/v1/coverage/suggest.csv?kind=cscom&threshold_m=1000&k=2")
     assert csv_resp.mimetype == "text/csv" and b"cumulative_gain" in csv_resp.data
+    old = client.get("/api/v1/coverage/suggest?kind=cscom&threshold_m=1000&k=2&format=csv")
+    assert old.status_code == 308 and old.headers["Location"].startswith("/api/v1/coverage/suggest.csv?")
+    assert (
+        client.get("/api/v1/coverage/suggest.json?kind=cscom&threshold_m=1000&k=2").get_json()
+        == client.get("/api/v1/coverage/suggest?kind=cscom&threshold_m=1000&k=2").get_json()
+    )
 
 
 def test_catchments_serve_everyone_once(client):

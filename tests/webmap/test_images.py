@@ -95,8 +95,8 @@ def test_every_preset_renders(client, name):
         "focus=ML090101",  # commune
         "focus=ML090102001",  # quartier
         "focus=lieu-stade",  # facility
-        "center=12.66,-7.98&zoom=15",
-        "center=12.66,-7.98",
+        "center=-7.98,12.66&zoom=15",
+        "center=-7.98,12.66",
         "zoom=14",
         "layers=",  # the choropleth alone
         "layers=cscom,hospitals,claec,kindergartens,schools,sports,other_health,waste,qa",
@@ -125,8 +125,8 @@ def test_filename_names_focus_and_language(client):
         ("size=7000x900", "size", "6000"),
         ("dpi=high", "dpi", "an integer from 50 to 300"),
         ("dpi=301", "dpi", "maximum of 300"),
-        ("center=north", "center", "center=lat,lon"),
-        ("center=95,0", "center", "latitude"),
+        ("center=north", "center", "center=lon,lat"),
+        ("center=0,95", "center", "latitude"),
         ("zoom=far", "zoom", "integer from 8 to 19"),
         ("zoom=30", "zoom", "integer from 8 to 19"),
         ("layers=cscom,pubs", "layers", "allowed:"),

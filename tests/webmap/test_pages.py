@@ -69,10 +69,10 @@ def test_pages_load_nothing_from_other_sites_and_every_resource_is_served(client
 
 def test_map_page_hands_its_view_to_the_script(client):
     cfg = config_of(
-        client, "/?layers=cscom,schools&indicator=per10k&kind=claec&basemap=none&center=12.64,-7.99&zoom=14"
+        client, "/?layers=cscom,schools&indicator=per10k&kind=claec&basemap=none&center=-7.99,12.64&zoom=14"
     )
     assert cfg["view"] == {"layers": ["cscom", "schools"], "indicator": "per10k", "kind": "claec", "basemap": "none",
-                           "center": [12.64, -7.99], "zoom": 14, "focus": None}  # fmt: skip
+                           "center": [-7.99, 12.64], "zoom": 14, "focus": None}  # fmt: skip
     assert cfg["dataUrl"].startswith("/api/v1/map-data.json?v=test-build-1")
     assert {layer["key"] for layer in cfg["layers"]} >= {"cscom", "hospitals", "claec", "schools", "qa"}
     assert "per10k:cscom" in [entry["id"] for entry in cfg["indicators"]]
@@ -168,7 +168,7 @@ def test_commune_page_and_json_twin(client):
     html = client.get("/communes/ML090101").get_data(as_text=True)
     assert "Commune I" in html and 'href="/quartiers/ML090101001"' in html and 'href="/communes/ML090102"' in html
     assert "Population : estimation 2022, part 2009 de chaque commune" in html
-    doc = client.get("/communes/ML090101?f=json").get_json()
+    doc = client.get("/communes/ML090101.json").get_json()
     assert doc["type"] == "commune" and [c["pcode"] for c in doc["children"]] == ["ML090101001", "ML090101002"]
     assert {r["kind"]: r["per_10k"] for r in doc["facilities_by_kind"]}["cscom"] == 1.0
 
@@ -180,7 +180,7 @@ def test_quartier_page_shows_parent_neighbours_facilities_and_findings(client):
     assert 'href="/facilities/educ-0001"' in html
     faladje = client.get("/quartiers/ML090101001").get_data(as_text=True)
     assert "Doublon probable" in faladje and "à 20 m de « ASACOFA »" in faladje
-    doc = client.get("/quartiers/ML090101001?f=json").get_json()
+    doc = client.get("/quartiers/ML090101001.json").get_json()
     assert doc["parent"]["pcode"] == "ML090101" and doc["density_per_km2"] == 6000.0
 
 
@@ -188,7 +188,7 @@ def test_facility_page_shows_the_approximate_position_badge(client):
     html = client.get("/facilities/lieu-claec-commune-ii").get_data(as_text=True)
     assert "position approximative (commune)" in html
     assert "Lieux compilés par le projet" in html
-    doc = client.get("/facilities/lieu-claec-commune-ii?f=json").get_json()
+    doc = client.get("/facilities/lieu-claec-commune-ii.json").get_json()
     assert doc["location_precision"] == "commune" and doc["commune"]["pcode"] == "ML090102"
 
 
@@ -196,13 +196,50 @@ def test_facility_page_shows_the_approximate_position_badge(client):
 def test_unknown_units_are_404_pages_and_404_json(client, url):
     resp = client.get(url)
     assert resp.status_code == 404 and resp.mimetype == "text/html"
-    as_json = client.get(url + "?f=json")
+    as_json = client.get(url + ".json")
     assert as_json.status_code == 404 and as_json.get_json()["error"]["status"] == 404
 
 
-def test_unknown_format_is_400(client):
+def test_unknown_format_is_400_and_unknown_extension_404(client):
     resp = client.get("/quartiers/ML090101001?f=xml")
     assert resp.status_code == 400 and "f:" in resp.get_data(as_text=True)
+    resp = client.get("/quartiers/ML090101001.xml")
+    assert resp.status_code == 404 and "available: html, json" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/communes/ML090101?f=json", "/communes/ML090101.json"),
+        ("/quartiers/ML090101001?f=json&lang=en", "/quartiers/ML090101001.json?lang=en"),
+        ("/facilities/educ-0001?f=json", "/facilities/educ-0001.json"),
+        ("/facilities/educ-0001?f=html", "/facilities/educ-0001"),
+    ],
+)
+def test_the_documented_f_parameter_redirects_to_the_extension(client, old, new):
+    resp = client.get(old)
+    assert resp.status_code == 308 and resp.headers["Location"] == new
+    assert client.get(old, follow_redirects=True).get_data() == client.get(new).get_data()
+
+
+def test_unit_page_links_its_json_twin(client):
+    html = client.get("/communes/ML090101").get_data(as_text=True)
+    assert 'href="/communes/ML090101.json"' in html
+    assert client.get("/communes/ML090101.json").mimetype == "application/json"
+
+
+@pytest.mark.parametrize("path", ["/", "/embed", "/couverture", "/maps/district.png"])
+def test_an_old_lat_lon_center_redirects_to_the_lon_lat_url(client, path):
+    resp = client.get(f"{path}?layers=cscom&center=12.64,-7.99&zoom=14")
+    assert resp.status_code == 308
+    assert resp.headers["Location"] == f"{path}?layers=cscom&center=-7.99,12.64&zoom=14"
+
+
+def test_a_lon_lat_center_is_served_and_far_away_centres_are_not_swapped(client):
+    assert client.get("/?center=-7.99,12.64&zoom=14").status_code == 200
+    assert client.get("/?center=2.35,48.85&zoom=14").status_code == 200  # Paris, lon-first: shown as asked
+    resp = client.get("/?center=-7.99,95")
+    assert resp.status_code == 400 and "center" in resp.get_data(as_text=True)
 
 
 def test_pages_are_compressed_and_answer_304(client):
@@ -211,10 +248,8 @@ def test_pages_are_compressed_and_answer_304(client):
     assert b"atlas-config" in gzip.decompress(resp.data)
     again = client.get("/", headers={**GZIP, "If-None-Match": resp.headers["ETag"]})
     assert again.status_code == 304
-    doc = client.get("/quartiers/ML090101001?f=json")
-    assert (
-        client.get("/quartiers/ML090101001?f=json", headers={"If-None-Match": doc.headers["ETag"]}).status_code == 304
-    )
+    doc = client.get("/quartiers/ML090101001.json")
+    assert client.get("/quartiers/ML090101001.json", headers={"If-None-Match": doc.headers["ETag"]}).status_code == 304
 
 
 def test_vendor_assets_come_from_installed_packages(client):
@@ -233,21 +268,6 @@ def test_language_choice_is_remembered_in_a_cookie(client):
     resp = client.get("/?lang=en")
     assert "lang=en" in resp.headers.get("Set-Cookie", "")
     assert config_of(client, "/")["lang"] == "en"
-
-
-def test_folium_builder_loads_only_the_given_leaflet_and_escapes_names():
-    from geo.publication.viewstate import ViewState
-    from tests.conftest import tiny_layers
-    from webmap.maps.builders import folium_map
-
-    view = ViewState(layers=("cscom", "other_health"), basemap="none", indicator="per10k", extra={"kind": "cscom"})
-    fmap = folium_map(tiny_layers(), view=view, kinds=("cscom",), leaflet_js="/vendor/leaflet/leaflet.js",
-                      leaflet_css="/vendor/leaflet/leaflet.css")  # fmt: skip
-    html = fmap.get_root().render()
-    assert sorted(set(re.findall(r'(?:src|href)="([^"]+)"', html))) == ["/vendor/leaflet/leaflet.css",
-                                                                         "/vendor/leaflet/leaflet.js"]  # fmt: skip
-    assert "<b>Kanu" not in html and "Kanu\\u0026lt;/b\\u0026gt;" in html
-    assert "Équipements pour 10 000 habitants" in html  # the legend
 
 
 #: Bytes (gzip) the map may send with every layer on: a tenth of what ``GeoDataFrame.explore()``

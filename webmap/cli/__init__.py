@@ -9,10 +9,16 @@ import click
 
 from geo.errors import AtlasError
 from geo.settings import Settings
+from webmap.cli.i18n import localize
 
 
 class AtlasGroup(click.Group):
     """A click group that turns library errors into one clear line and exit status 2."""
+
+    def main(self, *args, **kwargs):
+        """Run the command line in the locale's language (see webmap.cli.i18n)."""
+        localize(self)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -26,7 +32,7 @@ class AtlasGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
-    """Atlas de Bamako : données, exports et serveur web."""
+    """Bamako Atlas: data, exports and web server."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

@@ -19,13 +19,13 @@ from webmap.cli.settings import current_settings
 
 @click.group("data")
 def data() -> None:
-    """Construire et inspecter le magasin de données (GeoPackage)."""
+    """Build and inspect the data store (GeoPackage)."""
 
 
 @data.command("build")
 @click.option("--force", is_flag=True, help="Rebuild even if the store is up to date.")
 def build_cmd(force: bool) -> None:
-    """Télécharger/lire les sources, vérifier leurs sha256 et construire le magasin."""
+    """Download or read the sources, check their sha256 and build the store."""
     from geo.pipeline.build import build
 
     report = build(current_settings(), force=force)
@@ -46,7 +46,7 @@ def build_cmd(force: bool) -> None:
 
 @data.command("status")
 def status_cmd() -> None:
-    """Afficher les sources, leurs empreintes, les effectifs et l'âge du magasin."""
+    """Show the sources, their hashes, the counts and the age of the store."""
     path = store_path(current_settings())
     click.echo(f"Magasin : {path}")
     meta = read_meta(path) if path.exists() else None
@@ -76,7 +76,7 @@ def status_cmd() -> None:
     help="Folder for qa_findings.csv and .geojson (default: the data home).",
 )
 def qa_cmd(out_dir: Path | None) -> None:
-    """Lister les anomalies des données par contrôle et par commune ; écrire CSV et GeoJSON."""
+    """List data-quality findings by check and commune; write CSV and GeoJSON."""
     from geo.pipeline import quality
     from geo.publication.exports import defuse_formula, write_atomic
 
@@ -149,7 +149,7 @@ def _echo_conflicts(store: Path) -> None:
 
 @data.command("conflicts")
 def conflicts_cmd() -> None:
-    """Lister les corrections des planificateurs que les sources reconstruites contredisent."""
+    """List planners' corrections that the rebuilt sources contradict."""
     path = store_path(current_settings())
     if not path.exists():
         raise StoreError(f"no store at {path}: run 'bamako-atlas data build' first")
@@ -199,7 +199,7 @@ def copy_store(store: Path, dest_dir: Path) -> Path:
 @data.command("backup")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 def backup_cmd(dest: Path) -> None:
-    """Copier le magasin et la base des modifications dans DEST, même pendant que le serveur tourne."""
+    """Copy the store and the edits database into DEST, even while the server runs."""
     from geo.planning.edits.db import EDITS_FILENAME, backup
 
     store = store_path(current_settings())

@@ -13,19 +13,21 @@ from webmap.cli.settings import current_settings
 
 @click.command("export")
 @click.argument("layer")
-@click.option("--format", "fmt", default="geojson", show_default=True, help=f"Format : {', '.join(exports.FORMATS)}.")
+@click.option(
+    "--format", "fmt", default="geojson", show_default=True, help=f"Output format: {', '.join(exports.EXPORT_FORMATS)}."
+)
 @click.option(
     "--kind",
     "kinds",
     multiple=True,
-    help="Type(s) d'équipement, répétable ou séparé par des virgules (ex. cscom,claec).",
+    help="Facility kind(s), repeatable or comma-separated (e.g. cscom,claec).",
 )
-@click.option("--commune", default=None, help="Code P d'une commune (ex. ML090105).")
-@click.option("--quartier", default=None, help="Code P d'un quartier (ex. ML090105595).")
-@click.option("--bbox", default=None, help="minlon,minlat,maxlon,maxlat en degrés WGS84.")
-@click.option("--lang", default="fr", show_default=True, help="Langue du README du paquet (fr ou en).")
+@click.option("--commune", default=None, help="P-code of a commune (e.g. ML090105).")
+@click.option("--quartier", default=None, help="P-code of a quartier (e.g. ML090105595).")
+@click.option("--bbox", default=None, help="minlon,minlat,maxlon,maxlat in WGS84 degrees.")
+@click.option("--lang", default="fr", show_default=True, help="Language of the package README (fr or en).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Fichier à écrire (défaut : nom parlant dans le dossier courant).")  # fmt: skip
+              help="File to write (default: a descriptive name in the current folder).")  # fmt: skip
 def export(
     layer: str,
     fmt: str,
@@ -36,15 +38,15 @@ def export(
     lang: str,
     output: Path | None,
 ) -> None:
-    """Exporter LAYER (communes, quartiers, facilities, qa_findings, un type comme cscom, ou package).
+    """Export LAYER (communes, quartiers, facilities, qa_findings, a kind such as cscom, or package).
 
     \b
-    Exemples :
+    Examples:
       bamako-atlas export cscom --format gpkg
       bamako-atlas export quartiers --format csv --commune ML090105 -o quartiers-c5.csv
       bamako-atlas export package -o bamako-atlas.zip --lang en
 
-    Le fichier est écrit à côté de sa destination puis renommé : jamais de fichier partiel.
+    The file is written next to its destination, then renamed: never a partial file.
     """
     lang = package.lang_or_raise(lang)
     if layer == "package":

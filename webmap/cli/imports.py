@@ -71,7 +71,7 @@ def _echo_preview(pv: Preview, *, max_errors: int) -> None:
 def import_cmd(
     file: Path, user_name: str, yes: bool, crs: str | None, layer: str | None, include_duplicates: bool, max_errors: int
 ) -> None:
-    """Importer des établissements (CSV, GeoJSON, GeoPackage, .osm, .osm.pbf) : aperçu puis validation."""
+    """Import facilities (CSV, GeoJSON, GeoPackage, .osm, .osm.pbf): preview, then commit."""
     db = edits_path(current_settings())
     user = _editor(db, user_name)
     check_size(file.stat().st_size, file.name)

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 )
 @click.option("--dev", is_flag=True, help="Run Flask's development server with the reloader instead.")
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
-    """Servir l'atlas web (construit le magasin d'abord s'il n'existe pas)."""
+    """Serve the web atlas (builds the store first if there is none)."""
     from geo.store import store_path
     from webmap import create_app
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import InvalidParameter, UserNotFound
 from geo.planning import accounts
 from geo.planning.edits.db import edits_path
 from webmap.cli.settings import current_settings
@@ -16,7 +16,7 @@ STATE = {False: "actif", True: "désactivé"}
 
 @click.group("users")
 def users() -> None:
-    """Gérer les comptes des planificateurs et leurs jetons d'API."""
+    """Manage planner accounts and their API tokens."""
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -37,7 +37,7 @@ def _read_password(from_stdin: bool) -> str:
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input (scripts).")
 def add_cmd(name: str, role: str, password_stdin: bool) -> None:
-    """Créer le compte NAME (mot de passe demandé deux fois, sans écho)."""
+    """Create the account NAME (password asked twice, without echo)."""
     accounts.check_name(name)
     user = accounts.create_user(edits_path(current_settings()), name, role, _read_password(password_stdin))
     click.echo(f"Compte créé : {user.name} ({user.role})")
@@ -45,7 +45,7 @@ def add_cmd(name: str, role: str, password_stdin: bool) -> None:
 
 @users.command("list")
 def list_cmd() -> None:
-    """Lister les comptes, leur rôle, leur état et leurs jetons actifs."""
+    """List the accounts, their role, state and active tokens."""
     db = edits_path(current_settings())
     rows = accounts.list_users(db)
     if not rows:
@@ -65,7 +65,7 @@ def list_cmd() -> None:
 @users.command("disable")
 @click.argument("name")
 def disable_cmd(name: str) -> None:
-    """Désactiver le compte NAME (connexion, sessions et jetons refusés)."""
+    """Disable the account NAME (sign-in, sessions and tokens refused)."""
     user = accounts.disable_user(edits_path(current_settings()), name)
     click.echo(f"Compte désactivé : {user.name}")
 
@@ -73,7 +73,7 @@ def disable_cmd(name: str) -> None:
 @users.command("enable")
 @click.argument("name")
 def enable_cmd(name: str) -> None:
-    """Réactiver le compte NAME."""
+    """Enable the account NAME again."""
     user = accounts.enable_user(edits_path(current_settings()), name)
     click.echo(f"Compte réactivé : {user.name}")
 
@@ -82,10 +82,10 @@ def enable_cmd(name: str) -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input (scripts).")
 def password_cmd(name: str, password_stdin: bool) -> None:
-    """Changer le mot de passe du compte NAME."""
+    """Change the password of the account NAME."""
     db = edits_path(current_settings())
     if accounts.get_user(db, name) is None:  # say so before prompting
-        raise LayerNotFound(f"no user named {name!r}")
+        raise UserNotFound(f"no user named {name!r}")
     user = accounts.set_password(db, name, _read_password(password_stdin))
     click.echo(f"Mot de passe changé : {user.name}")
 
@@ -94,7 +94,7 @@ def password_cmd(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 @click.option("--list", "list_only", is_flag=True, help="List NAME's tokens (by prefix) instead of issuing one.")
 def token_cmd(name: str, list_only: bool) -> None:
-    """Créer un jeton d'API pour NAME (en-tête « Authorization: Bearer … ») ; il n'est affiché qu'une fois."""
+    """Issue an API token for NAME (header "Authorization: Bearer …"); it is shown only once."""
     db = edits_path(current_settings())
     if list_only:
         for t in accounts.list_tokens(db, name):
@@ -110,6 +110,6 @@ def token_cmd(name: str, list_only: bool) -> None:
 @users.command("revoke-token")
 @click.argument("token_prefix")
 def revoke_token_cmd(token_prefix: str) -> None:
-    """Révoquer le jeton qui commence par TOKEN_PREFIX (au moins 6 caractères, ou le jeton entier)."""
+    """Revoke the token starting with TOKEN_PREFIX (at least 6 characters, or the whole token)."""
     info = accounts.revoke_token(edits_path(current_settings()), token_prefix)
     click.echo(f"Jeton révoqué : {info.prefix}… ({info.user})")

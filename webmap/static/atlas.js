@@ -49,7 +49,7 @@ function viewParams(withLang) {
   p.set("basemap", state.basemap);
   if (map) {
     var c = map.getCenter();
-    p.set("center", c.lat.toFixed(5) + "," + c.lng.toFixed(5));
+    p.set("center", c.lng.toFixed(5) + "," + c.lat.toFixed(5));  // lon,lat like bbox and add
     p.set("zoom", String(map.getZoom()));
   }
   if (view.focus) p.set("focus", view.focus);
@@ -119,7 +119,7 @@ map.on("locationerror", function () { say(T.locate_failed); });
 
 // Initial extent: explicit centre/zoom, else the focused unit, else the District.
 if (view.center && view.zoom) {
-  map.setView(view.center, view.zoom);
+  map.setView([view.center[1], view.center[0]], view.zoom);  // centres are [lon, lat]
 } else if (cfg.focus && cfg.focus.type === "facility") {
   map.setView([cfg.focus.bbox[1], cfg.focus.bbox[0]], view.zoom || 17);
 } else if (cfg.focus) {
@@ -129,7 +129,8 @@ if (view.center && view.zoom) {
   var e = cfg.extent;
   map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [8, 8] });
 } else {
-  map.setView(view.center || cfg.defaults.center, view.zoom || cfg.defaults.zoom);
+  var c0 = view.center || cfg.defaults.center;
+  map.setView([c0[1], c0[0]], view.zoom || cfg.defaults.zoom);
 }
 
 // --------------------------------------------------------------- basemaps
@@ -220,7 +221,7 @@ function loadEvidence(id, list) {
     });
   };
   if (evidenceCache[id]) { fill(evidenceCache[id]); return; }
-  getJson(pageUrl(cfg.urls.facility, id) + "?f=json")
+  getJson(pageUrl(cfg.urls.facility, id) + ".json")
     .then(function (doc) { evidenceCache[id] = doc.qa_findings || []; fill(evidenceCache[id]); })
     .catch(function () { /* the check labels stay */ });
 }

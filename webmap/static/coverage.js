@@ -117,7 +117,7 @@ var created = createMap(cfg, 18), map = created.map;
 });
 ["surface", "catchments", "communes"].forEach(function (p) { map.getPane(p).style.pointerEvents = "none"; });
 var e = cfg.extent;
-if (cfg.view.center && cfg.view.zoom) map.setView(cfg.view.center, cfg.view.zoom);
+if (cfg.view.center && cfg.view.zoom) map.setView([cfg.view.center[1], cfg.view.center[0]], cfg.view.zoom);  // [lon, lat]
 else map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [6, 6] });
 
 var switchBasemap = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });

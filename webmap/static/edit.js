@@ -641,7 +641,7 @@ A.on("qaPopup", function (box, id, checks) {
   var b = el("button", { type: "button", class: "btn btn-small edit-merge-open", text: T.merge, "data-facility": id });
   b.addEventListener("click", function () {
     b.disabled = true;
-    getJson(addLang(url(E.urls.facilityPage, id) + "?f=json", E.lang))
+    getJson(addLang(url(E.urls.facilityPage, id) + ".json", E.lang))
       .then(function (doc) {
         var finding = (doc.qa_findings || []).filter(function (q) { return q.check === "duplicate" && q.related_id; })[0];
         b.disabled = false;

@@ -12,15 +12,15 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geo.cache import LRUCache
-from geo.errors import LayerNotFound
+from geo.errors import FormatNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
 from webmap.catalog import current_catalog
+from webmap.params import language
 from webmap.settings import current_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -59,11 +59,6 @@ class Payload:
 BoundedCache = LRUCache
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else package.LANGUAGES[0]
-
-
 def _cache(kind: str) -> LRUCache[Payload]:
     return current_catalog().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
 
@@ -99,8 +94,8 @@ def layer_file(name: str):
     """Send one layer, or a selection of it, in the format named by the extension."""
     layer, dot, fmt = name.partition(".")
     if not dot:
-        raise LayerNotFound(
-            f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
+        raise FormatNotFound(
+            f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.EXPORT_FORMATS)}"
         )
     exports.format_or_raise(fmt)
     catalog = current_catalog()
@@ -132,7 +127,7 @@ def layer_file(name: str):
 @bp.get("/package.zip")
 def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
-    lang = package.lang_or_raise(request.args.get("lang") or _lang())
+    lang = package.lang_or_raise(request.args.get("lang") or language())
     atlas = current_catalog().atlas
     payload = _cache("plain").get(
         f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang, settings=current_settings()))
@@ -158,7 +153,7 @@ def _layers_doc(lang: str) -> dict:
             "count": count,
             "geometry": exports.LAYER_GEOMETRY[layer],
             "filters": _filters(layer) if kind is None else [p for p in _filters(layer) if p != "kind"],
-            "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.FORMATS},
+            "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.EXPORT_FORMATS},
         }
 
     layers = [entry(name, name, len(atlas.layers[name])) for name in LAYERS]
@@ -171,7 +166,9 @@ def _layers_doc(lang: str) -> dict:
             "built_at": atlas.meta.get("built_at"),
             "date": exports.build_date(atlas.meta),
         },
-        "formats": {f.key: {"media_type": f.media_type, "extension": f.extension} for f in exports.FORMATS.values()},
+        "formats": {
+            f.key: {"media_type": f.media_type, "extension": f.extension} for f in exports.EXPORT_FORMATS.values()
+        },
         "parameters": {
             "kind": _("Types d'équipements, séparés par des virgules (ex. kind=cscom,claec)."),
             "commune": _("Code P d'une commune (ex. commune=ML090105)."),
@@ -187,7 +184,7 @@ def _layers_doc(lang: str) -> dict:
 @bp.get("/layers")
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
-    lang = _lang()
+    lang = language()
     doc = current_catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = CACHE_CONTROL

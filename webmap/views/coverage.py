@@ -5,8 +5,10 @@ Every URL takes the same parameters: ``kind`` (a kind group such as
 metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
 the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
 ``remove=id,id`` (facilities left out). The API also takes ``unit``
-(quartier, commune, district) and ``format`` (json, csv, geojson), and
-``/api/v1/coverage/suggest`` takes ``k`` (1–20 sites).
+(quartier, commune, district), and ``/api/v1/coverage/suggest`` takes ``k``
+(1–20 sites). The extension names the format (``/api/v1/coverage.csv``,
+``.geojson``, ``/api/v1/coverage/suggest.csv``; JSON without one); the older
+``?format=csv`` redirects there (webmap.params).
 
 Views are thin: parse and validate the request (400 naming the parameter),
 look the answer up in the per-store-version ``CoverageState`` or compute and
@@ -29,24 +31,23 @@ from flask_babel import gettext as _
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
 from geo.analysis.coverage.service import Cached, CoverageQuery, CoverageState, coverage_state, parse_k
-from geo.errors import InvalidParameter
 from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
-from geo.render.figure import FORMATS as IMAGE_FORMATS
+from geo.render.figure import IMAGE_MEDIA_TYPES
 from webmap.catalog import current_catalog
-from webmap.i18n import LANGUAGES
+from webmap.params import image_language, redirect_format_parameter, view_state
 from webmap.settings import current_settings
 from webmap.views import coverage_config, mapconfig
 from webmap.views.images import RENDER_REVISION, ByteCache
-from webmap.views.pages import map_data_url, view_state
+from webmap.views.pages import map_data_url
 
 bp = Blueprint("coverage", __name__)
 
 API_CACHE_CONTROL = "public, max-age=300"
 #: Response formats of /api/v1/coverage: media type and file extension.
-FORMATS = {
+COVERAGE_FORMATS = {
     "json": ("application/json", "json"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "geojson": ("application/geo+json", "geojson"),
@@ -58,13 +59,6 @@ COVERAGE_MAP_REVISION = "1"
 
 def _state() -> CoverageState:
     return coverage_state(current_catalog(), current_settings())
-
-
-def _format(allowed) -> str:
-    value = request.args.get("format") or "json"
-    if value not in allowed:
-        raise InvalidParameter("format", f"unknown format {value!r}; allowed: {', '.join(allowed)}")
-    return value
 
 
 def _send(cached: Cached, *, attachment: bool = False) -> Response:
@@ -111,7 +105,7 @@ def _links(query: CoverageQuery) -> dict:
 
 def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cached:
     table = state.table(query)  # validates the scenario against the store first
-    media_type, extension = FORMATS[fmt]
+    media_type, extension = COVERAGE_FORMATS[fmt]
     filename = f"{_stem(query)}-{query.unit}.{extension}"
     if fmt == "csv":
         return Cached(cf.to_csv(table), media_type, filename)
@@ -148,13 +142,14 @@ def _coverage_response(fmt: str) -> Response:
 
 @bp.get("/api/v1/coverage")
 def coverage_api() -> Response:
-    """Coverage indicators per unit (``format`` json, csv or geojson); see the module docstring."""
-    return _coverage_response(_format(FORMATS))
+    """Coverage indicators per unit as JSON (``?format=csv|geojson`` redirects to the extension URL)."""
+    redirect_format_parameter("format", tuple(COVERAGE_FORMATS), default="json")
+    return _coverage_response("json")
 
 
 @bp.get("/api/v1/coverage.<any(json, csv, geojson):fmt>")
 def coverage_file(fmt: str) -> Response:
-    """The same as ``/api/v1/coverage?format=…``, named by the extension."""
+    """Coverage indicators per unit in the format named by the extension."""
     return _coverage_response(fmt)
 
 
@@ -162,7 +157,7 @@ def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) 
     sites = state.suggest(query, k)
     frame = cf.suggestions_frame(sites)
     if fmt == "csv":
-        return Cached(cf.to_csv(frame), FORMATS["csv"][0], f"{_stem(query, 'sites')}-k{k}.csv")
+        return Cached(cf.to_csv(frame), COVERAGE_FORMATS["csv"][0], f"{_stem(query, 'sites')}-k{k}.csv")
     header = _header(state, query)
     header.pop("unit")
     document = {
@@ -175,13 +170,23 @@ def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) 
         "sites": cf.records(frame),
         "attribution": ATTRIBUTION,
     }
-    return Cached(cf.to_json(document), FORMATS["json"][0], f"{_stem(query, 'sites')}-k{k}.json")
+    return Cached(cf.to_json(document), COVERAGE_FORMATS["json"][0], f"{_stem(query, 'sites')}-k{k}.json")
 
 
 @bp.get("/api/v1/coverage/suggest")
 def suggest_api() -> Response:
     """The ``k`` sites that would newly cover the most people (greedy maximal covering), with their gains."""
-    fmt = _format(SUGGEST_FORMATS)
+    redirect_format_parameter("format", SUGGEST_FORMATS, default="json")
+    return _suggest_response("json")
+
+
+@bp.get("/api/v1/coverage/suggest.<any(json, csv):fmt>")
+def suggest_file(fmt: str) -> Response:
+    """The suggested sites in the format named by the extension."""
+    return _suggest_response(fmt)
+
+
+def _suggest_response(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
     k = parse_k(request.args.get("k"))
@@ -200,7 +205,9 @@ def catchments_api() -> Response:
 
     def body() -> Cached:
         areas = state.catchments(query)
-        return Cached(cf.catchments_geojson(areas, header), FORMATS["geojson"][0], f"{_stem(query, 'aires')}.geojson")
+        return Cached(
+            cf.catchments_geojson(areas, header), COVERAGE_FORMATS["geojson"][0], f"{_stem(query, 'aires')}.geojson"
+        )
 
     return _send(state.responses.get(query.key("catchments"), body))
 
@@ -317,9 +324,7 @@ def coverage_map(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
-    lang = request.args.get("lang") or LANGUAGES[0]  # only the parameter counts: a URL always gives one image
-    if lang not in LANGUAGES:
-        raise InvalidParameter("lang", f"unknown language {lang!r}; expected lang={' or lang='.join(LANGUAGES)}")
+    lang = image_language()
     state.access(query)  # 400 for a bad scenario before any ETag is answered
     catalog = current_catalog()
     framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
@@ -344,4 +349,4 @@ def coverage_map(fmt: str) -> Response:
     headers["Content-Disposition"] = (
         f'inline; filename="{file_name(name, page_size, fmt, focus=view.focus, lang=lang)}"'
     )
-    return Response(body, mimetype=IMAGE_FORMATS[fmt], headers=headers)
+    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)

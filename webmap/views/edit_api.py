@@ -22,11 +22,11 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.errors import ChangeNotFound, ImportNotFound, InvalidParameter, NotFound, VersionConflict
 from geo.planning import imports
 from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
-from webmap import auth, edit_json, edit_messages
+from webmap import auth, edit_json, edit_messages, params
 from webmap.catalog import current_catalog
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
@@ -83,22 +83,14 @@ def _conflict(exc: VersionConflict) -> Response:
     )
 
 
-#: What a 404 is about, by endpoint.
-_NOT_FOUND = {
-    "revert_change": "change",
-    "get_import": "import",
-    "commit_import": "import",
-    "discard_import": "import",
-}
-
-
-@bp.errorhandler(LayerNotFound)
-def _not_found(exc: LayerNotFound) -> Response:
-    what = _NOT_FOUND.get((request.endpoint or "").rpartition(".")[2], "facility")
-    message = {
-        "change": _("Aucune modification n'a cet identifiant."),
-        "import": _("Aucun import n'a cet identifiant."),
-    }.get(what, _("Aucun équipement n'a cet identifiant."))
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Response:
+    if isinstance(exc, ChangeNotFound):
+        message = _("Aucune modification n'a cet identifiant.")
+    elif isinstance(exc, ImportNotFound):
+        message = _("Aucun import n'a cet identifiant.")
+    else:
+        message = _("Aucun équipement n'a cet identifiant.")
     return _error(404, "not_found", message, detail=str(exc))
 
 
@@ -203,8 +195,8 @@ def merge_facilities():
 @auth.require_role("viewer")
 def history():
     """Recorded changes, newest first; filters ``facility``, ``user``, ``since``, ``until``, ``action``."""
-    limit = edit_json.int_arg("limit", HISTORY_LIMIT, maximum=HISTORY_MAX) or HISTORY_LIMIT
-    offset = edit_json.int_arg("offset", 0, maximum=2**31)
+    limit = params.integer("limit", HISTORY_LIMIT, maximum=HISTORY_MAX) or HISTORY_LIMIT
+    offset = params.integer("offset", 0, maximum=2**31)
     filters = edit_json.history_filters()
     changes = _store().history(**filters, limit=limit + 1, offset=offset)
     args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
@@ -302,7 +294,7 @@ def create_import():
 @auth.require_role("editor")
 def list_imports():
     """The latest imports (summaries), newest first."""
-    found = imports.list_imports(_store().path, limit=edit_json.int_arg("limit", 50, maximum=1000) or 50)
+    found = imports.list_imports(_store().path, limit=params.integer("limit", 50, maximum=1000) or 50)
     return jsonify({"imports": found})
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
-from webmap import auth, edit_messages
+from geo.errors import InvalidParameter, NotFound, VersionConflict
+from webmap import auth, edit_messages, params
 from webmap.catalog import current_catalog
 from webmap.edit_json import history_filters
 
@@ -90,8 +90,8 @@ def _conflict(_exc: VersionConflict):
     )
 
 
-@bp.errorhandler(LayerNotFound)
-def _not_found(_exc: LayerNotFound):
+@bp.errorhandler(NotFound)
+def _not_found(_exc: NotFound):
     return _render_error(404, _("Aucune modification n'a cet identifiant."))
 
 
@@ -99,10 +99,7 @@ def _not_found(_exc: LayerNotFound):
 @auth.require_role("viewer", login_page=True)
 def page():
     """Every recorded change, newest first, filtered by facility, user, dates and action."""
-    offset = request.args.get("offset", "0")
-    if not offset.isdigit():
-        raise InvalidParameter("offset", f"expected a whole number, got {offset!r}", code="not_a_number")
-    offset_n = int(offset)
+    offset_n = params.integer("offset", 0, maximum=2**31)
     changes = current_catalog().edit_store().history(**history_filters(), limit=PAGE_SIZE + 1, offset=offset_n)
     args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     resp = make_response(

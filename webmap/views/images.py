@@ -20,14 +20,13 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
 from geo.cache import LRUCache
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
-from geo.render.figure import FORMATS
+from geo.render.figure import IMAGE_MEDIA_TYPES
 from webmap.catalog import current_catalog
-from webmap.i18n import LANGUAGES
+from webmap.params import image_language, view_state
 from webmap.settings import current_settings
-from webmap.views.pages import view_state
 
 bp = Blueprint("images", __name__)
 
@@ -45,25 +44,17 @@ class ByteCache(LRUCache[bytes]):
         super().__init__(max_items, max_bytes)
 
 
-def _lang(value: str | None) -> str:
-    if value is None or value == "":
-        return LANGUAGES[0]
-    if value not in LANGUAGES:
-        raise InvalidParameter("lang", f"unknown language {value!r}; expected lang={' or lang='.join(LANGUAGES)}")
-    return value
-
-
 @bp.get("/maps/<name>.<any(png, pdf):fmt>")
 def static_map(name: str, fmt: str):
     """Return the map ``name`` (a preset or ``view``) as PNG or PDF."""
     preset = PRESETS.get(name)
     if preset is None:
-        raise LayerNotFound(f"unknown map {name!r}; available: {', '.join(PRESETS)}")
+        raise MapNotFound(f"unknown map {name!r}; available: {', '.join(PRESETS)}")
     view = view_state()  # exactly the parameters of / and /embed, checked the same way
     if preset.layers is not None and "layers" not in request.args:
         view = replace(view, layers=preset.layers)
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
-    lang = _lang(request.args.get("lang"))
+    lang = image_language()
 
     atlas_catalog = current_catalog()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
@@ -85,4 +76,4 @@ def static_map(name: str, fmt: str):
         cache.put(key, body)
     filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(body, mimetype=FORMATS[fmt], headers=headers)
+    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)

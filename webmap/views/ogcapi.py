@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
-from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
+from geo.publication.openapi_ogc import GEOJSON, HTML, JSON, OGC_REPRESENTATIONS, OPENAPI, SCHEMA, openapi_document
 from webmap.catalog import current_catalog
+from webmap.params import language
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
@@ -40,11 +40,6 @@ CONFORMANCE = (
 # --- request helpers --------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
-
-
 def _base() -> str:
     return request.url_root.rstrip("/") + bp.url_prefix
 
@@ -62,7 +57,7 @@ def _format(json_type: str) -> str:
     """Return ``json`` or ``html`` from ``?f=``, else from the Accept header (JSON by default)."""
     asked = request.args.get("f")
     if asked is not None:
-        if asked not in FORMATS:
+        if asked not in OGC_REPRESENTATIONS:
             raise InvalidParameter("f", f"unknown format {asked!r}; accepted: f=json or f=html")
         return asked
     best = request.accept_mimetypes.best_match([JSON, json_type, GEOJSON, HTML], default=JSON)
@@ -72,14 +67,14 @@ def _format(json_type: str) -> str:
 def _respond(build, *, json_type: str, template: str, **context) -> Response:
     """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304."""
     fmt = _format(json_type)
-    key = f"{current_catalog().version}|{fmt}|{_lang()}|{request.url}"
+    key = f"{current_catalog().version}|{fmt}|{language()}|{request.url}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     # webmap.compress tags the gzip variant "<etag>-gz": either one means the client is up to date.
     if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(f"{etag}-gz"):
         resp = Response(status=304)
     elif fmt == "html":
         resp = Response(
-            render_template(template, doc=build(), lang=_lang(), attribution=ATTRIBUTION, **context),
+            render_template(template, doc=build(), lang=language(), attribution=ATTRIBUTION, **context),
             mimetype=HTML,
         )
     else:
@@ -126,7 +121,7 @@ def _extent(coll: features.Collection) -> list[float] | None:
 
 
 def _collection_doc(coll: features.Collection) -> dict:
-    lang, path = _lang(), f"/collections/{coll.id}"
+    lang, path = language(), f"/collections/{coll.id}"
     extent = _extent(coll)
     doc = {
         "id": coll.id,
@@ -173,7 +168,7 @@ def _items_links(coll: features.Collection, page: features.Page) -> list[dict]:
     links = [
         _link(href("json", page.offset), "self", GEOJSON, _("Cette page (GeoJSON)")),
         _link(href("html", page.offset), "alternate", HTML, _("Cette page (HTML)")),
-        _link(_url(f"/collections/{coll.id}", f="json"), "collection", JSON, coll.title(_lang())),
+        _link(_url(f"/collections/{coll.id}", f="json"), "collection", JSON, coll.title(language())),
     ]
     if page.next_offset is not None:
         links.append(_link(href("json", page.next_offset), "next", GEOJSON, _("Page suivante")))
@@ -234,11 +229,11 @@ def openapi():
                 {c.id: _queryables(c) for c in colls.values()},
                 title=_("Atlas de Bamako — OGC API Features"),
                 version=str(current_catalog().atlas.meta.get("package_version") or "0"),
-                lang=_lang(),
+                lang=language(),
             )
 
         # Paths are relative to the server URL, the only part that depends on the request's host.
-        doc = current_catalog().memo(f"ogcapi:openapi:{_lang()}", compute)
+        doc = current_catalog().memo(f"ogcapi:openapi:{language()}", compute)
         return {"openapi": doc["openapi"], "info": doc["info"], "servers": [{"url": _base()}], **doc}
 
     return _respond(build, json_type=OPENAPI, template="ogcapi/openapi.html")
@@ -264,7 +259,7 @@ def queryables(collection_id: str):
 
     def build():
         return features.json_schema(
-            _queryables(coll), schema_id=_url(f"/collections/{coll.id}/queryables"), title=coll.title(_lang())
+            _queryables(coll), schema_id=_url(f"/collections/{coll.id}/queryables"), title=coll.title(language())
         )
 
     return _respond(build, json_type=SCHEMA, template="ogcapi/schema.html", heading=_("Propriétés filtrables"))
@@ -280,7 +275,7 @@ def schema(collection_id: str):
         return features.json_schema(
             _queryables(coll),
             schema_id=_url(f"/collections/{coll.id}/schema"),
-            title=coll.title(_lang()),
+            title=coll.title(language()),
             id_column=coll.id_column,
             geometry_types=frozenset(layer.geom_type.dropna()),
         )
@@ -295,7 +290,7 @@ def feature_schema(collection_id: str):
 
     def build():
         return features.geojson_feature_schema(
-            _queryables(coll), schema_id=_url(f"/collections/{coll.id}/feature-schema"), title=coll.title(_lang())
+            _queryables(coll), schema_id=_url(f"/collections/{coll.id}/feature-schema"), title=coll.title(language())
         )
 
     return _respond(build, json_type=SCHEMA, template="ogcapi/schema.html", heading=_("Schéma GeoJSON des objets"))
@@ -340,7 +335,7 @@ def item(collection_id: str, feature_id: str):
         feature["links"] = [
             _link(_url(path, f="json"), "self", GEOJSON, _("Cet objet (GeoJSON)")),
             _link(_url(path, f="html"), "alternate", HTML, _("Cet objet (HTML)")),
-            _link(_url(f"/collections/{coll.id}", f="json"), "collection", JSON, coll.title(_lang())),
+            _link(_url(f"/collections/{coll.id}", f="json"), "collection", JSON, coll.title(language())),
         ]
         return feature
 

@@ -1,6 +1,7 @@
 """The atlas pages: the map (``/``), its embeddable twin (``/embed``), the map data, and unit pages.
 
-Every unit page has a JSON twin from the same call (``?f=json``). The map
+Every unit page has a JSON twin from the same call (``/communes/<pcode>.json``; the
+older ``?f=json`` redirects there, see webmap.params). The map
 data is built once per store version, kept gzip-compressed in the catalog
 memo, and served with an ETag (304 on repeat requests).
 """
@@ -18,8 +19,8 @@ from flask_babel import format_decimal, get_locale
 from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
-from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
-from webmap import assets
+from geo.publication.viewstate import FACILITY_LAYERS, ViewState
+from webmap import assets, params
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.pagecache import cached_html
@@ -29,7 +30,8 @@ from webmap.views import mapconfig
 bp = Blueprint("pages", __name__)
 bp.register_blueprint(assets.bp)
 
-FORMATS = ("html", "json")
+#: Representations of a unit page: HTML (no extension) or ``.json``.
+PAGE_FORMATS = ("html", "json")
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
 
@@ -96,11 +98,12 @@ def _remember_language(resp: Response) -> Response:
     return resp
 
 
-def _format() -> str:
-    value = request.args.get("f", "html")
-    if value not in FORMATS:
-        raise InvalidParameter("f", f"unknown format {value!r}; allowed: {', '.join(FORMATS)}")
-    return value
+def _split(name: str) -> tuple[str, str]:
+    """Return the id and format of a unit page path segment (``ML090101.json``); redirect ``?f=``."""
+    stem, fmt = params.split_format(name, PAGE_FORMATS, default="html")
+    if stem == name:
+        params.redirect_format_parameter("f", PAGE_FORMATS, default="html")
+    return stem, fmt
 
 
 def _focus(focus_id: str | None) -> dict | None:
@@ -123,21 +126,6 @@ def _focus(focus_id: str | None) -> dict | None:
                            "P-code (e.g. ML090101) or a facility id from /facilities/<id>")  # fmt: skip
 
 
-def view_state() -> ViewState:
-    """Parse and check the map parameters of the request (400 naming the parameter on bad input)."""
-    view = parse_view(request.args, indicators=mapconfig.MENU_INDICATORS)
-    kind = request.args.get("kind")
-    layers_with_kinds = [k for k, v in FACILITY_LAYERS.items() if v]
-    if indicators.INDICATORS[view.indicator].needs_kinds:
-        kind = kind or mapconfig.DEFAULT_KIND_LAYER
-        if kind not in layers_with_kinds:
-            raise InvalidParameter("kind", f"unknown facility layer {kind!r}; allowed: {', '.join(layers_with_kinds)}")
-        extra = {"kind": kind}
-    else:
-        extra = {}
-    return ViewState(view.layers, view.indicator, view.focus, view.basemap, view.center, view.zoom, extra)
-
-
 def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
     atlas = current_catalog().atlas
     quartiers = atlas.layers["quartiers"]
@@ -150,7 +138,7 @@ def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict
 
 
 def _render_map(template: str, *, embed: bool) -> Response:
-    view = view_state()  # first, so bad parameters are refused before anything is cached
+    view = params.view_state()  # first, so bad parameters are refused before anything is cached
     focus = _focus(view.focus)
 
     def render() -> str:
@@ -204,8 +192,8 @@ def _json(document: dict) -> Response:
     return resp
 
 
-def _unit_page(pcode: str, level: str) -> Response:
-    fmt = _format()
+def _unit_page(name: str, level: str) -> Response:
+    pcode, fmt = _split(name)
     layers = current_catalog().atlas.layers
     # memoised per store version; unknown P-codes raise before anything is stored
     profile = current_catalog().memo(
@@ -218,11 +206,11 @@ def _unit_page(pcode: str, level: str) -> Response:
 
 
 def _unit_html(profile: dict, *, focus: dict) -> Response:
-    view = view_state()
+    view = params.view_state()
     config = _config(view, focus=focus)
     return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
                                  kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
-                                 labels=mapconfig, json_url=url_for(request.endpoint, **request.view_args, f="json")))  # fmt: skip
+                                 labels=mapconfig, json_url=request.script_root + request.path + ".json"))  # fmt: skip
 
 
 @bp.get("/communes/<pcode>")
@@ -240,7 +228,7 @@ def quartier(pcode: str) -> Response:
 @bp.get("/facilities/<facility_id>")
 def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
-    fmt = _format()
+    facility_id, fmt = _split(facility_id)
     layers = current_catalog().atlas.layers
     profile = current_catalog().memo(
         f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)

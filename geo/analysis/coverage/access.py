@@ -300,6 +300,52 @@ def nearest(grid: PopulationGrid, points: FacilityPoints) -> Nearest:
     return Nearest(np.asarray(distance, dtype=float), np.asarray(index, dtype=np.int64))
 
 
+@dataclass(frozen=True, eq=False)
+class Access:
+    """Distances from every cell to the facilities, computed once and reused for every threshold and unit.
+
+    ``exact_distance_m`` is the distance to the nearest *exactly placed*
+    facility; ``point_unit`` and ``point_commune`` index each facility's
+    quartier and commune in the grid (-1 where unknown).
+    """
+
+    points: FacilityPoints
+    nearest: Nearest
+    exact_distance_m: np.ndarray
+    point_unit: np.ndarray
+    point_commune: np.ndarray
+
+    @cached_property
+    def by_distance(self) -> np.ndarray:
+        """Return the cell indices sorted by distance to the nearest facility."""
+        return np.argsort(self.nearest.distance_m, kind="stable")
+
+
+def _lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return the index of each of ``codes`` in ``sorted_codes``, -1 where absent."""
+    codes = np.asarray(codes, dtype=str)
+    if len(sorted_codes) == 0 or len(codes) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    idx = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return np.where(sorted_codes[idx] == codes, idx, -1).astype(np.int64)
+
+
+def access(grid: PopulationGrid, points: FacilityPoints) -> Access:
+    """Return the nearest-facility distances of every cell, overall and to exact positions only."""
+    near = nearest(grid, points)
+    approx = np.asarray(points.approximate, dtype=bool)
+    exact = near.distance_m if not approx.any() else nearest(grid, points.subset(~approx)).distance_m
+    unit = _lookup(grid.quartier_pcodes, points.quartier_pcode)
+    commune = _lookup(grid.commune_pcodes, points.commune_pcode)
+    # Hypothetical points carry no P-code: locate them on the grid's units.
+    unplaced = np.flatnonzero((commune < 0) & np.asarray(points.hypothetical, dtype=bool))
+    if len(unplaced) and grid.unit_geometry is not None:
+        located = grid.locate(points.x[unplaced], points.y[unplaced])
+        unit[unplaced] = located
+        commune[unplaced] = np.where(located >= 0, grid.commune_index_of_unit[np.maximum(located, 0)], -1)
+    return Access(points, near, exact, unit, commune)
+
+
 def _walk_assumptions(speed_kmh: float | None, detour: float | None, settings: Settings | None) -> tuple[float, float]:
     if speed_kmh is None or detour is None:
         settings = resolve(settings)

@@ -19,9 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.analysis.coverage.access import FacilityPoints, facility_points, resolve_kinds, to_metric
+from geo.analysis.coverage.access import Access, FacilityPoints, access, facility_points, resolve_kinds, to_metric
 from geo.analysis.coverage.grid import PopulationGrid
-from geo.analysis.coverage.indicators import Access, access, check_threshold, check_unit, coverage
+from geo.analysis.coverage.indicators import check_threshold, check_unit, coverage
 from geo.errors import InvalidParameter
 from geo.vocabulary import STORE_CRS
 

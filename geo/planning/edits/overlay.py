@@ -31,8 +31,6 @@ from geo.errors import StoreError
 from geo.spatial.joins import assign_units
 from geo.vocabulary import FACILITY_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
-#: Keys of a state's ``row``: the source columns and the position.
-ROW_COLUMNS: tuple[str, ...] = SOURCE_FACILITY_COLUMNS + ("lon", "lat")
 #: Columns of :func:`current`'s result, before ``geometry``.
 CURRENT_COLUMNS: tuple[str, ...] = FACILITY_COLUMNS + ("version",)
 #: The pseudo-field of ``edited`` that stands for the position (lon, lat).

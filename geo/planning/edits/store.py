@@ -30,7 +30,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.errors import InvalidParameter, LayerNotFound, StoreError, VersionConflict
+from geo.errors import ChangeNotFound, FacilityNotFound, InvalidParameter, StoreError, VersionConflict
 from geo.planning.edits import db, history, overlay
 from geo.planning.edits import state as states
 from geo.planning.edits.db import connect, transaction
@@ -266,7 +266,7 @@ class EditStore:
             return states.from_base(base_row)
         if self._base is None and not facility_id.startswith(ID_PREFIX):
             raise StoreError("the edit store has no base facilities; pass base= or call attach(base=...)")
-        raise LayerNotFound(f"no facility with id {facility_id!r}")
+        raise FacilityNotFound(f"no facility with id {facility_id!r}")
 
     def _active(self, conn: sqlite3.Connection, facility_id: str, version: int, field: str = "version") -> State:
         """Return the facility's effective state, checking it is at ``version`` and not retired."""
@@ -462,7 +462,7 @@ class EditStore:
         with transaction(conn):
             target = history.get(conn, change_id)
             if target is None:
-                raise LayerNotFound(f"no change with id {change_id!r}")
+                raise ChangeNotFound(f"no change with id {change_id!r}")
             op, items = uuid.uuid4().hex, []
             for change in history.in_op(conn, target["op"]):
                 fid = change["facility_id"]

@@ -11,7 +11,7 @@ database, and :func:`commit` creates the facilities through
 from geo.planning.imports.osm import OSM_LICENCE, TAG_RULES, kind_for_tags
 from geo.planning.imports.parse import (
     FILE_PROBLEMS,
-    FORMATS,
+    IMPORT_FORMATS,
     MAX_BYTES,
     MAX_ROWS,
     ParsedImport,
@@ -26,7 +26,7 @@ from geo.planning.imports.validate import ROW_PROBLEMS, RowError
 __all__ = [
     "COMPATIBLE_KINDS",
     "FILE_PROBLEMS",
-    "FORMATS",
+    "IMPORT_FORMATS",
     "MAX_BYTES",
     "MAX_ROWS",
     "OSM_LICENCE",

@@ -1,6 +1,6 @@
 """Read an uploaded file (CSV, GeoJSON, GeoPackage, OpenStreetMap) into facility rows and per-row errors.
 
-Each format of :data:`FORMATS` has a reader (:mod:`geo.planning.imports.readers`) that
+Each format of :data:`IMPORT_FORMATS` has a reader (:mod:`geo.planning.imports.readers`) that
 turns the bytes into candidate rows; one validator
 (:mod:`geo.planning.imports.validate`) then checks every candidate the same way and
 sorts them into rows ready for :meth:`geo.planning.edits.EditStore.apply_rows` and
@@ -84,7 +84,7 @@ class Format:
 
 
 #: Upload formats, tried by file name ending (longest first).
-FORMATS: dict[str, Format] = {
+IMPORT_FORMATS: dict[str, Format] = {
     f.key: f
     for f in (
         Format("csv", (".csv", ".txt"), read_csv),
@@ -98,10 +98,10 @@ FORMATS: dict[str, Format] = {
 def format_for(filename: str) -> Format:
     """Return the format of ``filename`` from its ending, or raise InvalidParameter listing the accepted ones."""
     lower = filename.lower()
-    for fmt in FORMATS.values():
+    for fmt in IMPORT_FORMATS.values():
         if lower.endswith(fmt.suffixes):
             return fmt
-    endings = ", ".join(s for f in FORMATS.values() for s in f.suffixes)
+    endings = ", ".join(s for f in IMPORT_FORMATS.values() for s in f.suffixes)
     raise file_error("unknown_format", f"{filename}: unknown file type; accepted: {endings}")
 
 
@@ -140,7 +140,7 @@ def parse_upload(
     data
         The file's bytes.
     filename
-        Its name; the ending selects the format (:data:`FORMATS`).
+        Its name; the ending selects the format (:data:`IMPORT_FORMATS`).
     quartiers
         The District's quartiers (EPSG:4326, ``pcode``, ``name``, ``alt_name``,
         ``commune_pcode``): quartier names are matched against them and

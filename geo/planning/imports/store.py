@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import ImportNotFound, InvalidParameter
 from geo.planning.edits.db import connect, transaction
 from geo.planning.imports.preview import Preview
 
@@ -166,12 +166,12 @@ def _record(row: sqlite3.Row) -> ImportRecord:
 def _fetch(conn: sqlite3.Connection, import_id: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM imports WHERE id = ?", (str(import_id),)).fetchone()
     if row is None:
-        raise LayerNotFound(f"no import {import_id!r}")
+        raise ImportNotFound(f"no import {import_id!r}")
     return row
 
 
 def load_import(db_path: Path | str, import_id: str) -> ImportRecord:
-    """Return the import ``import_id``; raise LayerNotFound when there is none."""
+    """Return the import ``import_id``; raise ImportNotFound when there is none."""
     conn = _open(db_path)
     try:
         return _record(_fetch(conn, import_id))
@@ -300,7 +300,7 @@ def commit(import_id: str, edit_store: EditStore, user: str, *, include_duplicat
     InvalidParameter
         ``already_committed`` / ``already_discarded``, ``commit_running``, or a
         row refused by the edit store (nothing is then written).
-    LayerNotFound
+    ImportNotFound
         No such import.
     """
     user = _user(user)

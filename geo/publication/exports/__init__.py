@@ -1,6 +1,6 @@
 """Export atlas layers for partners: GeoJSON, GeoPackage, CSV, KML and zipped Shapefile.
 
-Formats come from a registry (:data:`FORMATS`, :mod:`geo.publication.exports.formats`).
+Formats come from a registry (:data:`EXPORT_FORMATS`, :mod:`geo.publication.exports.formats`).
 Each writer (:mod:`~geo.publication.exports.writers`, :mod:`~geo.publication.exports.shapefile`) turns
 a prepared layer (:mod:`~geo.publication.exports.prepare`: EPSG:4326, coordinates rounded
 to ``COORDINATE_DECIMALS``) into bytes; writers that need GDAL work in a
@@ -10,7 +10,7 @@ knows about HTTP: the web API and the CLI call the same functions.
 """
 
 from geo.files import write_atomic, write_files_atomic, zip_bytes
-from geo.publication.exports.formats import FORMATS, Export, ExportFormat, export_layer, format_or_raise
+from geo.publication.exports.formats import EXPORT_FORMATS, Export, ExportFormat, export_layer, format_or_raise
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_records, prepare
 from geo.publication.exports.request import ExportRequest, build_date, parse_request, unit_pcodes
 from geo.publication.exports.shapefile import DBF_TEXT_LIMIT, fit_dbf_text, shapefile_field_names, to_shp_zip
@@ -33,7 +33,7 @@ __all__ = [
     "ATTRIBUTION",
     "COORDINATE_DECIMALS",
     "DBF_TEXT_LIMIT",
-    "FORMATS",
+    "EXPORT_FORMATS",
     "FORMULA_PREFIXES",
     "ID_COLUMNS",
     "LAYER_GEOMETRY",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from geo.errors import LayerNotFound
+from geo.errors import FormatNotFound
 from geo.publication.exports.prepare import prepare
 from geo.publication.exports.request import ExportRequest, build_date
 from geo.publication.exports.shapefile import to_shp_zip
@@ -42,7 +42,7 @@ class Export:
 
 
 #: Export formats by key (the URL suffix and the CLI ``--format`` value).
-FORMATS: dict[str, ExportFormat] = {
+EXPORT_FORMATS: dict[str, ExportFormat] = {
     f.key: f
     for f in (
         ExportFormat("geojson", ".geojson", "application/geo+json", True, to_geojson),
@@ -55,11 +55,11 @@ FORMATS: dict[str, ExportFormat] = {
 
 
 def format_or_raise(key: str) -> ExportFormat:
-    """Return the export format ``key`` or raise LayerNotFound listing the formats."""
+    """Return the export format ``key`` or raise FormatNotFound listing the formats."""
     try:
-        return FORMATS[key]
+        return EXPORT_FORMATS[key]
     except KeyError:
-        raise LayerNotFound(f"unknown format {key!r}; available: {', '.join(FORMATS)}") from None
+        raise FormatNotFound(f"unknown format {key!r}; available: {', '.join(EXPORT_FORMATS)}") from None
 
 
 def export_layer(
@@ -79,7 +79,7 @@ def export_layer(
     request
         The validated selection, from ``parse_request``.
     fmt
-        A key of ``FORMATS``.
+        A key of ``EXPORT_FORMATS``.
     title
         Human title of the selection (KML document name, GeoPackage description).
     column_docs

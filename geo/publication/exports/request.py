@@ -8,7 +8,7 @@ from datetime import date
 
 import geopandas as gpd
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import InvalidParameter, LayerNotFound, UnitNotFound
 from geo.spatial.query import UNIT_COLUMNS, parse_bbox
 from geo.vocabulary import KINDS, LAYERS
 
@@ -99,8 +99,8 @@ def parse_request(
 
     Raises
     ------
-    LayerNotFound
-        Unknown layer, kind or P-code (the message lists the allowed values).
+    LayerNotFound, UnitNotFound
+        Unknown layer or kind, unknown P-code (the message lists the allowed values).
     InvalidParameter
         Malformed bbox, or a filter the layer does not support.
     """
@@ -134,7 +134,7 @@ def parse_request(
             raise InvalidParameter(parameter, f"layer {name!r} cannot be filtered by {parameter}")
         if code not in units[parameter]:
             allowed = ", ".join(sorted(units[parameter]))
-            raise LayerNotFound(f"unknown {parameter} P-code {value!r}; available: {allowed}")
+            raise UnitNotFound(f"unknown {parameter} P-code {value!r}; available: {allowed}")
         pcodes[parameter] = code
     return ExportRequest(layer, kinds, pcodes["commune"], pcodes["quartier"], parse_bbox(bbox), alias)
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.errors import ChangeNotFound, InvalidParameter, VersionConflict
 from geo.planning.edits import history
 
 
@@ -152,5 +152,5 @@ def test_revert_of_a_merge_restores_both_and_can_itself_be_reverted(store):
 
 
 def test_revert_unknown_change(store):
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(ChangeNotFound):
         store.revert(999, user="admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.errors import InvalidParameter, LayerNotFound, StoreError, VersionConflict
+from geo.errors import FacilityNotFound, InvalidParameter, StoreError, VersionConflict
 from tests.geo.edits.conftest import utm_lonlat
 
 XSS = '"><img src=x onerror=alert(1)>'
@@ -87,9 +87,9 @@ def test_stale_version_raises_conflict_with_current_values(store):
 
 
 def test_unknown_ids_and_bad_versions(store):
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(FacilityNotFound):
         store.update("nope", user="bob", version=1, fields={"name": "x"})
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(FacilityNotFound):
         store.facility("edit-0000")
     with pytest.raises(InvalidParameter) as info:
         store.update("educ-0001", user="bob", version="1", fields={"name": "x"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.planning.imports import FORMATS, MAX_BYTES, MAX_ROWS, format_for, parse_upload
+from geo.planning.imports import IMPORT_FORMATS, MAX_BYTES, MAX_ROWS, format_for, parse_upload
 from geo.planning.imports.parse import check_size
 from tests.geo.imports.samples import csv_bytes, geojson_bytes, ll, point_feature
 
@@ -58,7 +58,7 @@ def test_row_limit_is_a_parameter(quartiers, fmt):
     ],
 )
 def test_format_from_the_file_name(filename, key):
-    assert format_for(filename).key == key and key in FORMATS
+    assert format_for(filename).key == key and key in IMPORT_FORMATS
 
 
 @pytest.mark.parametrize("filename", ["a.xlsx", "a.shp", "noext", "a.csv.zip"])

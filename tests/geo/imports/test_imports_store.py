@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import ImportNotFound, InvalidParameter
 from geo.planning.edits.db import connect
 from geo.planning.imports import commit, discard, list_imports, load_import, parse_upload, preview, save_preview
 from tests.geo.imports.samples import csv_bytes, ll
@@ -42,7 +42,7 @@ def test_save_and_load_a_preview(edit_store, saved):
     assert counts == {"read": 7, "to_add": 5, "duplicates": 1, "errors": 2, "rows_with_errors": 1}
     assert record.preview.errors[0].problem_code == "missing_name"
     assert json.loads(json.dumps(record.to_dict()))["to_add"][0]["fields"]["name"] == "École 0"
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(ImportNotFound):
         load_import(edit_store.path, "imp-nope")
 
 
@@ -168,7 +168,7 @@ def test_discard(edit_store, saved):
             action()
         assert info.value.code == "already_discarded"
     assert created(edit_store) == []
-    with pytest.raises(LayerNotFound):
+    with pytest.raises(ImportNotFound):
         discard(edit_store.path, "imp-nope", "awa")
 
 

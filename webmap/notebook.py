@@ -1,18 +1,27 @@
-"""Folium maps of the atlas for notebooks and presentations (no Flask).
+"""Folium maps of the atlas for analysts in notebooks and slide decks (no Flask needed).
 
-The web pages do not use these: their map is drawn by webmap/static/atlas.js
-from the compact payload of ``geo.publication.mapdata.map_payload`` (a tenth of the bytes,
-names set as text, view state in the URL). A folium map is handy in a
-notebook or a slide deck; it is built here with the same symbols, palette and
-classes. Folium's default page pulls jQuery, Bootstrap and Font Awesome from
-CDNs and builds popups with jQuery: ``folium_map`` uses tooltips only, so
-Leaflet is the one library it needs, and ``leaflet_js``/``leaflet_css`` let
-a caller point it at local copies (e.g. the app's ``/vendor/leaflet/…``).
+>>> from webmap.notebook import folium_map
+>>> m = folium_map(layers=("cscom", "claec"), indicator="per10k", kind="cscom")
+>>> m                     # shown inline in Jupyter; m.save("carte.html") writes a page
+
+Without ``atlas`` the store of ``BAMAKO_ATLAS_HOME`` is opened (build it first
+with ``bamako-atlas data build``); pass an ``Atlas`` (``geo.store.open_store``)
+or a dict of layers to map something else. The map has the web map's symbols,
+palette, classes, labels and attribution: quartiers coloured by an indicator,
+commune outlines, one layer per facility group (tooltips only, names set as
+text), a legend and a layer switch.
+
+The web pages do not use this: their map is drawn by webmap/static/atlas.js from
+the compact payload of ``geo.publication.mapdata.map_payload`` (a tenth of the
+bytes). Folium's default page pulls jQuery, Bootstrap and Font Awesome from
+CDNs; this map needs only Leaflet, and ``leaflet_js``/``leaflet_css`` point it at
+local copies (e.g. the app's ``/vendor/leaflet/…``) to work offline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -20,10 +29,14 @@ from jinja2 import Environment
 from markupsafe import escape
 
 from geo.analysis import map_indicators as indicators
+from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication import symbols as styles
-from geo.publication.viewstate import DEFAULT_ZOOM, FACILITY_LAYERS, ViewState
-from geo.vocabulary import KINDS
+from geo.publication.exports import ATTRIBUTION
+from geo.publication.viewstate import DEFAULT_BASEMAP, DEFAULT_LAYERS, DEFAULT_ZOOM, FACILITY_LAYERS, parse_view
+from geo.store import Atlas, open_store, store_path
+from geo.vocabulary import KINDS, STORE_CRS
+from webmap.views.mapconfig import DEFAULT_KIND_LAYER, LAYER_LABELS
 
 _LEGEND = Environment(autoescape=True).from_string(
     """<div class="atlas-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;background:#fff;
@@ -48,42 +61,70 @@ def _class_labels(bins: tuple[float, ...], decimals: int) -> list[str]:
 
 
 def folium_map(
-    layers: Mapping[str, gpd.GeoDataFrame],
+    atlas: Atlas | Mapping[str, gpd.GeoDataFrame] | str | Path | None = None,
     *,
-    view: ViewState | None = None,
-    kinds: tuple[str, ...] = (),
-    leaflet_js: str | None = None,
-    leaflet_css: str | None = None,
-    layer_labels: Mapping[str, str] | None = None,
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    indicator: str = "density",
+    kind: str | None = None,
+    basemap: str = DEFAULT_BASEMAP,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
     title: str | None = None,
     note: str = "",
-    attribution: str = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN",
+    leaflet_js: str | None = None,
+    leaflet_css: str | None = None,
     tolerance_m: float = display.DEFAULT_TOLERANCE_M,
 ) -> folium.Map:
-    """Return a folium map: quartier choropleth, commune outlines, facility layers of ``view``.
+    """Return a folium map of the atlas: quartier choropleth, commune outlines, facility layers.
 
     Parameters
     ----------
+    atlas
+        The store (an ``Atlas``, its path, or a dict with the ``quartiers`` and
+        ``facilities`` layers); None opens the store under ``BAMAKO_ATLAS_HOME``.
     layers
-        Store layers (EPSG:4326).
-    view
-        Layers, indicator, basemap and centre/zoom (geo.publication.viewstate); default view if None.
-    kinds
-        Facility kinds of a per-kind indicator (``per10k``, ``count``).
+        Facility layers to draw (keys of ``FACILITY_LAYERS``: ``cscom``, ``claec``, ``sports``…).
+    indicator
+        Choropleth indicator (``density``, ``population``, ``per10k``, ``count``, ``cover1km``…).
+    kind
+        Facility layer counted by a per-facility indicator (``per10k``, ``cover2km``…; default ``cscom``).
+    basemap
+        ``osm``, ``positron``, ``esri`` (online tiles) or ``none``.
+    center, zoom
+        Map centre as (lon, lat) in degrees and zoom level (8–19); default: fit the District.
     leaflet_js, leaflet_css
         URLs of Leaflet; when given, the map loads nothing else (no jQuery,
         Bootstrap or icon fonts), so it works offline behind the app.
+
+    Raises
+    ------
+    InvalidParameter
+        An unknown layer, indicator, kind or basemap, or a centre or zoom out of range.
     """
-    view = view or ViewState()
-    layer_labels = layer_labels or {}
-    quartiers = display.simplify_coverage(layers["quartiers"], tolerance_m=tolerance_m)
+    args = {"layers": ",".join(layers), "indicator": indicator, "basemap": basemap}
+    if center is not None:
+        args["center"] = ",".join(str(v) for v in center)
+    if zoom is not None:
+        args["zoom"] = str(zoom)
+    view = parse_view(args, indicators=tuple(indicators.INDICATORS))
+    kinds: tuple[str, ...] = ()
+    if indicators.INDICATORS[view.indicator].needs_kinds:
+        kind = kind or DEFAULT_KIND_LAYER
+        if not FACILITY_LAYERS.get(kind):
+            allowed = ", ".join(k for k, v in FACILITY_LAYERS.items() if v)
+            raise InvalidParameter("kind", f"unknown facility layer {kind!r}; allowed: {allowed}")
+        kinds = FACILITY_LAYERS[kind]
+    frames = _layers(atlas)
+    layer_labels = {k: str(v) for k, v in LAYER_LABELS.items()}
+    quartiers = display.simplify_coverage(frames["quartiers"], tolerance_m=tolerance_m)
     indicator = indicators.indicator_or_raise(view.indicator)
-    values = indicators.compute(view.indicator, quartiers, layers["facilities"], kinds=kinds)
+    values = indicators.compute(view.indicator, quartiers, frames["facilities"], kinds=kinds)
     classes = display.classify(values.to_numpy())
     n = len(classes.bins)
     palette = [styles.PALETTE[round(i * (len(styles.PALETTE) - 1) / max(n - 1, 1))] for i in range(n)]
 
-    fmap = folium.Map(location=view.center or None, zoom_start=view.zoom or DEFAULT_ZOOM, tiles=None,
+    location = [view.center[1], view.center[0]] if view.center else None  # folium wants lat, lon
+    fmap = folium.Map(location=location, zoom_start=view.zoom or DEFAULT_ZOOM, tiles=None,
                       control_scale=True, prefer_canvas=True)  # fmt: skip
     if leaflet_js:
         fmap.default_js = [("leaflet", leaflet_js)]
@@ -120,7 +161,7 @@ def folium_map(
     folium.GeoJson(communes[["geometry"]], name="Communes", control=False,
                    style_function=lambda f: {"fill": False, "color": styles.OUTLINE["commune"], "weight": 2.6}).add_to(fmap)  # fmt: skip
 
-    fac = indicators.analysed(layers["facilities"])
+    fac = indicators.analysed(frames["facilities"])
     fac = fac[~(fac.geometry.isna() | fac.geometry.is_empty).to_numpy()]
     for key in view.layers:
         layer_kinds = FACILITY_LAYERS.get(key, ())
@@ -151,7 +192,7 @@ def folium_map(
         title=title or f"{indicator.label_fr} ({indicator.unit_fr})",
         classes=list(zip(palette, _class_labels(classes.bins, indicator.decimals), strict=True)),
         layers=[(styles.SYMBOLS[k].color, layer_labels.get(k, k)) for k in view.layers if FACILITY_LAYERS.get(k)],
-        note=" ".join(x for x in (note, attribution) if x),
+        note=" ".join(x for x in (note, ATTRIBUTION) if x),
     )
     fmap.get_root().html.add_child(folium.Element(legend))
     folium.LayerControl(collapsed=True).add_to(fmap)
@@ -159,3 +200,12 @@ def folium_map(
         x0, y0, x1, y1 = quartiers.total_bounds
         fmap.fit_bounds([[y0, x0], [y1, x1]])
     return fmap
+
+
+def _layers(atlas: Atlas | Mapping[str, gpd.GeoDataFrame] | str | Path | None) -> Mapping[str, gpd.GeoDataFrame]:
+    """Return the layers to map, in EPSG:4326 (opening the store when given a path or nothing)."""
+    if atlas is None or isinstance(atlas, (str, Path)):
+        atlas = open_store(Path(atlas) if atlas is not None else store_path())
+    layers = atlas.layers if isinstance(atlas, Atlas) else atlas
+    return {name: frame.to_crs(STORE_CRS) if frame.crs and frame.crs != STORE_CRS else frame
+            for name, frame in layers.items()}  # fmt: skip

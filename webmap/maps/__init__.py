@@ -1,1 +1,0 @@
-"""Map building blocks without Flask: symbols, palettes and basemaps (``styles``), folium maps (``builders``)."""
