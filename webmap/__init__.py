@@ -32,6 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         defaults to the store under the data home; ``ATLAS_SETTINGS`` holds
         overrides of ``geo.settings`` names.
     """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from geo import settings
+    from geo.errors import InvalidParameter
     from geo.store import store_path
     from webmap import auth, compress, errors, i18n, security
     from webmap.catalog import Catalog
@@ -48,6 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     compress.init_app(app)
+    proxies = settings.get("TRUSTED_PROXIES", app.config["ATLAS_SETTINGS"])
+    if proxies < 0:
+        raise InvalidParameter("BAMAKO_ATLAS_TRUSTED_PROXIES", f"expected a count of proxies ≥ 0, got {proxies}")
+    if proxies:  # client addresses (login limits), scheme and host as the reverse proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(name)
