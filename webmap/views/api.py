@@ -20,6 +20,7 @@ from geo.errors import LayerNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
+from webmap import budget
 from webmap.catalog import current_catalog
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,7 +134,12 @@ def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or _lang())
     atlas = current_catalog().atlas
-    payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
+
+    def build() -> Payload:
+        with budget.EXPORTS.hold():
+            return Payload.of(package.build_package(atlas, lang=lang))
+
+    payload = _cache("plain").get(f"package|{lang}", build)
     return _send(payload, vary=("Accept-Language", "Cookie"))
 
 

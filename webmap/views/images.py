@@ -24,6 +24,7 @@ from geo.errors import InvalidParameter, LayerNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
+from webmap import budget
 from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.views.pages import view_state
@@ -76,7 +77,7 @@ def static_map(name: str, fmt: str):
     body = cache.get(key)
     if body is None:
         data = atlas_catalog.memo("images:data", lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta))
-        with force_locale(lang):
+        with budget.RENDERS.hold(), force_locale(lang):
             body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
         cache.put(key, body)
     filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
