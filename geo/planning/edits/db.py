@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo.integrity import check_header, create_private
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 EDITS_FILENAME = "edits.sqlite"
 #: Milliseconds a connection waits for another writer's lock before failing.
 BUSY_TIMEOUT_MS = 5000
+#: What to do about an edits database that cannot be used (said in every such error).
+REMEDY = "restore it from a backup (bamako-atlas data backup) or move it away to start with no accounts or edits"
 
 
 def edits_path(overrides: dict[str, Any] | None = None) -> Path:
@@ -51,10 +54,14 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     Parameters
     ----------
     path
-        Database file; its folder must exist. Created when missing.
+        Database file; its folder must exist. Created (mode 0600) when missing;
+        an existing file that is empty or not SQLite raises ``StoreError``
+        instead of being taken for a new database.
     busy_timeout_ms
         How long to wait for another connection's write lock.
     """
+    if not create_private(Path(path)):
+        check_header(Path(path), remedy=REMEDY)
     conn = sqlite3.connect(
         str(path),
         timeout=busy_timeout_ms / 1000,
@@ -101,6 +108,7 @@ def backup(path: Path | str, dest_dir: Path | str) -> Path:
     final, partial = dest_dir / name, dest_dir / f".{name}.partial"
     source = connect(path)
     try:
+        create_private(partial)  # hashes, tokens and addresses: readable by the owner only
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
