@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def check_database(path: Path, *, remedy: str) -> None:
         return
     check_header(path, remedy=remedy)
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = open_read_only(path)
         try:
             result = [row[0] for row in con.execute("PRAGMA quick_check(3)")]
         finally:
@@ -61,6 +62,31 @@ def check_database(path: Path, *, remedy: str) -> None:
     if result != ["ok"]:
         found = "; ".join(" ".join(r.replace("*** in database main ***", "").split()) for r in result)
         raise StoreError(f"{path} is corrupt (quick_check: {found}); {remedy}")
+
+
+def open_read_only(path: Path, *, timeout_s: float = 5.0) -> sqlite3.Connection:
+    """Open the existing database ``path`` for reading only, even in a folder nobody may write to.
+
+    A WAL database needs its ``-shm`` file, which a read-only folder cannot
+    hold; then the file is opened ``immutable`` (nothing can change it anyway).
+    """
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s, isolation_level=None)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError:
+        if writable(path.parent):
+            raise
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=timeout_s, isolation_level=None)
+
+
+def writable(folder: Path) -> bool:
+    """Return True when a file can be created in ``folder`` (tried for real: root ignores permission bits)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def create_private(path: Path) -> bool:

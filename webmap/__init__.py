@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from geo import settings
     from geo.errors import InvalidParameter
     from geo.store import store_path
-    from webmap import auth, compress, errors, i18n, security
+    from webmap import auth, compress, errors, i18n, readonly, security
     from webmap.catalog import Catalog
 
     app = Flask(__name__)
@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     store = Path(app.config["ATLAS_STORE"] or store_path(app.config["ATLAS_SETTINGS"]))
     auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
+    readonly.init_app(app)
     app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"])
 
     i18n.init_app(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +41,8 @@ def _slow(host: str, port: int) -> socket.socket:
 
 
 def test_100_slow_connections_do_not_block_other_clients(home):
-    with serve(home, "--workers", "2", "--threads", "2") as base:
+    with serve(home, "--workers", "2", "--threads", "2") as running:
+        base = running.url
         _probe(base)
         host, port = base.removeprefix("http://").split(":")
         slow = [_slow(host, int(port)) for _ in range(SLOW_CONNECTIONS)]
@@ -52,26 +56,60 @@ def test_100_slow_connections_do_not_block_other_clients(home):
                 sock.close()
 
 
+def _cut_after(sock: socket.socket, trickle: bytes) -> float:
+    """Trickle ``trickle`` every 0.3 s until the server closes ``sock``; return the seconds it took."""
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < 10:  # bounded: the deadlines tested are 2 s (+1 s maintenance pass)
+            try:
+                sock.sendall(trickle)
+                sock.settimeout(0.3)
+                if sock.recv(1) == b"":
+                    return time.monotonic() - start
+            except TimeoutError:
+                continue
+            except OSError:
+                return time.monotonic() - start
+    finally:
+        sock.close()
+    raise AssertionError("the server kept the trickling connection open for 10 s")
+
+
 def test_trickling_headers_are_cut_at_the_header_deadline(home):
-    with serve(home, "--workers", "1", "--header-timeout", "2") as base:
+    with serve(home, "--workers", "1", "--header-timeout", "2") as running:
+        base = running.url
         host, port = base.removeprefix("http://").split(":")
-        sock = _slow(host, int(port))
-        start = time.monotonic()
-        closed = False
-        try:
-            while time.monotonic() - start < 10:  # bounded: the deadline is 2 s (+1 s maintenance pass)
-                try:
-                    sock.sendall(b"X-a: b\r\n")
-                    sock.settimeout(0.3)
-                    if sock.recv(1) == b"":
-                        closed = True
-                        break
-                except TimeoutError:
-                    continue
-                except OSError:
-                    closed = True
-                    break
-        finally:
-            sock.close()
-        assert closed
-        assert 1.5 < time.monotonic() - start < 6
+        assert 1.5 < _cut_after(_slow(host, int(port)), b"X-a: b\r\n") < 6
+
+
+def test_trickling_body_is_cut_at_the_body_deadline(home):
+    with serve(home, "--workers", "1", "--body-timeout", "2") as running:
+        base = running.url
+        host, port = base.removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
+        assert 1.5 < _cut_after(sock, b"x") < 6
+
+
+def test_a_server_process_that_dies_is_replaced(home):
+    with serve(home, "--workers", "2") as running:
+        base = running.url
+        _probe(base)
+        supervisor = running.pid
+        children = _children(supervisor)
+        assert len(children) == 2
+        os.kill(children[0], signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (len(_children(supervisor)) < 2 or children[0] in _children(supervisor)):
+            time.sleep(0.2)
+        assert len(_children(supervisor)) == 2 and children[0] not in _children(supervisor)
+        for _ in range(5):
+            _probe(base)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(c) for c in text]
+    return sorted(found)

@@ -10,6 +10,7 @@ its next request (the catalog polls the edits stamp).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -76,6 +77,11 @@ def serve(
         build()
     app = create_app()
     _ = app.extensions["atlas_catalog"].atlas  # load once, before the processes fork
+    if app.config["ATLAS_READ_ONLY"]:
+        folder = Path(app.config["ATLAS_EDITS_DB"]).parent
+        click.echo(
+            f"Dossier {folder} en lecture seule : l'atlas est servi en lecture seule (ni connexion ni modification)."
+        )
     if dev:
         click.echo(f"Atlas de Bamako : ouvrez http://{host}:{port}/ dans un navigateur (Ctrl+C pour arrêter)")
         app.run(host=host, port=port, debug=True, use_reloader=True)
@@ -89,8 +95,8 @@ def serve(
     )
     try:
         sock = server.bind(host, port, options.backlog)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except OSError as exc:  # e.g. the port is taken: one line from the CLI's error boundary
+        raise OSError(exc.errno, exc.strerror, f"{host}:{port}") from None
     bound = sock.getsockname()[1]
     click.echo(f"Atlas de Bamako : ouvrez http://{host}:{bound}/ dans un navigateur (Ctrl+C pour arrêter)")
     server.run(app, sock, options)

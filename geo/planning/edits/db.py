@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.integrity import check_header, create_private
+from geo.integrity import check_header, create_private, open_read_only, writable
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,9 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     busy_timeout_ms
         How long to wait for another connection's write lock.
     """
-    if not create_private(Path(path)):
-        check_header(Path(path), remedy=REMEDY)
+    path = Path(path)
+    if not create_private(path):
+        check_header(path, remedy=REMEDY)
     conn = sqlite3.connect(
         str(path),
         timeout=busy_timeout_ms / 1000,
@@ -70,10 +71,30 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError:
+        conn.close()
+        if writable(path.parent):
+            raise
+        return _read_only(path, busy_timeout_ms)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _read_only(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    """Open ``path`` in a folder nobody may write to: reads work, every write fails (``query_only``)."""
+    log.debug("%s is in a read-only folder: opened for reading only", path)
+    conn = open_read_only(path, timeout_s=busy_timeout_ms / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def is_read_only(conn: sqlite3.Connection) -> bool:
+    """Return True for a connection opened by :func:`connect` in a read-only folder."""
+    return bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
 
 @contextmanager
