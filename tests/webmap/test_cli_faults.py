@@ -133,6 +133,16 @@ def test_edits_database_and_backups_are_owner_only(tmp_path):
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
+def test_a_new_database_that_cannot_be_written_leaves_no_empty_file(tmp_path, monkeypatch):
+    def full(*_a, **_k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("geo.planning.edits.db.sqlite3.connect", full)
+    with pytest.raises(sqlite3.OperationalError):
+        connect(tmp_path / "edits.sqlite")
+    assert list(tmp_path.iterdir()) == []  # the next start creates it afresh instead of refusing an empty file
+
+
 @pytest.mark.integration
 def test_real_full_disk_during_build(tmp_path, mirror_dir):
     """A real full file system (a 1.6 MB tmpfs: room for the old store, not for a second one)."""

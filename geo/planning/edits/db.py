@@ -61,20 +61,25 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
         How long to wait for another connection's write lock.
     """
     path = Path(path)
-    if not create_private(path):
+    created = create_private(path)
+    if not created:
         check_header(path, remedy=REMEDY)
-    conn = sqlite3.connect(
-        str(path),
-        timeout=busy_timeout_ms / 1000,
-        isolation_level=None,
-        check_same_thread=True,
-    )
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn = None
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn = sqlite3.connect(
+            str(path),
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=True,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")  # writes the header of a new file
     except sqlite3.OperationalError:
-        conn.close()
+        if conn is not None:
+            conn.close()
+        if created and path.stat().st_size == 0:  # e.g. a full disk: leave no empty file to be refused later
+            path.unlink(missing_ok=True)
         if writable(path.parent):
             raise
         return _read_only(path, busy_timeout_ms)
