@@ -6,7 +6,9 @@ import os
 import shutil
 import signal
 import socket
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -113,3 +115,45 @@ def _children(pid: int) -> list[int]:
         text = (task / "children").read_text().split()
         found += [int(c) for c in text]
     return sorted(found)
+
+
+def test_connections_over_the_cap_wait_until_others_close(home):
+    with serve(home, "--workers", "1", "--connection-limit", "10") as running:
+        host, port = running.url.removeprefix("http://").split(":")
+        _probe(running.url)
+        idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(10)]
+        try:
+            time.sleep(0.5)
+            with pytest.raises(OSError):  # accepted by the kernel, not served: the cap holds
+                urllib.request.urlopen(f"{running.url}/api/v1/layers", timeout=1.5)
+        finally:
+            for sock in idle:
+                sock.close()
+        assert _probe(running.url) < 2.0
+
+
+def test_trivial_requests_stay_fast_while_8_maximal_renders_are_asked(home):
+    """Finding 10: the render budget admits one render per process and answers the rest 429 at once."""
+    with serve(home, "--workers", "1") as running:
+        statuses: list[int | str] = []
+
+        def render(i: int) -> None:
+            url = f"{running.url}/maps/view.png?size=6000x6000&zoom={12 + i % 4}&center=12.6{i},-8.0{i}"
+            try:
+                with urllib.request.urlopen(url, timeout=60) as resp:
+                    statuses.append(resp.status)
+            except urllib.error.HTTPError as exc:
+                statuses.append(exc.code)
+                assert exc.code != 429 or int(exc.headers["Retry-After"]) > 0
+            except OSError:
+                statuses.append("closed")  # the server stopped at the end of the test
+
+        threads = [threading.Thread(target=render, args=(i,), daemon=True) for i in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        latencies = [_probe(running.url) for _ in range(5)]
+        assert max(latencies) < 1.0, latencies
+        assert statuses.count(429) >= 6, statuses
+    for t in threads:
+        t.join(10)
