@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Key signing the web sessions (default: generated once into <home>/secret_key, readable by its owner only).",
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host headers are trusted (0: none).",
+        int,
+    ),
     Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
     Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),
     Setting("POP_METHOD", "", "Quartier population method (empty: the best-scoring one)."),

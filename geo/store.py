@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Mapping
@@ -88,11 +89,25 @@ def write_store(
             )
         con.close()
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        full = isinstance(exc, Exception) and _disk_full(path.parent)  # measured before the partial file goes
         tmp.unlink(missing_ok=True)
+        if full:
+            raise StoreError(
+                f"{path.parent}: disk full while writing the store; {path.name} is untouched, free some space "
+                "and build again"
+            ) from exc
         raise
     log.info("store written to %s", path)
     return path
+
+
+def _disk_full(folder: Path, *, margin_bytes: int = 2 * 1024 * 1024) -> bool:
+    """Return True when ``folder``'s file system has (almost) no free space left."""
+    try:
+        return shutil.disk_usage(folder).free < margin_bytes
+    except OSError:
+        return False
 
 
 def read_meta(path: Path) -> dict[str, Any]:

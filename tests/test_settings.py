@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import request
 
 from geo.errors import ChecksumMismatch, InvalidParameter
 from geo.pipeline import sources
@@ -120,6 +121,19 @@ def test_secret_key_signs_the_sessions(tiny_store, tmp_path):
     assert app.test_client().get("/login").status_code == 200  # the sign-in form signs a session
     assert app.secret_key == "s" * 40 and auth.secret_key(app) == "s" * 40
     assert not (tmp_path / "secret_key").exists()  # no key file generated when the setting gives one
+
+
+@effect("TRUSTED_PROXIES")
+def test_trusted_proxies_give_the_forwarded_client_address(tiny_store):
+    def seen(**settings) -> str:
+        app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+        app.add_url_rule("/_who", "who", lambda: request.remote_addr)
+        client = app.test_client()
+        resp = client.get("/_who", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        return resp.get_data(as_text=True)
+
+    assert seen() == "10.0.0.2"  # default 0: forwarded headers are not believed
+    assert seen(TRUSTED_PROXIES=1) == "203.0.113.9"
 
 
 # ------------------------------------------------------------------ population

@@ -33,8 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         overrides of ``geo.settings`` names, resolved once with the environment
         into ``app.extensions["atlas_settings"]`` (``webmap.settings.current_settings``).
     """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from geo.errors import InvalidParameter
     from geo.store import store_path
-    from webmap import auth, compress, errors, i18n, security
+    from webmap import auth, compress, errors, i18n, readonly, security
     from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
 
@@ -45,12 +48,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = atlas_settings.init_app(app)
     store = Path(app.config["ATLAS_STORE"] or store_path(settings))
     auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
+    readonly.init_app(app)
     app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"])
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     compress.init_app(app)
+    proxies = settings["TRUSTED_PROXIES"]
+    if proxies < 0:
+        raise InvalidParameter("BAMAKO_ATLAS_TRUSTED_PROXIES", f"expected a count of proxies ≥ 0, got {proxies}")
+    if proxies:  # client addresses (login limits), scheme and host as the reverse proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(name)

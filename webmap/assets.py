@@ -2,8 +2,12 @@
 
 No third-party file is copied into the repository and no page loads anything
 from a CDN: Leaflet and Leaflet.markercluster come from the XStatic packages
-installed with the app. Files are read once, gzip-compressed once, and served
-from memory with a strong ETag; URLs carry the package version (or a content
+installed with the app. The files a bundle may serve are listed once (the
+manifest); a path is looked up there as sent, a spelling that normalises to a
+listed file (``./``, ``a/../``, ``//``) is redirected to the canonical URL and
+anything else is a 404, so no request can add to what is held in memory.
+Listed files are read once, gzip-compressed once, and served from memory with a
+strong ETag; URLs carry the package version (or a content
 hash for the app's own files), so browsers may cache them for a year.
 """
 
@@ -13,12 +17,13 @@ import gzip
 import hashlib
 import importlib
 import mimetypes
+import posixpath
 import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
 from webmap import esmodules
 
@@ -58,19 +63,48 @@ def bundle_dir(name: str) -> tuple[Path, str]:
     return Path(getattr(module, BUNDLES[name][1])), str(getattr(module, "VERSION", ""))
 
 
+@cache
+def manifest(bundle: str) -> frozenset[str]:
+    """Return the files of ``bundle`` as relative POSIX paths (listed once per process)."""
+    folder, _ = bundle_dir(bundle)
+    root = folder.resolve()
+    return frozenset(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.resolve().is_relative_to(root) and "__pycache__" not in path.parts
+    )
+
+
+@bp.record_once
+def _list_at_start_up(_state) -> None:
+    for bundle in (*BUNDLES, OWN_BUNDLE):
+        manifest(bundle)
+
+
+def canonical(bundle: str, filename: str) -> str | None:
+    """Return the listed file that ``filename`` names in ``bundle`` (normalised), or None."""
+    if "\0" in filename or "\\" in filename:
+        return None
+    files = manifest(bundle)
+    if filename in files:
+        return filename
+    normal = posixpath.normpath(filename).lstrip("/")
+    return normal if normal in files else None
+
+
 _lock = threading.Lock()
 _files: dict[tuple[str, str], Asset] = {}
 
 
 def load(bundle: str, filename: str) -> Asset:
-    """Return file ``filename`` of ``bundle``, read and compressed on first use; 404 if absent."""
+    """Return listed file ``filename`` of ``bundle``, read and compressed on first use; 404 if not listed."""
     key = (bundle, filename)
     if key in _files:
         return _files[key]
     folder, _ = bundle_dir(bundle)
-    path = (folder / filename).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+    if filename not in manifest(bundle):
         abort(404)
+    path = folder / filename
     body = path.read_bytes()
     if bundle == OWN_BUNDLE and path.suffix == ".js":  # ES modules: import their dependencies by versioned URL
         body = esmodules.pin_imports(body, filename, own_version)
@@ -107,6 +141,14 @@ def asset_url(bundle: str, filename: str) -> str:
 @bp.get("/vendor/<bundle>/<path:filename>")
 def serve(bundle: str, filename: str) -> Response:
     """Serve one file of a bundle, gzip-compressed when the client accepts it."""
+    bundle_dir(bundle)  # 404 for an unknown bundle
+    listed = canonical(bundle, filename)
+    if listed is None:
+        abort(404)
+    if listed != filename:
+        endpoint = request.endpoint or "assets.serve"
+        version = {"v": request.args["v"]} if "v" in request.args else {}
+        return redirect(url_for(endpoint, bundle=bundle, filename=listed, **version), 301)
     asset = load(bundle, filename)
     gz = asset.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
     resp = Response(asset.gzipped if gz else asset.body, mimetype=asset.mimetype)

@@ -24,7 +24,7 @@ import logging
 import os
 import secrets
 import stat
-import time
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -116,31 +116,55 @@ def secret_key(app: Flask) -> str:
 
 
 def _stored_secret_key(path: Path) -> str:
-    """Return the key kept in ``path``, creating it (mode 0600) on first use."""
+    """Return the key kept in ``path``, creating it (mode 0600) on first use and again when it is empty.
+
+    The key is written to a temporary file and linked into place, so the key
+    file is complete or absent, never empty (a full disk left a 0-byte key
+    that broke every sign-in, issue 13 finding 8); the first process to link
+    wins and every other one reads its key.
+    """
+    for _attempt in range(3):
+        key = _read_secret_key(path)
+        if key:
+            return key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = secrets.token_hex(32)
+            _write_key_atomically(path, fresh, replace_empty=path.exists())
+        except OSError as exc:  # read-only folder or full disk: the atlas still serves, sign-ins last one process
+            log.warning("cannot write %s (%s): using a key for this process only; set SECRET_KEY", path, exc.strerror)
+            return secrets.token_hex(32)
+    raise RuntimeError(f"{path} stays empty: delete it to generate a new secret key")
+
+
+def _write_key_atomically(path: Path, key: str, *, replace_empty: bool) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".secret_key-", dir=path.parent)  # mode 0600
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_secret_key(path)
-    except OSError as exc:  # a read-only data folder: the atlas still serves, sign-ins last one process
-        log.warning("cannot write %s (%s): using a key for this process only; set SECRET_KEY", path, exc.strerror)
-        return secrets.token_hex(32)
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key + "\n")
-    log.info("generated a new session secret key in %s", path)
-    return key
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if replace_empty:
+            os.replace(tmp, path)  # an empty key is worthless: whoever replaces it last wins, all read that one
+        else:
+            try:
+                os.link(tmp, path)  # fails if another process created the key meanwhile: theirs is kept
+            except FileExistsError:
+                return
+        log.info("generated a new session secret key in %s", path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _read_secret_key(path: Path) -> str:
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("%s can be read by other users: chmod 600 it", path)
-    for _attempt in range(50):  # another worker may be writing it right now
+    """Return the key in ``path``, or "" when the file is missing or empty."""
+    try:
         key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
-        time.sleep(0.02)
-    raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+    except FileNotFoundError:
+        return ""
+    if key and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning("%s can be read by other users: chmod 600 it", path)
+    return key
 
 
 # --- who is asking ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -69,7 +69,10 @@ def init_app(app: Flask) -> None:
         if status >= 500:
             log.exception("internal error")
             return error_response(status, code, _("Erreur interne du serveur."))
-        return error_response(status, code, str(exc))
+        resp = make_response(error_response(status, code, str(exc)))
+        if isinstance(exc, RateLimited) and exc.retry_after_s:
+            resp.headers["Retry-After"] = str(exc.retry_after_s)
+        return resp
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

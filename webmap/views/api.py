@@ -19,6 +19,7 @@ from geo.errors import FormatNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
+from webmap import budget
 from webmap.catalog import current_catalog
 from webmap.params import language
 from webmap.settings import current_settings
@@ -129,9 +130,12 @@ def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or language())
     atlas = current_catalog().atlas
-    payload = _cache("plain").get(
-        f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang, settings=current_settings()))
-    )
+
+    def build() -> Payload:
+        with budget.EXPORTS.hold():
+            return Payload.of(package.build_package(atlas, lang=lang, settings=current_settings()))
+
+    payload = _cache("plain").get(f"package|{lang}", build)
     return _send(payload, vary=("Accept-Language", "Cookie"))
 
 

@@ -24,6 +24,7 @@ from geo.errors import MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import IMAGE_MEDIA_TYPES
+from webmap import budget
 from webmap.catalog import current_catalog
 from webmap.params import image_language, view_state
 from webmap.settings import current_settings
@@ -71,7 +72,7 @@ def static_map(name: str, fmt: str):
             "images:data",
             lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta, settings=current_settings()),
         )
-        with force_locale(lang):
+        with budget.RENDERS.hold(), force_locale(lang):
             body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
         cache.put(key, body)
     filename = file_name(name, page, fmt, focus=view.focus, lang=lang)

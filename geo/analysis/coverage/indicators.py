@@ -187,8 +187,6 @@ def check_unit(unit: Any) -> str:
     return unit
 
 
-
-
 def _quartier_level(grid: PopulationGrid, acc: Access) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return grid.unit, grid.quartier_pcodes, acc.point_unit
 

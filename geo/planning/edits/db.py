@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from geo.integrity import check_header, create_private, open_read_only, writable
 from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 EDITS_FILENAME = "edits.sqlite"
 #: Milliseconds a connection waits for another writer's lock before failing.
 BUSY_TIMEOUT_MS = 5000
+#: What to do about an edits database that cannot be used (said in every such error).
+REMEDY = "restore it from a backup (bamako-atlas data backup) or move it away to start with no accounts or edits"
 
 
 def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
@@ -51,22 +54,52 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     Parameters
     ----------
     path
-        Database file; its folder must exist. Created when missing.
+        Database file; its folder must exist. Created (mode 0600) when missing;
+        an existing file that is empty or not SQLite raises ``StoreError``
+        instead of being taken for a new database.
     busy_timeout_ms
         How long to wait for another connection's write lock.
     """
-    conn = sqlite3.connect(
-        str(path),
-        timeout=busy_timeout_ms / 1000,
-        isolation_level=None,
-        check_same_thread=True,
-    )
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    path = Path(path)
+    created = create_private(path)
+    if not created:
+        check_header(path, remedy=REMEDY)
+    conn = None
+    try:
+        conn = sqlite3.connect(
+            str(path),
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=True,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")  # writes the header of a new file
+    except sqlite3.OperationalError:
+        if conn is not None:
+            conn.close()
+        if created and path.stat().st_size == 0:  # e.g. a full disk: leave no empty file to be refused later
+            path.unlink(missing_ok=True)
+        if writable(path.parent):
+            raise
+        return _read_only(path, busy_timeout_ms)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _read_only(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    """Open ``path`` in a folder nobody may write to: reads work, every write fails (``query_only``)."""
+    log.debug("%s is in a read-only folder: opened for reading only", path)
+    conn = open_read_only(path, timeout_s=busy_timeout_ms / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def is_read_only(conn: sqlite3.Connection) -> bool:
+    """Return True for a connection opened by :func:`connect` in a read-only folder."""
+    return bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
 
 @contextmanager
@@ -101,6 +134,7 @@ def backup(path: Path | str, dest_dir: Path | str) -> Path:
     final, partial = dest_dir / name, dest_dir / f".{name}.partial"
     source = connect(path)
     try:
+        create_private(partial)  # hashes, tokens and addresses: readable by the owner only
         target = sqlite3.connect(partial)
         try:
             source.backup(target)

@@ -33,7 +33,7 @@ import geopandas as gpd
 from geo.errors import ChangeNotFound, FacilityNotFound, InvalidParameter, StoreError, VersionConflict
 from geo.planning.edits import db, history, overlay
 from geo.planning.edits import state as states
-from geo.planning.edits.db import connect, transaction
+from geo.planning.edits.db import connect, is_read_only, transaction
 from geo.planning.edits.state import ID_PREFIX, Position, State
 from geo.planning.edits.validate import (
     CREATE_FIELDS,
@@ -125,6 +125,7 @@ class EditStore:
         self._base_position: dict[str, int] = {}
         self._quartiers: gpd.GeoDataFrame | None = None
         self._district: District | None = None
+        self._no_tables = False
         self._create_schema()
         self.attach(base=base, quartiers=quartiers)
 
@@ -141,6 +142,9 @@ class EditStore:
 
     def _create_schema(self) -> None:
         conn = self._conn()
+        if is_read_only(conn):  # a read-only home: the tables are there, or no edit was ever saved
+            self._no_tables = not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+            return
         try:
             conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
         except sqlite3.Error:
@@ -167,6 +171,8 @@ class EditStore:
 
     def stamp(self) -> int:
         """Return the change counter: it increases with every committed change (one indexed read)."""
+        if self._no_tables:
+            return 0
         return int(self._conn().execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0])
 
     def _states(self) -> dict[str, State]:
