@@ -2,7 +2,10 @@
 
 A planner signs in on ``/login`` (a new session is started: the old one is
 cleared and gets a fresh session id and CSRF token) or sends an API token as
-``Authorization: Bearer <token>``. :func:`current_user` answers for both.
+``Authorization: Bearer <token>``. The session id is checked against the
+planners' database on every request (``geo.planning.accounts.session_user``):
+signing out, a password or role change and disabling the account end every
+session of that user, so a replayed cookie is anonymous. :func:`current_user` answers for both.
 :func:`require_role` guards a view: anonymous → 401 (``AuthRequired``), a role
 too low → 403 (``PermissionDenied``).
 
@@ -48,7 +51,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SECRET_KEY_FILENAME = "secret_key"
 #: A signed-in session lasts this long after its last request.
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = timedelta(seconds=accounts.SESSION_IDLE_S)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -163,8 +166,11 @@ def current_user() -> User | None:
         if token is not None:
             g.atlas_user = accounts.user_for_token(edits_db(), token)
         elif name := session.get("user"):
-            user = accounts.get_user(edits_db(), name)
-            g.atlas_user = user if user is not None and not user.disabled else None
+            user = accounts.session_user(edits_db(), session.get("sid"))
+            if user is None or user.name.lower() != str(name).lower():
+                session.clear()  # an ended session: the cookie is deleted and the visitor is anonymous
+                user = None
+            g.atlas_user = user
         else:
             g.atlas_user = None
     return g.atlas_user
@@ -174,14 +180,17 @@ def login_user(user: User) -> None:
     """Start a new session for ``user``: nothing of the previous session survives."""
     session.clear()
     session["user"] = user.name
-    session["sid"] = secrets.token_urlsafe(24)
+    session["sid"] = accounts.start_session(edits_db(), user.name)
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     session.permanent = True  # expires SESSION_LIFETIME after the last request
     g.atlas_user = user
 
 
 def logout_user() -> None:
-    """End the session (the cookie is deleted)."""
+    """End every session of the signed-in user (on every device) and delete the cookie."""
+    user = current_user()
+    if user is not None and bearer_token() is None:
+        accounts.end_sessions(edits_db(), user.name)
     session.clear()
     g.atlas_user = None
 

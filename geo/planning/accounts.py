@@ -1,10 +1,14 @@
 """Planner accounts: users and roles, API tokens, and the login rate limit.
 
 The tables live in the planners' database (``geo.planning.edits.db``): ``users``,
-``tokens`` and ``login_attempts``. Passwords are kept only as salted scrypt
+``tokens``, ``sessions`` and ``login_attempts``. Passwords are kept only as salted scrypt
 hashes (in the ``scrypt:N:r:p$salt$hex`` form werkzeug also reads), API tokens
 only as their sha256. Neither a password nor a token ever reaches a log line or
 an exception message.
+
+A web session is valid only while its row in ``sessions`` exists (the cookie
+carries a random id, the table its sha256): signing out, a password change, a
+role change and disabling the account delete every session of that user.
 
 Roles are ranked: ``viewer`` (signed in, read-only) < ``editor`` (edits
 facilities) < ``admin`` (also manages users and reverts changes).
@@ -47,6 +51,11 @@ LOCKOUT_S = 15 * 60
 #: Login attempts older than this are deleted.
 ATTEMPTS_KEPT_S = 24 * 3600
 
+#: A session ends this long after its last request.
+SESSION_IDLE_S = 12 * 3600
+#: seen_at of a session is written at most this often.
+SESSION_TOUCH_S = 60
+
 #: scrypt cost (werkzeug's defaults: about 50 ms and 32 MiB per hash).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 TOKEN_PREFIX_LENGTH = 8
@@ -70,6 +79,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     last_used TEXT,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_name);
 CREATE TABLE IF NOT EXISTS login_attempts (
     id INTEGER PRIMARY KEY,
     account TEXT NOT NULL,
@@ -253,16 +269,18 @@ def list_users(db_path: Path | str) -> list[User]:
         return [_user(r) for r in conn.execute("SELECT * FROM users ORDER BY name")]
 
 
-def _update_user(db_path: Path | str, name: str, sql: str, params: tuple) -> User:
+def _update_user(db_path: Path | str, name: str, sql: str, params: tuple, *, end_sessions: bool = True) -> User:
     with _db(db_path) as conn:
         with transaction(conn):
             if conn.execute(sql + " WHERE name = ?", (*params, name)).rowcount == 0:
                 raise LayerNotFound(f"no user named {name!r}")
+            if end_sessions:
+                conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
         return _user(conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
 
 
 def disable_user(db_path: Path | str, name: str) -> User:
-    """Disable an account: it can no longer sign in, and its sessions and tokens stop working."""
+    """Disable an account: it can no longer sign in, its sessions end and its tokens stop working."""
     user = _update_user(db_path, name, "UPDATE users SET disabled = 1", ())
     log.info("user %s disabled", user.name)
     return user
@@ -270,17 +288,69 @@ def disable_user(db_path: Path | str, name: str) -> User:
 
 def enable_user(db_path: Path | str, name: str) -> User:
     """Enable a disabled account again."""
-    user = _update_user(db_path, name, "UPDATE users SET disabled = 0", ())
+    user = _update_user(db_path, name, "UPDATE users SET disabled = 0", (), end_sessions=False)
     log.info("user %s enabled", user.name)
     return user
 
 
 def set_password(db_path: Path | str, name: str, password: str) -> User:
-    """Replace the password of an account."""
+    """Replace the password of an account and end its sessions."""
     check_password(password)
     user = _update_user(db_path, name, "UPDATE users SET password_hash = ?", (hash_password(password),))
     log.info("password of user %s changed", user.name)
     return user
+
+
+def set_role(db_path: Path | str, name: str, role: str) -> User:
+    """Give an account another role and end its sessions."""
+    user = _update_user(db_path, name, "UPDATE users SET role = ?", (check_role(role),))
+    log.info("role of user %s set to %s", user.name, user.role)
+    return user
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def start_session(db_path: Path | str, name: str, *, now: float | None = None) -> str:
+    """Record a new web session of ``name`` and return its id (only its sha256 is kept)."""
+    now = time.time() if now is None else now
+    sid = secrets.token_urlsafe(32)
+    with _db(db_path) as conn:
+        with transaction(conn):
+            conn.execute("DELETE FROM sessions WHERE seen_at < ?", (now - SESSION_IDLE_S,))
+            conn.execute(
+                "INSERT INTO sessions (sha256, user_name, created_at, seen_at) "
+                "SELECT ?, name, ?, ? FROM users WHERE name = ?",
+                (_token_hash(sid), now, now, name),
+            )
+    return sid
+
+
+def session_user(db_path: Path | str, sid: str | None, *, now: float | None = None) -> User | None:
+    """Return the user of a live session id, or None (unknown, ended, idle too long, or its user disabled)."""
+    if not isinstance(sid, str) or not sid or len(sid) > 200:
+        return None
+    now = time.time() if now is None else now
+    with _db(db_path) as conn:
+        row = conn.execute(
+            "SELECT s.sha256, s.seen_at, u.* FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.sha256 = ?",
+            (_token_hash(sid),),
+        ).fetchone()
+        if row is None or row["disabled"] or row["seen_at"] < now - SESSION_IDLE_S:
+            return None
+        if now - row["seen_at"] >= SESSION_TOUCH_S:
+            with transaction(conn):
+                conn.execute("UPDATE sessions SET seen_at = ? WHERE sha256 = ?", (now, row["sha256"]))
+    return _user(row)
+
+
+def end_sessions(db_path: Path | str, name: str) -> int:
+    """End every web session of ``name``; return how many there were."""
+    with _db(db_path) as conn:
+        with transaction(conn):
+            ended = conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,)).rowcount
+    log.info("%d session(s) of user %s ended", ended, name)
+    return ended
 
 
 # --- login --------------------------------------------------------------------------------------

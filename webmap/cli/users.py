@@ -81,12 +81,21 @@ def enable_cmd(name: str) -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input (scripts).")
 def password_cmd(name: str, password_stdin: bool) -> None:
-    """Changer le mot de passe du compte NAME."""
+    """Changer le mot de passe du compte NAME (ses sessions sont fermées)."""
     db = edits_path()
     if accounts.get_user(db, name) is None:  # say so before prompting
         raise LayerNotFound(f"no user named {name!r}")
     user = accounts.set_password(db, name, _read_password(password_stdin))
     click.echo(f"Mot de passe changé : {user.name}")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+def role_cmd(name: str, role: str) -> None:
+    """Donner le rôle ROLE au compte NAME (ses sessions sont fermées)."""
+    user = accounts.set_role(edits_path(), name, role)
+    click.echo(f"Rôle changé : {user.name} ({user.role})")
 
 
 @users.command("token")
