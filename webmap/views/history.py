@@ -16,13 +16,15 @@ from flask_babel import gettext as _
 from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
 from webmap import auth, edit_messages
 from webmap.catalog import current_catalog
-from webmap.edit_json import history_filters
+from webmap.edit_json import history_filters, int_arg
 
 bp = Blueprint("history", __name__)
 
 #: Changes per page of /history, and on a facility page.
 PAGE_SIZE = 50
 FACILITY_PAGE_SIZE = 20
+#: Largest offset of the page (as in the JSON API).
+OFFSET_MAX = 2**31
 #: Filters of the page (query parameters), as in the JSON API.
 FILTERS = ("facility", "user", "since", "until", "action")
 
@@ -99,10 +101,7 @@ def _not_found(_exc: LayerNotFound):
 @auth.require_role("viewer", login_page=True)
 def page():
     """Every recorded change, newest first, filtered by facility, user, dates and action."""
-    offset = request.args.get("offset", "0")
-    if not offset.isdigit():
-        raise InvalidParameter("offset", f"expected a whole number, got {offset!r}", code="not_a_number")
-    offset_n = int(offset)
+    offset_n = int_arg("offset", 0, maximum=OFFSET_MAX)
     changes = current_catalog().edit_store().history(**history_filters(), limit=PAGE_SIZE + 1, offset=offset_n)
     args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     resp = make_response(
