@@ -7,6 +7,7 @@ import re
 from unidecode import unidecode
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,100}")
 
 #: Roman numerals of the six communes, as the sources write them.
 COMMUNE_NUMERALS = {
@@ -46,3 +47,14 @@ def commune_pcode_from_text(value: object) -> str | None:
     if text.isdigit() and 1 <= int(text) <= 6:
         return f"ML09010{int(text)}"
     return None
+
+
+def whole_number(text: object) -> int | None:
+    """Return ``text`` as an int when it is ASCII digits only (at most 100), else None.
+
+    Stricter than ``int()``, which also takes "+1", " 1", "1_0" and other scripts' digits ("٣").
+
+    >>> whole_number("42"), whole_number("+1"), whole_number("٣")
+    (42, None, None)
+    """
+    return int(text) if isinstance(text, str) and _WHOLE_NUMBER.fullmatch(text) else None

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from flask import request, url_for
 
 from geo.errors import InvalidParameter
 from geo.planning import imports
+from geo.text import whole_number
 from webmap import edit_messages
 from webmap.catalog import current_catalog
 
@@ -25,8 +25,6 @@ from webmap.catalog import current_catalog
 MAX_JSON_BYTES = 256 * 1024
 #: Deepest nesting of a JSON body (facility bodies are flat objects).
 MAX_JSON_DEPTH = 16
-#: A whole number as typed in a query string: ASCII digits only, at most 18 (fits SQLite's integers).
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 #: Columns the spatial join adds to a facility (read from the current atlas).
 JOIN_COLUMNS = ("commune_pcode", "quartier_pcode", "join_status", "in_analysis")
@@ -139,9 +137,9 @@ def int_arg(name: str, default: int, *, maximum: int) -> int:
     value = request.args.get(name)
     if value in (None, ""):
         return default
-    if not _WHOLE_NUMBER.fullmatch(value):  # int() would also take "²"-like digits, "+1", " 1" and "1_0"
+    number = whole_number(value)
+    if number is None:
         raise InvalidParameter(name, f"expected a whole number, got {value[:40]!r}", code="not_a_number")
-    number = int(value)
     if not 0 <= number <= maximum:
         raise InvalidParameter(name, f"between 0 and {maximum}", code="out_of_range")
     return number

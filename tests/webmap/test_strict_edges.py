@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+import openapi_spec_validator
 import pytest
 
 from geo.planning import accounts
@@ -106,3 +108,51 @@ def test_only_the_embed_routes_may_be_framed(client, path, framable):
     csp = resp.headers["Content-Security-Policy"]
     assert ("frame-ancestors *" in csp) is framable
     assert ("X-Frame-Options" in resp.headers) is not framable
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.removeprefix("/api/v1"))
+
+
+def test_openapi_documents_every_api_route_and_method(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    openapi_spec_validator.validate(doc)
+    documented = {(path, method.upper()) for path, item in doc["paths"].items() for method in item}
+    routes = {
+        (_openapi_path(rule.rule), method)
+        for rule in client.application.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - documented == set()
+    for path in ("/coverage", "/coverage/suggest", "/coverage/catchments", "/coverage/surface.png"):
+        assert path in doc["paths"]
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/api/v1/layers/cscom.csv", "/layers/{name}"),
+        ("/api/v1/layers/cscom.gpkg", "/layers/{name}"),
+        ("/api/v1/layers/cscom.shp.zip", "/layers/{name}"),
+        ("/api/v1/layers/cscom.kml", "/layers/{name}"),
+        ("/api/v1/package.zip", "/package.zip"),
+        ("/api/v1/coverage?format=csv", "/coverage"),
+        ("/api/v1/coverage.geojson", "/coverage.{fmt}"),
+        ("/api/v1/coverage/suggest?format=csv&k=1", "/coverage/suggest"),
+        ("/api/v1/coverage/catchments", "/coverage/catchments"),
+        ("/api/v1/coverage/surface.png", "/coverage/surface.png"),
+    ],
+)
+def test_openapi_media_types_are_those_sent(client, url, path):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    resp = client.get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    assert resp.mimetype in doc["paths"][path]["get"]["responses"]["200"]["content"]
+
+
+def test_openapi_history_csv_is_typed_csv(client, db):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    resp = client.get("/api/v1/history.csv", headers=bearer(db))
+    assert list(doc["paths"]["/history.csv"]["get"]["responses"]["200"]["content"]) == [resp.mimetype]
+    assert "415" in doc["paths"]["/facilities"]["post"]["responses"]
