@@ -9,6 +9,15 @@ from unidecode import unidecode
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,100}")
 
+#: Words of facility names that only restate the kind or are grammatical (after ``normalize_name``).
+GENERIC_NAME_WORDS = frozenset(
+    "pharmacie pharmacies officine clinique polyclinique cabinet medical medicale medicaux dentaire soins soin "
+    "centre sante cscom csref asaco communautaire hopital batiment ecole ecoles privee prive public publique "
+    "fondamentale fondamental groupe scolaire complexe complexes lycee college jardin enfants enfant maternelle "
+    "creche garderie cycle medersa franco arabe institut universite faculte superieure superieur depot depots "
+    "depotoir depotoire dechet dechets ordure ordures poubelle transit site de du des la le les et au aux en pour".split()
+)
+
 #: Roman numerals of the six communes, as the sources write them.
 COMMUNE_NUMERALS = {
     "I": "ML090101",
