@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from geo import settings
 from geo.errors import AuthRequired, PermissionDenied
@@ -50,6 +51,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SECRET_KEY_FILENAME = "secret_key"
+#: Cookie marking a browser where an account signed in before (its logins are not held by strangers' failures).
+DEVICE_COOKIE = "atlas_device"
+DEVICE_MAX_AGE_S = 180 * 24 * 3600
 #: A signed-in session lasts this long after its last request.
 SESSION_LIFETIME = timedelta(seconds=accounts.SESSION_IDLE_S)
 
@@ -184,6 +188,48 @@ def login_user(user: User) -> None:
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     session.permanent = True  # expires SESSION_LIFETIME after the last request
     g.atlas_user = user
+
+
+def trusted_device(name: str) -> str | None:
+    """Return the trusted-device id this browser holds for account ``name``, or None.
+
+    The id comes from the signed ``DEVICE_COOKIE`` set by :func:`remember_device`
+    after a successful login; logins from it wait only for its own failures
+    (see ``geo.planning.accounts.authenticate``).
+    """
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        data = _device_serializer().loads(value, max_age=DEVICE_MAX_AGE_S)
+    except BadData:
+        return None
+    account = (name or "").strip().lower()
+    if not isinstance(data, dict) or data.get("u") != account or not isinstance(data.get("d"), str):
+        return None
+    return data["d"]
+
+
+def remember_device(resp: Response, user: User) -> Response:
+    """Mark this browser as a trusted device of ``user`` (a signed cookie sent only to ``/login``)."""
+    value = _device_serializer().dumps({"u": user.name.lower(), "d": secrets.token_urlsafe(16)})
+    resp.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_MAX_AGE_S,
+        path=url_for("auth.login"),
+        httponly=True,
+        samesite="Lax",
+        secure=_SessionInterface().get_cookie_secure(current_app),
+    )
+    return resp
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    app = current_app
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(app)
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="atlas-trusted-device")
 
 
 def logout_user() -> None:
