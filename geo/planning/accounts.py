@@ -334,8 +334,8 @@ def start_session(db_path: Path | str, name: str, *, now: float | None = None) -
 
 def session_user(db_path: Path | str, sid: str | None, *, now: float | None = None) -> User | None:
     """Return the user of a live session id, or None (unknown, ended, idle too long, or its user disabled)."""
-    if not isinstance(sid, str) or not sid or len(sid) > 200:
-        return None
+    if not isinstance(sid, str) or not sid or len(sid) > 200 or not Path(db_path).exists():
+        return None  # no database, no session (and a forged cookie never creates one)
     now = time.time() if now is None else now
     with _db(db_path) as conn:
         row = conn.execute(
@@ -345,8 +345,11 @@ def session_user(db_path: Path | str, sid: str | None, *, now: float | None = No
         if row is None or row["disabled"] or row["seen_at"] < now - SESSION_IDLE_S:
             return None
         if now - row["seen_at"] >= SESSION_TOUCH_S:
-            with transaction(conn):
-                conn.execute("UPDATE sessions SET seen_at = ? WHERE sha256 = ?", (now, row["sha256"]))
+            try:
+                with transaction(conn):
+                    conn.execute("UPDATE sessions SET seen_at = ? WHERE sha256 = ?", (now, row["sha256"]))
+            except sqlite3.OperationalError as exc:  # a read-only database: the session still counts as seen
+                log.warning("cannot record the session's last request: %s", exc)
     return _user(row)
 
 
@@ -537,7 +540,7 @@ def revoke_token(db_path: Path | str, token_or_prefix: str) -> TokenInfo:
 
 def user_for_token(db_path: Path | str, token: str, *, now: float | None = None) -> User | None:
     """Return the user of an active API token, or None (unknown, revoked, or its user disabled)."""
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or not Path(db_path).exists():
         return None
     now = time.time() if now is None else now
     with _db(db_path) as conn:

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from geo.planning import accounts
 from tests.webmap.edit_helpers import PASSWORD, inside, login, make_app
+from webmap import create_app
 from webmap.cli import main
 
 
@@ -108,3 +109,12 @@ def test_sessions_end_after_12_hours_idle(db, app):
     assert accounts.session_user(db, sid, now=t0 + 22 * 3600).name == "binta"
     assert accounts.session_user(db, sid, now=t0 + 34.1 * 3600) is None
     assert accounts.session_user(db, "x" * 300) is None
+
+
+def test_forged_credentials_on_pages_never_create_the_database(tiny_store, tmp_path):
+    db = tmp_path / "absent" / "edits.sqlite"
+    client = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)}).test_client()
+    client.set_cookie("session", "x")
+    assert client.get("/").status_code == 200
+    assert client.get("/", headers={"Authorization": "Bearer forged"}).status_code == 200
+    assert not db.exists()
