@@ -156,3 +156,15 @@ def test_openapi_history_csv_is_typed_csv(client, db):
     resp = client.get("/api/v1/history.csv", headers=bearer(db))
     assert list(doc["paths"]["/history.csv"]["get"]["responses"]["200"]["content"]) == [resp.mimetype]
     assert "415" in doc["paths"]["/facilities"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("beds", ["٣", "1_0", "1e3", "inf", "nan", " 4 x", "0x10"])
+def test_counts_as_text_are_parsed_strictly(client, db, beds):
+    resp = client.patch("/api/v1/facilities/dnacpn-01", json={"version": 1, "beds": beds}, headers=bearer(db))
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "beds"
+
+
+@pytest.mark.parametrize(("beds", "stored"), [("12", 12), (" 12,0 ", 12), ("12.0", 12), (7, 7)])
+def test_counts_as_typed_by_people_still_work(client, db, beds, stored):
+    resp = client.patch("/api/v1/facilities/dnacpn-01", json={"version": 1, "beds": beds}, headers=bearer(db))
+    assert resp.status_code == 200 and resp.get_json()["beds"] == stored
