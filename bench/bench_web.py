@@ -210,8 +210,8 @@ class WrkResult:
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url: str, *, duration_s: int, connections: int, threads: int) -> WrkResult:
-    """Run wrk (with Accept-Encoding: gzip, as browsers and QGIS send) and parse its report."""
+def wrk(url: str, *, duration_s: int, connections: int, threads: int, extra: tuple[str, ...] = ()) -> WrkResult:
+    """Run wrk (with Accept-Encoding: gzip, as browsers and QGIS send, and ``extra`` arguments); parse its report."""
     argv = [
         "wrk",
         f"-t{threads}",
@@ -220,6 +220,7 @@ def wrk(url: str, *, duration_s: int, connections: int, threads: int) -> WrkResu
         "--latency",
         "-H",
         "Accept-Encoding: gzip",
+        *extra,
         url,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=duration_s + 30).stdout

@@ -10,6 +10,16 @@ from unidecode import unidecode
 #: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,100}")
+
+#: Words of facility names that only restate the kind or are grammatical (after ``normalize_name``).
+GENERIC_NAME_WORDS = frozenset(
+    "pharmacie pharmacies officine clinique polyclinique cabinet medical medicale medicaux dentaire soins soin "
+    "centre sante cscom csref asaco communautaire hopital batiment ecole ecoles privee prive public publique "
+    "fondamentale fondamental groupe scolaire complexe complexes lycee college jardin enfants enfant maternelle "
+    "creche garderie cycle medersa franco arabe institut universite faculte superieure superieur depot depots "
+    "depotoir depotoire dechet dechets ordure ordures poubelle transit site de du des la le les et au aux en pour".split()
+)
 
 #: Roman numerals of the six communes, as the sources write them.
 COMMUNE_NUMERALS = {
@@ -56,3 +66,14 @@ def defuse_formula(values: pd.Series) -> pd.Series:
     is_text = values.map(lambda v: isinstance(v, str))
     risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
     return values.where(~risky, "'" + values.where(risky, "").astype(str))
+
+
+def whole_number(text: object) -> int | None:
+    """Return ``text`` as an int when it is ASCII digits only (at most 100), else None.
+
+    Stricter than ``int()``, which also takes "+1", " 1", "1_0" and other scripts' digits ("٣").
+
+    >>> whole_number("42"), whole_number("+1"), whole_number("٣")
+    (42, None, None)
+    """
+    return int(text) if isinstance(text, str) and _WHOLE_NUMBER.fullmatch(text) else None

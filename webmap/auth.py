@@ -2,7 +2,10 @@
 
 A planner signs in on ``/login`` (a new session is started: the old one is
 cleared and gets a fresh session id and CSRF token) or sends an API token as
-``Authorization: Bearer <token>``. :func:`current_user` answers for both.
+``Authorization: Bearer <token>``. The session id is checked against the
+planners' database on every request (``geo.planning.accounts.session_user``):
+signing out, a password or role change and disabling the account end every
+session of that user, so a replayed cookie is anonymous. :func:`current_user` answers for both.
 :func:`require_role` guards a view: anonymous → 401 (``AuthRequired``), a role
 too low → 403 (``PermissionDenied``).
 
@@ -31,9 +34,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from geo.errors import AuthRequired, PermissionDenied
 from geo.planning import accounts
@@ -47,8 +51,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SECRET_KEY_FILENAME = "secret_key"
+#: Cookie marking a browser where an account signed in before (its logins are not held by strangers' failures).
+DEVICE_COOKIE = "atlas_device"
+DEVICE_MAX_AGE_S = 180 * 24 * 3600
 #: A signed-in session lasts this long after its last request.
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = timedelta(seconds=accounts.SESSION_IDLE_S)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -187,8 +194,11 @@ def current_user() -> User | None:
         if token is not None:
             g.atlas_user = accounts.user_for_token(edits_db(), token)
         elif name := session.get("user"):
-            user = accounts.get_user(edits_db(), name)
-            g.atlas_user = user if user is not None and not user.disabled else None
+            user = accounts.session_user(edits_db(), session.get("sid"))
+            if user is None or user.name.lower() != str(name).lower():
+                session.clear()  # an ended session: the cookie is deleted and the visitor is anonymous
+                user = None
+            g.atlas_user = user
         else:
             g.atlas_user = None
     return g.atlas_user
@@ -198,14 +208,59 @@ def login_user(user: User) -> None:
     """Start a new session for ``user``: nothing of the previous session survives."""
     session.clear()
     session["user"] = user.name
-    session["sid"] = secrets.token_urlsafe(24)
+    session["sid"] = accounts.start_session(edits_db(), user.name)
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     session.permanent = True  # expires SESSION_LIFETIME after the last request
     g.atlas_user = user
 
 
+def trusted_device(name: str) -> str | None:
+    """Return the trusted-device id this browser holds for account ``name``, or None.
+
+    The id comes from the signed ``DEVICE_COOKIE`` set by :func:`remember_device`
+    after a successful login; logins from it wait only for its own failures
+    (see ``geo.planning.accounts.authenticate``).
+    """
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        data = _device_serializer().loads(value, max_age=DEVICE_MAX_AGE_S)
+    except BadData:
+        return None
+    account = (name or "").strip().lower()
+    if not isinstance(data, dict) or data.get("u") != account or not isinstance(data.get("d"), str):
+        return None
+    return data["d"]
+
+
+def remember_device(resp: Response, user: User) -> Response:
+    """Mark this browser as a trusted device of ``user`` (a signed cookie sent only to ``/login``)."""
+    value = _device_serializer().dumps({"u": user.name.lower(), "d": secrets.token_urlsafe(16)})
+    resp.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_MAX_AGE_S,
+        path=url_for("auth.login"),
+        httponly=True,
+        samesite="Lax",
+        secure=_SessionInterface().get_cookie_secure(current_app),
+    )
+    return resp
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    app = current_app
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(app)
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="atlas-trusted-device")
+
+
 def logout_user() -> None:
-    """End the session (the cookie is deleted)."""
+    """End every session of the signed-in user (on every device) and delete the cookie."""
+    user = current_user()
+    if user is not None and bearer_token() is None:
+        accounts.end_sessions(edits_db(), user.name)
     session.clear()
     g.atlas_user = None
 

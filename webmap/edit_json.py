@@ -9,6 +9,7 @@ editor, the API and the imports.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -19,6 +20,11 @@ from geo.planning import imports
 from webmap import edit_messages
 from webmap.catalog import current_catalog
 
+#: Largest JSON body of a write (files are uploaded as multipart, not JSON).
+MAX_JSON_BYTES = 256 * 1024
+#: Deepest nesting of a JSON body (facility bodies are flat objects).
+MAX_JSON_DEPTH = 16
+
 #: Columns the spatial join adds to a facility (read from the current atlas).
 JOIN_COLUMNS = ("commune_pcode", "quartier_pcode", "join_status", "in_analysis")
 
@@ -27,13 +33,46 @@ JOIN_COLUMNS = ("commune_pcode", "quartier_pcode", "join_status", "in_analysis")
 
 
 def json_body(*, optional: bool = False) -> dict[str, Any]:
-    """Return the JSON object of the request body (``{}`` for an empty optional body)."""
-    if optional and not request.get_data(cache=True):
+    """Return the JSON object of the request body (``{}`` for an empty optional body).
+
+    The body must be sent as ``application/json`` (``unsupported_media_type``,
+    415), hold at most ``MAX_JSON_BYTES`` (``body_too_large``, 413) and nest at
+    most ``MAX_JSON_DEPTH`` levels (``bad_json``, 400).
+    """
+    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+        raise InvalidParameter("body", f"at most {MAX_JSON_BYTES} bytes of JSON", code="body_too_large")
+    raw = request.get_data(cache=True)
+    if optional and not raw:
         return {}
-    data = request.get_json(force=True, silent=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise InvalidParameter("body", f"at most {MAX_JSON_BYTES} bytes of JSON", code="body_too_large")
+    if request.mimetype != "application/json":
+        raise InvalidParameter(
+            "body",
+            f"send the body as application/json, not {request.mimetype or 'untyped'}",
+            code="unsupported_media_type",
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = None
     if not isinstance(data, dict):
         raise InvalidParameter("body", "expected a JSON object", code="bad_json")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise InvalidParameter("body", f"nested deeper than {MAX_JSON_DEPTH} levels", code="bad_json")
     return data
+
+
+def _depth(value: Any) -> int:
+    """Return how deep ``value`` nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def only_keys(body: dict[str, Any], allowed: tuple[str, ...]) -> None:

@@ -110,6 +110,8 @@ MESSAGES = {
     "out_of_range": _l("%(field)s : valeur hors des limites admises."),
     # the web layer
     "bad_json": _l("Le corps de la requête n'est pas un objet JSON valide."),
+    "body_too_large": _l("Le corps de la requête est trop volumineux."),
+    "unsupported_media_type": _l("Envoyez le corps de la requête en JSON (Content-Type: application/json)."),
     "not_boolean": _l("%(field)s : true ou false est attendu."),
     "id_required": _l("%(field)s : un identifiant est attendu."),
     "file_required": _l("Aucun fichier reçu : envoyez-le dans le champ « file »."),

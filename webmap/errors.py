@@ -80,9 +80,14 @@ def init_app(app: Flask) -> None:
             404: _("Page ou ressource introuvable."),
             405: _("Méthode non autorisée."),
         }
-        return error_response(
-            exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name)
+        resp = make_response(
+            error_response(
+                exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name)
+            )
         )
+        if exc.code == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: a 405 lists the allowed methods
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

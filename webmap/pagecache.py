@@ -4,8 +4,8 @@ The map page is the same for every anonymous visitor with the same URL and
 language; rendering it (Jinja + ~100 translations) costs far more than sending
 cached bytes. Entries are keyed by the full query string and language, kept
 gzip-compressed too, bounded in number, and dropped with the store version.
-Visitors with a session cookie (logged-in planners) or an ``Authorization``
-header always get a fresh render.
+Signed-in planners (a live session or a valid API token) always get a fresh
+render; any other cookie or header, even a forged one, gets the cached page.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from geo.cache import LRUCache
+from webmap import auth
 from webmap.catalog import current_catalog
 
 MAX_PAGES = 256
@@ -43,9 +44,8 @@ def _render_page(render: Callable[[], str]) -> CachedPage:
 
 def cached_html(key: tuple, render: Callable[[], str]) -> Response:
     """Return ``render()`` as an HTML response, from the cache for anonymous visitors."""
-    # A session cookie or an API token may name a planner: such pages are rendered for them, never cached.
-    session_cookie = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
-    if session_cookie or "Authorization" in request.headers:
+    # Pages of a signed-in planner are rendered for them, never cached; a cookie alone proves nothing.
+    if auth.current_user() is not None:
         html = render()
         resp = Response(html, mimetype="text/html")
         resp.add_etag()

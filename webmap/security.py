@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-#: Only /embed may be framed by other sites.
-EMBEDDABLE_PREFIXES = ("/embed",)
+#: Only the embed routes (/embed and what is under /embed/) may be framed by other sites.
+EMBEDDABLE_PATH = "/embed"
 CORS_PREFIXES = ("/api/", "/ogcapi")
 
 #: Scripts only from the app itself (no inline code: page data travels in JSON <script> blocks, which are not run);
@@ -24,6 +24,11 @@ _HEADERS = {
 }
 
 
+def framable(path: str) -> bool:
+    """Return True when other sites may frame ``path``: ``/embed`` and paths under ``/embed/`` only."""
+    return path == EMBEDDABLE_PATH or path.startswith(EMBEDDABLE_PATH + "/")
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, errors included."""
 
@@ -31,7 +36,7 @@ def init_app(app: Flask) -> None:
     def _headers(resp):
         path = request.path
         headers = resp.headers
-        for name, value in _HEADERS[path.startswith(EMBEDDABLE_PREFIXES)]:
+        for name, value in _HEADERS[framable(path)]:
             if name not in headers:
                 headers[name] = value
         if path.startswith(CORS_PREFIXES) and request.method in ("GET", "HEAD", "OPTIONS"):

@@ -1,10 +1,14 @@
 """Planner accounts: users and roles, API tokens, and the login rate limit.
 
 The tables live in the planners' database (``geo.planning.edits.db``): ``users``,
-``tokens`` and ``login_attempts``. Passwords are kept only as salted scrypt
+``tokens``, ``sessions`` and ``login_attempts``. Passwords are kept only as salted scrypt
 hashes (in the ``scrypt:N:r:p$salt$hex`` form werkzeug also reads), API tokens
 only as their sha256. Neither a password nor a token ever reaches a log line or
 an exception message.
+
+A web session is valid only while its row in ``sessions`` exists (the cookie
+carries a random id, the table its sha256): signing out, a password change, a
+role change and disabling the account delete every session of that user.
 
 Roles are ranked: ``viewer`` (signed in, read-only) < ``editor`` (edits
 facilities) < ``admin`` (also manages users and reverts changes).
@@ -39,13 +43,19 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # scrypt reads the whole password: refuse megabyte "passwords"
 
-#: Failed logins allowed for one account or one address within FAILURE_WINDOW_S …
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 15 * 60
-#: … before further attempts are refused for this long after the last of them.
-LOCKOUT_S = 15 * 60
-#: Login attempts older than this are deleted.
+#: Failed logins of one account or one address allowed before each further attempt must wait …
+FREE_FAILURES = 5
+#: … this long after the last failure, doubling with each further failure …
+FIRST_DELAY_S = 1
+#: … up to this (a guesser gets about 4 tries an hour, and nobody is locked out for longer).
+MAX_DELAY_S = 15 * 60
+#: Login attempts older than this are deleted; failures are counted over this span.
 ATTEMPTS_KEPT_S = 24 * 3600
+
+#: A session ends this long after its last request.
+SESSION_IDLE_S = 12 * 3600
+#: seen_at of a session is written at most this often.
+SESSION_TOUCH_S = 60
 
 #: scrypt cost (werkzeug's defaults: about 50 ms and 32 MiB per hash).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -70,12 +80,20 @@ CREATE TABLE IF NOT EXISTS tokens (
     last_used TEXT,
     revoked_at TEXT
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_name);
 CREATE TABLE IF NOT EXISTS login_attempts (
     id INTEGER PRIMARY KEY,
     account TEXT NOT NULL,
     address TEXT NOT NULL,
     at REAL NOT NULL,
-    ok INTEGER NOT NULL
+    ok INTEGER NOT NULL,
+    device TEXT
 );
 CREATE INDEX IF NOT EXISTS login_attempts_account ON login_attempts (account, at);
 CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
@@ -92,13 +110,13 @@ class LoginRefused(AuthRequired):
 
 
 class LoginLocked(RateLimited):
-    """Too many failed logins: refused until ``retry_at`` (a UTC datetime)."""
+    """Too many failed logins: the next attempt must wait until ``retry_at`` (a UTC datetime)."""
 
     def __init__(self, retry_at: datetime, *, now: float):
         retry_after_s = max(1, int(retry_at.timestamp() - now + 0.999))
         super().__init__(
             f"too many failed logins for this account or address; "
-            f"try again after {retry_at:%H:%M} UTC (in {-(-retry_after_s // 60)} min)",
+            f"try again after {retry_at:%H:%M:%S} UTC (in {retry_after_s} s)",
             retry_after_s=retry_after_s,
         )
         self.retry_at = retry_at
@@ -135,9 +153,13 @@ _initialised: set[str] = set()
 
 
 def init_db(db_path: Path | str) -> None:
-    """Create the account tables in the planners' database if they are missing."""
+    """Create the account tables in the planners' database if they are missing (and add newer columns)."""
     with closing(connect(db_path)) as conn:
         conn.executescript(SCHEMA)
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(login_attempts)")}
+        if "device" not in columns:  # a database from before trusted devices
+            with transaction(conn):
+                conn.execute("ALTER TABLE login_attempts ADD COLUMN device TEXT")
     _initialised.add(str(db_path))
 
 
@@ -253,16 +275,18 @@ def list_users(db_path: Path | str) -> list[User]:
         return [_user(r) for r in conn.execute("SELECT * FROM users ORDER BY name")]
 
 
-def _update_user(db_path: Path | str, name: str, sql: str, params: tuple) -> User:
+def _update_user(db_path: Path | str, name: str, sql: str, params: tuple, *, end_sessions: bool = True) -> User:
     with _db(db_path) as conn:
         with transaction(conn):
             if conn.execute(sql + " WHERE name = ?", (*params, name)).rowcount == 0:
                 raise UserNotFound(f"no user named {name!r}")
+            if end_sessions:
+                conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
         return _user(conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
 
 
 def disable_user(db_path: Path | str, name: str) -> User:
-    """Disable an account: it can no longer sign in, and its sessions and tokens stop working."""
+    """Disable an account: it can no longer sign in, its sessions end and its tokens stop working."""
     user = _update_user(db_path, name, "UPDATE users SET disabled = 1", ())
     log.info("user %s disabled", user.name)
     return user
@@ -270,29 +294,97 @@ def disable_user(db_path: Path | str, name: str) -> User:
 
 def enable_user(db_path: Path | str, name: str) -> User:
     """Enable a disabled account again."""
-    user = _update_user(db_path, name, "UPDATE users SET disabled = 0", ())
+    user = _update_user(db_path, name, "UPDATE users SET disabled = 0", (), end_sessions=False)
     log.info("user %s enabled", user.name)
     return user
 
 
 def set_password(db_path: Path | str, name: str, password: str) -> User:
-    """Replace the password of an account."""
+    """Replace the password of an account and end its sessions."""
     check_password(password)
     user = _update_user(db_path, name, "UPDATE users SET password_hash = ?", (hash_password(password),))
     log.info("password of user %s changed", user.name)
     return user
 
 
+def set_role(db_path: Path | str, name: str, role: str) -> User:
+    """Give an account another role and end its sessions."""
+    user = _update_user(db_path, name, "UPDATE users SET role = ?", (check_role(role),))
+    log.info("role of user %s set to %s", user.name, user.role)
+    return user
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def start_session(db_path: Path | str, name: str, *, now: float | None = None) -> str:
+    """Record a new web session of ``name`` and return its id (only its sha256 is kept)."""
+    now = time.time() if now is None else now
+    sid = secrets.token_urlsafe(32)
+    with _db(db_path) as conn:
+        with transaction(conn):
+            conn.execute("DELETE FROM sessions WHERE seen_at < ?", (now - SESSION_IDLE_S,))
+            conn.execute(
+                "INSERT INTO sessions (sha256, user_name, created_at, seen_at) "
+                "SELECT ?, name, ?, ? FROM users WHERE name = ?",
+                (_token_hash(sid), now, now, name),
+            )
+    return sid
+
+
+def session_user(db_path: Path | str, sid: str | None, *, now: float | None = None) -> User | None:
+    """Return the user of a live session id, or None (unknown, ended, idle too long, or its user disabled)."""
+    if not isinstance(sid, str) or not sid or len(sid) > 200 or not Path(db_path).exists():
+        return None  # no database, no session (and a forged cookie never creates one)
+    now = time.time() if now is None else now
+    with _db(db_path) as conn:
+        row = conn.execute(
+            "SELECT s.sha256, s.seen_at, u.* FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.sha256 = ?",
+            (_token_hash(sid),),
+        ).fetchone()
+        if row is None or row["disabled"] or row["seen_at"] < now - SESSION_IDLE_S:
+            return None
+        if now - row["seen_at"] >= SESSION_TOUCH_S:
+            try:
+                with transaction(conn):
+                    conn.execute("UPDATE sessions SET seen_at = ? WHERE sha256 = ?", (now, row["sha256"]))
+            except sqlite3.OperationalError as exc:  # a read-only database: the session still counts as seen
+                log.warning("cannot record the session's last request: %s", exc)
+    return _user(row)
+
+
+def end_sessions(db_path: Path | str, name: str) -> int:
+    """End every web session of ``name``; return how many there were."""
+    with _db(db_path) as conn:
+        with transaction(conn):
+            ended = conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,)).rowcount
+    log.info("%d session(s) of user %s ended", ended, name)
+    return ended
+
+
 # --- login --------------------------------------------------------------------------------------
 
 
-def authenticate(db_path: Path | str, name: str, password: str, *, address: str, now: float | None = None) -> User:
+def authenticate(
+    db_path: Path | str,
+    name: str,
+    password: str,
+    *,
+    address: str,
+    device: str | None = None,
+    now: float | None = None,
+) -> User:
     """Check a login and return the user.
 
-    Every attempt is recorded. After ``MAX_FAILURES`` failures within
-    ``FAILURE_WINDOW_S`` for one account (since its last successful login) or
-    for one address, further attempts are refused for ``LOCKOUT_S`` seconds
-    after the last failure, without checking the password.
+    Every attempt is recorded. There is no lockout: after ``FREE_FAILURES``
+    failures each further attempt must wait ``FIRST_DELAY_S`` after the last
+    failure, doubling per failure up to ``MAX_DELAY_S``; attempts made while
+    waiting are refused without checking the password and are not counted.
+    Failures are counted per address and per account (since its last successful
+    login), over ``ATTEMPTS_KEPT_S``. An attempt from a *trusted device* of the
+    account (``device``: the id the web layer gave a browser after a successful
+    login there) waits only for that device's own failures, so strangers
+    guessing a planner's password cannot keep the planner out.
 
     Parameters
     ----------
@@ -300,27 +392,31 @@ def authenticate(db_path: Path | str, name: str, password: str, *, address: str,
         As typed. Unknown names cost as much time as wrong passwords.
     address
         The client address (the web layer passes ``request.remote_addr``).
+    device
+        The trusted-device id of this account presented by the client, or None.
     now
         Epoch seconds (tests); default the clock.
 
     Raises
     ------
     LoginLocked
-        A ``RateLimited`` with ``retry_at``/``retry_after_s``: too many failures.
+        A ``RateLimited`` with ``retry_at``/``retry_after_s``: wait before trying again.
     LoginRefused
         An ``AuthRequired`` with ``code`` ``"bad_credentials"`` or ``"disabled"``.
     """
     now = time.time() if now is None else now
     account = (name or "").strip().lower()[:200]
     address = (address or "unknown")[:100]
+    device = device[:100] if device else None
     with _db(db_path) as conn:
         # The attempt is recorded as a failure before the (slow) password check, in the same
-        # transaction as the lock check, so parallel guesses cannot slip past the limit.
+        # transaction as the delay check, so parallel guesses cannot slip past the limit.
         with transaction(conn):
-            _refuse_if_locked(conn, account, address, now)
+            _refuse_if_waiting(conn, account, address, device, now)
             conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - ATTEMPTS_KEPT_S,))
             attempt = conn.execute(
-                "INSERT INTO login_attempts (account, address, at, ok) VALUES (?, ?, ?, 0)", (account, address, now)
+                "INSERT INTO login_attempts (account, address, at, ok, device) VALUES (?, ?, ?, 0, ?)",
+                (account, address, now, device),
             ).lastrowid
         row = conn.execute("SELECT * FROM users WHERE name = ?", (account,)).fetchone()
         matches = verify_password(row["password_hash"] if row else _dummy_hash(), password or "")
@@ -334,46 +430,48 @@ def authenticate(db_path: Path | str, name: str, password: str, *, address: str,
             log.info("user %s signed in from %s", user.name, address)
             return user
         log.info("failed login for %s from %s", row["name"] if row else "an unknown name", address)
-        _refuse_if_locked(conn, account, address, now)  # this failure may have been the last allowed
     raise LoginRefused("bad_credentials", "wrong name or password")
 
 
-def locked_until(db_path: Path | str, *, name: str, address: str, now: float | None = None) -> datetime | None:
-    """Return when logins for this name or address are allowed again, or None when they are now."""
+def locked_until(
+    db_path: Path | str, *, name: str, address: str, device: str | None = None, now: float | None = None
+) -> datetime | None:
+    """Return when the next login attempt for this name, address (and device) is allowed, or None when it is now."""
     now = time.time() if now is None else now
     with _db(db_path) as conn:
-        until = _lock_end(conn, (name or "").strip().lower()[:200], (address or "unknown")[:100], now)
+        until = _wait_end(conn, (name or "").strip().lower()[:200], (address or "unknown")[:100], device, now)
     return datetime.fromtimestamp(until, UTC) if until else None
 
 
-def _refuse_if_locked(conn: sqlite3.Connection, account: str, address: str, now: float) -> None:
-    until = _lock_end(conn, account, address, now)
+def _refuse_if_waiting(conn: sqlite3.Connection, account: str, address: str, device: str | None, now: float) -> None:
+    until = _wait_end(conn, account, address, device, now)
     if until:
         raise LoginLocked(datetime.fromtimestamp(until, UTC), now=now)
 
 
-def _lock_end(conn: sqlite3.Connection, account: str, address: str, now: float) -> float | None:
-    since = now - FAILURE_WINDOW_S - LOCKOUT_S
+def _wait_end(conn: sqlite3.Connection, account: str, address: str, device: str | None, now: float) -> float | None:
+    since = now - ATTEMPTS_KEPT_S
     last_ok = conn.execute("SELECT max(at) FROM login_attempts WHERE account = ? AND ok = 1", (account,)).fetchone()[0]
-    by_account = conn.execute(
-        "SELECT at FROM login_attempts WHERE account = ? AND ok = 0 AND at > ? ORDER BY at",
-        (account, max(since, last_ok or since)),
-    ).fetchall()
-    by_address = conn.execute(
-        "SELECT at FROM login_attempts WHERE address = ? AND ok = 0 AND at > ? ORDER BY at", (address, since)
-    ).fetchall()
-    ends = [_burst_end([r[0] for r in rows]) for rows in (by_account, by_address)]
-    until = max((e for e in ends if e is not None), default=None)
+    account_since = max(since, last_ok or since)
+    if device is not None:  # a trusted device of the account: only its own failures count
+        queries = [("account = ? AND device = ?", (account, device), account_since)]
+    else:
+        queries = [
+            ("account = ? AND device IS NULL", (account,), account_since),
+            ("address = ? AND device IS NULL", (address,), since),
+        ]
+    ends = []
+    for where, params, start in queries:
+        times = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT at FROM login_attempts WHERE {where} AND ok = 0 AND at > ? ORDER BY at", (*params, start)
+            )
+        ]
+        if len(times) >= FREE_FAILURES:
+            ends.append(times[-1] + min(FIRST_DELAY_S * 2 ** min(len(times) - FREE_FAILURES, 30), MAX_DELAY_S))
+    until = max(ends, default=None)
     return until if until is not None and until > now else None
-
-
-def _burst_end(times: list[float]) -> float | None:
-    """Return the end of the lockout caused by MAX_FAILURES failures within the window, if any."""
-    end = None
-    for i in range(MAX_FAILURES - 1, len(times)):
-        if times[i] - times[i - MAX_FAILURES + 1] <= FAILURE_WINDOW_S:
-            end = times[i] + LOCKOUT_S
-    return end
 
 
 # --- API tokens ---------------------------------------------------------------------------------
@@ -442,7 +540,7 @@ def revoke_token(db_path: Path | str, token_or_prefix: str) -> TokenInfo:
 
 def user_for_token(db_path: Path | str, token: str, *, now: float | None = None) -> User | None:
     """Return the user of an active API token, or None (unknown, revoked, or its user disabled)."""
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or not Path(db_path).exists():
         return None
     now = time.time() if now is None else now
     with _db(db_path) as conn:

@@ -20,6 +20,7 @@ from geo.errors import FeatureNotFound, InvalidParameter, LayerNotFound
 from geo.publication.exports import COORDINATE_DECIMALS, json_records, prepare
 from geo.spatial.query import parse_bbox as parse_bbox_2d
 from geo.spatial.query import select
+from geo.text import whole_number
 from geo.vocabulary import KINDS
 
 log = logging.getLogger(__name__)
@@ -265,10 +266,7 @@ def parse_limit(text: str | None, *, default: int = DEFAULT_LIMIT, maximum: int 
     """Parse ``limit`` (an integer ≥ 1); values above ``maximum`` are capped, not refused."""
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = whole_number(text) or 0
     if value < 1:
         raise InvalidParameter("limit", f"{text!r} is not an integer from 1 to {maximum}; e.g. limit=100")
     return min(value, maximum)
@@ -278,11 +276,8 @@ def parse_offset(text: str | None) -> int:
     """Parse ``offset`` (an integer ≥ 0, the number of matching features to skip)."""
     if text is None or text == "":
         return 0
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
+    value = whole_number(text)
+    if value is None:
         raise InvalidParameter("offset", f"{text!r} is not an integer ≥ 0; e.g. offset=100")
     return value
 

@@ -12,6 +12,7 @@ from typing import Any
 from geo.planning.edits.history import ACTIONS
 from geo.planning.edits.validate import CHOICES, CREATE_FIELDS, EDITABLE_FIELDS, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.publication import exports
+from geo.publication.openapi_coverage import coverage_paths
 from geo.vocabulary import FACILITY_COLUMNS, JOIN_STATUSES, KINDS, LAYERS
 
 JSON = "application/json"
@@ -218,14 +219,23 @@ def _responses() -> dict[str, Any]:
         "Forbidden": _json(error, "Role too low, or a session write without its X-CSRF-Token."),
         "NotFound": _json(error, "No such facility, change or import."),
         "Conflict": _json(_ref("VersionConflict"), "Stale version: `current` holds the facility as it is now."),
-        "TooLarge": _json(error, "Upload larger than 20 MB."),
+        "TooLarge": _json(error, "Body too large: a JSON body over 256 KB, an upload over 20 MB."),
+        "UnsupportedMediaType": _json(error, "A JSON body sent without Content-Type: application/json."),
+    }
+
+
+def _files(media_types: list[str], description: str) -> dict:
+    """Return a response whose body is a file of one of ``media_types``."""
+    return {
+        "description": description,
+        "content": {mt: {"schema": {"type": "string", "format": "binary"}} for mt in dict.fromkeys(media_types)},
     }
 
 
 def _op(
     op_id: str,
     summary: str,
-    ok: tuple[str, dict, str],
+    ok: tuple[str, dict, str] | tuple[str, dict],
     *,
     security: list,
     errors: tuple[str, ...] = (),
@@ -233,8 +243,7 @@ def _op(
     parameters: list | None = None,
     description: str = "",
 ) -> dict:
-    status, schema, what = ok
-    responses = {status: _json(schema, what)}
+    responses = {ok[0]: _json(ok[1], ok[2]) if len(ok) == 3 else ok[1]}  # (status, response) for non-JSON bodies
     codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound"}
     codes.update({"409": "Conflict", "413": "TooLarge"})
     for code in errors:
@@ -244,6 +253,9 @@ def _op(
         op["description"] = description
     if body is not None:
         op["requestBody"] = {"required": True, "content": body}
+        if JSON in body:
+            responses.setdefault("413", _ref("TooLarge", "responses"))
+            responses["415"] = _ref("UnsupportedMediaType", "responses")
     if parameters:
         op["parameters"] = parameters
     return op
@@ -278,7 +290,13 @@ def _read_paths() -> dict[str, Any]:
             "get": _op(
                 "getLayer",
                 "One layer (or a facility kind) in a format",
-                ("200", {"type": "string", "format": "binary"}, "The file (ETag; gzip for text formats)"),
+                (
+                    "200",
+                    _files(
+                        [f.media_type.split(";")[0] for f in exports.FORMATS.values()],
+                        "The file (ETag; gzip for text formats)",
+                    ),
+                ),
                 security=PUBLIC,
                 errors=("400", "404"),
                 parameters=[_path("name", {"type": "string", "enum": names})] + selection,
@@ -289,7 +307,7 @@ def _read_paths() -> dict[str, Any]:
             "get": _op(
                 "getPackage",
                 "Partner package: every layer, README, licences",
-                ("200", {"type": "string", "format": "binary"}, "ZIP archive"),
+                ("200", _files(["application/zip"], "ZIP archive")),
                 security=PUBLIC,
                 errors=("400",),
                 parameters=[_query("lang", {"type": "string", "enum": ["fr", "en"]}, "README language.")],
@@ -376,7 +394,7 @@ def _edit_paths() -> dict[str, Any]:
         "/history.csv": {
             "get": _op(
                 "exportChanges", "Changes as CSV (formula-safe cells)",
-                ("200", {"type": "string"}, "CSV, UTF-8 with BOM"),
+                ("200", _files(["text/csv"], "CSV, UTF-8 with BOM")),
                 security=READ_SIGNED_IN, errors=("400", "401"), parameters=history_filters,
             )
         },
@@ -448,7 +466,7 @@ def document(*, version: str) -> dict[str, Any]:
                 + exports.ATTRIBUTION
             ),
         },
-        "paths": {**_read_paths(), **_edit_paths()},
+        "paths": {**_read_paths(), **coverage_paths(), **_edit_paths()},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API token of a planner."},

@@ -292,6 +292,10 @@ VOCABULARIES: dict[str, dict[str, Text]] = {
         "probable_mislabel": Text("type probablement erroné d'après le nom", "kind probably wrong given the name"),
         "missing_name": Text("nom manquant", "missing name"),
         "missing_coordinates": Text("coordonnées manquantes", "missing coordinates"),
+        "suspected_personal_data": Text(
+            "nom remplacé : il contenait le nom de l'enquêteur (donnée personnelle probable)",
+            "name replaced: it contained the data collector's name (suspected personal data)",
+        ),
     },
 }
 

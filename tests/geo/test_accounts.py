@@ -116,40 +116,62 @@ def fail(db, name, address, now):
         accounts.authenticate(db, name, "wrong password", address=address, now=now)
 
 
-def test_five_failures_lock_the_account_for_15_minutes(db):
-    for i in range(4):
-        fail(db, "awa", f"10.0.0.{i}", T0 + i * 60)  # different addresses: the account limit
-    with pytest.raises(RateLimited) as info:  # the 5th failure says so at once
-        accounts.authenticate(db, "awa", "wrong password", address="10.0.0.9", now=T0 + 240)
-    assert info.value.retry_after_s == 15 * 60
-    # further attempts are refused, even with the right password, without being checked
-    with pytest.raises(accounts.LoginLocked) as info:
-        accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.10", now=T0 + 600)
-    assert info.value.retry_after_s == 240 + 900 - 600
-    assert "try again after" in str(info.value) and "UTC" in str(info.value)
-    assert accounts.locked_until(db, name="awa", address="10.9.9.9", now=T0 + 600).timestamp() == T0 + 240 + 900
+def test_failures_beyond_five_make_the_next_attempt_wait_longer_each_time(db):
+    for i in range(5):
+        fail(db, "awa", f"10.0.0.{i}", T0 + i)  # different addresses: the account's count
+    with pytest.raises(accounts.LoginLocked) as info:  # the 6th attempt waits 1 s after the 5th failure
+        accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.9", now=T0 + 4.5)
+    assert info.value.retry_after_s == 1 and "try again after" in str(info.value) and "UTC" in str(info.value)
+    fail(db, "awa", "10.0.0.9", T0 + 5)  # allowed again: a 6th failure, now 2 s to wait
+    assert accounts.locked_until(db, name="awa", address="10.9.9.9", now=T0 + 6).timestamp() == T0 + 7
+    fail(db, "awa", "10.0.0.9", T0 + 7)
+    assert accounts.locked_until(db, name="awa", address="10.9.9.9", now=T0 + 7).timestamp() == T0 + 11
     # another account from another address is unaffected
     accounts.create_user(db, "binta", "editor", PASSWORD)
-    assert accounts.authenticate(db, "binta", PASSWORD, address="10.0.1.1", now=T0 + 600).name == "binta"
-    # after the lockout the right password works again
-    assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.11", now=T0 + 240 + 901).name == "awa"
+    assert accounts.authenticate(db, "binta", PASSWORD, address="10.0.1.1", now=T0 + 8).name == "binta"
+    assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.11", now=T0 + 11).name == "awa"
 
 
-def test_five_failures_from_one_address_lock_that_address(db):
+def test_the_wait_is_capped_and_refused_attempts_do_not_extend_it(db):
+    now = T0
+    for i in range(30):  # a guesser who waits each delay out
+        until = accounts.locked_until(db, name="awa", address=f"203.0.113.{i}", now=now)
+        now = until.timestamp() if until else now
+        fail(db, "awa", f"203.0.113.{i}", now)
+    until = accounts.locked_until(db, name="awa", address="203.0.113.99", now=now).timestamp()
+    assert until == now + accounts.MAX_DELAY_S == now + 15 * 60
+    for k in range(20):  # hammering during the wait is refused and not counted
+        with pytest.raises(accounts.LoginLocked):
+            accounts.authenticate(db, "awa", "guess", address="203.0.113.99", now=now + k)
+    assert accounts.locked_until(db, name="awa", address="203.0.113.99", now=now + 30).timestamp() == until
+    assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.1", now=until).name == "awa"
+
+
+def test_a_stranger_cannot_keep_a_planner_out_of_a_trusted_device(db):
+    now = T0
+    for i in range(40):  # 40 wrong guesses at the account from many addresses, waiting each delay out
+        until = accounts.locked_until(db, name="awa", address=f"198.51.100.{i}", now=now)
+        now = until.timestamp() if until else now
+        fail(db, "awa", f"198.51.100.{i}", now)
+    with pytest.raises(accounts.LoginLocked):  # a new browser of the planner waits, like the guesser …
+        accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.5", now=now + 1)
+    # … but the browser where the planner signed in before does not
+    assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.5", device="dev-1", now=now + 2).name == "awa"
+    # a trusted device only waits for its own failures
+    for k in range(5):
+        with pytest.raises(AuthRequired):
+            accounts.authenticate(db, "awa", "typo", address="10.0.0.5", device="dev-1", now=now + 3 + k)
+    with pytest.raises(accounts.LoginLocked):
+        accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.5", device="dev-1", now=now + 7.5)
+
+
+def test_failures_from_one_address_make_that_address_wait(db):
     accounts.create_user(db, "binta", "editor", PASSWORD)
-    for i, name in enumerate(["x1", "x2", "x3", "x4"]):
+    for i, name in enumerate(["x1", "x2", "x3", "x4", "x5"]):
         fail(db, name, "192.0.2.7", T0 + i)
-    with pytest.raises(RateLimited):
-        accounts.authenticate(db, "x5", "nope", address="192.0.2.7", now=T0 + 5)
-    with pytest.raises(RateLimited):  # the address is locked for every account
-        accounts.authenticate(db, "binta", PASSWORD, address="192.0.2.7", now=T0 + 6)
-    assert accounts.authenticate(db, "binta", PASSWORD, address="192.0.2.8", now=T0 + 7).name == "binta"
-
-
-def test_failures_spread_over_more_than_15_minutes_do_not_lock(db):
-    for i in range(8):
-        fail(db, "awa", "10.0.0.1", T0 + i * 300)  # one every 5 minutes: at most 4 in any 15 min
-    assert accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.1", now=T0 + 8 * 300).name == "awa"
+    with pytest.raises(RateLimited):  # the address waits, whatever the account
+        accounts.authenticate(db, "binta", PASSWORD, address="192.0.2.7", now=T0 + 4.5)
+    assert accounts.authenticate(db, "binta", PASSWORD, address="192.0.2.8", now=T0 + 4.6).name == "binta"
 
 
 def test_success_resets_the_account_count(db):
@@ -157,6 +179,16 @@ def test_success_resets_the_account_count(db):
         fail(db, "awa", f"10.0.0.{i}", T0 + i)
     accounts.authenticate(db, "awa", PASSWORD, address="10.0.0.1", now=T0 + 10)
     fail(db, "awa", "10.0.0.5", T0 + 11)  # not the 5th: the count restarted
+    assert accounts.locked_until(db, name="awa", address="10.0.0.6", now=T0 + 11) is None
+
+
+def test_an_older_database_gets_the_device_column(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE login_attempts (id INTEGER PRIMARY KEY, account TEXT NOT NULL, "
+                     "address TEXT NOT NULL, at REAL NOT NULL, ok INTEGER NOT NULL)")  # fmt: skip
+    accounts.create_user(path, "awa", "editor", PASSWORD)
+    assert accounts.authenticate(path, "awa", PASSWORD, address="10.0.0.1", device="d", now=T0).name == "awa"
 
 
 def test_tokens_only_sha256_is_stored_and_revocation_works(db):

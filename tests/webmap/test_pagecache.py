@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from geo.planning import accounts
+from tests.webmap.edit_helpers import login, make_app
 from webmap import pagecache
 
 
@@ -29,9 +31,24 @@ def test_bad_parameters_are_refused_before_caching(client):
     assert client.get("/?zoom=abc").status_code == 400
 
 
-def test_visitors_with_a_session_get_a_fresh_render(client, monkeypatch):
+def test_only_a_live_session_bypasses_the_cache(tiny_store, tmp_path, monkeypatch):
+    monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
+    client = make_app(tiny_store, tmp_path / "edits.sqlite").test_client()
     calls = []
-    monkeypatch.setattr(pagecache, "_render_page", lambda render: calls.append(1))
-    client.set_cookie("session", "x")
-    assert client.get("/?lang=fr").status_code == 200
-    assert calls == []
+    real = pagecache._render_page
+    monkeypatch.setattr(pagecache, "_render_page", lambda render: calls.append(1) or real(render))
+    client.set_cookie("session", "x")  # garbage: the anonymous page, from the cache
+    assert client.get("/?lang=fr").status_code == 200 and client.get("/?lang=fr").status_code == 200
+    assert len(calls) == 1
+    client.delete_cookie("session")
+    login(client)
+    assert 'class="account-name"' in client.get("/?lang=fr").get_data(as_text=True)
+    assert len(calls) == 1  # rendered for the planner, not from (nor into) the cache
+    with client.session_transaction() as sess:
+        replayed = dict(sess)
+    csrf = replayed["csrf_token"]
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
+    with client.session_transaction() as sess:  # the old cookie, replayed after logout
+        sess.update(replayed)
+    html = client.get("/?lang=fr").get_data(as_text=True)
+    assert 'class="account-name"' not in html and len(calls) == 1  # the cached anonymous page

@@ -82,12 +82,21 @@ def enable_cmd(name: str) -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input (scripts).")
 def password_cmd(name: str, password_stdin: bool) -> None:
-    """Change the password of the account NAME."""
+    """Change the password of the account NAME (its sessions are ended)."""
     db = edits_path(current_settings())
     if accounts.get_user(db, name) is None:  # say so before prompting
         raise UserNotFound(f"no user named {name!r}")
     user = accounts.set_password(db, name, _read_password(password_stdin))
     click.echo(f"Mot de passe changé : {user.name}")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+def role_cmd(name: str, role: str) -> None:
+    """Give the account NAME the role ROLE (its sessions are ended)."""
+    user = accounts.set_role(edits_path(current_settings()), name, role)
+    click.echo(f"Rôle changé : {user.name} ({user.role})")
 
 
 @users.command("token")

@@ -39,13 +39,17 @@ def login_post():
     name = request.form.get("name", "").strip()
     try:
         user = accounts.authenticate(
-            auth.edits_db(), name, request.form.get("password", ""), address=request.remote_addr or "unknown"
+            auth.edits_db(),
+            name,
+            request.form.get("password", ""),
+            address=request.remote_addr or "unknown",
+            device=auth.trusted_device(name),
         )
     except accounts.LoginLocked as exc:
         message = _(
-            "Trop de tentatives de connexion échouées. Réessayez après %(time)s UTC (dans %(minutes)d min).",
-            time=exc.retry_at.strftime("%H:%M"),
-            minutes=-(-exc.retry_after_s // 60),
+            "Trop de tentatives de connexion échouées. Réessayez dans %(seconds)d s (après %(time)s UTC).",
+            seconds=exc.retry_after_s,
+            time=exc.retry_at.strftime("%H:%M:%S"),
         )
         return _login_page(429, error=message, name=name, retry_after_s=exc.retry_after_s)
     except accounts.LoginRefused as exc:
@@ -54,7 +58,8 @@ def login_post():
         }.get(exc.code, _("Nom ou mot de passe incorrect."))
         return _login_page(401, error=message, name=name)
     auth.login_user(user)
-    return _no_store(redirect(auth.safe_next(request.form.get("next"), url_for("pages.index"))))
+    resp = redirect(auth.safe_next(request.form.get("next"), url_for("pages.index")))
+    return _no_store(auth.remember_device(resp, user))
 
 
 @bp.post("/logout")

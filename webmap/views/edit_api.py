@@ -63,11 +63,14 @@ def _error(status: int, code: str, message: str, **extra: Any) -> Response:
     return resp
 
 
+#: Validation codes answered with another status than 400.
+_STATUS_OF_CODE = {"file_too_large": 413, "body_too_large": 413, "unsupported_media_type": 415}
+
+
 @bp.errorhandler(InvalidParameter)
 def _invalid(exc: InvalidParameter) -> Response:
     described = edit_messages.describe(exc)
-    status = 413 if exc.code == "file_too_large" else 400
-    return _error(status, **described)
+    return _error(_STATUS_OF_CODE.get(exc.code, 400), **described)
 
 
 @bp.errorhandler(VersionConflict)

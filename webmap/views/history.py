@@ -23,6 +23,8 @@ bp = Blueprint("history", __name__)
 #: Changes per page of /history, and on a facility page.
 PAGE_SIZE = 50
 FACILITY_PAGE_SIZE = 20
+#: Largest offset of the page (as in the JSON API).
+OFFSET_MAX = 2**31
 #: Filters of the page (query parameters), as in the JSON API.
 FILTERS = ("facility", "user", "since", "until", "action")
 
@@ -99,7 +101,7 @@ def _not_found(_exc: NotFound):
 @auth.require_role("viewer", login_page=True)
 def page():
     """Every recorded change, newest first, filtered by facility, user, dates and action."""
-    offset_n = params.integer("offset", 0, maximum=2**31)
+    offset_n = params.integer("offset", 0, maximum=OFFSET_MAX)
     changes = current_catalog().edit_store().history(**history_filters(), limit=PAGE_SIZE + 1, offset=offset_n)
     args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     resp = make_response(

@@ -80,6 +80,7 @@ CHECK_LABELS = {
     "probable_mislabel": _l("Type probablement erroné"),
     "missing_name": _l("Nom manquant"),
     "missing_coordinates": _l("Coordonnées manquantes"),
+    "suspected_personal_data": _l("Nom de personne probable (enquêteur)"),
 }
 PRECISION_BADGES = {
     "quartier": _l("position approximative (quartier)"),

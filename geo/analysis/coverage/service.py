@@ -62,6 +62,7 @@ from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.settings import Settings, resolve
 from geo.store import Atlas
+from geo.text import whole_number
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 log = logging.getLogger(__name__)
@@ -170,11 +171,8 @@ def parse_k(value: Any) -> int:
     """Return the number of sites to suggest (``k``, default ``DEFAULT_K``) or raise InvalidParameter ``k``."""
     if value is None or value == "":
         return DEFAULT_K
-    try:
-        k = int(str(value).strip())
-    except ValueError:
-        raise InvalidParameter("k", f"expected an integer from 1 to {MAX_SITES}, got {value!r}") from None
-    if not 1 <= k <= MAX_SITES:
+    k = value if isinstance(value, int) and not isinstance(value, bool) else whole_number(str(value))
+    if k is None or not 1 <= k <= MAX_SITES:
         raise InvalidParameter("k", f"expected an integer from 1 to {MAX_SITES}, got {value!r}")
     return k
 

@@ -20,7 +20,12 @@ Decisions on the data:
 - letters lost at the source (U+FFFD, waste layer) are restored only where a
   single word of ``REPAIR_WORDS`` or of the COD-AB quartier names fits;
 - counts outside ``[0, HARD_MAX]`` are discarded (one "doctors" answer is a
-  phone number); counts above ``PLAUSIBLE_MAX`` are kept and noted.
+  phone number); counts above ``PLAUSIBLE_MAX`` are kept and noted;
+- a facility name that contains the name of its own row's data collector
+  (``COLLECTOR_COLUMN``, read only for this comparison and never kept) is
+  suspected personal data: it is replaced by a generic name (its kind words,
+  e.g. « Cabinet médical », else the kind's label) and noted with
+  ``PERSONAL_NAME_NOTE`` for the QA check ``suspected_personal_data``.
 """
 
 from __future__ import annotations
@@ -39,8 +44,8 @@ import shapely
 
 from geo.errors import DataError
 from geo.pipeline.ingest.survey_text import LOST, clean_text, repair_lost_letters, repair_vocabulary, split_remarks
-from geo.text import normalize_name
-from geo.vocabulary import SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.text import GENERIC_NAME_WORDS, normalize_name
+from geo.vocabulary import KINDS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,11 @@ WASTE_COLUMNS: dict[str, str] = {
     "Amenity": "kind",
     "Type of operator": "operator_type",
 }
+
+#: The survey column naming a row's collector: read only to compare with the row's facility name, never kept.
+COLLECTOR_COLUMN = "Name of data collector"
+#: Note of a facility whose source name contained its collector's name (listed by the QA check).
+PERSONAL_NAME_NOTE = "name replaced by a generic one: it contained the name of the row's data collector"
 
 #: Health "Type of the facility" → kind.
 HEALTH_KINDS: dict[str, str] = {
@@ -217,8 +227,9 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
     name, name_notes = _clean_names(raw["name"], vocabulary)
     quartier, quartier_notes = _clean_quartiers(raw["quartier_declared"], vocabulary)
     kind, kind_notes = _kinds(raw["kind"], name, layer, path, refs)
+    name, personal_notes = _without_collector_names(name, kind, path)
     operator = _operator_types(raw["operator_type"], path, refs)
-    notes = [kind_notes, name_notes, quartier_notes]
+    notes = [kind_notes, name_notes, personal_notes, quartier_notes]
 
     frame = pd.DataFrame({column: "" for column in SOURCE_FACILITY_COLUMNS}, index=raw.index)
     empty = raw.geometry.isna() | raw.geometry.is_empty
@@ -273,6 +284,64 @@ def _read_allowed(path: Path, columns: Mapping[str, str]) -> gpd.GeoDataFrame:
         raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
     raw = raw.rename(columns=dict(columns)).reset_index(drop=True)
     return raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
+
+
+def _without_collector_names(names: pd.Series, kinds: pd.Series, path: Path) -> tuple[pd.Series, np.ndarray]:
+    """Replace each name holding its row's collector name by a generic name; return names and notes.
+
+    The collector names are read here, compared, and dropped with this frame.
+    """
+    try:
+        present = COLLECTOR_COLUMN in pyogrio.read_info(path)["fields"]
+        collectors = (
+            pyogrio.read_dataframe(path, columns=[COLLECTOR_COLUMN], read_geometry=False)[COLLECTOR_COLUMN]
+            if present
+            else pd.Series([""] * len(names))
+        )
+    except Exception as exc:  # GDAL errors are not typed usefully
+        raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
+    if len(collectors) != len(names):
+        raise DataError(f"{path}: {len(collectors)} collector rows for {len(names)} facility rows")
+    out, notes = [], []
+    for name, kind, collector in zip(names, kinds, collectors, strict=True):
+        generic = generic_name(name, collector, kind)
+        out.append(name if generic is None else generic)
+        notes.append("" if generic is None else PERSONAL_NAME_NOTE)
+    replaced = sum(bool(n) for n in notes)
+    if replaced:
+        log.info("%s: %d facility name(s) held their collector's name and were replaced", path.name, replaced)
+    return pd.Series(out, index=names.index, dtype=object), np.array(notes, dtype=object)
+
+
+def generic_name(name: str, collector: object, kind: str) -> str | None:
+    """Return the generic name replacing ``name`` when it contains the person's name ``collector``, else None.
+
+    Names are compared word by word after ``normalize_name``. A collector value of
+    fewer than two words, or starting with a facility word ("Lycée …": a facility
+    typed in the collector field), is not taken as a person's name. The generic
+    name is the rest of ``name`` when only facility words remain
+    (« Cabinet médical "Awa camara" » → « Cabinet médical »), else the kind's label.
+
+    >>> generic_name('Cabinet médical"Awa camara"', "Awa camara", "clinic")
+    'Cabinet médical'
+    >>> generic_name("Clinique Awa Camara Diallo", "awa CAMARA", "clinic")
+    'Clinique / cabinet médical'
+    >>> generic_name("Lycée Tieba Traoré", "Lycée Tieba Traoré", "college") is None
+    True
+    """
+    person = normalize_name(collector if isinstance(collector, str) else "").split()
+    if len(person) < 2 or person[0] in GENERIC_NAME_WORDS:
+        return None
+    words = re.findall(r"[^\W_]+", name or "")
+    folded = [normalize_name(w) for w in words]
+    for start in range(len(folded) - len(person) + 1):
+        if folded[start : start + len(person)] == person:
+            rest = [w for i, w in enumerate(words) if not start <= i < start + len(person)]
+            if rest and all(normalize_name(w) in GENERIC_NAME_WORDS for w in rest):
+                text = " ".join(rest)
+                return text[:1].upper() + text[1:]
+            return KINDS[kind].label_fr
+    return None
 
 
 def _clean_series(values: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.pipeline.ingest.surveys import PERSONAL_NAME_NOTE
 from geo.pipeline.quality.evidence import display, finding_rows, json_value, kind_label, metres, reference
 from geo.pipeline.quality.names import name_similarity, quartier_matcher, unit_key
 from geo.pipeline.quality.registry import CHECKS as CHECKS  # re-exported: the registry these checks fill
@@ -283,3 +284,14 @@ def _missing_coordinates(ctx: Context) -> pd.DataFrame:
             f"{display(fac.at[row, 'commune_declared'])}, quartier {display(fac.at[row, 'quartier_declared'])}) : absent de la carte"
         )
     return finding_rows([*np.flatnonzero(placed), *np.flatnonzero(lost)], evidence)
+
+
+@register("suspected_personal_data", "Nom de personne probable (enquêteur)")
+def _suspected_personal_data(ctx: Context) -> pd.DataFrame:
+    # The evidence never repeats the removed name: it is not in the store.
+    flagged = np.flatnonzero(ctx.facilities["note"].fillna("").str.contains(PERSONAL_NAME_NOTE, regex=False))
+    evidence = (
+        "le nom de la source contenait le nom de l'enquêteur de la même ligne (donnée personnelle probable) : "
+        "remplacé par un nom générique ; vérifiez le vrai nom de l'équipement"
+    )
+    return finding_rows(flagged, [evidence] * len(flagged))

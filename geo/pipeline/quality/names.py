@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from geo.text import GENERIC_NAME_WORDS as _GENERIC_WORDS
 from geo.text import normalize_name
 
 #: Similarity (0–100) of a declared quartier name to a COD-AB name or alternative
@@ -21,14 +22,6 @@ from geo.text import normalize_name
 #: rejects Kadobougou/Kodabougou (80), which may be another place.
 QUARTIER_NAME_SCORE = 85.0
 
-# Words that only restate the kind or are grammatical: removed before names are compared.
-_GENERIC_WORDS = frozenset(
-    "pharmacie pharmacies officine clinique polyclinique cabinet medical medicale medicaux dentaire soins soin "
-    "centre sante cscom csref asaco communautaire hopital batiment ecole ecoles privee prive public publique "
-    "fondamentale fondamental groupe scolaire complexe complexes lycee college jardin enfants enfant maternelle "
-    "creche garderie cycle medersa franco arabe institut universite faculte superieure superieur depot depots "
-    "depotoir depotoire dechet dechets ordure ordures poubelle transit site de du des la le les et au aux en pour".split()
-)
 # Section markers of schools sharing a compound ("A", "B", "second cycle", "II"): different markers, different facilities.
 _ORDINALS = {
     "premier": "1", "premiere": "1", "1er": "1", "1ere": "1", "second": "2", "seconde": "2", "deuxieme": "2",

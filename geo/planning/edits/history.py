@@ -169,6 +169,8 @@ def _decode(row: sqlite3.Row, *, flat: bool) -> dict[str, Any]:
 
 def get(conn: sqlite3.Connection, change_id: int) -> dict[str, Any] | None:
     """Return one change with its raw before/after states (for a revert), or None."""
+    if not 0 < int(change_id) < 2**63:  # SQLite's integers: a larger id cannot exist (and cannot be bound)
+        return None
     row = conn.execute("SELECT * FROM changes WHERE id = ?", (int(change_id),)).fetchone()
     return None if row is None else _decode(row, flat=False)
 

@@ -162,6 +162,7 @@ def resolved(before: State, field: str | None, take: str, base_row: Row | None) 
     """Return (state after, reason) settling a conflict by taking the planner's or the source's value."""
     if take not in ("planner", "source"):
         raise InvalidParameter("take", "expected 'planner' or 'source'", code="unknown_value")
+    _check_conflict(before, field, base_row)
     after = copy.deepcopy(before)
     after["version"] += 1
     if base_row is None:  # the id vanished from the sources
@@ -170,10 +171,6 @@ def resolved(before: State, field: str | None, take: str, base_row: Row | None) 
         else:
             after.update(status="retired", reason="removed from the sources")
         return after, f"vanished from the sources: kept the {take}'s version"
-    if field not in before["edited"]:
-        raise InvalidParameter(
-            "field", f"{field!r} has no planner correction on {before['row']['id']!r}", code="no_conflict"
-        )
     if take == "planner":
         after["edited"][field] = field_value(base_row, field)
     else:
@@ -181,3 +178,31 @@ def resolved(before: State, field: str | None, take: str, base_row: Row | None) 
         keys = ("lon", "lat") if field == POSITION else (field,)
         after["row"].update({k: base_row[k] for k in keys})
     return after, f"{field}: kept the {take}'s value"
+
+
+def _check_conflict(before: State, field: str | None, base_row: Row | None) -> None:
+    """Refuse (``no_conflict``) unless ``field`` of this facility is in conflict with its source now.
+
+    Only a source facility has conflicts: its id vanished from the sources
+    (``field`` None), or the source's value of a corrected field differs from
+    the value the planner saw.
+    """
+    fid = before["row"]["id"]
+    if before["origin"] != "source":
+        raise InvalidParameter(
+            "facility_id", f"{fid!r} was created by a planner: it has no conflict", code="no_conflict"
+        )
+    if base_row is None:
+        if field is not None:
+            raise InvalidParameter("field", f"{fid!r} vanished from the sources: give no field", code="no_conflict")
+        return
+    if field is None:
+        raise InvalidParameter(
+            "facility_id", f"{fid!r} is still in the sources: it has not vanished", code="no_conflict"
+        )
+    if field not in before["edited"]:
+        raise InvalidParameter("field", f"{field!r} has no planner correction on {fid!r}", code="no_conflict")
+    if same(field, before["edited"][field], field_value(base_row, field)):
+        raise InvalidParameter(
+            "field", f"the source still agrees with what the planner saw of {field!r}", code="no_conflict"
+        )

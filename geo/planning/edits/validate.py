@@ -85,16 +85,20 @@ def _text(field: str, value: Any) -> str:
     return value
 
 
+#: A count as text: ASCII digits, optionally a decimal part ("12", "12.0", "12,0"; "-3" is refused as negative).
+_COUNT_TEXT = re.compile(r"-?[0-9]{1,30}(?:[.,][0-9]{1,30})?")
+
+
 def _count(field: str, value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise InvalidParameter(field, "expected a number, got a boolean", code="not_a_number")
     if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", "."))
-        except ValueError:
-            raise InvalidParameter(field, f"expected a number, got {value!r}", code="not_a_number") from None
+        # ASCII digits only: float() would also take "٣", "1_000", "1e3", "inf" and "nan".
+        if not _COUNT_TEXT.fullmatch(value.strip()):
+            raise InvalidParameter(field, f"expected a number, got {value[:40]!r}", code="not_a_number")
+        value = float(value.strip().replace(",", "."))
     if not isinstance(value, int | float | np.integer | np.floating):
         raise InvalidParameter(field, f"expected a number, got {type(value).__name__}", code="not_a_number")
     if isinstance(value, float | np.floating) and math.isnan(value):
