@@ -18,6 +18,7 @@ from geo.render import styles as st
 from geo.render.coverage import ADDED_STYLE, REMOVED_STYLE, CoverageLayer
 from geo.render.ctx import Ctx
 from geo.render.data import Choropleth
+from geo.vocabulary import MAP_LAYERS
 
 #: Characters per legend line before wrapping.
 LABEL_CHARS = 34
@@ -110,14 +111,14 @@ def indicator_title(key: str, kind: str | None, ctx: Ctx) -> str:
     if not (indicator.needs_kinds and kind):
         return ctx.tr(label)
     colon = "\u00a0: " if ctx.lang == "fr" else ": "  # French puts a no-break space before the colon
-    return ctx.tr(label) + colon + ctx.tr(st.LAYER_SHORT[kind])
+    return ctx.tr(label) + colon + MAP_LAYERS[kind].short(ctx.lang)
 
 
 def _indicator_titles(classes: Choropleth, ctx: Ctx) -> tuple[str, str]:
     indicator = indicators.INDICATORS[classes.key]
     unit = st.INDICATOR_LABELS.get(classes.key, (indicator.label_fr, indicator.unit_fr))[1]
     header = indicator_title(classes.key, classes.kind, ctx)
-    return header, ctx.t(st.N_("{unit}, par quartier"), unit=ctx.tr(unit))
+    return header, ctx.t(st.N_("%(unit)s, par quartier"), unit=ctx.tr(unit))
 
 
 def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker]:
@@ -127,7 +128,7 @@ def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker
     choropleth = _section(k, layer.legend_title, layer.legend_caption, rows)
     marks = [(layer.style, layer.facilities_label, False, True)]
     marks += [
-        (st.LayerStyle("", "#555555", "o", 6.0), layer.approximate_label, True, layer.has_approximate),
+        (st.LayerStyle("#555555", "o", 6.0), layer.approximate_label, True, layer.has_approximate),
         (ADDED_STYLE, layer.added_label, False, len(layer.added) > 0),
         (REMOVED_STYLE, layer.removed_label, False, len(layer.removed) > 0),
     ]
@@ -155,12 +156,12 @@ def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None):
             _row(
                 k,
                 _swatch_marker(k, st.LAYER_STYLES[key]),
-                _label(f"{tr(st.LAYER_STYLES[key].label)}\u00a0—\u00a0{ctx.num(counts.get(key, 0))}", 7.5 * k),
+                _label(f"{MAP_LAYERS[key].title(ctx.lang)}\u00a0—\u00a0{ctx.num(counts.get(key, 0))}", 7.5 * k),
             )
             for key in view.layers
         ]
         if approx:
-            grey = st.LayerStyle("", "#555555", "o", 6.0)
+            grey = st.LayerStyle("#555555", "o", 6.0)
             rows.append(
                 _row(
                     k,

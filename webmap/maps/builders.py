@@ -23,7 +23,7 @@ from geo.analysis import map_indicators as indicators
 from geo.publication import mapdata as display
 from geo.publication import symbols as styles
 from geo.publication.viewstate import DEFAULT_ZOOM, FACILITY_LAYERS, ViewState
-from geo.vocabulary import KINDS
+from geo.vocabulary import ATTRIBUTION, KINDS
 
 _LEGEND = Environment(autoescape=True).from_string(
     """<div class="atlas-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;background:#fff;
@@ -57,7 +57,7 @@ def folium_map(
     layer_labels: Mapping[str, str] | None = None,
     title: str | None = None,
     note: str = "",
-    attribution: str = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN",
+    attribution: str = ATTRIBUTION.fr,
     tolerance_m: float = display.DEFAULT_TOLERANCE_M,
 ) -> folium.Map:
     """Return a folium map: quartier choropleth, commune outlines, facility layers of ``view``.

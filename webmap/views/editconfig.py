@@ -18,18 +18,11 @@ from flask_babel import lazy_gettext as _l
 
 from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
-from geo.vocabulary import KINDS
+from geo.vocabulary import GROUP_LABELS, KINDS
 from webmap import auth, edit_messages
 from webmap.catalog import current_catalog
 from webmap.views.mapconfig import kind_label, language
 
-#: Kind groups of geo.vocabulary.Kind.group, in menu order, with their labels.
-KIND_GROUPS = {
-    "health": _l("Santé"),
-    "education": _l("Éducation"),
-    "sports": _l("Sport"),
-    "waste": _l("Déchets"),
-}
 PRECISION_LABELS = {
     "exact": _l("Exacte (point précis)"),
     "quartier": _l("Approximative : quartier"),
@@ -85,10 +78,10 @@ def _options(labels: dict, allowed: tuple[str, ...]) -> list[dict[str, str]]:
 
 def _kind_options() -> list[dict]:
     groups = []
-    for group, label in KIND_GROUPS.items():
+    for group, label in GROUP_LABELS.items():
         kinds = [{"key": k.key, "label": kind_label(k.key)} for k in KINDS.values() if k.group == group]
         if kinds:
-            groups.append({"group": str(label), "kinds": kinds})
+            groups.append({"group": label(language()), "kinds": kinds})
     return groups
 
 

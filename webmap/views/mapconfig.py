@@ -21,42 +21,16 @@ from geo.publication.viewstate import (
     DEFAULT_CENTER,
     DEFAULT_LAYERS,
     DEFAULT_ZOOM,
-    FACILITY_LAYERS,
     ViewState,
 )
-from geo.vocabulary import KINDS
+from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, POP_METHODS
 
-#: Data attribution shown on every map.
-DATA_ATTRIBUTION = _l("Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN")
 #: Census year whose commune shares split the District total.
 BASE_CENSUS_YEAR = 2009
 #: Indicators offered in the choropleth menu (registry keys); the ones with kinds get one entry per layer.
 MENU_INDICATORS = ("density", "per10k", "cover1km", "cover2km", "cover5km")
 DEFAULT_KIND_LAYER = "cscom"
 
-LAYER_LABELS = {
-    "cscom": _l("CSCOM (centres de santé communautaires)"),
-    "hospitals": _l("CSRef et hôpitaux"),
-    "claec": _l("CLAEC (centres de lecture pour enfants)"),
-    "kindergartens": _l("Jardins d'enfants"),
-    "schools": _l("Écoles, collèges et universités"),
-    "sports": _l("Terrains et plateaux sportifs"),
-    "other_health": _l("Cliniques, pharmacies, autres soins"),
-    "waste": _l("Dépôts de transit des déchets"),
-    "qa": _l("Qualité des données : signalements"),
-}
-#: Short labels for the choropleth menu and tooltips.
-LAYER_SHORT = {
-    "cscom": _l("CSCOM"),
-    "hospitals": _l("CSRef et hôpitaux"),
-    "claec": _l("CLAEC"),
-    "kindergartens": _l("Jardins d'enfants"),
-    "schools": _l("Écoles"),
-    "sports": _l("Sport"),
-    "other_health": _l("Autres soins"),
-    "waste": _l("Dépôts de déchets"),
-    "qa": _l("Signalements"),
-}
 INDICATOR_LABELS = {
     "density": (_l("Densité de population"), _l("hab./km²")),
     "population": (_l("Population estimée"), _l("hab.")),
@@ -91,11 +65,6 @@ BASEMAP_LABELS = {
     "esri": _l("Esri imagerie satellite"),
     "none": _l("Aucun fond (hors ligne)"),
 }
-POP_METHODS = {
-    "dasymetric": _l("répartition selon la densité d'écoles et la surface"),
-    "area": _l("répartition selon la surface"),
-    "commune_share": _l("part de la commune au recensement de 2009"),
-}
 
 
 def language() -> str:
@@ -106,9 +75,13 @@ def language() -> str:
 def kind_label(key: str) -> str:
     """Return the label of a facility kind in the request's language."""
     kind = KINDS.get(key)
-    if kind is None:
-        return key
-    return kind.label_en if language() == "en" else kind.label_fr
+    return kind.label(language()) if kind else key
+
+
+def pop_method_label(method: str) -> str:
+    """Return the label of a quartier population method in the request's language (unknown: the key)."""
+    label = POP_METHODS.get(method)
+    return label(language()) if label else method
 
 
 def source_label(key: str) -> str:
@@ -162,7 +135,7 @@ def indicator_menu() -> list[dict]:
         fallback = (ind.label_en, ind.unit_en) if language() == "en" else (ind.label_fr, ind.unit_fr)
         label, unit = (str(x) for x in INDICATOR_LABELS.get(ind.key, fallback))
         if entry["kind"]:
-            layer = str(LAYER_SHORT[entry["kind"]])
+            layer = MAP_LAYERS[entry["kind"]].short(language())
             template = KIND_TITLES.get(ind.key)
             title = str(template) % {"layer": layer} if template else f"{label} : {layer}"
             entry = {**entry, "group": label, "title": title, "legend": title}
@@ -246,8 +219,8 @@ def client_config(
         "focus": focus,
         "extent": extent,
         "layers": [
-            {"key": k, "label": str(LAYER_LABELS[k]), "short": str(LAYER_SHORT[k]), "kinds": list(v)}
-            for k, v in FACILITY_LAYERS.items()
+            {"key": k, "label": m.title(lang), "short": m.short(lang), "kinds": list(FACILITY_LAYERS[k])}
+            for k, m in MAP_LAYERS.items()
         ],  # fmt: skip
         "symbols": styles.symbols_json(),
         "palette": list(styles.PALETTE),
@@ -270,7 +243,7 @@ def client_config(
             for k, b in styles.BASEMAPS.items()
             if k in BASEMAPS
         ],  # fmt: skip
-        "attribution": str(DATA_ATTRIBUTION),
+        "attribution": ATTRIBUTION(lang),
         "popNote": pop_note(pop_year),
         "urls": {
             "map": url_for("pages.index"),

@@ -16,8 +16,6 @@ the settings ``COVERAGE_WALK_SPEED_KMH`` and ``COVERAGE_DETOUR``.
 """
 
 from geo.analysis.coverage.access import (
-    KIND_DATA,
-    KIND_GROUPS,
     FacilityPoints,
     Nearest,
     data_complete,
@@ -66,8 +64,6 @@ __all__ = [
     "DEFAULT_NORMS",
     "DEFAULT_SPECS",
     "GAP_COLUMNS",
-    "KIND_DATA",
-    "KIND_GROUPS",
     "MAX_ADD",
     "MAX_REMOVE",
     "MAX_THRESHOLD_M",

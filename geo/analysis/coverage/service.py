@@ -38,7 +38,6 @@ from pyproj import Transformer
 from geo import settings
 from geo.analysis.coverage import (
     DEFAULT_SPECS,
-    KIND_DATA,
     Access,
     PopulationGrid,
     Scenario,
@@ -49,6 +48,7 @@ from geo.analysis.coverage import (
     coverage,
     facility_points,
     population_grid,
+    rank_gaps,
     resolve_kinds,
     validate,
 )
@@ -59,7 +59,7 @@ from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.store import Atlas
-from geo.vocabulary import METRIC_CRS, STORE_CRS
+from geo.vocabulary import METRIC_CRS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ class CoverageQuery:
 
     @property
     def data(self) -> str:
-        """Return how completely the atlas knows these kinds (see ``kinds_data``)."""
-        return kinds_data(self.kinds)
+        """Return how completely the atlas knows these kinds (``geo.vocabulary.data_level``)."""
+        return data_level(self.kinds)
 
     def params(self, *, unit: bool = True) -> dict[str, str]:
         """Return the canonical URL parameters of this request (scenario ids sorted)."""
@@ -118,12 +118,6 @@ class CoverageQuery:
         """Return a cache key for this request and ``parts`` (a format, k…)."""
         canonical = "|".join(f"{k}={v}" for k, v in self.params().items())
         return canonical + "|" + "|".join(map(str, parts))
-
-
-def kinds_data(kinds: tuple[str, ...]) -> str:
-    """Return how completely the atlas knows ``kinds``: "surveyed", "network" or "partial" (the weakest)."""
-    levels = {KIND_DATA.get(k, "partial") for k in kinds}
-    return "partial" if "partial" in levels else "network" if "network" in levels else "surveyed"
 
 
 def scenario_key(scenario: Scenario) -> dict[str, str]:
@@ -332,7 +326,7 @@ class CoverageState:
             communes = after["pcode"].map(self.commune_of)
             after.insert(3, "commune_pcode", communes)
             after.insert(4, "commune_name", communes.map(self.names["commune"]).fillna(""))
-        return _ranked(after)
+        return rank_gaps(after, include_no_data=True)
 
     def suggest(self, query: CoverageQuery, k: int) -> pd.DataFrame:
         """Return the ``k`` best new sites for ``query`` (with its scenario applied), with unit names."""
@@ -383,17 +377,6 @@ class CoverageState:
             "commune": self.communes.set_index("pcode").geometry,
             "district": district,
         }
-
-
-def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return units with facility data ranked by uncovered people (largest first), then the others."""
-    known = frame["has_facility_data"].to_numpy(dtype=bool)
-    order = frame.assign(_known=~known).sort_values(["_known", "pop_uncovered", "pcode"],
-                                                    ascending=[True, False, True], kind="stable")  # fmt: skip
-    order = order.drop(columns="_known").reset_index(drop=True)
-    n_known = int(known.sum())
-    order.insert(0, "rank", [i + 1 if i < n_known else None for i in range(len(order))])
-    return order
 
 
 def coverage_state(catalog, overrides: Mapping[str, Any] | None = None) -> CoverageState:

@@ -22,10 +22,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import vocabulary
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, defuse_formula, json_default, json_records
 
-#: Credit line carried by every export and map.
-ATTRIBUTION = "Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
+#: Credit line written into every export (exports are in French).
+ATTRIBUTION = vocabulary.ATTRIBUTION.fr
 #: Geometry of each store layer, as an OGR type for the formats that need one.
 LAYER_GEOMETRY = {
     "communes": "MultiPolygon",
