@@ -264,10 +264,13 @@ FACILITY_COLUMNS = SOURCE_FACILITY_COLUMNS + (
 #: Columns of the ``qa_findings`` layer (plus optional point geometry).
 QA_COLUMNS = ("check", "facility_id", "facility_name", "kind", "commune_pcode", "evidence", "related_id")
 
+#: Layers the store keeps for the atlas itself, not published: the District outline (geo.spatial.district).
+INTERNAL_LAYERS = ("district",)
 #: Columns of the ``district`` layer (plus the outline polygon).
 DISTRICT_COLUMNS = ("pcode", "name", "area_km2")
-#: P-code of the District of Bamako (COD-AB admin 2), the one unit above the communes.
-DISTRICT_PCODE = "ML09"
+#: P-code and name of the District of Bamako (COD-AB admin 2), the one unit above the communes.
+DISTRICT_PCODE = "ML0901"
+DISTRICT_NAME = "District de Bamako"
 
 
 @dataclass(frozen=True)

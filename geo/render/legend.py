@@ -107,18 +107,18 @@ def class_labels(classes: Choropleth, ctx: Ctx) -> list[str]:
 def indicator_title(key: str, kind: str | None, ctx: Ctx) -> str:
     """Return the translated name of indicator ``key``, with the facility layer it counts if any."""
     indicator = indicators.indicator_or_raise(key)
-    label = st.INDICATOR_LABELS.get(key, (indicator.label_fr, indicator.unit_fr))[0]
+    label = indicator.label(ctx.lang)
     if not (indicator.needs_kinds and kind):
-        return ctx.tr(label)
+        return label
     colon = "\u00a0: " if ctx.lang == "fr" else ": "  # French puts a no-break space before the colon
-    return ctx.tr(label) + colon + MAP_LAYERS[kind].short(ctx.lang)
+    return label + colon + MAP_LAYERS[kind].short(ctx.lang)
 
 
 def _indicator_titles(classes: Choropleth, ctx: Ctx) -> tuple[str, str]:
     indicator = indicators.INDICATORS[classes.key]
-    unit = st.INDICATOR_LABELS.get(classes.key, (indicator.label_fr, indicator.unit_fr))[1]
+    unit = indicator.unit(ctx.lang)
     header = indicator_title(classes.key, classes.kind, ctx)
-    return header, ctx.t(st.N_("%(unit)s, par quartier"), unit=ctx.tr(unit))
+    return header, ctx.t(st.N_("%(unit)s, par quartier"), unit=unit)
 
 
 def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker]:

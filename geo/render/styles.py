@@ -67,17 +67,6 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "waste": _style("waste", 6.5, zorder=8),
     "qa": _style("qa", 9.0, edge="#000000", zorder=12),
 }
-#: Indicator key (geo.analysis.map_indicators) → (label, unit); others use the registry's French label and unit.
-INDICATOR_LABELS = {
-    "density": (N_("Densité de population"), N_("hab./km²")),
-    "population": (N_("Population estimée"), N_("hab.")),
-    "per10k": (N_("Équipements pour 10 000 habitants"), N_("pour 10 000 hab.")),
-    "count": (N_("Nombre d'équipements"), N_("équipements")),
-    "cover1km": (N_("Habitants à moins de 1 km (%)"), N_("%")),
-    "cover2km": (N_("Habitants à moins de 2 km (%)"), N_("%")),
-    "cover5km": (N_("Habitants à moins de 5 km (%)"), N_("%")),
-}
-
 #: Choropleth fills, light to dark, and the fill of quartiers without a value (shared with the web map).
 CHOROPLETH_COLORS = PALETTE
 NO_DATA_COLOR = NO_DATA

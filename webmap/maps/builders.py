@@ -107,7 +107,7 @@ def folium_map(
     )
     folium.GeoJson(
         shown,
-        name=indicator.label_fr,
+        name=indicator.label.fr,
         style_function=lambda f: {
             "fillColor": f["properties"]["colour"],
             "color": styles.OUTLINE["quartier"],
@@ -148,7 +148,7 @@ def folium_map(
         ).add_to(fmap)
 
     legend = _LEGEND.render(
-        title=title or f"{indicator.label_fr} ({indicator.unit_fr})",
+        title=title or f"{indicator.label.fr} ({indicator.unit.fr})",
         classes=list(zip(palette, _class_labels(classes.bins, indicator.decimals), strict=True)),
         layers=[(styles.SYMBOLS[k].color, layer_labels.get(k, k)) for k in view.layers if FACILITY_LAYERS.get(k)],
         note=" ".join(x for x in (note, attribution) if x),

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo.analysis import map_indicators as indicators
+from geo.pipeline.quality import CHECKS
 from geo.pipeline.sources import registry
 from geo.publication import symbols as styles
 from geo.publication.viewstate import (
@@ -31,29 +32,10 @@ BASE_CENSUS_YEAR = 2009
 MENU_INDICATORS = ("density", "per10k", "cover1km", "cover2km", "cover5km")
 DEFAULT_KIND_LAYER = "cscom"
 
-INDICATOR_LABELS = {
-    "density": (_l("Densité de population"), _l("hab./km²")),
-    "population": (_l("Population estimée"), _l("hab.")),
-    "per10k": (_l("Équipements pour 10 000 habitants"), _l("pour 10 000 hab.")),
-    "count": (_l("Nombre d'équipements"), _l("équipements")),
-    "cover1km": (_l("Habitants à moins de 1 km (%)"), _l("%")),
-    "cover2km": (_l("Habitants à moins de 2 km (%)"), _l("%")),
-    "cover5km": (_l("Habitants à moins de 5 km (%)"), _l("%")),
-}
 #: Titles of per-kind entries; ``%(layer)s`` is the layer's short label.
 KIND_TITLES = {
     "per10k": _l("%(layer)s pour 10 000 habitants"),
     "count": _l("%(layer)s : nombre par quartier"),
-}
-#: Labels of the QA checks of geo.pipeline.quality (unknown checks fall back to their key).
-CHECK_LABELS = {
-    "duplicate": _l("Doublon probable"),
-    "outside_district": _l("Hors du District"),
-    "snapped_to_boundary": _l("Juste hors limite, rattaché au quartier voisin"),
-    "unit_mismatch": _l("Commune ou quartier déclaré différent de la position"),
-    "probable_mislabel": _l("Type probablement erroné"),
-    "missing_name": _l("Nom manquant"),
-    "missing_coordinates": _l("Coordonnées manquantes"),
 }
 PRECISION_BADGES = {
     "quartier": _l("position approximative (quartier)"),
@@ -76,6 +58,12 @@ def kind_label(key: str) -> str:
     """Return the label of a facility kind in the request's language."""
     kind = KINDS.get(key)
     return kind.label(language()) if kind else key
+
+
+def check_label(key: str) -> str:
+    """Return the label of a data-quality check in the request's language (unknown: the key)."""
+    check = CHECKS.get(key)
+    return check.label(language()) if check else key
 
 
 def pop_method_label(method: str) -> str:
@@ -132,8 +120,7 @@ def indicator_menu() -> list[dict]:
     menu = []
     for entry in menu_entries():
         ind = indicators.INDICATORS[entry["indicator"]]
-        fallback = (ind.label_en, ind.unit_en) if language() == "en" else (ind.label_fr, ind.unit_fr)
-        label, unit = (str(x) for x in INDICATOR_LABELS.get(ind.key, fallback))
+        label, unit = ind.label(language()), ind.unit(language())
         if entry["kind"]:
             layer = MAP_LAYERS[entry["kind"]].short(language())
             template = KIND_TITLES.get(ind.key)
@@ -227,7 +214,7 @@ def client_config(
         "noData": styles.NO_DATA,
         "outline": styles.OUTLINE,
         "kinds": {k: kind_label(k) for k in KINDS},
-        "checks": {k: str(v) for k, v in CHECK_LABELS.items()},
+        "checks": {k: check.label(lang) for k, check in CHECKS.items()},
         "precisions": {k: str(v) for k, v in PRECISION_BADGES.items()},
         "sources": {k: source_label(k) for k in (*registry(), "places")},
         "indicators": indicator_menu(),

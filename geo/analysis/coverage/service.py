@@ -58,8 +58,9 @@ from geo.analysis.coverage.scenario import COMPARED
 from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
+from geo.spatial.district import district_outline
 from geo.store import Atlas
-from geo.vocabulary import METRIC_CRS, STORE_CRS, data_level
+from geo.vocabulary import DISTRICT_NAME, METRIC_CRS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,6 @@ RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 #: Distance image pixels per grid cell side (2: a 100 m cell is 2 × 2 pixels of about 50 m).
 SURFACE_PIXELS_PER_CELL = 2
 #: Name of the District in unit tables.
-DISTRICT_NAME = "District de Bamako"
 #: Columns compared before/after a scenario that also get a ``_change`` column.
 CHANGES = ("pop_covered", "share_covered", "pop_uncovered")
 _memo_lock = threading.Lock()
@@ -243,6 +243,7 @@ class CoverageState:
         self.facilities: gpd.GeoDataFrame = layers["facilities"]
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
+        self.district = district_outline(layers)  # EPSG:4326
         self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
         # Coverage bodies of different keys may compute concurrently (no single-flight lock).
         self.responses: LRUCache[Cached] = LRUCache(*RESPONSE_CACHE_LIMITS, single_flight=False)
@@ -339,7 +340,8 @@ class CoverageState:
     def catchments(self, query: CoverageQuery) -> gpd.GeoDataFrame:
         """Return the catchments of ``query``'s facilities (scenario applied) in EPSG:32629, with names."""
         acc = self.access(query)
-        areas = catchments(self.grid, acc.points, nearest_result=acc.nearest)
+        district_m = gpd.GeoSeries([self.district], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
+        areas = catchments(self.grid, acc.points, district=district_m, nearest_result=acc.nearest)
         areas.insert(1, "name", areas["id"].map(self.facility_names).fillna(""))
         return areas
 
@@ -371,7 +373,7 @@ class CoverageState:
     @cached_property
     def unit_geometry(self) -> dict[str, gpd.GeoSeries]:
         """Return the unit polygons (EPSG:4326) of each level, indexed by P-code."""
-        district = gpd.GeoSeries([self.communes.union_all()], index=[self.grid.district_pcode], crs=STORE_CRS)
+        district = gpd.GeoSeries([self.district], index=[self.grid.district_pcode], crs=STORE_CRS)
         return {
             "quartier": self.quartiers.set_index("pcode").geometry,
             "commune": self.communes.set_index("pcode").geometry,
