@@ -201,11 +201,35 @@ COMPATIBLE_KINDS: tuple[frozenset[str], ...] = (
     frozenset(KIND_GROUPS["sports"].kinds),
 )
 
-#: Location precision values, from best to worst.
-PRECISIONS = ("exact", "quartier", "commune")
+#: Location precision values, from best to worst, with their labels.
+PRECISION_LABELS: dict[str, Text] = {
+    "exact": Text("Exacte (point précis)", "Exact (precise point)"),
+    "quartier": Text("Approximative : quartier", "Approximate: quartier"),
+    "commune": Text("Approximative : commune", "Approximate: commune"),
+}
+PRECISIONS = tuple(PRECISION_LABELS)
 
-#: Confidence levels of project-compiled places (data/places.csv), from worst to best.
-CONFIDENCES = ("low", "low-medium", "medium", "medium-high", "high")
+#: Confidence levels of project-compiled places (data/places.csv), from worst to best, with their labels
+#: ("": not known).
+CONFIDENCE_LABELS: dict[str, Text] = {
+    "": Text("Non renseignée", "Not known"),
+    "low": Text("Faible", "Low"),
+    "low-medium": Text("Faible à moyenne", "Low to medium"),
+    "medium": Text("Moyenne", "Medium"),
+    "medium-high": Text("Moyenne à élevée", "Medium to high"),
+    "high": Text("Élevée", "High"),
+}
+CONFIDENCES = tuple(k for k in CONFIDENCE_LABELS if k)
+
+#: Who runs a facility (``operator_type``; "": not known), with its label.
+OPERATOR_LABELS: dict[str, Text] = {
+    "": Text("Non renseigné", "Not known"),
+    "public": Text("Public", "Public"),
+    "community": Text("Communautaire", "Community"),
+    "private": Text("Privé", "Private"),
+    "religious": Text("Confessionnel", "Religious"),
+    "ngo": Text("ONG", "NGO"),
+}
 
 #: How a facility point relates to the District boundary after the spatial join.
 #: ``inside``: within a quartier; ``snapped``: outside but within the snap

@@ -62,3 +62,13 @@ def test_store_layers_and_population_methods_have_both_languages():
         assert layer.title.fr and layer.title.en and layer.description.fr != layer.description.en
     # every method the population module can write has a label (it once was keyed "area", not "areal")
     assert set(QUARTIER_METHODS) | {"commune_share"} == set(POP_METHODS)
+
+
+def test_every_editable_coded_value_has_a_label():
+    from geo.planning.edits.validate import CHOICES
+    from geo.vocabulary import CONFIDENCE_LABELS, OPERATOR_LABELS, PRECISION_LABELS
+
+    assert set(CHOICES["operator_type"]) == set(OPERATOR_LABELS)
+    assert set(CHOICES["confidence"]) == set(CONFIDENCE_LABELS)
+    assert CHOICES["location_precision"] == tuple(PRECISION_LABELS)
+    assert OPERATOR_LABELS["ngo"]("en") == "NGO" and CONFIDENCE_LABELS[""]("fr") == "Non renseignée"
