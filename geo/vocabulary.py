@@ -19,6 +19,11 @@ METRIC_CRS = "EPSG:32629"
 LANGUAGES = ("fr", "en")
 
 
+def _keyed(*items):
+    """Return ``items`` keyed by their ``key``, in order (a registry)."""
+    return {item.key: item for item in items}
+
+
 @dataclass(frozen=True)
 class Text:
     """A text of the data vocabulary in French and English."""
@@ -66,27 +71,24 @@ class MapLayer:
 
 
 #: Facility layers of the web and printed maps, in menu order; their kinds are ``Kind.layer``.
-MAP_LAYERS: dict[str, MapLayer] = {
-    m.key: m
-    for m in (
-        MapLayer("cscom", Text("CSCOM (centres de santé communautaires)", "CSCOM (community health centres)"),
-                 Text("CSCOM", "CSCOM")),
-        MapLayer("hospitals", Text("CSRef et hôpitaux", "CSRef and hospitals"),
-                 Text("CSRef et hôpitaux", "CSRef and hospitals")),
-        MapLayer("claec", Text("CLAEC (centres de lecture pour enfants)", "CLAEC (children's reading centres)"),
-                 Text("CLAEC", "CLAEC")),
-        MapLayer("kindergartens", Text("Jardins d'enfants", "Kindergartens"), Text("Jardins d'enfants", "Kindergartens")),
-        MapLayer("schools", Text("Écoles, collèges et universités", "Schools, secondary schools and universities"),
-                 Text("Écoles", "Schools")),
-        MapLayer("sports", Text("Terrains et plateaux sportifs", "Sports grounds and courts"), Text("Sport", "Sports")),
-        MapLayer("other_health", Text("Cliniques, pharmacies, autres soins", "Clinics, pharmacies, other care"),
-                 Text("Autres soins", "Other care")),
-        MapLayer("waste", Text("Dépôts de transit des déchets", "Waste transfer sites"),
-                 Text("Dépôts de déchets", "Waste sites")),
-        MapLayer("qa", Text("Qualité des données : signalements", "Data quality: findings"),
-                 Text("Signalements", "Findings")),  # the data-quality findings: no kind
-    )
-}  # fmt: skip
+MAP_LAYERS: dict[str, MapLayer] = _keyed(
+    MapLayer("cscom", Text("CSCOM (centres de santé communautaires)", "CSCOM (community health centres)"),
+             Text("CSCOM", "CSCOM")),
+    MapLayer("hospitals", Text("CSRef et hôpitaux", "CSRef and hospitals"),
+             Text("CSRef et hôpitaux", "CSRef and hospitals")),
+    MapLayer("claec", Text("CLAEC (centres de lecture pour enfants)", "CLAEC (children's reading centres)"),
+             Text("CLAEC", "CLAEC")),
+    MapLayer("kindergartens", Text("Jardins d'enfants", "Kindergartens"), Text("Jardins d'enfants", "Kindergartens")),
+    MapLayer("schools", Text("Écoles, collèges et universités", "Schools, secondary schools and universities"),
+             Text("Écoles", "Schools")),
+    MapLayer("sports", Text("Terrains et plateaux sportifs", "Sports grounds and courts"), Text("Sport", "Sports")),
+    MapLayer("other_health", Text("Cliniques, pharmacies, autres soins", "Clinics, pharmacies, other care"),
+             Text("Autres soins", "Other care")),
+    MapLayer("waste", Text("Dépôts de transit des déchets", "Waste transfer sites"),
+             Text("Dépôts de déchets", "Waste sites")),
+    MapLayer("qa", Text("Qualité des données : signalements", "Data quality: findings"),
+             Text("Signalements", "Findings")),  # the data-quality findings: no kind
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -111,33 +113,30 @@ class Kind:
 
 
 #: Controlled vocabulary of facility kinds, keyed by ``Kind.key``.
-KINDS: dict[str, Kind] = {
-    k.key: k
-    for k in (
-        Kind("cscom", Text("Centre de santé communautaire (CSCOM)", "Community health centre (CSCOM)"),
-             "health", "cscom", "surveyed"),
-        Kind("csref", Text("Centre de santé de référence (CSRef)", "Reference health centre (CSRef)"),
-             "health", "hospitals", "surveyed"),
-        Kind("hospital", Text("Hôpital", "Hospital"), "health", "hospitals", "surveyed"),
-        Kind("clinic", Text("Clinique / cabinet médical", "Clinic / medical practice"), "health", "other_health",
-             "surveyed"),
-        Kind("pharmacy", Text("Pharmacie", "Pharmacy"), "health", "other_health", "surveyed"),
-        Kind("health_other", Text("Autre structure de santé", "Other health facility"), "health", "other_health",
-             "surveyed"),
-        Kind("claec", Text("Centre de lecture (CLAEC)", "Children's reading centre (CLAEC)"), "education", "claec",
-             "network"),
-        Kind("kindergarten", Text("Jardin d'enfants", "Kindergarten"), "education", "kindergartens", "surveyed"),
-        Kind("school", Text("École", "School"), "education", "schools", "surveyed"),
-        Kind("college", Text("Collège / lycée", "Secondary school"), "education", "schools", "surveyed"),
-        Kind("university", Text("Université / institut", "University / institute"), "education", "schools",
-             "surveyed"),
-        Kind("plateau_sportif", Text("Plateau sportif", "Sports court (plateau sportif)"), "sports", "sports",
-             "partial"),
-        Kind("stadium", Text("Stade", "Stadium"), "sports", "sports", "partial"),
-        Kind("sports_ground", Text("Terrain de sport", "Sports ground"), "sports", "sports", "partial"),
-        Kind("waste_site", Text("Dépôt de transit des déchets", "Waste transfer site"), "waste", "waste", "surveyed"),
-    )
-}  # fmt: skip
+KINDS: dict[str, Kind] = _keyed(
+    Kind("cscom", Text("Centre de santé communautaire (CSCOM)", "Community health centre (CSCOM)"),
+         "health", "cscom", "surveyed"),
+    Kind("csref", Text("Centre de santé de référence (CSRef)", "Reference health centre (CSRef)"),
+         "health", "hospitals", "surveyed"),
+    Kind("hospital", Text("Hôpital", "Hospital"), "health", "hospitals", "surveyed"),
+    Kind("clinic", Text("Clinique / cabinet médical", "Clinic / medical practice"), "health", "other_health",
+         "surveyed"),
+    Kind("pharmacy", Text("Pharmacie", "Pharmacy"), "health", "other_health", "surveyed"),
+    Kind("health_other", Text("Autre structure de santé", "Other health facility"), "health", "other_health",
+         "surveyed"),
+    Kind("claec", Text("Centre de lecture (CLAEC)", "Children's reading centre (CLAEC)"), "education", "claec",
+         "network"),
+    Kind("kindergarten", Text("Jardin d'enfants", "Kindergarten"), "education", "kindergartens", "surveyed"),
+    Kind("school", Text("École", "School"), "education", "schools", "surveyed"),
+    Kind("college", Text("Collège / lycée", "Secondary school"), "education", "schools", "surveyed"),
+    Kind("university", Text("Université / institut", "University / institute"), "education", "schools",
+         "surveyed"),
+    Kind("plateau_sportif", Text("Plateau sportif", "Sports court (plateau sportif)"), "sports", "sports",
+         "partial"),
+    Kind("stadium", Text("Stade", "Stadium"), "sports", "sports", "partial"),
+    Kind("sports_ground", Text("Terrain de sport", "Sports ground"), "sports", "sports", "partial"),
+    Kind("waste_site", Text("Dépôt de transit des déchets", "Waste transfer site"), "waste", "waste", "surveyed"),
+)  # fmt: skip
 
 #: Map layer key → the facility kinds it shows (in ``KINDS`` order; ``qa`` shows findings, no kind).
 FACILITY_LAYERS: dict[str, tuple[str, ...]] = {
@@ -160,30 +159,27 @@ class KindGroup:
 
 
 #: Kind groups usable wherever a kind is asked for (coverage); every kind key is also one on its own.
-KIND_GROUPS: dict[str, KindGroup] = {
-    g.key: g
-    for g in (
-        KindGroup("cscom", ("cscom",), MAP_LAYERS["cscom"].title,
-                  Text("Habitants à moins de %(distance)s d'un CSCOM", "Inhabitants within %(distance)s of a CSCOM"),
-                  "cscom"),
-        KindGroup("health_primary", ("cscom", "csref"), Text("CSCOM et CSRef", "CSCOM and CSRef"),
-                  Text("Habitants à moins de %(distance)s d'un CSCOM ou d'un CSRef",
-                       "Inhabitants within %(distance)s of a CSCOM or a CSRef"), "cscom"),
-        KindGroup("health", ("cscom", "csref", "hospital", "clinic", "health_other"),
-                  Text("Tous soins : CSCOM, CSRef, hôpitaux, cliniques", "All care: CSCOM, CSRef, hospitals, clinics"),
-                  Text("Habitants à moins de %(distance)s d'un établissement de santé",
-                       "Inhabitants within %(distance)s of a health facility"), "hospitals"),
-        KindGroup("claec", ("claec",), MAP_LAYERS["claec"].title,
-                  Text("Habitants à moins de %(distance)s d'un CLAEC", "Inhabitants within %(distance)s of a CLAEC"),
-                  "claec"),
-        KindGroup("sports", FACILITY_LAYERS["sports"], MAP_LAYERS["sports"].title,
-                  Text("Habitants à moins de %(distance)s d'un terrain de sport",
-                       "Inhabitants within %(distance)s of a sports ground"), "sports"),
-        KindGroup("schools", ("kindergarten", "school"), Text("Écoles et jardins d'enfants", "Schools and kindergartens"),
-                  Text("Habitants à moins de %(distance)s d'une école ou d'un jardin d'enfants",
-                       "Inhabitants within %(distance)s of a school or a kindergarten"), "schools"),
-    )
-}  # fmt: skip
+KIND_GROUPS: dict[str, KindGroup] = _keyed(
+    KindGroup("cscom", ("cscom",), MAP_LAYERS["cscom"].title,
+              Text("Habitants à moins de %(distance)s d'un CSCOM", "Inhabitants within %(distance)s of a CSCOM"),
+              "cscom"),
+    KindGroup("health_primary", ("cscom", "csref"), Text("CSCOM et CSRef", "CSCOM and CSRef"),
+              Text("Habitants à moins de %(distance)s d'un CSCOM ou d'un CSRef",
+                   "Inhabitants within %(distance)s of a CSCOM or a CSRef"), "cscom"),
+    KindGroup("health", ("cscom", "csref", "hospital", "clinic", "health_other"),
+              Text("Tous soins : CSCOM, CSRef, hôpitaux, cliniques", "All care: CSCOM, CSRef, hospitals, clinics"),
+              Text("Habitants à moins de %(distance)s d'un établissement de santé",
+                   "Inhabitants within %(distance)s of a health facility"), "hospitals"),
+    KindGroup("claec", ("claec",), MAP_LAYERS["claec"].title,
+              Text("Habitants à moins de %(distance)s d'un CLAEC", "Inhabitants within %(distance)s of a CLAEC"),
+              "claec"),
+    KindGroup("sports", FACILITY_LAYERS["sports"], MAP_LAYERS["sports"].title,
+              Text("Habitants à moins de %(distance)s d'un terrain de sport",
+                   "Inhabitants within %(distance)s of a sports ground"), "sports"),
+    KindGroup("schools", ("kindergarten", "school"), Text("Écoles et jardins d'enfants", "Schools and kindergartens"),
+              Text("Habitants à moins de %(distance)s d'une école ou d'un jardin d'enfants",
+                   "Inhabitants within %(distance)s of a school or a kindergarten"), "schools"),
+)  # fmt: skip
 
 
 def data_level(kinds) -> str:
@@ -307,55 +303,52 @@ class StoreLayer:
 
 
 #: Published layers of the store, in listing order.
-STORE_LAYERS: dict[str, StoreLayer] = {
-    m.key: m
-    for m in (
-        StoreLayer(
-            "communes",
-            Text("Communes du District de Bamako", "Communes of the District of Bamako"),
-            Text(
-                "Les six communes du District (limites OCHA COD-AB admin 3, polygones), avec superficie, "
-                "population du RGPH 2009 et population estimée.",
-                "The six communes of the District (OCHA COD-AB admin-3 boundaries, polygons), with area, "
-                "2009 census population and estimated population.",
-            ),
+STORE_LAYERS: dict[str, StoreLayer] = _keyed(
+    StoreLayer(
+        "communes",
+        Text("Communes du District de Bamako", "Communes of the District of Bamako"),
+        Text(
+            "Les six communes du District (limites OCHA COD-AB admin 3, polygones), avec superficie, "
+            "population du RGPH 2009 et population estimée.",
+            "The six communes of the District (OCHA COD-AB admin-3 boundaries, polygons), with area, "
+            "2009 census population and estimated population.",
         ),
-        StoreLayer(
-            "quartiers",
-            Text("Quartiers (unités admin 4 COD-AB)", "Quartiers (COD-AB admin-4 units)"),
-            Text(
-                "Les unités admin 4 de COD-AB (polygones) : quartiers et deux zones surtout non résidentielles "
-                "(Zone Industrielle, Zone aéroportuaire), avec population estimée.",
-                "The COD-AB admin-4 units (polygons): quartiers and two mostly non-residential zones "
-                "(Zone Industrielle, Zone aéroportuaire), with estimated population.",
-            ),
+    ),
+    StoreLayer(
+        "quartiers",
+        Text("Quartiers (unités admin 4 COD-AB)", "Quartiers (COD-AB admin-4 units)"),
+        Text(
+            "Les unités admin 4 de COD-AB (polygones) : quartiers et deux zones surtout non résidentielles "
+            "(Zone Industrielle, Zone aéroportuaire), avec population estimée.",
+            "The COD-AB admin-4 units (polygons): quartiers and two mostly non-residential zones "
+            "(Zone Industrielle, Zone aéroportuaire), with estimated population.",
         ),
-        StoreLayer(
-            "facilities",
-            Text("Équipements (santé, éducation, sport, déchets)", "Facilities (health, education, sports, waste)"),
-            Text(
-                "Un point par équipement : inventaire DNACPN des CSCOM, enquêtes 2021 OSM Mali / HOT Open Cities "
-                "(santé, éducation, déchets) et lieux compilés par le projet (CLAEC, terrains de sport…). Un "
-                "équipement sans coordonnées est placé au point représentatif de son quartier ou de sa commune "
-                "(voir location_precision).",
-                "One point per facility: DNACPN inventory of CSCOMs, 2021 OSM Mali / HOT Open Cities surveys "
-                "(health, education, waste) and places compiled by the project (CLAEC, sports grounds…). A "
-                "facility without coordinates is placed at the representative point of its quartier or commune "
-                "(see location_precision).",
-            ),
+    ),
+    StoreLayer(
+        "facilities",
+        Text("Équipements (santé, éducation, sport, déchets)", "Facilities (health, education, sports, waste)"),
+        Text(
+            "Un point par équipement : inventaire DNACPN des CSCOM, enquêtes 2021 OSM Mali / HOT Open Cities "
+            "(santé, éducation, déchets) et lieux compilés par le projet (CLAEC, terrains de sport…). Un "
+            "équipement sans coordonnées est placé au point représentatif de son quartier ou de sa commune "
+            "(voir location_precision).",
+            "One point per facility: DNACPN inventory of CSCOMs, 2021 OSM Mali / HOT Open Cities surveys "
+            "(health, education, waste) and places compiled by the project (CLAEC, sports grounds…). A "
+            "facility without coordinates is placed at the representative point of its quartier or commune "
+            "(see location_precision).",
         ),
-        StoreLayer(
-            "qa_findings",
-            Text("Anomalies de qualité des données", "Data-quality findings"),
-            Text(
-                "Résultats des contrôles automatiques de la construction : une ligne par anomalie, au point de "
-                "l'équipement concerné quand il en a un. À vérifier sur le terrain avant correction.",
-                "Results of the automatic checks run by the build: one row per finding, at the point of the "
-                "facility concerned when it has one. To be verified on the ground before any correction.",
-            ),
+    ),
+    StoreLayer(
+        "qa_findings",
+        Text("Anomalies de qualité des données", "Data-quality findings"),
+        Text(
+            "Résultats des contrôles automatiques de la construction : une ligne par anomalie, au point de "
+            "l'équipement concerné quand il en a un. À vérifier sur le terrain avant correction.",
+            "Results of the automatic checks run by the build: one row per finding, at the point of the "
+            "facility concerned when it has one. To be verified on the ground before any correction.",
         ),
-    )
-}
+    ),
+)
 #: Names of the published layers of the store.
 LAYERS = tuple(STORE_LAYERS)
 
