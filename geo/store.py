@@ -23,7 +23,7 @@ import pyogrio
 
 from geo.errors import StoreError
 from geo.settings import Settings, resolve
-from geo.vocabulary import LAYERS
+from geo.vocabulary import INTERNAL_LAYERS, LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,11 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
 
 
 def open_store(path: Path) -> Atlas:
-    """Load every atlas layer and the metadata of the store at ``path``."""
+    """Load every atlas layer, the District outline (stores built since it exists) and the metadata."""
     meta = read_meta(path)
     layers = {}
-    for name in LAYERS:
+    names = {str(name) for name, _ in pyogrio.list_layers(path)}
+    for name in (*LAYERS, *(n for n in INTERNAL_LAYERS if n in names)):
         try:
             layers[name] = pyogrio.read_dataframe(path, layer=name)
         except Exception as exc:  # GDAL errors are not typed usefully

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
+from geo.spatial.district import district_layer
 from geo.store import write_store
 from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
 
@@ -84,7 +85,14 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         )
     )
     assert set(QA_COLUMNS) <= set(qa.columns)
-    return {"communes": communes, "quartiers": quartiers, "facilities": facilities, "qa_findings": qa}
+    district = district_layer(_to_store(gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3000, Y0 + 1000)])), communes)
+    return {
+        "communes": communes,
+        "quartiers": quartiers,
+        "facilities": facilities,
+        "qa_findings": qa,
+        "district": district,
+    }
 
 
 @pytest.fixture

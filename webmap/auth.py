@@ -131,13 +131,14 @@ def _stored_secret_key(path: Path) -> str:
     wins and every other one reads its key.
     """
     for _attempt in range(3):
+        existed = path.exists()  # before reading: a key linked meanwhile by another process must not be replaced
         key = _read_secret_key(path)
         if key:
             return key
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fresh = secrets.token_hex(32)
-            _write_key_atomically(path, fresh, replace_empty=path.exists())
+            _write_key_atomically(path, fresh, replace_empty=existed)
         except OSError as exc:  # read-only folder or full disk: the atlas still serves, sign-ins last one process
             log.warning("cannot write %s (%s): using a key for this process only; set SECRET_KEY", path, exc.strerror)
             return secrets.token_hex(32)

@@ -35,8 +35,8 @@ from geo.publication import symbols as styles
 from geo.publication.exports import ATTRIBUTION
 from geo.publication.viewstate import DEFAULT_BASEMAP, DEFAULT_LAYERS, DEFAULT_ZOOM, FACILITY_LAYERS, parse_view
 from geo.store import Atlas, open_store, store_path
-from geo.vocabulary import KINDS, STORE_CRS
-from webmap.views.mapconfig import DEFAULT_KIND_LAYER, LAYER_LABELS
+from geo.vocabulary import KINDS, MAP_LAYERS, STORE_CRS
+from webmap.views.mapconfig import DEFAULT_KIND_LAYER
 
 _LEGEND = Environment(autoescape=True).from_string(
     """<div class="atlas-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;background:#fff;
@@ -115,7 +115,7 @@ def folium_map(
             raise InvalidParameter("kind", f"unknown facility layer {kind!r}; allowed: {allowed}")
         kinds = FACILITY_LAYERS[kind]
     frames = _layers(atlas)
-    layer_labels = {k: str(v) for k, v in LAYER_LABELS.items()}
+    layer_labels = {k: layer.title.fr for k, layer in MAP_LAYERS.items()}
     quartiers = display.simplify_coverage(frames["quartiers"], tolerance_m=tolerance_m)
     indicator = indicators.indicator_or_raise(view.indicator)
     values = indicators.compute(view.indicator, quartiers, frames["facilities"], kinds=kinds)
@@ -148,7 +148,7 @@ def folium_map(
     )
     folium.GeoJson(
         shown,
-        name=indicator.label_fr,
+        name=indicator.label.fr,
         style_function=lambda f: {
             "fillColor": f["properties"]["colour"],
             "color": styles.OUTLINE["quartier"],
@@ -189,7 +189,7 @@ def folium_map(
         ).add_to(fmap)
 
     legend = _LEGEND.render(
-        title=title or f"{indicator.label_fr} ({indicator.unit_fr})",
+        title=title or f"{indicator.label.fr} ({indicator.unit.fr})",
         classes=list(zip(palette, _class_labels(classes.bins, indicator.decimals), strict=True)),
         layers=[(styles.SYMBOLS[k].color, layer_labels.get(k, k)) for k in view.layers if FACILITY_LAYERS.get(k)],
         note=" ".join(x for x in (note, ATTRIBUTION) if x),

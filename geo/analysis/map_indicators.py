@@ -28,7 +28,7 @@ import shapely
 from geo.errors import FacilityNotFound, InvalidParameter, UnitNotFound
 from geo.settings import Settings, resolve
 from geo.spatial.joins import analysed
-from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
+from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, Text, kind_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,11 @@ IndicatorFunction = Callable[[gpd.GeoDataFrame, pd.DataFrame, tuple[str, ...]], 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One per-unit indicator: labels and unit in French and English, and how to compute it."""
+    """One per-unit indicator: its label and unit (FR/EN pairs) and how to compute it."""
 
     key: str
-    label_fr: str
-    label_en: str
-    unit_fr: str
-    unit_en: str
+    label: Text
+    unit: Text
     compute: IndicatorFunction
     needs_kinds: bool = False  # True when it is computed for chosen facility kinds
     decimals: int = 0  # display precision
@@ -118,13 +116,15 @@ def count(units: gpd.GeoDataFrame, facilities: pd.DataFrame, kinds: tuple[str, .
     return facility_counts(units, facilities, kinds).astype(float)
 
 
-register(Indicator("density", "Densité de population", "Population density", "hab./km²", "inhabitants/km²",
-                   population_density))  # fmt: skip
-register(Indicator("population", "Population estimée", "Estimated population", "hab.", "inhabitants", population))
-register(Indicator("per10k", "Équipements pour 10 000 habitants", "Facilities per 10,000 inhabitants",
-                   "pour 10 000 hab.", "per 10,000 inhabitants", per_inhabitants, needs_kinds=True, decimals=2))  # fmt: skip
-register(Indicator("count", "Nombre d'équipements", "Number of facilities", "équipements", "facilities", count,
-                   needs_kinds=True))  # fmt: skip
+register(Indicator("density", Text("Densité de population", "Population density"),
+                   Text("hab./km²", "inhabitants/km²"), population_density))  # fmt: skip
+register(Indicator("population", Text("Population estimée", "Estimated population"), Text("hab.", "inhabitants"),
+                   population))  # fmt: skip
+register(Indicator("per10k", Text("Équipements pour 10 000 habitants", "Facilities per 10,000 inhabitants"),
+                   Text("pour 10 000 hab.", "per 10,000 inhabitants"), per_inhabitants, needs_kinds=True,
+                   decimals=2))  # fmt: skip
+register(Indicator("count", Text("Nombre d'équipements", "Number of facilities"), Text("équipements", "facilities"),
+                   count, needs_kinds=True))  # fmt: skip
 
 
 # ------------------------------------------------------------------ coverage
@@ -207,10 +207,8 @@ def _coverage_indicator(threshold_m: int) -> Indicator:
     km = threshold_m // 1000
     return Indicator(
         f"cover{km}km",
-        f"Habitants à moins de {km} km (%)",
-        f"Inhabitants within {km} km (%)",
-        "%",
-        "%",
+        Text(f"Habitants à moins de {km} km (%)", f"Inhabitants within {km} km (%)"),
+        Text("%", "%"),
         partial(coverage_share, threshold_m=threshold_m),
         needs_kinds=True,
         uses_settings=True,

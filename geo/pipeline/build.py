@@ -19,8 +19,9 @@ from geo.pipeline import quality, reconcile, sources
 from geo.pipeline.ingest import admin, dnacpn, places, surveys
 from geo.settings import Settings, data_dir, resolve
 from geo.spatial import joins
+from geo.spatial.district import district_layer
 from geo.store import store_path, write_store
-from geo.vocabulary import COMMUNE_COLUMNS, FACILITY_COLUMNS, QUARTIER_COLUMNS, STORE_CRS
+from geo.vocabulary import COMMUNE_COLUMNS, DISTRICT_COLUMNS, FACILITY_COLUMNS, LAYERS, QUARTIER_COLUMNS, STORE_CRS
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
     settings = resolve(settings)
     communes = admin.read_communes(paths["communes"])
     quartiers = admin.read_quartiers(paths["quartiers"])
+    district = district_layer(admin.read_district(paths["district"]), communes, source=str(paths["district"]))
     sheet = dnacpn.read_dnacpn(paths["dnacpn_cscom"])
     health = surveys.read_health(paths["survey_health"])
     education = surveys.read_education(paths["survey_education"])
@@ -69,6 +71,7 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
         "quartiers": quartiers[list(QUARTIER_COLUMNS) + ["geometry"]],
         "facilities": facilities[list(FACILITY_COLUMNS) + ["geometry"]].sort_values("id").reset_index(drop=True),
         "qa_findings": findings,
+        "district": district[list(DISTRICT_COLUMNS) + ["geometry"]],
     }
     return layers, cscom_report, scores
 
@@ -103,7 +106,7 @@ def build(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "sources": hashes,
-        "counts": {name: int(len(frame)) for name, frame in layers.items()},
+        "counts": {name: int(len(layers[name])) for name in LAYERS},
         "facility_kinds": {k: int(v) for k, v in fac["kind"].value_counts().sort_index().items()},
         "cscom_reconciliation": {k: int(v) for k, v in cscom_report["status"].value_counts().items()},
         "population": {

@@ -21,7 +21,7 @@ from geo.publication.exports import COORDINATE_DECIMALS, json_records, prepare
 from geo.spatial.query import parse_bbox as parse_bbox_2d
 from geo.spatial.query import select
 from geo.text import whole_number
-from geo.vocabulary import KINDS
+from geo.vocabulary import KINDS, STORE_LAYERS, Text
 
 log = logging.getLogger(__name__)
 
@@ -43,59 +43,19 @@ class Collection:
 
     id: str
     layer: str
-    title_fr: str
-    title_en: str
-    description_fr: str
-    description_en: str
+    title: Text  # called with a language: ``title("en")``
+    description: Text
     kind: str | None = None
     id_column: str | None = None
 
-    def title(self, lang: str) -> str:
-        """Return the title in ``lang`` (``fr`` or ``en``)."""
-        return self.title_en if lang == "en" else self.title_fr
 
-    def description(self, lang: str) -> str:
-        """Return the description in ``lang`` (``fr`` or ``en``)."""
-        return self.description_en if lang == "en" else self.description_fr
+#: Feature-id column of each store layer (None: rows numbered from 1).
+_ID_COLUMNS = {"communes": "pcode", "quartiers": "pcode", "facilities": "id", "qa_findings": None}
 
-
-#: Collections served for every store layer, in listing order.
-LAYER_COLLECTIONS = (
-    Collection(
-        "communes",
-        "communes",
-        "Communes du District de Bamako",
-        "Communes of the District of Bamako",
-        "Limites des communes (OCHA COD-AB), superficie et population.",
-        "Commune boundaries (OCHA COD-AB), area and population.",
-        id_column="pcode",
-    ),
-    Collection(
-        "quartiers",
-        "quartiers",
-        "Quartiers",
-        "Neighbourhoods (quartiers)",
-        "Quartiers du District (unités OCHA COD-AB de niveau 4) et population estimée.",
-        "Neighbourhoods of the District (OCHA COD-AB level-4 units) and estimated population.",
-        id_column="pcode",
-    ),
-    Collection(
-        "facilities",
-        "facilities",
-        "Équipements",
-        "Facilities",
-        "Tous les équipements : santé, éducation, sport et déchets.",
-        "All facilities: health, education, sports and waste.",
-        id_column="id",
-    ),
-    Collection(
-        "qa_findings",
-        "qa_findings",
-        "Contrôles qualité",
-        "Quality-control findings",
-        "Anomalies relevées à la construction de l'atlas (doublons probables, points hors du District…).",
-        "Issues found while building the atlas (likely duplicates, points outside the District…).",
-    ),
+#: Collections served for every store layer, in listing order (titles from ``geo.vocabulary.STORE_LAYERS``).
+LAYER_COLLECTIONS = tuple(
+    Collection(key, key, layer.title, layer.description, id_column=_ID_COLUMNS[key])
+    for key, layer in STORE_LAYERS.items()
 )
 
 
@@ -113,10 +73,11 @@ def collections(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Collection]
                 found[key] = Collection(
                     key,
                     "facilities",
-                    kind.label_fr,
-                    kind.label_en,
-                    f"Équipements de type « {kind.label_fr} » (extrait de la collection des équipements).",
-                    f"Facilities of kind “{kind.label_en}” (subset of the facilities collection).",
+                    kind.label,
+                    Text(
+                        f"Équipements de type « {kind.label.fr} » (extrait de la collection des équipements).",
+                        f"Facilities of kind “{kind.label.en}” (subset of the facilities collection).",
+                    ),
                     kind=key,
                     id_column="id",
                 )

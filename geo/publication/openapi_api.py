@@ -293,7 +293,7 @@ def _read_paths() -> dict[str, Any]:
                 (
                     "200",
                     _files(
-                        [f.media_type.split(";")[0] for f in exports.FORMATS.values()],
+                        [f.media_type.split(";")[0] for f in exports.EXPORT_FORMATS.values()],
                         "The file (ETag; gzip for text formats)",
                     ),
                 ),

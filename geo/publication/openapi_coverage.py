@@ -56,8 +56,6 @@ def coverage_paths() -> dict[str, Any]:
         _query("remove", {"type": "string"}, "Scenario: facility ids left out, comma-separated."),
     ]
     unit = _query("unit", {"type": "string", "enum": list(UNIT_LEVELS), "default": "quartier"}, "Reporting unit.")
-    fmt = _query("format", {"type": "string", "enum": list(MEDIA_TYPES), "default": "json"}, "Response format.")
-    suggest_fmt = _query("format", {"type": "string", "enum": list(SUGGEST_FORMATS), "default": "json"}, "Format.")
     k = _query("k", {"type": "integer", "minimum": 1, "maximum": MAX_SITES, "default": 3}, "Number of sites.")
     by_extension = {
         "name": "fmt",
@@ -65,19 +63,24 @@ def coverage_paths() -> dict[str, Any]:
         "required": True,
         "schema": {"type": "string", "enum": list(MEDIA_TYPES)},
     }
+    suggest_by_extension = {**by_extension, "schema": {"type": "string", "enum": list(SUGGEST_FORMATS)}}
     return {
         "/coverage": _get(
-            "getCoverage", "Coverage indicators per unit", list(MEDIA_TYPES.values()), [*query, unit, fmt],
-            "Inhabitants and share within the threshold, distances, facilities per 10 000; `format` picks the type.",
+            "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit],
+            "Inhabitants and share within the threshold, distances, facilities per 10 000 (JSON; other formats: "
+            "/coverage.{fmt}; the older `?format=` redirects there).",
         ),
         "/coverage.{fmt}": _get(
             "getCoverageFile", "Coverage indicators as a file", list(MEDIA_TYPES.values()),
-            [by_extension, *query, unit], "The same as /coverage?format=…, named by the extension (attachment).",
+            [by_extension, *query, unit], "The same as /coverage, in the format named by the extension (attachment).",
         ),
         "/coverage/suggest": _get(
-            "suggestSites", "Where to build next (greedy maximal covering)",
-            [MEDIA_TYPES[f] for f in SUGGEST_FORMATS], [*query, k, suggest_fmt],
-            "The k sites that would newly cover the most people, with their gains.",
+            "suggestSites", "Where to build next (greedy maximal covering)", [MEDIA_TYPES["json"]], [*query, k],
+            "The k sites that would newly cover the most people, with their gains (JSON).",
+        ),
+        "/coverage/suggest.{fmt}": _get(
+            "suggestSitesFile", "Where to build next, as a file", [MEDIA_TYPES[f] for f in SUGGEST_FORMATS],
+            [suggest_by_extension, *query, k], "The same as /coverage/suggest, in the format named by the extension.",
         ),
         "/coverage/catchments": _get(
             "getCatchments", "Nearest-facility areas and the people each serves", [MEDIA_TYPES["geojson"]],

@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from geo import __version__
 from geo.errors import InvalidParameter
 from geo.pipeline.sources import registry
 from geo.publication.exports import (
-    ATTRIBUTION,
     COORDINATE_DECIMALS,
     Export,
     ExportContext,
@@ -28,23 +26,9 @@ from geo.publication.exports import (
 )
 from geo.settings import Settings, resolve
 from geo.store import Atlas
-from geo.vocabulary import KINDS, LAYERS
+from geo.vocabulary import ATTRIBUTION, KINDS, LANGUAGES, LAYERS, STORE_LAYERS, Text
 
 log = logging.getLogger(__name__)
-
-LANGUAGES = ("fr", "en")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in French and English."""
-
-    fr: str
-    en: str
-
-    def __call__(self, lang: str) -> str:
-        """Return the text in ``lang`` (``fr`` or ``en``)."""
-        return self.en if lang == "en" else self.fr
 
 
 def lang_or_raise(lang: str | None) -> str:
@@ -55,48 +39,6 @@ def lang_or_raise(lang: str | None) -> str:
         raise InvalidParameter("lang", f"unknown language {lang!r}; allowed: {', '.join(LANGUAGES)}")
     return lang
 
-
-ATTRIBUTION_EN = "Boundaries: OCHA COD-AB; facilities: OSM Mali / HOT Open Cities Bamako (2021), DNACPN"
-
-LAYER_TITLES: dict[str, Text] = {
-    "communes": Text("Communes du District de Bamako", "Communes of the District of Bamako"),
-    "quartiers": Text("Quartiers (unités admin 4 COD-AB)", "Quartiers (COD-AB admin-4 units)"),
-    "facilities": Text(
-        "Équipements (santé, éducation, sport, déchets)", "Facilities (health, education, sports, waste)"
-    ),
-    "qa_findings": Text("Anomalies de qualité des données", "Data-quality findings"),
-}
-
-LAYER_DESCRIPTIONS: dict[str, Text] = {
-    "communes": Text(
-        "Les six communes du District (limites OCHA COD-AB admin 3, polygones), avec superficie, "
-        "population du RGPH 2009 et population estimée.",
-        "The six communes of the District (OCHA COD-AB admin-3 boundaries, polygons), with area, "
-        "2009 census population and estimated population.",
-    ),
-    "quartiers": Text(
-        "Les unités admin 4 de COD-AB (polygones) : quartiers et deux zones surtout non résidentielles "
-        "(Zone Industrielle, Zone aéroportuaire), avec population estimée.",
-        "The COD-AB admin-4 units (polygons): quartiers and two mostly non-residential zones "
-        "(Zone Industrielle, Zone aéroportuaire), with estimated population.",
-    ),
-    "facilities": Text(
-        "Un point par équipement : inventaire DNACPN des CSCOM, enquêtes 2021 OSM Mali / HOT Open Cities "
-        "(santé, éducation, déchets) et lieux compilés par le projet (CLAEC, terrains de sport…). Un "
-        "équipement sans coordonnées est placé au point représentatif de son quartier ou de sa commune "
-        "(voir location_precision).",
-        "One point per facility: DNACPN inventory of CSCOMs, 2021 OSM Mali / HOT Open Cities surveys "
-        "(health, education, waste) and places compiled by the project (CLAEC, sports grounds…). A "
-        "facility without coordinates is placed at the representative point of its quartier or commune "
-        "(see location_precision).",
-    ),
-    "qa_findings": Text(
-        "Résultats des contrôles automatiques de la construction : une ligne par anomalie, au point de "
-        "l'équipement concerné quand il en a un. À vérifier sur le terrain avant correction.",
-        "Results of the automatic checks run by the build: one row per finding, at the point of the "
-        "facility concerned when it has one. To be verified on the ground before any correction.",
-    ),
-}
 
 _PCODE_C = Text("Code P de la commune (COD-AB admin 3, ex. ML090101 = Commune I).",
                 "Commune P-code (COD-AB admin 3, e.g. ML090101 = Commune I).")  # fmt: skip
@@ -396,10 +338,7 @@ T: dict[str, Text] = {
 
 def layer_title(label: str, lang: str = "fr") -> str:
     """Return the title of a layer or of a facility kind used as a layer (``cscom``)."""
-    if label in KINDS:
-        kind = KINDS[label]
-        return kind.label_en if lang == "en" else kind.label_fr
-    return LAYER_TITLES[label](lang)
+    return KINDS[label].label(lang) if label in KINDS else STORE_LAYERS[label].title(lang)
 
 
 def column_docs(layer: str) -> dict[str, tuple[str, str]]:
@@ -432,7 +371,7 @@ def readme(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) 
             date=day, build_id=meta.get("build_id", "?"), version=meta.get("package_version", __version__)
         ),
         "",
-        f"**{T['credit'](lang)} :** {ATTRIBUTION}" if lang == "fr" else f"**{T['credit'](lang)}:** {ATTRIBUTION_EN}",
+        f"**{T['credit'](lang)}{' :' if lang == 'fr' else ':'}** {ATTRIBUTION(lang)}",
         "",
         f"## {T['contents'](lang)}",
         "",
@@ -447,8 +386,8 @@ def readme(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) 
     ]
     for layer in LAYERS:
         count = len(atlas.layers[layer]) if layer in atlas.layers else 0
-        lines += [f"### {layer} — {LAYER_TITLES[layer](lang)} ({_number(count)} {T['features'](lang)})", ""]
-        lines += [LAYER_DESCRIPTIONS[layer](lang), ""]
+        lines += [f"### {layer} — {STORE_LAYERS[layer].title(lang)} ({_number(count)} {T['features'](lang)})", ""]
+        lines += [STORE_LAYERS[layer].description(lang), ""]
         lines += _table((T["column"](lang), T["definition"](lang)), [(c, t(lang)) for c, t in COLUMNS[layer].items()])
     lines += [f"## {T['vocabularies'](lang)}", "", "### kind", ""]
     lines += _table((T["value"](lang), T["meaning"](lang)), [(k, layer_title(k, lang)) for k in KINDS])
@@ -458,8 +397,7 @@ def readme(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) 
     lines += _population_section(atlas, lang, settings)
     lines += [f"## {T['indicators'](lang)}", "", *(f"- {t(lang)}" for t in INDICATORS.values()), ""]
     lines += _sources_section(meta, lang)
-    credit = ATTRIBUTION_EN if lang == "en" else ATTRIBUTION
-    lines += [f"## {T['licence_title'](lang)}", "", T["licence_text"](lang), "", f"> {credit}", ""]
+    lines += [f"## {T['licence_title'](lang)}", "", T["licence_text"](lang), "", f"> {ATTRIBUTION(lang)}", ""]
     return "\n".join(lines)
 
 
@@ -505,7 +443,7 @@ def _sources_section(meta: Mapping, lang: str) -> list[str]:
 def metadata(atlas: Atlas) -> dict:
     """Return the machine-readable metadata of the package (build, sources, layer counts)."""
     return {
-        "attribution": ATTRIBUTION,
+        "attribution": ATTRIBUTION.fr,
         "build": {k: atlas.meta.get(k) for k in ("build_id", "built_at", "package_version")},
         "counts": {layer: int(len(atlas.layers[layer])) for layer in LAYERS if layer in atlas.layers},
         "population": atlas.meta.get("population"),

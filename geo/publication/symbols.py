@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from geo.publication.viewstate import FACILITY_LAYERS
+from geo.vocabulary import MAP_LAYERS
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ SHAPES: dict[str, str] = {
     "x": "M3.5 6.3l2.8-2.8 3.7 3.7 3.7-3.7 2.8 2.8-3.7 3.7 3.7 3.7-2.8 2.8-3.7-3.7-3.7 3.7-2.8-2.8 3.7-3.7z",
 }
 
-#: Facility layer key (geo.publication.viewstate.FACILITY_LAYERS) → symbol. Colours and shapes follow the
+#: Facility layer key (geo.vocabulary.MAP_LAYERS) → symbol. Colours and shapes follow the
 #: printed maps (geo.render.styles), so a downloaded PNG reads like the web map.
 SYMBOLS: dict[str, Symbol] = {
     "cscom": Symbol("#D55E00", "circle", 18),
@@ -50,7 +50,7 @@ SYMBOLS: dict[str, Symbol] = {
     "waste": Symbol("#000000", "x", 14),
     "qa": Symbol("none", "ring", 20, cluster=True),
 }
-assert set(SYMBOLS) == set(FACILITY_LAYERS), "every map layer needs a symbol"
+assert set(SYMBOLS) == set(MAP_LAYERS), "every map layer needs a symbol"
 
 #: Choropleth classes, light to dark: the warm neutral ramp of the printed maps, on which every
 #: Okabe–Ito marker colour stays readable (fewer classes use the first ones).

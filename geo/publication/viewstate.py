@@ -10,19 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from geo.errors import InvalidParameter
+from geo.vocabulary import FACILITY_LAYERS
 
-#: Facility layers of the map (key → facility kinds it shows).
-FACILITY_LAYERS: dict[str, tuple[str, ...]] = {
-    "cscom": ("cscom",),
-    "hospitals": ("csref", "hospital"),
-    "claec": ("claec",),
-    "kindergartens": ("kindergarten",),
-    "schools": ("school", "college", "university"),
-    "sports": ("plateau_sportif", "stadium", "sports_ground"),
-    "other_health": ("clinic", "pharmacy", "health_other"),
-    "waste": ("waste_site",),
-    "qa": (),  # the data-quality findings
-}
 DEFAULT_LAYERS = ("cscom", "hospitals", "claec", "sports")
 BASEMAPS = ("osm", "positron", "esri", "none")
 DEFAULT_BASEMAP = "positron"

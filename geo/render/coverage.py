@@ -16,8 +16,8 @@ from geo.render import styles as st
 from geo.render.ctx import Ctx
 
 #: Marker of a hypothetical facility (scenario) and of a removed one.
-ADDED_STYLE = st.LayerStyle("", "#111111", "*", 11.0, edge="white", zorder=13)
-REMOVED_STYLE = st.LayerStyle("", "#777777", "X", 7.5, edge="white", zorder=12)
+ADDED_STYLE = st.LayerStyle("#111111", "*", 11.0, edge="white", zorder=13)
+REMOVED_STYLE = st.LayerStyle("#777777", "X", 7.5, edge="white", zorder=12)
 
 
 def _empty_points() -> pd.DataFrame:

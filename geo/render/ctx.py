@@ -20,11 +20,11 @@ class Ctx:
     s: float  # text and marker scale (1 on A4)
 
     def t(self, source: str, **values: object) -> str:
-        """Translate ``source`` and fill its ``{placeholders}``; a broken translation falls back to French."""
+        """Translate ``source`` and fill its ``%(placeholders)s``; a broken translation falls back to French."""
         try:
-            return self.tr(source).format(**values)
-        except (KeyError, IndexError, ValueError):
-            return source.format(**values)
+            return self.tr(source) % values
+        except (KeyError, TypeError, ValueError):
+            return source % values
 
     def num(self, value: float) -> str:
         """Format a whole number the local way (narrow no-break space in French)."""

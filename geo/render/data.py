@@ -24,6 +24,7 @@ from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS
 from geo.settings import Settings
+from geo.spatial.district import district_outline
 from geo.vocabulary import METRIC_CRS, STORE_CRS
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def prepare(
     """
     quartiers_m = layers["quartiers"].to_crs(METRIC_CRS).reset_index(drop=True)
     communes_m = layers["communes"].to_crs(METRIC_CRS).sort_values("pcode").reset_index(drop=True)
-    district = shapely.union_all(communes_m.geometry.to_numpy())
+    district = gpd.GeoSeries([district_outline(layers)], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
 
     quartiers = pd.DataFrame(quartiers_m.drop(columns="geometry"))
     quartiers["label_x"], quartiers["label_y"] = _label_points(quartiers_m.geometry)

@@ -33,7 +33,7 @@ from geo.render.data import Focus, MapData, resolve_focus
 from geo.render.furniture import draw_north_arrow, draw_scale_bar
 from geo.render.layers import draw_map
 from geo.render.legend import indicator_title
-from geo.vocabulary import METRIC_CRS, STORE_CRS
+from geo.vocabulary import ATTRIBUTION, MAP_LAYERS, METRIC_CRS, STORE_CRS
 
 #: Output formats and their media types.
 IMAGE_MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
@@ -135,7 +135,7 @@ def _title(view: ViewState, preset: st.Preset, ctx: Ctx, coverage: CoverageLayer
     if preset.title:
         return ctx.tr(preset.title)
     if len(view.layers) == 1:
-        return ctx.tr(st.LAYER_STYLES[view.layers[0]].label)
+        return MAP_LAYERS[view.layers[0]].title(ctx.lang)
     if view.layers and view.indicator == "density":
         return ctx.tr(st.N_("Équipements et densité de population"))
     indicator = indicator_title(view.indicator, view.extra.get("kind"), ctx)
@@ -247,16 +247,19 @@ def _chars(width_in: float, size_pt: float, *, bold: bool = False) -> int:
 
 def _footer_lines(data: MapData, ctx: Ctx, width: int) -> list[str]:
     tr = ctx.tr
-    parts = [ctx.t(st.N_("Sources : {attribution}"), attribution=tr(st.ATTRIBUTION)) + "."]
+    parts = [ctx.t(st.N_("Sources : %(attribution)s"), attribution=ATTRIBUTION(ctx.lang)) + "."]
     if data.pop_year:
         parts.append(
             ctx.t(
-                st.N_("Population : estimations {year} par quartier (modèle, pas un recensement)."), year=data.pop_year
+                st.N_("Population : estimations %(year)s par quartier (modèle, pas un recensement)."),
+                year=data.pop_year,
             )
         )
     info = [tr(st.N_("Projection UTM zone 29N (EPSG:32629)"))]
     if data.data_date:
-        info.append(ctx.t(st.N_("données du {date}"), date=format_date(data.data_date, format="long", locale=ctx.lang)))
+        info.append(
+            ctx.t(st.N_("données du %(date)s"), date=format_date(data.data_date, format="long", locale=ctx.lang))
+        )
     info.append(tr(st.N_("Atlas de Bamako")))
     parts.append(" · ".join(info))
     return [line for part in parts for line in textwrap.wrap(part, width)]
@@ -268,12 +271,12 @@ def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tu
     if focus is not None and focus.kind == "commune":
         mask = (fac["commune_pcode"] == focus.key).to_numpy()
         qa_mask = (data.qa["commune_pcode"] == focus.key).to_numpy() if "commune_pcode" in data.qa else None
-        caption = ctx.t(st.N_("nombre dans : {place}"), place=focus.name)
+        caption = ctx.t(st.N_("nombre dans : %(place)s"), place=focus.name)
     elif focus is not None and focus.kind == "quartier":
         mask = (fac["quartier_pcode"] == focus.key).to_numpy()
         ids = set(fac.loc[mask, "id"])
         qa_mask = data.qa["facility_id"].isin(ids).to_numpy() if "facility_id" in data.qa else None
-        caption = ctx.t(st.N_("nombre dans : {place}"), place=focus.name)
+        caption = ctx.t(st.N_("nombre dans : %(place)s"), place=focus.name)
     else:
         mask = fac.index.isin(data.counted.index)  # the facilities that count in analyses
         qa_mask = np.ones(len(data.qa), bool)

@@ -18,6 +18,7 @@ from geo.render import styles as st
 from geo.render.coverage import ADDED_STYLE, REMOVED_STYLE, CoverageLayer
 from geo.render.ctx import Ctx
 from geo.render.data import Choropleth
+from geo.vocabulary import MAP_LAYERS
 
 #: Characters per legend line before wrapping.
 LABEL_CHARS = 34
@@ -106,18 +107,18 @@ def class_labels(classes: Choropleth, ctx: Ctx) -> list[str]:
 def indicator_title(key: str, kind: str | None, ctx: Ctx) -> str:
     """Return the translated name of indicator ``key``, with the facility layer it counts if any."""
     indicator = indicators.indicator_or_raise(key)
-    label = st.INDICATOR_LABELS.get(key, (indicator.label_fr, indicator.unit_fr))[0]
+    label = indicator.label(ctx.lang)
     if not (indicator.needs_kinds and kind):
-        return ctx.tr(label)
+        return label
     colon = "\u00a0: " if ctx.lang == "fr" else ": "  # French puts a no-break space before the colon
-    return ctx.tr(label) + colon + ctx.tr(st.LAYER_SHORT[kind])
+    return label + colon + MAP_LAYERS[kind].short(ctx.lang)
 
 
 def _indicator_titles(classes: Choropleth, ctx: Ctx) -> tuple[str, str]:
     indicator = indicators.INDICATORS[classes.key]
-    unit = st.INDICATOR_LABELS.get(classes.key, (indicator.label_fr, indicator.unit_fr))[1]
+    unit = indicator.unit(ctx.lang)
     header = indicator_title(classes.key, classes.kind, ctx)
-    return header, ctx.t(st.N_("{unit}, par quartier"), unit=ctx.tr(unit))
+    return header, ctx.t(st.N_("%(unit)s, par quartier"), unit=unit)
 
 
 def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker]:
@@ -127,7 +128,7 @@ def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker
     choropleth = _section(k, layer.legend_title, layer.legend_caption, rows)
     marks = [(layer.style, layer.facilities_label, False, True)]
     marks += [
-        (st.LayerStyle("", "#555555", "o", 6.0), layer.approximate_label, True, layer.has_approximate),
+        (st.LayerStyle("#555555", "o", 6.0), layer.approximate_label, True, layer.has_approximate),
         (ADDED_STYLE, layer.added_label, False, len(layer.added) > 0),
         (REMOVED_STYLE, layer.removed_label, False, len(layer.removed) > 0),
     ]
@@ -155,12 +156,12 @@ def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None):
             _row(
                 k,
                 _swatch_marker(k, st.LAYER_STYLES[key]),
-                _label(f"{tr(st.LAYER_STYLES[key].label)}\u00a0—\u00a0{ctx.num(counts.get(key, 0))}", 7.5 * k),
+                _label(f"{MAP_LAYERS[key].title(ctx.lang)}\u00a0—\u00a0{ctx.num(counts.get(key, 0))}", 7.5 * k),
             )
             for key in view.layers
         ]
         if approx:
-            grey = st.LayerStyle("", "#555555", "o", 6.0)
+            grey = st.LayerStyle("#555555", "o", 6.0)
             rows.append(
                 _row(
                     k,

@@ -1,10 +1,9 @@
 """What the static maps show and how: layer symbols, labels, presets, palette and credits.
 
-Colours, shapes and the choropleth palette come from ``geo.publication.symbols``,
-so a printed map reads like the web map. French source strings are marked
-with ``N_`` (one of pybabel's default keywords) and translated by the caller's
-``translate`` function at render time; labels shared with the web map use the
-same French text, hence the same translation.
+Colours, shapes and the choropleth palette come from ``geo.publication.symbols``
+and layer titles from ``geo.vocabulary`` (FR/EN pairs), so a printed map reads
+like the web map. Interface text is marked with ``N_`` (one of pybabel's
+default keywords) and translated by the caller's gettext at render time.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ class LayerStyle:
     outline colour (dark for light fills so they stand out on pale quartiers).
     """
 
-    label: str
     color: str
     marker: str
     size_pt: float
@@ -51,46 +49,24 @@ class LayerStyle:
     zorder: int = 8
 
 
-def _style(key: str, label: str, size_pt: float, *, edge: str = "white", zorder: int = 8) -> LayerStyle:
+def _style(key: str, size_pt: float, *, edge: str = "white", zorder: int = 8) -> LayerStyle:
     symbol = SYMBOLS[key]
-    return LayerStyle(label, symbol.color, MARKERS[symbol.shape], size_pt, edge, zorder)
+    return LayerStyle(symbol.color, MARKERS[symbol.shape], size_pt, edge, zorder)
 
 
-#: Facility layer key → print style. Dense layers get small markers and sit below the sparse ones.
+#: Facility layer key → print style (titles in geo.vocabulary.MAP_LAYERS). Dense layers get small markers
+#: and sit below the sparse ones.
 LAYER_STYLES: dict[str, LayerStyle] = {
-    "cscom": _style("cscom", N_("CSCOM (centres de santé communautaires)"), 6.5, zorder=10),
-    "hospitals": _style("hospitals", N_("CSRef et hôpitaux"), 8.5, edge="#333333", zorder=11),
-    "claec": _style("claec", N_("CLAEC (centres de lecture pour enfants)"), 6.0, zorder=10),
-    "kindergartens": _style("kindergartens", N_("Jardins d'enfants"), 4.8, edge="#333333", zorder=7),
-    "schools": _style("schools", N_("Écoles, collèges et universités"), 3.6, edge="#555555", zorder=6),
-    "sports": _style("sports", N_("Terrains et plateaux sportifs"), 6.5, zorder=9),
-    "other_health": _style("other_health", N_("Cliniques, pharmacies, autres soins"), 4.2, edge="#555555", zorder=7),
-    "waste": _style("waste", N_("Dépôts de transit des déchets"), 6.5, zorder=8),
-    "qa": _style("qa", N_("Qualité des données : signalements"), 9.0, edge="#000000", zorder=12),
+    "cscom": _style("cscom", 6.5, zorder=10),
+    "hospitals": _style("hospitals", 8.5, edge="#333333", zorder=11),
+    "claec": _style("claec", 6.0, zorder=10),
+    "kindergartens": _style("kindergartens", 4.8, edge="#333333", zorder=7),
+    "schools": _style("schools", 3.6, edge="#555555", zorder=6),
+    "sports": _style("sports", 6.5, zorder=9),
+    "other_health": _style("other_health", 4.2, edge="#555555", zorder=7),
+    "waste": _style("waste", 6.5, zorder=8),
+    "qa": _style("qa", 9.0, edge="#000000", zorder=12),
 }
-#: Short layer names, used after an indicator computed for one layer ("… : CSCOM").
-LAYER_SHORT = {
-    "cscom": N_("CSCOM"),
-    "hospitals": N_("CSRef et hôpitaux"),
-    "claec": N_("CLAEC"),
-    "kindergartens": N_("Jardins d'enfants"),
-    "schools": N_("Écoles"),
-    "sports": N_("Sport"),
-    "other_health": N_("Autres soins"),
-    "waste": N_("Dépôts de déchets"),
-    "qa": N_("Signalements"),
-}
-#: Indicator key (geo.analysis.map_indicators) → (label, unit); others use the registry's French label and unit.
-INDICATOR_LABELS = {
-    "density": (N_("Densité de population"), N_("hab./km²")),
-    "population": (N_("Population estimée"), N_("hab.")),
-    "per10k": (N_("Équipements pour 10 000 habitants"), N_("pour 10 000 hab.")),
-    "count": (N_("Nombre d'équipements"), N_("équipements")),
-    "cover1km": (N_("Habitants à moins de 1 km (%)"), N_("%")),
-    "cover2km": (N_("Habitants à moins de 2 km (%)"), N_("%")),
-    "cover5km": (N_("Habitants à moins de 5 km (%)"), N_("%")),
-}
-
 #: Choropleth fills, light to dark, and the fill of quartiers without a value (shared with the web map).
 CHOROPLETH_COLORS = PALETTE
 NO_DATA_COLOR = NO_DATA
@@ -122,6 +98,3 @@ PRESETS: dict[str, Preset] = {
     # quartiers by share covered and the scenario's points: drawn by webmap.views.coverage (/maps/coverage.png|pdf)
     "coverage": Preset(N_("Couverture"), ()),
 }
-
-#: Credit line of every map (the same as on the web map and the exports).
-ATTRIBUTION = N_("Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN")

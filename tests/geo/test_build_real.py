@@ -36,6 +36,10 @@ def test_71_units_tile_the_district(atlas):
     quartiers = atlas["quartiers"]
     assert len(quartiers) == 71 and quartiers["pcode"].is_unique
     assert quartiers["area_km2"].sum() == pytest.approx(245.5, abs=0.5)
+    # the pinned District outline, built into the store, is exactly the union of the units
+    district = atlas["district"].to_crs("EPSG:32629").geometry.iloc[0]
+    assert district.symmetric_difference(quartiers.to_crs("EPSG:32629").union_all()).area < 1.0  # m²
+    assert atlas["district"]["area_km2"].item() == pytest.approx(245.55, abs=0.01)
     sums = quartiers.groupby("commune_pcode")["pop_estimate"].sum()
     expected = atlas["communes"].set_index("pcode")["pop_estimate"]
     assert (sums == expected.loc[sums.index]).all()

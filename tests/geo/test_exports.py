@@ -24,6 +24,7 @@ from geo.pipeline import quality, sources
 from geo.publication import exports, package
 from geo.store import Atlas, open_store
 from geo.vocabulary import (
+    ATTRIBUTION,
     COMMUNE_COLUMNS,
     CONFIDENCES,
     FACILITY_COLUMNS,
@@ -33,6 +34,7 @@ from geo.vocabulary import (
     PRECISIONS,
     QA_COLUMNS,
     QUARTIER_COLUMNS,
+    STORE_LAYERS,
 )
 
 TOL = 1e-6
@@ -342,7 +344,7 @@ def test_readme_documents_sources_columns_and_assumptions(atlas, lang):
     assert "4 227 569" in text and "2026-11-29" in text and "2009" in text
     assert "pop_estimate / area_km2" in text and "10 000" in text
     assert ("habitants par km²" if lang == "fr" else "inhabitants per km²") in text
-    assert (exports.ATTRIBUTION if lang == "fr" else package.ATTRIBUTION_EN) in text
+    assert ATTRIBUTION(lang) in text
 
 
 def test_readme_languages_differ_and_others_are_refused(atlas):
@@ -357,7 +359,7 @@ def test_every_column_and_coded_value_is_documented():
              "qa_findings": QA_COLUMNS}  # fmt: skip
     assert {layer: tuple(package.COLUMNS[layer]) for layer in LAYERS} == model
     for layer in LAYERS:
-        assert package.LAYER_TITLES[layer].en and package.LAYER_DESCRIPTIONS[layer].fr
+        assert STORE_LAYERS[layer].title.en and STORE_LAYERS[layer].description.fr
     vocab = package.VOCABULARIES
     assert tuple(vocab["location_precision"]) == PRECISIONS
     assert tuple(vocab["join_status"]) == JOIN_STATUSES

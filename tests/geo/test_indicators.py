@@ -7,6 +7,7 @@ import pytest
 
 from geo.analysis import map_indicators as indicators
 from geo.errors import FacilityNotFound, InvalidParameter, UnitNotFound
+from geo.vocabulary import Text
 from tests.conftest import tiny_layers
 
 
@@ -61,7 +62,7 @@ def test_bad_indicator_or_kinds_are_refused(layers):
 
 
 def test_register_adds_an_indicator(layers):
-    ind = indicators.Indicator("area", "Superficie", "Area", "km²", "km²", lambda u, f, k: u["area_km2"])
+    ind = indicators.Indicator("area", Text("Superficie", "Area"), Text("km²", "km²"), lambda u, f, k: u["area_km2"])
     try:
         indicators.register(ind)
         assert indicators.compute("area", layers["quartiers"], layers["facilities"]).tolist() == [1.0, 1.0, 1.0]

@@ -16,8 +16,6 @@ from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
 from geo.render import LAYER_STYLES, PRESETS, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import draw, render_context
-from geo.render.styles import INDICATOR_LABELS as INDICATOR_LABELS_PRINT
-from geo.render.styles import LAYER_SHORT as LAYER_SHORT_PRINT
 from geo.store import open_store
 from webmap import create_app
 
@@ -266,7 +264,7 @@ def test_translate_function_is_used(tricky_data):
 
     def translate(text):
         seen.append(text)
-        return text.upper()  # also breaks every {placeholder}
+        return text.upper()  # also breaks every %(placeholder)s
 
     with render_context():
         fig = draw(
@@ -280,8 +278,9 @@ def test_translate_function_is_used(tricky_data):
     texts = _texts(fig)
     assert "Équipements et densité de population" in seen
     assert "ÉQUIPEMENTS ET DENSITÉ DE POPULATION" in texts
-    # A translation that breaks a placeholder falls back to the French source instead of failing.
-    assert any(s.startswith("Sources : LIMITES") for s in texts)
+    # A translation that breaks a placeholder falls back to the French source instead of failing;
+    # the attribution is data vocabulary, in the map's language.
+    assert any(s.startswith("Sources : Boundaries: OCHA COD-AB") for s in texts)
 
 
 @pytest.mark.parametrize(("key", "kind"), [("density", None), ("per10k", "cscom"), ("per10k", "schools")])
@@ -300,14 +299,17 @@ def test_choropleth_classes_are_the_web_maps(tiny_store, key, kind):
     assert [None if v != v else v for v in mine.values] == web["v"]
 
 
-def test_labels_are_the_web_maps(app):
-    from webmap.views.mapconfig import INDICATOR_LABELS, LAYER_LABELS, LAYER_SHORT
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_labels_are_the_web_maps(app, lang):
+    from geo.render.ctx import Ctx
+    from geo.render.legend import indicator_title
+    from webmap.views import mapconfig
 
-    with app.test_request_context("/?lang=fr"):
-        assert {k: s.label for k, s in LAYER_STYLES.items()} == {k: str(v) for k, v in LAYER_LABELS.items()}
-        assert LAYER_SHORT_PRINT == {k: str(v) for k, v in LAYER_SHORT.items()}
-        for key, (label, unit) in INDICATOR_LABELS_PRINT.items():
-            assert (label, unit) == tuple(str(x) for x in INDICATOR_LABELS[key])
+    ctx = Ctx(tr=lambda s: s, lang=lang, s=1.0)
+    with app.test_request_context(f"/?lang={lang}"):
+        menu = {entry["id"]: entry for entry in mapconfig.indicator_menu()}
+    assert menu["density"]["title"] == indicator_title("density", None, ctx)
+    assert menu["cover1km:cscom"]["group"] == indicator_title("cover1km", None, ctx)
 
 
 def test_every_map_layer_has_a_style():

@@ -289,3 +289,14 @@ def test_page_weight_on_the_real_store_is_within_budget(real_store):
     assert page.headers["Content-Encoding"] == data.headers["Content-Encoding"] == "gzip"
     total = len(page.data) + len(data.data)
     assert total <= PAGE_BUDGET_BYTES, f"map page {len(page.data)} B + data {len(data.data)} B gzip"
+
+
+def test_population_method_is_named_in_the_page_language(client, app):
+    from webmap.views import mapconfig
+
+    assert "(répartition selon la densité d" in client.get("/quartiers/ML090101001").get_data(as_text=True)
+    with app.test_request_context("/?lang=en"):
+        assert mapconfig.pop_method_label("areal") == "split by area"  # the method is "areal", once keyed "area"
+    with app.test_request_context("/"):
+        assert mapconfig.pop_method_label("areal") == "répartition selon la surface"
+        assert mapconfig.pop_method_label("unknown") == "unknown"

@@ -300,7 +300,7 @@ def _coverage_layer(state: CoverageState, query: CoverageQuery, quartier_pcodes:
         colors=cf.SHARE_COLORS,
         labels=_class_labels(),
         no_value_label=_("Pas d'habitants"),
-        layer=coverage_config.layer_of(query.kinds),
+        layer=coverage_config.layer_of(query.kind, query.kinds),
         facilities_title=_("Équipements"),
         facilities_caption=coverage_config.print_caption(query.data),
         facilities_label=f"{label}\u00a0—\u00a0{int((~new).sum())}",

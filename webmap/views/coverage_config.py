@@ -15,48 +15,17 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.analysis.coverage import KIND_GROUPS, MAX_ADD, CoverageSpec, resolve_kinds, walk_minutes
+from geo.analysis.coverage import MAX_ADD, CoverageSpec, resolve_kinds, walk_minutes
 from geo.analysis.coverage import formats as cf
-from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold, kinds_data
+from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold
 from geo.analysis.coverage.suggest import MAX_SITES
-from geo.publication.viewstate import FACILITY_LAYERS
-from geo.vocabulary import KINDS
+from geo.vocabulary import KIND_GROUPS, KINDS, data_level
 from webmap.views import mapconfig
 
 #: Distance steps of the threshold slider (metres); a threshold from the URL is added when missing.
 THRESHOLD_STEPS_M = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000)
 
 
-#: Kind groups offered by the page: label, "within X of …" phrase, and the map layer whose symbol prints them.
-GROUPS = {
-    "cscom": (
-        _l("CSCOM (centres de santé communautaires)"),
-        _l("Habitants à moins de %(distance)s d'un CSCOM"),
-        "cscom",
-    ),
-    "health_primary": (_l("CSCOM et CSRef"), _l("Habitants à moins de %(distance)s d'un CSCOM ou d'un CSRef"), "cscom"),
-    "health": (
-        _l("Tous soins : CSCOM, CSRef, hôpitaux, cliniques"),
-        _l("Habitants à moins de %(distance)s d'un établissement de santé"),
-        "hospitals",
-    ),
-    "claec": (
-        _l("CLAEC (centres de lecture pour enfants)"),
-        _l("Habitants à moins de %(distance)s d'un CLAEC"),
-        "claec",
-    ),
-    "sports": (
-        _l("Terrains et plateaux sportifs"),
-        _l("Habitants à moins de %(distance)s d'un terrain de sport"),
-        "sports",
-    ),
-    "schools": (
-        _l("Écoles et jardins d'enfants"),
-        _l("Habitants à moins de %(distance)s d'une école ou d'un jardin d'enfants"),
-        "schools",
-    ),
-}
-assert set(GROUPS) == set(KIND_GROUPS), "every kind group needs its labels"
 #: What the atlas knows of each kinds' coverage (``CoverageQuery.data``) → a caveat shown with the results.
 DATA_NOTES = {
     "surveyed": _l("Équipements relevés sur tout le District (enquêtes 2021, registre DNACPN)."),
@@ -80,18 +49,17 @@ def print_caption(data: str) -> str:
     return captions[data]
 
 
-def layer_of(kinds: tuple[str, ...]) -> str:
-    """Return the map layer key whose symbol stands for ``kinds`` (the layer of the first kind)."""
-    for key, layer_kinds in FACILITY_LAYERS.items():
-        if kinds and kinds[0] in layer_kinds:
-            return key
-    return "cscom"
+def layer_of(kind: str, kinds: tuple[str, ...]) -> str:
+    """Return the map layer whose symbol stands for a kind group or kind key (its group's, or its first kind's)."""
+    if kind in KIND_GROUPS:
+        return KIND_GROUPS[kind].layer
+    return KINDS[kinds[0]].layer if kinds and kinds[0] in KINDS else "cscom"
 
 
 def kind_label(kind: str) -> str:
     """Return the label of a kind group or kind key in the request's language."""
-    if kind in GROUPS:
-        return str(GROUPS[kind][0])
+    if kind in KIND_GROUPS:
+        return KIND_GROUPS[kind].label(mapconfig.language())
     return mapconfig.kind_label(kind)
 
 
@@ -104,8 +72,8 @@ def distance_text(metres: float) -> str:
 
 def phrase(kind: str) -> str:
     """Return "Habitants à moins de %(distance)s d'un CSCOM" for a kind group or kind key."""
-    if kind in GROUPS:
-        return str(GROUPS[kind][1])
+    if kind in KIND_GROUPS:
+        return KIND_GROUPS[kind].within(mapconfig.language())
     return _("Habitants à moins de %(distance)s : %(kind)s", distance="%(distance)s", kind=kind_label(kind))
 
 
@@ -120,7 +88,7 @@ def kind_entry(kind: str, specs: Sequence[CoverageSpec] | None = None) -> dict:
     The default threshold is the kind's in ``specs`` (setting ``COVERAGE_THRESHOLDS_M``).
     """
     kinds = resolve_kinds(kind)
-    data = kinds_data(kinds)
+    data = data_level(kinds)
     return {"key": kind, "label": kind_label(kind), "phrase": phrase(kind), "kinds": list(kinds),
             "default_m": default_threshold(kind, specs), "data": data, "note": str(DATA_NOTES[data])}  # fmt: skip
 
@@ -187,8 +155,8 @@ def ui_strings() -> dict[str, str]:
 def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, embed: bool) -> dict:
     """Return the page's JSON config: the main map's ``base`` config plus a ``coverage`` section."""
     steps = sorted({*THRESHOLD_STEPS_M, round(query.threshold_m)} if query.threshold_m >= 1 else set(THRESHOLD_STEPS_M))
-    kinds = [kind_entry(k, state.specs) for k in GROUPS]
-    kinds += [kind_entry(query.kind, state.specs)] if query.kind not in GROUPS else []
+    kinds = [kind_entry(k, state.specs) for k in KIND_GROUPS]
+    kinds += [kind_entry(query.kind, state.specs)] if query.kind not in KIND_GROUPS else []
     south_west, north_east = state.surface.bounds
     return {
         **base,

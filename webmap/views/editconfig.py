@@ -14,43 +14,14 @@ from __future__ import annotations
 
 from flask import request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
-from geo.vocabulary import KINDS
+from geo.vocabulary import CONFIDENCE_LABELS, GROUP_LABELS, KINDS, OPERATOR_LABELS, PRECISION_LABELS, Text
 from webmap import auth, edit_messages
 from webmap.catalog import current_catalog
 from webmap.views.mapconfig import kind_label, language
 
-#: Kind groups of geo.vocabulary.Kind.group, in menu order, with their labels.
-KIND_GROUPS = {
-    "health": _l("Santé"),
-    "education": _l("Éducation"),
-    "sports": _l("Sport"),
-    "waste": _l("Déchets"),
-}
-PRECISION_LABELS = {
-    "exact": _l("Exacte (point précis)"),
-    "quartier": _l("Approximative : quartier"),
-    "commune": _l("Approximative : commune"),
-}
-OPERATOR_LABELS = {
-    "": _l("Non renseigné"),
-    "public": _l("Public"),
-    "community": _l("Communautaire"),
-    "private": _l("Privé"),
-    "religious": _l("Confessionnel"),
-    "ngo": _l("ONG"),
-}
-CONFIDENCE_LABELS = {
-    "": _l("Non renseignée"),
-    "low": _l("Faible"),
-    "low-medium": _l("Faible à moyenne"),
-    "medium": _l("Moyenne"),
-    "medium-high": _l("Moyenne à élevée"),
-    "high": _l("Élevée"),
-}
 #: Fields named in the editor's conflict table and the import preview (labels from webmap.edit_messages).
 LABELLED_FIELDS = (
     "name", "kind", "location_precision", "lonlat", "lon", "lat", "quartier_pcode", "quartier", "commune",
@@ -79,16 +50,16 @@ def editing_enabled() -> bool:
     return user is not None and user.has_role("editor")
 
 
-def _options(labels: dict, allowed: tuple[str, ...]) -> list[dict[str, str]]:
-    return [{"key": k, "label": str(labels.get(k, k))} for k in allowed]
+def _options(labels: dict[str, Text], allowed: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"key": k, "label": labels[k](language()) if k in labels else k} for k in allowed]
 
 
 def _kind_options() -> list[dict]:
     groups = []
-    for group, label in KIND_GROUPS.items():
+    for group, label in GROUP_LABELS.items():
         kinds = [{"key": k.key, "label": kind_label(k.key)} for k in KINDS.values() if k.group == group]
         if kinds:
-            groups.append({"group": str(label), "kinds": kinds})
+            groups.append({"group": label(language()), "kinds": kinds})
     return groups
 
 
@@ -200,7 +171,7 @@ def import_config() -> dict:
         "maxBytes": MAX_BYTES,
         "maxRows": MAX_ROWS,
         "kinds": {k: kind_label(k) for k in KINDS},
-        "precisions": {k: str(v) for k, v in PRECISION_LABELS.items()},
+        "precisions": {k: v(language()) for k, v in PRECISION_LABELS.items()},
         "fieldLabels": field_labels(),
         "problems": problems(),
         "t": import_strings(),

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo.analysis import map_indicators as indicators
+from geo.pipeline.quality import CHECKS
 from geo.pipeline.sources import registry
 from geo.publication import symbols as styles
 from geo.publication.viewstate import (
@@ -21,66 +22,20 @@ from geo.publication.viewstate import (
     DEFAULT_CENTER,
     DEFAULT_LAYERS,
     DEFAULT_ZOOM,
-    FACILITY_LAYERS,
     ViewState,
 )
-from geo.vocabulary import KINDS
+from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, POP_METHODS
 
-#: Data attribution shown on every map.
-DATA_ATTRIBUTION = _l("Limites : OCHA COD-AB ; équipements : OSM Mali / HOT Open Cities Bamako (2021), DNACPN")
 #: Census year whose commune shares split the District total.
 BASE_CENSUS_YEAR = 2009
 #: Indicators offered in the choropleth menu (registry keys); the ones with kinds get one entry per layer.
 MENU_INDICATORS = ("density", "per10k", "cover1km", "cover2km", "cover5km")
 DEFAULT_KIND_LAYER = "cscom"
 
-LAYER_LABELS = {
-    "cscom": _l("CSCOM (centres de santé communautaires)"),
-    "hospitals": _l("CSRef et hôpitaux"),
-    "claec": _l("CLAEC (centres de lecture pour enfants)"),
-    "kindergartens": _l("Jardins d'enfants"),
-    "schools": _l("Écoles, collèges et universités"),
-    "sports": _l("Terrains et plateaux sportifs"),
-    "other_health": _l("Cliniques, pharmacies, autres soins"),
-    "waste": _l("Dépôts de transit des déchets"),
-    "qa": _l("Qualité des données : signalements"),
-}
-#: Short labels for the choropleth menu and tooltips.
-LAYER_SHORT = {
-    "cscom": _l("CSCOM"),
-    "hospitals": _l("CSRef et hôpitaux"),
-    "claec": _l("CLAEC"),
-    "kindergartens": _l("Jardins d'enfants"),
-    "schools": _l("Écoles"),
-    "sports": _l("Sport"),
-    "other_health": _l("Autres soins"),
-    "waste": _l("Dépôts de déchets"),
-    "qa": _l("Signalements"),
-}
-INDICATOR_LABELS = {
-    "density": (_l("Densité de population"), _l("hab./km²")),
-    "population": (_l("Population estimée"), _l("hab.")),
-    "per10k": (_l("Équipements pour 10 000 habitants"), _l("pour 10 000 hab.")),
-    "count": (_l("Nombre d'équipements"), _l("équipements")),
-    "cover1km": (_l("Habitants à moins de 1 km (%)"), _l("%")),
-    "cover2km": (_l("Habitants à moins de 2 km (%)"), _l("%")),
-    "cover5km": (_l("Habitants à moins de 5 km (%)"), _l("%")),
-}
 #: Titles of per-kind entries; ``%(layer)s`` is the layer's short label.
 KIND_TITLES = {
     "per10k": _l("%(layer)s pour 10 000 habitants"),
     "count": _l("%(layer)s : nombre par quartier"),
-}
-#: Labels of the QA checks of geo.pipeline.quality (unknown checks fall back to their key).
-CHECK_LABELS = {
-    "duplicate": _l("Doublon probable"),
-    "outside_district": _l("Hors du District"),
-    "snapped_to_boundary": _l("Juste hors limite, rattaché au quartier voisin"),
-    "unit_mismatch": _l("Commune ou quartier déclaré différent de la position"),
-    "probable_mislabel": _l("Type probablement erroné"),
-    "missing_name": _l("Nom manquant"),
-    "missing_coordinates": _l("Coordonnées manquantes"),
-    "suspected_personal_data": _l("Nom de personne probable (enquêteur)"),
 }
 PRECISION_BADGES = {
     "quartier": _l("position approximative (quartier)"),
@@ -92,11 +47,6 @@ BASEMAP_LABELS = {
     "esri": _l("Esri imagerie satellite"),
     "none": _l("Aucun fond (hors ligne)"),
 }
-POP_METHODS = {
-    "dasymetric": _l("répartition selon la densité d'écoles et la surface"),
-    "area": _l("répartition selon la surface"),
-    "commune_share": _l("part de la commune au recensement de 2009"),
-}
 
 
 def language() -> str:
@@ -107,9 +57,19 @@ def language() -> str:
 def kind_label(key: str) -> str:
     """Return the label of a facility kind in the request's language."""
     kind = KINDS.get(key)
-    if kind is None:
-        return key
-    return kind.label_en if language() == "en" else kind.label_fr
+    return kind.label(language()) if kind else key
+
+
+def check_label(key: str) -> str:
+    """Return the label of a data-quality check in the request's language (unknown: the key)."""
+    check = CHECKS.get(key)
+    return check.label(language()) if check else key
+
+
+def pop_method_label(method: str) -> str:
+    """Return the label of a quartier population method in the request's language (unknown: the key)."""
+    label = POP_METHODS.get(method)
+    return label(language()) if label else method
 
 
 def source_label(key: str) -> str:
@@ -160,10 +120,9 @@ def indicator_menu() -> list[dict]:
     menu = []
     for entry in menu_entries():
         ind = indicators.INDICATORS[entry["indicator"]]
-        fallback = (ind.label_en, ind.unit_en) if language() == "en" else (ind.label_fr, ind.unit_fr)
-        label, unit = (str(x) for x in INDICATOR_LABELS.get(ind.key, fallback))
+        label, unit = ind.label(language()), ind.unit(language())
         if entry["kind"]:
-            layer = str(LAYER_SHORT[entry["kind"]])
+            layer = MAP_LAYERS[entry["kind"]].short(language())
             template = KIND_TITLES.get(ind.key)
             title = str(template) % {"layer": layer} if template else f"{label} : {layer}"
             entry = {**entry, "group": label, "title": title, "legend": title}
@@ -247,15 +206,15 @@ def client_config(
         "focus": focus,
         "extent": extent,
         "layers": [
-            {"key": k, "label": str(LAYER_LABELS[k]), "short": str(LAYER_SHORT[k]), "kinds": list(v)}
-            for k, v in FACILITY_LAYERS.items()
+            {"key": k, "label": m.title(lang), "short": m.short(lang), "kinds": list(FACILITY_LAYERS[k])}
+            for k, m in MAP_LAYERS.items()
         ],  # fmt: skip
         "symbols": styles.symbols_json(),
         "palette": list(styles.PALETTE),
         "noData": styles.NO_DATA,
         "outline": styles.OUTLINE,
         "kinds": {k: kind_label(k) for k in KINDS},
-        "checks": {k: str(v) for k, v in CHECK_LABELS.items()},
+        "checks": {k: check.label(lang) for k, check in CHECKS.items()},
         "precisions": {k: str(v) for k, v in PRECISION_BADGES.items()},
         "sources": {k: source_label(k) for k in (*registry(), "places")},
         "indicators": indicator_menu(),
@@ -271,7 +230,7 @@ def client_config(
             for k, b in styles.BASEMAPS.items()
             if k in BASEMAPS
         ],  # fmt: skip
-        "attribution": str(DATA_ATTRIBUTION),
+        "attribution": ATTRIBUTION(lang),
         "popNote": pop_note(pop_year),
         "urls": {
             "map": url_for("pages.index"),

@@ -16,8 +16,6 @@ the settings ``COVERAGE_WALK_SPEED_KMH`` and ``COVERAGE_DETOUR``.
 """
 
 from geo.analysis.coverage.access import (
-    KIND_DATA,
-    KIND_GROUPS,
     Access,
     FacilityPoints,
     Nearest,
@@ -62,8 +60,6 @@ __all__ = [
     "CELL_WEIGHTS",
     "COVERAGE_COLUMNS",
     "GAP_COLUMNS",
-    "KIND_DATA",
-    "KIND_GROUPS",
     "MAX_ADD",
     "MAX_REMOVE",
     "MAX_THRESHOLD_M",

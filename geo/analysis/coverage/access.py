@@ -35,39 +35,12 @@ from geo.analysis.coverage.grid import PopulationGrid
 from geo.errors import DataError, InvalidParameter
 from geo.settings import Settings, resolve
 from geo.spatial.joins import analysed
-from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS
+from geo.vocabulary import KIND_GROUPS, KINDS, METRIC_CRS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
 #: Id prefix of hypothetical facilities added by a scenario: ``new-1``, ``new-2``…
 NEW_ID_PREFIX = "new-"
-
-#: Facility kinds grouped under one key; every kind of ``geo.vocabulary.KINDS`` is also a key of its own.
-KIND_GROUPS: dict[str, tuple[str, ...]] = {
-    "cscom": ("cscom",),
-    "health_primary": ("cscom", "csref"),
-    "health": ("cscom", "csref", "hospital", "clinic", "health_other"),
-    "claec": ("claec",),
-    "sports": ("plateau_sportif", "stadium", "sports_ground"),
-    "schools": ("kindergarten", "school"),
-}
-
-#: How completely the atlas knows each kind across the District:
-#: "surveyed" — the 2021 Open Cities surveys (health, education, waste) and the
-#: DNACPN register covered the whole District, so a unit without a point has no
-#: such facility (as far as those sources go);
-#: "network" — a complete list of one named network, here the six CLAEC of the
-#: Angers–Bamako twinning (one per commune); other reading centres are not mapped;
-#: "partial" — a hand-compiled, knowingly incomplete list (data/places.csv): a
-#: unit without a point has *no data*, not *no facility*.
-KIND_DATA: dict[str, str] = {
-    **{k: "surveyed" for k in ("cscom", "csref", "hospital", "clinic", "pharmacy", "health_other")},
-    **{k: "surveyed" for k in ("kindergarten", "school", "college", "university", "waste_site")},
-    "claec": "network",
-    "plateau_sportif": "partial",
-    "stadium": "partial",
-    "sports_ground": "partial",
-}
 
 
 def resolve_kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:
@@ -83,7 +56,7 @@ def resolve_kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:
         if not isinstance(key, str):
             raise InvalidParameter("kind", f"expected a kind key, got {key!r}")
         if key in KIND_GROUPS:
-            out.update(KIND_GROUPS[key])
+            out.update(KIND_GROUPS[key].kinds)
             continue
         if key not in KINDS:
             allowed = ", ".join(sorted(set(KIND_GROUPS) | set(KINDS)))
@@ -93,8 +66,8 @@ def resolve_kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def data_complete(kinds: Iterable[str]) -> bool:
-    """Return True when every kind's data covers the whole District (``KIND_DATA`` not "partial")."""
-    return all(KIND_DATA.get(k, "partial") != "partial" for k in kinds)
+    """Return True when every kind's data covers the whole District (``Kind.data`` not "partial")."""
+    return data_level(kinds) != "partial"
 
 
 @dataclass(frozen=True, eq=False)

@@ -121,7 +121,7 @@ def to_geojson(frame: pd.DataFrame, geometry: gpd.GeoSeries, header: Mapping[str
         {"type": "Feature", "id": props["pcode"], "properties": props, "geometry": shape}
         for props, shape in zip(records(frame), shapes, strict=True)
     ]
-    return to_json({"type": "FeatureCollection", **header, "attribution": ATTRIBUTION, "features": features})
+    return to_json({"type": "FeatureCollection", **header, "attribution": ATTRIBUTION.fr, "features": features})
 
 
 def catchments_geojson(areas: gpd.GeoDataFrame, header: Mapping[str, Any]) -> bytes:
@@ -136,7 +136,7 @@ def catchments_geojson(areas: gpd.GeoDataFrame, header: Mapping[str, Any]) -> by
         {"type": "Feature", "id": p["id"], "properties": p, "geometry": g}
         for p, g in zip(props, _rounded_geometry(lonlat.to_numpy(), OUTLINE_DECIMALS), strict=True)
     ]
-    return to_json({"type": "FeatureCollection", **header, "attribution": ATTRIBUTION, "features": features})
+    return to_json({"type": "FeatureCollection", **header, "attribution": ATTRIBUTION.fr, "features": features})
 
 
 def scenario_json(

@@ -38,6 +38,7 @@ from scipy.spatial import cKDTree
 
 from geo.analysis.population import DASYMETRIC_KINDS, dasymetric_weights
 from geo.errors import DataError, InvalidParameter
+from geo.spatial.district import units_outline
 from geo.spatial.joins import analysed
 from geo.vocabulary import METRIC_CRS
 
@@ -140,7 +141,7 @@ class PopulationGrid:
         """Return the union of the unit polygons (EPSG:32629), or None without geometry."""
         if self.unit_geometry is None:
             return None
-        return shapely.union_all(self.unit_geometry)
+        return units_outline(gpd.GeoSeries(self.unit_geometry))
 
     @cached_property
     def _unit_tree(self) -> shapely.STRtree:

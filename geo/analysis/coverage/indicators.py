@@ -20,7 +20,7 @@ in EPSG:32629), each unit gets:
     alone (their cover rests on a position known only to the quartier or
     commune), and their share of ``pop_covered``;
 ``has_facility_data``
-    False where the kind's data is a knowingly partial list (``KIND_DATA``
+    False where the kind's data is a knowingly partial list (``Kind.data``
     "partial") and the unit holds none of its facilities: there, "not covered"
     means "no data", not "no facility".
 
@@ -381,21 +381,29 @@ GAP_COLUMNS = ("pop_uncovered", "share_uncovered", "median_distance_m", "mean_di
 
 
 def rank_gaps(cov_df: pd.DataFrame, *, by: str = "pop_uncovered", include_no_data: bool = False) -> pd.DataFrame:
-    """Return the units of a ``coverage`` table ranked by their gap, largest first, with a ``rank`` column.
+    """Return the units of a ``coverage`` table ranked by their gap, largest first, with a first ``rank`` column.
 
-    ``by`` is one of ``GAP_COLUMNS`` (``share_uncovered`` = 1 − ``share_covered``).
-    Units without facility data (``has_facility_data`` false) are left out
-    unless ``include_no_data``: their gap is unknown, not large.
+    ``by`` is one of ``GAP_COLUMNS`` (``share_uncovered`` = 1 − ``share_covered``);
+    ties go by P-code. Units without facility data (``has_facility_data``
+    false) have an unknown gap, not a large one: they are left out, or with
+    ``include_no_data`` listed after the ranked units with ``rank`` None.
     """
     if by not in GAP_COLUMNS:
         raise InvalidParameter("by", f"unknown ranking {by!r}; allowed: {', '.join(GAP_COLUMNS)}")
-    out = cov_df.copy()
-    out["share_uncovered"] = 1.0 - out["share_covered"]
-    if not include_no_data and "has_facility_data" in out.columns:
-        out = out[out["has_facility_data"].to_numpy(dtype=bool)]
-    out = out.sort_values([by, "pcode"], ascending=[False, True], na_position="last", kind="stable")
-    out["rank"] = np.arange(1, len(out) + 1)
-    return out.reset_index(drop=True)
+    known = (
+        cov_df["has_facility_data"].to_numpy(dtype=bool)
+        if "has_facility_data" in cov_df
+        else np.ones(len(cov_df), bool)
+    )
+    gap = 1.0 - cov_df["share_covered"] if by == "share_uncovered" else cov_df[by]
+    order = cov_df.assign(_unknown=~known, _gap=gap.to_numpy())
+    if not include_no_data:
+        order = order[known]
+    order = order.sort_values(["_unknown", "_gap", "pcode"], ascending=[True, False, True], na_position="last",
+                              kind="stable").drop(columns=["_unknown", "_gap"]).reset_index(drop=True)  # fmt: skip
+    n_known = int(known.sum())
+    order.insert(0, "rank", [i + 1 if i < n_known else None for i in range(len(order))])
+    return order
 
 
 def below_norm(cov_df: pd.DataFrame, *, per_10k_norm: float | Mapping[str, float]) -> pd.DataFrame:

@@ -36,7 +36,6 @@ import pandas as pd
 from pyproj import Transformer
 
 from geo.analysis.coverage import (
-    KIND_DATA,
     Access,
     CoverageSpec,
     PopulationGrid,
@@ -51,6 +50,7 @@ from geo.analysis.coverage import (
     default_specs,
     facility_points,
     population_grid,
+    rank_gaps,
     resolve_kinds,
     validate,
 )
@@ -61,9 +61,10 @@ from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.settings import Settings, resolve
+from geo.spatial.district import district_outline
 from geo.store import Atlas
 from geo.text import whole_number
-from geo.vocabulary import METRIC_CRS, STORE_CRS
+from geo.vocabulary import DISTRICT_NAME, METRIC_CRS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,6 @@ RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 #: Distance image pixels per grid cell side (2: a 100 m cell is 2 × 2 pixels of about 50 m).
 SURFACE_PIXELS_PER_CELL = 2
 #: Name of the District in unit tables.
-DISTRICT_NAME = "District de Bamako"
 #: Columns compared before/after a scenario that also get a ``_change`` column.
 CHANGES = ("pop_covered", "share_covered", "pop_uncovered")
 _memo_lock = threading.Lock()
@@ -108,8 +108,8 @@ class CoverageQuery:
 
     @property
     def data(self) -> str:
-        """Return how completely the atlas knows these kinds (see ``kinds_data``)."""
-        return kinds_data(self.kinds)
+        """Return how completely the atlas knows these kinds (``geo.vocabulary.data_level``)."""
+        return data_level(self.kinds)
 
     def params(self, *, unit: bool = True) -> dict[str, str]:
         """Return the canonical URL parameters of this request (scenario ids sorted)."""
@@ -123,12 +123,6 @@ class CoverageQuery:
         """Return a cache key for this request and ``parts`` (a format, k…)."""
         canonical = "|".join(f"{k}={v}" for k, v in self.params().items())
         return canonical + "|" + "|".join(map(str, parts))
-
-
-def kinds_data(kinds: tuple[str, ...]) -> str:
-    """Return how completely the atlas knows ``kinds``: "surveyed", "network" or "partial" (the weakest)."""
-    levels = {KIND_DATA.get(k, "partial") for k in kinds}
-    return "partial" if "partial" in levels else "network" if "network" in levels else "surveyed"
 
 
 def scenario_key(scenario: Scenario) -> dict[str, str]:
@@ -261,6 +255,7 @@ class CoverageState:
         self.facilities: gpd.GeoDataFrame = layers["facilities"]
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
+        self.district = district_outline(layers)  # EPSG:4326
         self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
         # Coverage bodies of different keys may compute concurrently (no single-flight lock).
         self.responses: LRUCache[Cached] = LRUCache(*RESPONSE_CACHE_LIMITS, single_flight=False)
@@ -352,7 +347,7 @@ class CoverageState:
             after.insert(4, "commune_name", communes.map(self.names["commune"]).fillna(""))
         if query.kind in self.norms:
             after = below_norm(after, per_10k_norm=self.norms[query.kind])
-        return _ranked(after)
+        return rank_gaps(after, include_no_data=True)
 
     def suggest(self, query: CoverageQuery, k: int) -> pd.DataFrame:
         """Return the ``k`` best new sites for ``query`` (with its scenario applied), with unit names."""
@@ -365,7 +360,8 @@ class CoverageState:
     def catchments(self, query: CoverageQuery) -> gpd.GeoDataFrame:
         """Return the catchments of ``query``'s facilities (scenario applied) in EPSG:32629, with names."""
         acc = self.access(query)
-        areas = catchments(self.grid, acc.points, nearest_result=acc.nearest)
+        district_m = gpd.GeoSeries([self.district], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
+        areas = catchments(self.grid, acc.points, district=district_m, nearest_result=acc.nearest)
         areas.insert(1, "name", areas["id"].map(self.facility_names).fillna(""))
         return areas
 
@@ -397,23 +393,12 @@ class CoverageState:
     @cached_property
     def unit_geometry(self) -> dict[str, gpd.GeoSeries]:
         """Return the unit polygons (EPSG:4326) of each level, indexed by P-code."""
-        district = gpd.GeoSeries([self.communes.union_all()], index=[self.grid.district_pcode], crs=STORE_CRS)
+        district = gpd.GeoSeries([self.district], index=[self.grid.district_pcode], crs=STORE_CRS)
         return {
             "quartier": self.quartiers.set_index("pcode").geometry,
             "commune": self.communes.set_index("pcode").geometry,
             "district": district,
         }
-
-
-def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return units with facility data ranked by uncovered people (largest first), then the others."""
-    known = frame["has_facility_data"].to_numpy(dtype=bool)
-    order = frame.assign(_known=~known).sort_values(["_known", "pop_uncovered", "pcode"],
-                                                    ascending=[True, False, True], kind="stable")  # fmt: skip
-    order = order.drop(columns="_known").reset_index(drop=True)
-    n_known = int(known.sum())
-    order.insert(0, "rank", [i + 1 if i < n_known else None for i in range(len(order))])
-    return order
 
 
 def coverage_state(catalog, settings: Settings | None = None) -> CoverageState:

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pyogrio
 
 from geo.errors import DataError
-from geo.vocabulary import METRIC_CRS, STORE_CRS
+from geo.vocabulary import DISTRICT_NAME, METRIC_CRS, STORE_CRS
 
 
 def _read_single_layer(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -63,4 +63,4 @@ def read_quartiers(path: Path) -> gpd.GeoDataFrame:
 def read_district(path: Path) -> gpd.GeoDataFrame:
     """Return the District outline as a one-row GeoDataFrame (EPSG:4326)."""
     raw = _read_single_layer(path, ())
-    return gpd.GeoDataFrame({"name": ["District de Bamako"]}, geometry=[raw.geometry.union_all()], crs=STORE_CRS)
+    return gpd.GeoDataFrame({"name": [DISTRICT_NAME]}, geometry=[raw.geometry.union_all()], crs=STORE_CRS)

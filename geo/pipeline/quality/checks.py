@@ -20,7 +20,7 @@ from geo.pipeline.quality.names import name_similarity, quartier_matcher, unit_k
 from geo.pipeline.quality.registry import CHECKS as CHECKS  # re-exported: the registry these checks fill
 from geo.pipeline.quality.registry import Context, register
 from geo.text import commune_pcode_from_text, normalize_name
-from geo.vocabulary import METRIC_CRS
+from geo.vocabulary import METRIC_CRS, Text
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ NAME_KIND_PATTERNS: tuple[tuple[str, str, frozenset[str]], ...] = (
 )  # fmt: skip
 
 
-@register("duplicate", "Doublon probable")
+@register("duplicate", Text("Doublon probable", "Probable duplicate"))
 def _duplicates(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     pos = np.flatnonzero(ctx.located & (fac["location_precision"] == "exact").to_numpy())
@@ -116,7 +116,7 @@ def _boundary_findings(ctx: Context, mask: np.ndarray, wording: str) -> pd.DataF
     return finding_rows(near.index, evidence)
 
 
-@register("outside_district", "Hors du District")
+@register("outside_district", Text("Hors du District", "Outside the District"))
 def _outside(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     outside = ctx.located & (fac["join_status"] == "outside").to_numpy()
@@ -136,7 +136,12 @@ def _outside(ctx: Context) -> pd.DataFrame:
     )
 
 
-@register("snapped_to_boundary", "Juste hors limite, rattaché au quartier voisin")
+@register(
+    "snapped_to_boundary",
+    Text(
+        "Juste hors limite, rattaché au quartier voisin", "Just outside the boundary, assigned to the nearest quartier"
+    ),
+)
 def _snapped(ctx: Context) -> pd.DataFrame:
     snapped = ctx.located & (ctx.facilities["join_status"] == "snapped").to_numpy()
     return _boundary_findings(
@@ -144,7 +149,12 @@ def _snapped(ctx: Context) -> pd.DataFrame:
     )
 
 
-@register("unit_mismatch", "Commune ou quartier déclaré différent de la position")
+@register(
+    "unit_mismatch",
+    Text(
+        "Commune ou quartier déclaré différent de la position", "Declared commune or quartier differs from the position"
+    ),
+)
 def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     judged = ctx.located & (fac["location_precision"] == "exact").to_numpy() & fac["commune_pcode"].notna().to_numpy()
@@ -222,7 +232,7 @@ def _report_mislabels(report: pd.DataFrame, fac: gpd.GeoDataFrame) -> pd.DataFra
     return finding_rows(rows, evidence, related)
 
 
-@register("probable_mislabel", "Type probablement erroné")
+@register("probable_mislabel", Text("Type probablement erroné", "Probably wrong type"))
 def _mislabels(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     parts = []
@@ -256,7 +266,7 @@ def _mislabels(ctx: Context) -> pd.DataFrame:
     return found
 
 
-@register("missing_name", "Nom manquant")
+@register("missing_name", Text("Nom manquant", "Missing name"))
 def _missing_name(ctx: Context) -> pd.DataFrame:
     bad = ctx.names == ""
     return finding_rows(
@@ -265,7 +275,7 @@ def _missing_name(ctx: Context) -> pd.DataFrame:
     )
 
 
-@register("missing_coordinates", "Coordonnées manquantes")
+@register("missing_coordinates", Text("Coordonnées manquantes", "Missing coordinates"))
 def _missing_coordinates(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     placed = (fac["location_precision"] != "exact").to_numpy() & ctx.located
@@ -286,7 +296,9 @@ def _missing_coordinates(ctx: Context) -> pd.DataFrame:
     return finding_rows([*np.flatnonzero(placed), *np.flatnonzero(lost)], evidence)
 
 
-@register("suspected_personal_data", "Nom de personne probable (enquêteur)")
+@register(
+    "suspected_personal_data", Text("Nom de personne probable (enquêteur)", "Probable personal name (data collector)")
+)
 def _suspected_personal_data(ctx: Context) -> pd.DataFrame:
     # The evidence never repeats the removed name: it is not in the store.
     flagged = np.flatnonzero(ctx.facilities["note"].fillna("").str.contains(PERSONAL_NAME_NOTE, regex=False))

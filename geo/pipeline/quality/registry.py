@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 
 from geo.text import normalize_name
-from geo.vocabulary import METRIC_CRS
+from geo.vocabulary import METRIC_CRS, Text
 
 
 @dataclass(frozen=True)
 class Check:
-    """One registered check: its key, a French label and the function that finds the rows."""
+    """One registered check: its key, its label (FR/EN) and the function that finds the rows."""
 
     key: str
-    label_fr: str
+    label: Text
     find: Callable[[Context], pd.DataFrame]
 
 
@@ -27,11 +27,11 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def register(key: str, label_fr: str) -> Callable:
+def register(key: str, label: Text) -> Callable:
     """Return a decorator adding the check function it decorates to ``CHECKS`` under ``key``."""
 
     def decorate(fn: Callable[[Context], pd.DataFrame]) -> Callable[[Context], pd.DataFrame]:
-        CHECKS[key] = Check(key, label_fr, fn)
+        CHECKS[key] = Check(key, label, fn)
         return fn
 
     return decorate

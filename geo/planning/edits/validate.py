@@ -22,6 +22,7 @@ import shapely
 
 from geo.errors import InvalidParameter
 from geo.pipeline.ingest.surveys import HARD_MAX, OPERATOR_TYPES
+from geo.spatial.district import units_outline
 from geo.vocabulary import CONFIDENCES, KINDS, PRECISIONS, STORE_CRS
 
 #: Maximum length (characters) of each text field a planner may set.
@@ -200,7 +201,7 @@ class District:
         """Build from the ``quartiers`` layer (EPSG:4326, columns ``pcode``, ``name``, ``commune_*``)."""
         if str(quartiers.crs) != STORE_CRS:
             quartiers = quartiers.to_crs(STORE_CRS)
-        area = shapely.union_all(quartiers.geometry.values)
+        area = units_outline(quartiers)
         shapely.prepare(area)
         return cls(area=area, quartiers=quartiers.set_index("pcode", drop=False))
 

@@ -2,7 +2,7 @@
 
 A parsed row is a probable duplicate of an existing facility when the two are
 within :data:`geo.pipeline.quality.DUPLICATE_RADIUS_M` (50 m, measured in UTM 29N,
-EPSG:32629), have the same or a compatible kind (:data:`COMPATIBLE_KINDS`)
+EPSG:32629), have the same or a compatible kind (:data:`geo.vocabulary.COMPATIBLE_KINDS`)
 and similar names (:func:`name_score`, at least
 :data:`geo.pipeline.quality.DUPLICATE_NAME_SCORE`). Duplicates are listed apart from
 the rows to add; a commit adds them only when asked to.
@@ -22,16 +22,8 @@ from geo.pipeline.quality import DUPLICATE_NAME_SCORE, DUPLICATE_RADIUS_M, name_
 from geo.planning.imports.parse import ParsedImport
 from geo.planning.imports.validate import RowError
 from geo.text import normalize_name
-from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS
+from geo.vocabulary import COMPATIBLE_KINDS, KINDS, METRIC_CRS, STORE_CRS
 
-#: Groups of kinds under which one facility is often recorded twice (a CSCOM tagged as a clinic,
-#: a pitch recorded as a stadium): a row and an existing facility of one group may be the same place.
-COMPATIBLE_KINDS: tuple[frozenset[str], ...] = (
-    frozenset({"cscom", "csref", "hospital", "clinic", "health_other"}),
-    frozenset({"kindergarten", "school", "college"}),
-    frozenset({"college", "university"}),
-    frozenset({"plateau_sportif", "sports_ground", "stadium"}),
-)
 #: Most matches listed per duplicate row, nearest first.
 MAX_MATCHES = 3
 

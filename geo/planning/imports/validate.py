@@ -20,6 +20,7 @@ import shapely
 from geo.errors import InvalidParameter
 from geo.planning.edits.validate import CREATE_FIELDS, TEXT_MAX, clean_fields
 from geo.planning.imports.readers import IMPORT_SOURCE, Extract
+from geo.spatial.district import units_outline
 from geo.spatial.joins import quartier_lookup
 from geo.text import commune_pcode_from_text, compact_name
 from geo.vocabulary import KINDS, STORE_CRS
@@ -103,9 +104,9 @@ class RowError:
 
 def _district_areas(district: object, quartiers: gpd.GeoDataFrame) -> list[shapely.Geometry]:
     """Return the areas a point must fall in: the quartiers' union (the editor's test) and ``district`` if given."""
-    areas = [shapely.union_all(quartiers.to_crs(STORE_CRS).geometry.values)]
+    areas = [units_outline(quartiers.to_crs(STORE_CRS))]
     if isinstance(district, gpd.GeoDataFrame | gpd.GeoSeries):
-        areas.append(shapely.union_all(district.to_crs(STORE_CRS).geometry.values))
+        areas.append(units_outline(district.to_crs(STORE_CRS)))
     elif district is not None:
         areas.append(district)
     for area in areas:

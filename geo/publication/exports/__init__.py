@@ -15,6 +15,7 @@ from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_records, p
 from geo.publication.exports.request import ExportRequest, build_date, parse_request, unit_pcodes
 from geo.publication.exports.shapefile import DBF_TEXT_LIMIT, fit_dbf_text, shapefile_field_names, to_shp_zip
 from geo.publication.exports.writers import (
+    ATTRIBUTION,
     ID_COLUMNS,
     LAYER_GEOMETRY,
     NAME_COLUMNS,
@@ -27,7 +28,6 @@ from geo.publication.exports.writers import (
     to_kml,
 )
 from geo.text import FORMULA_PREFIXES, defuse_formula
-from geo.vocabulary import ATTRIBUTION
 
 __all__ = [
     "ATTRIBUTION",

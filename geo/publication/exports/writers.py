@@ -22,10 +22,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import vocabulary
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_default, json_records
 from geo.text import defuse_formula
-from geo.vocabulary import ATTRIBUTION
 
+#: Credit line written into every export (exports are in French).
+ATTRIBUTION = vocabulary.ATTRIBUTION.fr
 #: Geometry of each store layer, as an OGR type for the formats that need one.
 LAYER_GEOMETRY = {
     "communes": "MultiPolygon",

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from geo.analysis.coverage import (
-    KIND_DATA,
-    KIND_GROUPS,
     FacilityPoints,
     data_complete,
     facility_points,
@@ -18,7 +16,7 @@ from geo.analysis.coverage import (
     walk_minutes,
 )
 from geo.errors import InvalidParameter
-from geo.vocabulary import KINDS
+from geo.vocabulary import DATA_LEVELS, KIND_GROUPS, KINDS
 from tests.conftest import tiny_layers
 from tests.geo.coverage.synthetic import X0, Y0, facilities, no_facilities, strips
 
@@ -43,8 +41,8 @@ def test_resolve_kinds_accepts_groups_kinds_and_lists():
 
 
 def test_every_grouped_kind_exists_and_has_a_data_extent():
-    assert {k for kinds in KIND_GROUPS.values() for k in kinds} <= set(KINDS)
-    assert set(KIND_DATA) == set(KINDS)
+    assert {k for group in KIND_GROUPS.values() for k in group.kinds} <= set(KINDS)
+    assert {kind.data for kind in KINDS.values()} <= set(DATA_LEVELS)
     assert data_complete(["cscom", "csref"]) and data_complete(["claec"])
     assert not data_complete(resolve_kinds("sports"))
 

@@ -232,3 +232,12 @@ def test_every_unit_level_has_a_grouping():
     from geo.analysis.coverage.indicators import LEVELS, UNIT_LEVELS
 
     assert tuple(LEVELS) == UNIT_LEVELS
+
+
+def test_rank_gaps_lists_units_without_data_last_and_unranked(square):
+    grid, fac, points = square
+    sports = coverage(grid, FacilityPoints.from_xy([X0 + 100], [Y0 + 100], kinds=("stadium",)), threshold_m=1000)
+    ranked = rank_gaps(sports, include_no_data=True)
+    assert ranked.columns[0] == "rank" and ranked["rank"].iloc[0] == 1 and ranked["rank"].iloc[1:].isna().all()
+    assert ranked["pcode"].iloc[0] == "ML090101001"
+    assert ranked["has_facility_data"].tolist() == [True, False, False]
