@@ -216,6 +216,12 @@ def clean_lonlat(lonlat: Any) -> tuple[float, float]:
         raise InvalidParameter(
             "lonlat", f"({lon}, {lat}) is not a longitude/latitude pair in degrees", code="bad_coordinates"
         )
+    if not in_envelope(lon, lat) and in_envelope(lat, lon):
+        raise InvalidParameter(
+            "lonlat",
+            f"({lon}, {lat}) is far from Bamako but ({lat}, {lon}) is near it: longitude and latitude look swapped",
+            code="swapped_coordinates",
+        )
     if not in_envelope(lon, lat):
         raise InvalidParameter(
             "lonlat",
