@@ -370,7 +370,7 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def gpkg_row_counts(path: Path, filename: str, *, seconds: float = GPKG_CHECK_SECONDS) -> dict[str, int]:
+def gpkg_row_counts(path: Path, filename: str, *, seconds: float | None = None) -> dict[str, int]:
     """Return {table: rows counted in the data} of every layer of a GeoPackage, refusing unsafe files.
 
     The file is opened read-only with SQLite before GDAL sees it. Refused with
@@ -378,8 +378,10 @@ def gpkg_row_counts(path: Path, filename: str, *, seconds: float = GPKG_CHECK_SE
     every time a layer is read) and virtual tables other than the R-tree
     spatial index. ``gpkg_ogr_contents.feature_count`` is never trusted: rows
     are counted with ``COUNT(*)``. Every statement runs under a progress
-    handler that aborts after ``seconds`` (``geopackage_too_slow``).
+    handler that aborts after ``seconds`` (default :data:`GPKG_CHECK_SECONDS`;
+    ``geopackage_too_slow``).
     """
+    seconds = GPKG_CHECK_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + seconds
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
