@@ -10,6 +10,8 @@ the rows to add; a commit adds them only when asked to.
 Each row is compared with at most :data:`NEAREST` + :data:`SAME_NAME`
 facilities (a spatial index, see :func:`_candidates`), so the check stays
 near-linear in time and memory even when thousands of rows sit at one point.
+A row with a facility of exactly its (normalised) name nearby lists those
+matches only.
 """
 
 from __future__ import annotations
@@ -219,24 +221,32 @@ def _matches(
     i, j, dist = _candidates(new_xy, ex_xy, codes[: len(rows)], codes[len(rows) :], radius_m)
     keep = _COMPATIBLE[_kind_codes(r["fields"]["kind"] for r in rows)[i], _kind_codes(ex["kind"])[j]]
     i, j, dist = i[keep], j[keep], dist[keep]
-    score = name_score([new_names[k] for k in i], [ex_names[k] for k in j])
+    # A row with a facility of exactly its name nearby (a re-upload) lists those: no fuzzy scoring needed.
+    exact = new_names[i] == ex_names[j]
+    settled = np.zeros(len(rows), dtype=bool)
+    settled[i[exact]] = True
+    keep = exact | ~settled[i]
+    i, j, dist, exact = i[keep], j[keep], dist[keep], exact[keep]
+    score = np.full(len(i), 100.0)
+    score[~exact] = name_score(list(new_names[i[~exact]]), list(ex_names[j[~exact]]))
     similar = score >= min_score
     ids, names, kinds = ex["id"].to_numpy(), ex["name"].to_numpy(), ex["kind"].to_numpy()
     matches: dict[int, list[dict[str, Any]]] = {}
-    for a, b, d, s in sorted(zip(i[similar], j[similar], dist[similar], score[similar], strict=True)):
-        found = matches.setdefault(int(a), [])
-        if len(found) < MAX_MATCHES:
-            found.append(
-                {
-                    "facility_id": str(ids[b]),
-                    "name": str(names[b]),
-                    "kind": str(kinds[b]),
-                    "distance_m": round(float(d), 1),
-                    "name_score": round(float(s), 1),
-                }
-            )
-    for found in matches.values():
-        found.sort(key=lambda m: m["distance_m"])
+    i, j, dist, score = i[similar], j[similar], dist[similar], score[similar]
+    order = np.lexsort((j, dist, i))  # by row, then nearest first
+    i, j, dist, score = i[order], j[order], dist[order], score[order]
+    rank = np.arange(len(i)) - np.searchsorted(i, i)
+    listed = rank < MAX_MATCHES
+    for a, b, d, s in zip(i[listed].tolist(), j[listed].tolist(), dist[listed], score[listed], strict=True):
+        matches.setdefault(a, []).append(
+            {
+                "facility_id": str(ids[b]),
+                "name": str(names[b]),
+                "kind": str(kinds[b]),
+                "distance_m": round(float(d), 1),
+                "name_score": round(float(s), 1),
+            }
+        )
     return matches
 
 

@@ -305,3 +305,18 @@ def test_planner_created_rows_are_capped(tmp_path, layers, monkeypatch):
     store.close()
     monkeypatch.setenv("BAMAKO_ATLAS_MAX_PLANNER_ROWS", "7")
     assert EditStore(tmp_path / "other.sqlite").max_created == 7
+
+
+def test_the_fast_name_folding_equals_unidecode():
+    import random
+    import re
+
+    from unidecode import unidecode
+
+    from geo.text import normalize_name
+
+    rng = random.Random(13)
+    samples = ["École « Awa » n° 1", "N'Tominkorobougou", "Ω straße œuvre – “x”", "😀 日本", "\u00a0x\u2019y"]
+    samples += ["".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(20)) for _ in range(5000)]
+    reference = [re.sub(r"[^a-z0-9]+", " ", unidecode(s).lower()).strip() for s in samples]
+    assert [normalize_name(s) for s in samples] == reference
