@@ -189,7 +189,9 @@ def reimport(args) -> None:
             return preview(parsed, existing).counts()
 
         day, machine = f"{datetime.now(UTC):%Y-%m-%d}", _machine()
-        print("| date | machine | case | check | wall (CPU) | child peak RSS (parent RSS at fork) | to add / dup. | load avg |")
+        print(
+            "| date | machine | case | check | wall (CPU) | child peak RSS (parent RSS at fork) | to add / dup. | load avg |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         start_rss = _rss_mb()
         seconds, cpu, peak, counts = _in_child(again)
