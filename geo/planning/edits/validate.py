@@ -91,12 +91,6 @@ def storable_text(value: object) -> str:
     return _UNSTORABLE.sub("\ufffd", _CONTROL_STRICT.sub("\ufffd", str(value)))
 
 
-def unstorable_character(value: str) -> str | None:
-    """Return the first control character, surrogate or Unicode noncharacter of ``value`` as U+XXXX, or None."""
-    found = _CONTROL_STRICT.search(value) or _UNSTORABLE.search(value)
-    return None if found is None else f"U+{ord(found.group()):04X}"
-
-
 def _text(field: str, value: Any) -> str:
     if value is None:
         return ""
