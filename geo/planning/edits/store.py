@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS facility_state (
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
 );
+-- Counts the planner-created facilities for the MAX_PLANNER_ROWS cap without reading their states.
+CREATE INDEX IF NOT EXISTS facility_state_origin ON facility_state (origin, status);
 """
     + history.SCHEMA
 )
