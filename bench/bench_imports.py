@@ -13,6 +13,14 @@ health rows with a bed count), then times, over ``--repeat`` runs:
 
 Targets: each under 5 s. Prints a Markdown row for bench/RESULTS.md; nothing
 is written under ``bench/``.
+
+``--reimport`` (issue 13 §3): commits a CSV of ``--rows`` facilities stacked on
+``--spots`` points (50 000 on 5 by default), then times the re-upload of the
+same file (parse + preview against the 2 137 built facilities plus those
+rows: every row is a duplicate), and the preview of 3 000 rows stacked on ONE
+point against 3 000 committed copies with the current duplicate check and with
+the one it replaced (every pair within 50 m compared), each in a forked child
+whose peak memory is reported.
 """
 
 from __future__ import annotations
@@ -101,11 +109,129 @@ def synthetic_csv(quartiers, base, *, rows: int = ROWS, duplicates: float = DUPL
     return out.getvalue().encode("utf-8")
 
 
+def stacked_csv(quartiers, *, rows: int, spots: int, seed: int = SEED) -> bytes:
+    """Return a CSV of ``rows`` schools with distinct names, stacked on ``spots`` points inside the District."""
+    rng = np.random.default_rng(seed)
+    points = _inside_points(quartiers, spots, rng)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "kind", "lat", "lon"])
+    for i in range(rows):
+        point = points.iat[i % spots]
+        writer.writerow([f"École regroupée n° {i}", "school", f"{point.y:.6f}", f"{point.x:.6f}"])
+    return out.getvalue().encode("utf-8")
+
+
+def _old_matches(rows, existing, *, radius_m: float, min_score: float) -> dict:
+    """The duplicate check before issue 13: every pair within ``radius_m`` compared (quadratic when stacked)."""
+    from scipy.spatial import cKDTree
+
+    from geo.planning.imports.preview import _COMPATIBLE, _kind_codes, _metric_xy, name_score
+    from geo.text import normalize_name
+
+    ex = existing[~(existing.geometry.isna() | existing.geometry.is_empty)]
+    new_xy = _metric_xy(np.array([r["lonlat"] for r in rows], dtype=float))
+    ex_metric = ex.geometry.to_crs(METRIC_CRS)
+    ex_xy = np.column_stack([ex_metric.x.to_numpy(), ex_metric.y.to_numpy()])
+    pairs = cKDTree(new_xy).sparse_distance_matrix(cKDTree(ex_xy), radius_m, output_type="ndarray")
+    i, j = pairs["i"], pairs["j"]
+    keep = _COMPATIBLE[_kind_codes(r["fields"]["kind"] for r in rows)[i], _kind_codes(ex["kind"])[j]]
+    i, j = i[keep], j[keep]
+    new_names = [normalize_name(r["fields"]["name"]) for r in rows]
+    ex_names = ex["name"].map(normalize_name).to_numpy()
+    score = name_score([new_names[k] for k in i], [ex_names[k] for k in j])
+    return {int(a): True for a in i[score >= min_score]}
+
+
+def _in_child(func, *args) -> tuple[float, float, float, object]:
+    """Run ``func(*args)`` in a forked child; return (wall s, CPU s, peak RSS MB, result)."""
+    import multiprocessing
+    import resource
+
+    def run(conn) -> None:
+        start, cpu = time.perf_counter(), time.process_time()
+        result = func(*args)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        conn.send((time.perf_counter() - start, time.process_time() - cpu, peak, result))
+
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(target=run, args=(child,))
+    process.start()
+    out = parent.recv()
+    process.join()
+    return out
+
+
+def _rss_mb() -> float:
+    """Return this process's resident memory now, in MB (a forked child starts from it)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def reimport(args) -> None:
+    """Time the re-upload of a committed stacked file, and the old vs new check on 3 000 rows at one point."""
+    import sys as _sys
+
+    module = _sys.modules["geo.planning.imports.preview"]
+    with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
+        home = Path(tmp)
+        report = build({"HOME": str(home), "CACHE": os.environ.get("BAMAKO_ATLAS_CACHE")}, force=True)
+        atlas = open_store(report.path)
+        quartiers, base = atlas["quartiers"], atlas["facilities"]
+        data = stacked_csv(quartiers, rows=args.rows, spots=args.spots)
+        edits = EditStore(home / "edits.sqlite", base=base, quartiers=quartiers)
+        first = preview(parse_upload(data, "stacked.csv", quartiers=quartiers), edits.current())
+        commit(save_preview(edits.path, first, user="bench"), edits, "bench")
+        existing = edits.current()
+
+        def again():
+            parsed = parse_upload(data, "stacked.csv", quartiers=quartiers)
+            return preview(parsed, existing).counts()
+
+        day, machine = f"{datetime.now(UTC):%Y-%m-%d}", _machine()
+        print(
+            "| date | machine | case | check | wall (CPU) | child peak RSS (parent RSS at fork) | to add / dup. | load avg |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        start_rss = _rss_mb()
+        seconds, cpu, peak, counts = _in_child(again)
+        print(
+            f"| {day} | {machine} | re-upload of {args.rows:,} committed rows on {args.spots} points "
+            f"(parse + preview, {len(existing):,} facilities) | new | {seconds:.2f} s "
+            f"{'✓' if seconds < TARGET_S else '✗'} ({cpu:.2f} s) | {peak:.0f} MB ({start_rss:.0f}) "
+            f"| {counts['to_add']:,} / {counts['duplicates']:,} | {os.getloadavg()[0]:.1f} |"
+        )
+        one = stacked_csv(quartiers, rows=3000, spots=1)
+        parsed = parse_upload(one, "one.csv", quartiers=quartiers)
+        scratch = EditStore(home / "one.sqlite", base=base, quartiers=quartiers)
+        commit(save_preview(scratch.path, preview(parsed, None), user="bench"), scratch, "bench")
+        copies = scratch.current()
+        for label, func in (("new", module._matches), ("old", _old_matches)):
+            start_rss = _rss_mb()
+            seconds, cpu, peak, found = _in_child(
+                lambda f=func: len(f(parsed.rows, copies, radius_m=50.0, min_score=80.0))
+            )
+            print(
+                f"| {day} | {machine} | 3,000 rows on ONE point vs 3,000 committed copies (duplicate check only) "
+                f"| {label} | {seconds:.2f} s ({cpu:.2f} s) | {peak:.0f} MB ({start_rss:.0f}) | 0 / {found:,} "
+                f"| {os.getloadavg()[0]:.1f} |"
+            )
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPU"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reimport", action="store_true", help="re-upload of a committed stacked file (issue 13)")
+    parser.add_argument("--spots", type=int, default=5, help="points the --reimport rows are stacked on")
     args = parser.parse_args()
+    if args.reimport:
+        reimport(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
         home = Path(tmp)
         report = build({"HOME": str(home), "CACHE": os.environ.get("BAMAKO_ATLAS_CACHE")}, force=True)

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
         "cscom=1",
         "Planning norms in facilities per 10 000 inhabitants, kind=value;… (illustrative default).",
     ),
+    Setting(
+        "MAX_PLANNER_ROWS",
+        60000,
+        "Most active planner-created facilities (editor and imports); more are refused (too_many_planner_rows).",
+        int,
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -136,6 +136,26 @@ def test_trusted_proxies_give_the_forwarded_client_address(tiny_store):
     assert seen(TRUSTED_PROXIES=1) == "203.0.113.9"
 
 
+@effect("MAX_PLANNER_ROWS")
+def test_max_planner_rows_caps_the_planners_creations(tmp_path):
+    from geo.planning.edits import EditStore
+    from tests.conftest import tiny_layers
+
+    layers = tiny_layers()
+    store = EditStore(
+        tmp_path / "e.sqlite",
+        base=layers["facilities"],
+        quartiers=layers["quartiers"],
+        settings={"MAX_PLANNER_ROWS": 1},
+    )
+    point = layers["facilities"].geometry.iloc[0]
+    store.create(user="ana", fields={"kind": "school", "name": "Une"}, lonlat=(point.x, point.y))
+    with pytest.raises(InvalidParameter) as refused:
+        store.create(user="ana", fields={"kind": "school", "name": "Deux"}, lonlat=(point.x, point.y))
+    assert refused.value.code == "too_many_planner_rows"
+    store.close()
+
+
 # ------------------------------------------------------------------ population
 @effect("POP_YEAR", "POP_TOTAL", "POP_METHOD")
 @pytest.mark.integration

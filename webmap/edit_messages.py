@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo.errors import InvalidParameter
-from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_MAX
+from geo.planning.edits.validate import CHOICES, ENVELOPE, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
 
 #: Fields (body keys and facility columns) as named to planners.
@@ -67,7 +67,7 @@ FIELD_LABELS = {
     "import": _l("import"),
 }
 
-#: Problem code → message. Placeholders: ``field`` (label), ``limit``, ``allowed``, ``mb``, ``rows``.
+#: Problem code → message. Placeholders: ``field`` (label), ``limit``, ``allowed``, ``mb``, ``rows``, ``lon``, ``lat``.
 MESSAGES = {
     # geo.planning.edits.validate: fields
     "not_text": _l("%(field)s : du texte est attendu."),
@@ -93,6 +93,9 @@ MESSAGES = {
         "Ce point est hors du District de Bamako. Confirmez pour le garder : il sera signalé comme hors du District."
     ),
     "unknown_quartier": _l("Quartier inconnu dans le District de Bamako."),
+    "outside_envelope": _l(
+        "Ce point est trop loin de Bamako (longitude %(lon)s, latitude %(lat)s au plus) : vérifiez les coordonnées."
+    ),
     # geo.planning.edits.store, geo.planning.edits.state, geo.planning.edits.history
     "user_required": _l("L'auteur de la modification est obligatoire."),
     "bad_version": _l("%(field)s : un numéro de version (nombre entier, 1 ou plus) est attendu."),
@@ -108,6 +111,9 @@ MESSAGES = {
     "bad_date": _l("%(field)s : date attendue au format AAAA-MM-JJ."),
     "unknown_action": _l("Action inconnue. Valeurs possibles : %(allowed)s."),
     "out_of_range": _l("%(field)s : valeur hors des limites admises."),
+    "too_many_planner_rows": _l(
+        "La limite d'équipements ajoutés par les planificateurs est atteinte : retirez-en ou relevez la limite."
+    ),
     # the web layer
     "bad_json": _l("Le corps de la requête n'est pas un objet JSON valide."),
     "body_too_large": _l("Le corps de la requête est trop volumineux."),
@@ -127,6 +133,10 @@ MESSAGES = {
     "invalid_geojson": _l("Le fichier n'est pas du GeoJSON valide (FeatureCollection ou Feature attendu)."),
     "unknown_crs": _l("Système de coordonnées inconnu."),
     "unreadable_geopackage": _l("GeoPackage illisible (fichier tronqué ou abîmé)."),
+    "unsafe_geopackage": _l(
+        "GeoPackage refusé : il contient des vues SQL ou des tables virtuelles. Enregistrez la couche en table simple."
+    ),
+    "geopackage_too_slow": _l("GeoPackage refusé : sa vérification a dépassé le temps accordé."),
     "unknown_layer": _l("Cette couche n'existe pas dans le GeoPackage."),
     "unreadable_osm": _l("Fichier OpenStreetMap illisible (fichier tronqué ou abîmé)."),
     "already_committed": _l("Cet import a déjà été validé."),
@@ -216,6 +226,8 @@ def message(code: str, field: str | None = None, *, default: str = "") -> str:
         "allowed": _allowed(code, key),
         "mb": MAX_BYTES // (1024 * 1024),
         "rows": f"{MAX_ROWS:,}".replace(",", " "),
+        "lon": f"{ENVELOPE[0]:g}…{ENVELOPE[2]:g}",
+        "lat": f"{ENVELOPE[1]:g}…{ENVELOPE[3]:g}",
     }
     text = str(template) % values
     return text[:1].upper() + text[1:]

@@ -113,7 +113,7 @@ def edit_conflicts(store: Path) -> list[dict[str, Any]] | None:
     if not path.exists():
         return None
     atlas = open_store(store)
-    edits = EditStore(path, base=atlas["facilities"], quartiers=atlas["quartiers"])
+    edits = EditStore(path, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())
     try:
         return edits.conflicts()
     finally:

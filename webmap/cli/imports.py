@@ -76,7 +76,7 @@ def import_cmd(
     user = _editor(db, user_name)
     check_size(file.stat().st_size, file.name)
     atlas = open_store(store_path(current_settings()))
-    edits = EditStore(db, base=atlas["facilities"], quartiers=atlas["quartiers"])
+    edits = EditStore(db, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())
     parsed = parse_upload(file.read_bytes(), file.name, quartiers=atlas["quartiers"], crs=crs, layer=layer)
     pv = preview(parsed, edits.current())
     _echo_preview(pv, max_errors=max_errors)

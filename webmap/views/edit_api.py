@@ -311,18 +311,21 @@ def get_import(import_id: str):
 @bp.post("/imports/<import_id>/commit")
 @auth.require_role("editor")
 def commit_import(import_id: str):
-    """Create the import's facilities, all or none: ``{include_duplicates?}`` → ``{added, ids}``."""
+    """Create the import's facilities, all or none: ``{include_duplicates?}`` → ``{added, ids}`` (its uploader or an admin)."""
     body = edit_json.json_body(optional=True)
     edit_json.only_keys(body, ("include_duplicates",))
-    ids = imports.commit(import_id, _store(), _user(), include_duplicates=edit_json.flag(body, "include_duplicates"))
+    admin = auth.current_user().has_role("admin")
+    ids = imports.commit(
+        import_id, _store(), _user(), include_duplicates=edit_json.flag(body, "include_duplicates"), admin=admin
+    )
     return jsonify({"id": import_id, "added": len(ids), "ids": ids})
 
 
 @bp.delete("/imports/<import_id>")
 @auth.require_role("editor")
 def discard_import(import_id: str):
-    """Abandon a previewed import (kept for the record)."""
-    imports.discard(_store().path, import_id, _user())
+    """Abandon a previewed import (kept for the record); its uploader or an admin."""
+    imports.discard(_store().path, import_id, _user(), admin=auth.current_user().has_role("admin"))
     return jsonify({"id": import_id, "status": "discarded"})
 
 

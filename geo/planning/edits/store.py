@@ -43,6 +43,7 @@ from geo.planning.edits.validate import (
     clean_lonlat,
     clean_reason,
 )
+from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ CREATE TABLE IF NOT EXISTS facility_state (
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
 );
+-- Counts the planner-created facilities for the MAX_PLANNER_ROWS cap without reading their states.
+CREATE INDEX IF NOT EXISTS facility_state_origin ON facility_state (origin, status);
 """
     + history.SCHEMA
 )
@@ -106,6 +109,10 @@ class EditStore:
         The built store's ``facilities`` layer (EPSG:4326) the edits apply to.
     quartiers
         The built store's ``quartiers`` layer (EPSG:4326): the District test and the spatial join.
+    max_created
+        Most active planner-created facilities (created in the editor or imported);
+        a creation or import beyond it raises ``too_many_planner_rows``. Default:
+        the ``MAX_PLANNER_ROWS`` setting.
 
     Notes
     -----
@@ -114,9 +121,17 @@ class EditStore:
     """
 
     def __init__(
-        self, path: Path | str, *, base: gpd.GeoDataFrame | None = None, quartiers: gpd.GeoDataFrame | None = None
+        self,
+        path: Path | str,
+        *,
+        base: gpd.GeoDataFrame | None = None,
+        quartiers: gpd.GeoDataFrame | None = None,
+        max_created: int | None = None,
+        settings: Settings | Mapping[str, Any] | None = None,
     ):
         self.path = Path(path)
+        #: Most active planner-created facilities (editor and imports); default: setting MAX_PLANNER_ROWS.
+        self.max_created = int(resolve(settings)["MAX_PLANNER_ROWS"] if max_created is None else max_created)
         self._local = threading.local()
         self._cache_lock = threading.Lock()
         self._cache: tuple[int, dict[str, State]] | None = None
@@ -320,6 +335,19 @@ class EditStore:
 
     # -- changes ------------------------------------------------------------------------------------
 
+    def _check_room(self, conn: sqlite3.Connection, adding: int) -> None:
+        """Raise ``too_many_planner_rows`` when ``adding`` more created facilities would pass ``max_created``."""
+        active = conn.execute(
+            "SELECT COUNT(*) FROM facility_state WHERE origin = 'created' AND status = 'active'"
+        ).fetchone()[0]
+        if active + adding > self.max_created:
+            raise InvalidParameter(
+                "facility",
+                f"{active:,} planner-created facilities already; adding {adding:,} would pass the limit of "
+                f"{self.max_created:,} (setting BAMAKO_ATLAS_MAX_PLANNER_ROWS); retire some or raise the limit",
+                code="too_many_planner_rows",
+            )
+
     def create(
         self,
         *,
@@ -348,6 +376,7 @@ class EditStore:
         }
         conn = self._conn()
         with transaction(conn):
+            self._check_room(conn, 1)
             while self._load(conn, after["row"]["id"]) is not None:  # a 64-bit clash: draw again
                 after["row"]["id"] = states.new_id()
             self._write(conn, [(None, after, info)])
@@ -544,6 +573,7 @@ class EditStore:
 
         conn = self._conn()
         with transaction(conn):
+            self._check_room(conn, len(created))
             conn.executemany(_INSERT, saved())  # a clashing id aborts everything
             info = {"user": user, "action": "create", "import_id": import_id, "reason": ""}
             history.record(conn, (self._change(None, s, {**info, "op": uuid.uuid4().hex}, at) for s in created))

@@ -65,9 +65,31 @@ CREATE_FIELDS: tuple[str, ...] = EDITABLE_FIELDS + ("sources", "source_refs")
 #: Longest reason accepted for a retire, merge or revert.
 REASON_MAX = 500
 
+#: Envelope (degrees, EPSG:4326: min lon, min lat, max lon, max lat) every facility position must lie in,
+#: confirmed "outside the District" ones included: the District (about 8.10–7.89° W, 12.48–12.73° N) with
+#: a margin of about 1° (110 km) that keeps every source point (Kati-cercle CSCOMs at 8.88° W, survey points
+#: down to 11.76° N). Farther points are typing errors, and they break the metric projection (UTM 29N,
+#: EPSG:32629) every distance is measured in: (-99, 0) projects to infinity.
+ENVELOPE: tuple[float, float, float, float] = (-9.0, 11.5, -7.0, 13.5)
+
 # C0 controls and DEL break CSV, KML (XML 1.0) and terminals; a note may keep line breaks and tabs.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_STRICT = re.compile(r"[\x00-\x1f\x7f]")
+# Text that XML 1.0 (KML) and UTF-8 (SQLite, JSON) cannot carry: C1 controls, surrogates, noncharacters.
+_UNSTORABLE = re.compile(
+    "[\x80-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+def storable_text(value: object) -> str:
+    """Return ``str(value)`` with control characters, surrogates and noncharacters replaced by U+FFFD.
+
+    For echoing refused input back (error values, ignored column names): the
+    text itself is refused, but the message about it must still be storable.
+    """
+    return _UNSTORABLE.sub("\ufffd", _CONTROL_STRICT.sub("\ufffd", str(value)))
 
 
 def _text(field: str, value: Any) -> str:
@@ -77,8 +99,13 @@ def _text(field: str, value: Any) -> str:
         raise InvalidParameter(field, f"expected text, got {type(value).__name__}", code="not_text")
     value = value.strip()
     pattern = _CONTROL if field == "note" else _CONTROL_STRICT
-    if pattern.search(value):
-        raise InvalidParameter(field, "control characters are not allowed", code="control_characters")
+    found = pattern.search(value) or _UNSTORABLE.search(value)
+    if found:
+        raise InvalidParameter(
+            field,
+            f"control characters, surrogates and Unicode noncharacters are not allowed (U+{ord(found.group()):04X})",
+            code="control_characters",
+        )
     limit = TEXT_MAX[field]
     if len(value) > limit:
         code = "name_too_long" if field == "name" else "text_too_long"
@@ -169,13 +196,15 @@ def clean_reason(reason: Any, *, required: bool) -> str:
         raise InvalidParameter("reason", "a reason is required", code="reason_required")
     if len(reason) > REASON_MAX:
         raise InvalidParameter("reason", f"at most {REASON_MAX} characters", code="reason_too_long")
-    if _CONTROL.search(reason):
-        raise InvalidParameter("reason", "control characters are not allowed", code="control_characters")
+    if _CONTROL.search(reason) or _UNSTORABLE.search(reason):
+        raise InvalidParameter(
+            "reason", "control characters, surrogates and noncharacters are not allowed", code="control_characters"
+        )
     return reason
 
 
 def clean_lonlat(lonlat: Any) -> tuple[float, float]:
-    """Return ``(lon, lat)`` as floats in degrees, or raise ``bad_coordinates``."""
+    """Return ``(lon, lat)`` as floats in degrees; raise ``bad_coordinates`` or ``outside_envelope`` (:data:`ENVELOPE`)."""
     try:
         lon, lat = (float(v) for v in lonlat)
     except (TypeError, ValueError):
@@ -186,7 +215,31 @@ def clean_lonlat(lonlat: Any) -> tuple[float, float]:
         raise InvalidParameter(
             "lonlat", f"({lon}, {lat}) is not a longitude/latitude pair in degrees", code="bad_coordinates"
         )
+    if not in_envelope(lon, lat) and in_envelope(lat, lon):
+        raise InvalidParameter(
+            "lonlat",
+            f"({lon}, {lat}) is far from Bamako but ({lat}, {lon}) is near it: longitude and latitude look swapped",
+            code="swapped_coordinates",
+        )
+    if not in_envelope(lon, lat):
+        raise InvalidParameter(
+            "lonlat",
+            f"({lon}, {lat}) is far from Bamako: positions must lie within longitude {ENVELOPE[0]}…{ENVELOPE[2]} "
+            f"and latitude {ENVELOPE[1]}…{ENVELOPE[3]}, even when confirmed outside the District",
+            code="outside_envelope",
+        )
     return lon, lat
+
+
+def in_envelope(lon: np.ndarray | float, lat: np.ndarray | float) -> np.ndarray:
+    """Return True where the point (EPSG:4326 degrees) lies inside :data:`ENVELOPE`."""
+    min_lon, min_lat, max_lon, max_lat = ENVELOPE
+    return (
+        (np.asarray(lon) >= min_lon)
+        & (np.asarray(lon) <= max_lon)
+        & (np.asarray(lat) >= min_lat)
+        & (np.asarray(lat) <= max_lat)
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Formats: CSV, GeoJSON, GeoPackage and OpenStreetMap extracts (``.osm``,
 :func:`preview` sets probable duplicates of existing facilities apart,
 :func:`save_preview` keeps the preview in the ``imports`` table of the edits
 database, and :func:`commit` creates the facilities through
-:meth:`geo.planning.edits.EditStore.apply_rows` in one transaction.
+:meth:`geo.planning.edits.EditStore.apply_rows` in one transaction. Only the
+uploader (``ImportRecord.user``) or an admin may commit or discard an import
+(:func:`check_owner`).
 """
 
 from geo.planning.imports.osm import OSM_LICENCE, TAG_RULES, kind_for_tags
@@ -20,7 +22,15 @@ from geo.planning.imports.parse import (
     parse_upload,
 )
 from geo.planning.imports.preview import COMPATIBLE_KINDS, Preview, preview
-from geo.planning.imports.store import ImportRecord, commit, discard, list_imports, load_import, save_preview
+from geo.planning.imports.store import (
+    ImportRecord,
+    check_owner,
+    commit,
+    discard,
+    list_imports,
+    load_import,
+    save_preview,
+)
 from geo.planning.imports.validate import ROW_PROBLEMS, RowError
 
 __all__ = [
@@ -36,6 +46,7 @@ __all__ = [
     "ParsedImport",
     "Preview",
     "RowError",
+    "check_owner",
     "check_size",
     "commit",
     "discard",

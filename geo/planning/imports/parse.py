@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from geo.planning.edits.validate import storable_text
 from geo.planning.imports.readers import Extract, file_error, read_csv, read_geojson, read_gpkg, read_osm_upload
 from geo.planning.imports.validate import RowError, validate
 
@@ -37,6 +38,8 @@ FILE_PROBLEMS: dict[str, str] = {
     "invalid_geojson": "the JSON is not a GeoJSON FeatureCollection or Feature",
     "unknown_crs": "the declared coordinate reference system is unknown",
     "unreadable_geopackage": "the GeoPackage is truncated or corrupt",
+    "unsafe_geopackage": "the GeoPackage holds SQL views or virtual tables, which are not accepted",
+    "geopackage_too_slow": "checking the GeoPackage took longer than its time budget",
     "unknown_layer": "the GeoPackage has no layer by that name",
     "unreadable_osm": "the OpenStreetMap file is truncated or corrupt",
 }
@@ -165,7 +168,7 @@ def parse_upload(
     InvalidParameter
         Parameter ``"file"`` with a ``code`` of :data:`FILE_PROBLEMS`.
     """
-    filename = _CONTROL.sub("", re.split(r"[\\/]", filename or "")[-1]).strip() or "upload"
+    filename = storable_text(_CONTROL.sub("", re.split(r"[\\/]", filename or "")[-1])).strip() or "upload"
     check_size(len(data), filename, max_bytes=max_bytes)
     if not data:
         raise file_error("empty_file", f"{filename}: the file is empty")

@@ -6,6 +6,12 @@ EPSG:32629), have the same or a compatible kind (:data:`geo.vocabulary.COMPATIBL
 and similar names (:func:`name_score`, at least
 :data:`geo.pipeline.quality.DUPLICATE_NAME_SCORE`). Duplicates are listed apart from
 the rows to add; a commit adds them only when asked to.
+
+Each row is compared with at most :data:`NEAREST` + :data:`SAME_NAME`
+facilities (a spatial index, see :func:`_candidates`), so the check stays
+near-linear in time and memory even when thousands of rows sit at one point.
+A row with a facility of exactly its (normalised) name nearby lists those
+matches only.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
@@ -26,6 +33,10 @@ from geo.vocabulary import COMPATIBLE_KINDS, KINDS, METRIC_CRS, STORE_CRS
 
 #: Most matches listed per duplicate row, nearest first.
 MAX_MATCHES = 3
+#: Nearest facilities (within the radius) compared with each row, whatever their names.
+NEAREST = 8
+#: Nearest facilities bearing exactly the row's normalised name compared with it besides.
+SAME_NAME = 4
 
 _KIND_INDEX = {key: i for i, key in enumerate(KINDS)}
 _COMPATIBLE = np.eye(len(KINDS) + 1, dtype=bool)  # last index: a kind outside the vocabulary
@@ -128,6 +139,57 @@ def _metric_xy(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
+def _nearest(points: np.ndarray, queries: np.ndarray, k: int, radius_m: float) -> tuple[np.ndarray, ...]:
+    """Return (query, point, distance) pairs: the ``k`` nearest ``points`` within ``radius_m`` of each query.
+
+    Identical points are indexed once (a KD-tree cannot split a stack of
+    equal points, and each query would then scan all of them), and at most
+    ``k`` points are taken from each stack: O(n log n) whatever the clustering.
+    """
+    spots, spot_of = np.unique(points, axis=0, return_inverse=True)
+    spot_of = spot_of.reshape(-1)
+    by_spot = np.argsort(spot_of, kind="stable")
+    sizes = np.bincount(spot_of, minlength=len(spots))
+    starts = np.cumsum(sizes) - sizes
+    dist, spot = cKDTree(spots).query(queries, k=min(k, len(spots)), distance_upper_bound=radius_m)
+    dist, spot = dist.reshape(len(queries), -1), spot.reshape(len(queries), -1)
+    query = np.repeat(np.arange(len(queries)), dist.shape[1])
+    dist, spot = dist.reshape(-1), spot.reshape(-1)
+    found = np.isfinite(dist)  # missing neighbours come back at infinity
+    query, spot, dist = query[found], spot[found], dist[found]
+    take = np.minimum(sizes[spot], k)
+    within = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
+    point = by_spot[np.repeat(starts[spot], take) + within]
+    query, dist = np.repeat(query, take), np.repeat(dist, take)
+    order = np.lexsort((dist, query))
+    query, point, dist = query[order], point[order], dist[order]
+    rank = np.arange(len(query)) - np.searchsorted(query, query)
+    keep = rank < k
+    return query[keep], point[keep], dist[keep]
+
+
+def _candidates(
+    new_xy: np.ndarray, ex_xy: np.ndarray, new_codes: np.ndarray, ex_codes: np.ndarray, radius_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row, facility, distance_m) pairs within ``radius_m``: at most NEAREST + SAME_NAME per row.
+
+    Per row: its :data:`NEAREST` nearest facilities, plus up to
+    :data:`SAME_NAME` of the nearest ones bearing exactly its normalised name
+    (``*_codes``: one integer per name; names are set far apart in a third
+    dimension), so a re-upload is matched even where thousands of facilities
+    share one point. Time O(n log n), memory O(n · (NEAREST + SAME_NAME)).
+    """
+    gap = 4.0 * radius_m
+    near = _nearest(ex_xy, new_xy, NEAREST, radius_m)
+    named = _nearest(
+        np.column_stack([ex_xy, ex_codes * gap]), np.column_stack([new_xy, new_codes * gap]), SAME_NAME, radius_m
+    )
+    i, j, dist = (np.concatenate(parts) for parts in zip(near, named, strict=True))
+    _, first = np.unique(np.column_stack([i, j]), axis=0, return_index=True)
+    first.sort()
+    return i[first], j[first], dist[first]
+
+
 def _matches(
     rows: list[dict[str, Any]], existing: gpd.GeoDataFrame, *, radius_m: float, min_score: float
 ) -> dict[int, list[dict[str, Any]]]:
@@ -139,30 +201,44 @@ def _matches(
     new_xy = _metric_xy(np.array([r["lonlat"] for r in rows], dtype=float))
     ex_metric = ex.geometry.to_crs(METRIC_CRS)
     ex_xy = np.column_stack([ex_metric.x.to_numpy(), ex_metric.y.to_numpy()])
-    pairs = cKDTree(new_xy).sparse_distance_matrix(cKDTree(ex_xy), radius_m, output_type="ndarray")
-    i, j, dist = pairs["i"], pairs["j"], pairs["v"]
+    finite = np.isfinite(ex_xy).all(axis=1)  # a stored point the projection cannot take is no one's duplicate
+    ex, ex_xy = ex[finite], ex_xy[finite]
+    if not len(ex):
+        return {}
+    all_names = np.array([r["fields"]["name"] for r in rows] + ex["name"].tolist(), dtype=object)
+    codes, distinct = pd.factorize(all_names, use_na_sentinel=False)
+    folded = np.array([normalize_name(n) for n in distinct], dtype=object)  # each distinct name once
+    codes, _ = pd.factorize(folded[codes])
+    new_names, ex_names = folded[codes[: len(rows)]], folded[codes[len(rows) :]]
+    i, j, dist = _candidates(new_xy, ex_xy, codes[: len(rows)], codes[len(rows) :], radius_m)
     keep = _COMPATIBLE[_kind_codes(r["fields"]["kind"] for r in rows)[i], _kind_codes(ex["kind"])[j]]
     i, j, dist = i[keep], j[keep], dist[keep]
-    new_names = [normalize_name(r["fields"]["name"]) for r in rows]
-    ex_names = ex["name"].map(normalize_name).to_numpy()
-    score = name_score([new_names[k] for k in i], [ex_names[k] for k in j])
+    # A row with a facility of exactly its name nearby (a re-upload) lists those: no fuzzy scoring needed.
+    exact = new_names[i] == ex_names[j]
+    settled = np.zeros(len(rows), dtype=bool)
+    settled[i[exact]] = True
+    keep = exact | ~settled[i]
+    i, j, dist, exact = i[keep], j[keep], dist[keep], exact[keep]
+    score = np.full(len(i), 100.0)
+    score[~exact] = name_score(list(new_names[i[~exact]]), list(ex_names[j[~exact]]))
     similar = score >= min_score
     ids, names, kinds = ex["id"].to_numpy(), ex["name"].to_numpy(), ex["kind"].to_numpy()
     matches: dict[int, list[dict[str, Any]]] = {}
-    for a, b, d, s in sorted(zip(i[similar], j[similar], dist[similar], score[similar], strict=True)):
-        found = matches.setdefault(int(a), [])
-        if len(found) < MAX_MATCHES:
-            found.append(
-                {
-                    "facility_id": str(ids[b]),
-                    "name": str(names[b]),
-                    "kind": str(kinds[b]),
-                    "distance_m": round(float(d), 1),
-                    "name_score": round(float(s), 1),
-                }
-            )
-    for found in matches.values():
-        found.sort(key=lambda m: m["distance_m"])
+    i, j, dist, score = i[similar], j[similar], dist[similar], score[similar]
+    order = np.lexsort((j, dist, i))  # by row, then nearest first
+    i, j, dist, score = i[order], j[order], dist[order], score[order]
+    rank = np.arange(len(i)) - np.searchsorted(i, i)
+    listed = rank < MAX_MATCHES
+    for a, b, d, s in zip(i[listed].tolist(), j[listed].tolist(), dist[listed], score[listed], strict=True):
+        matches.setdefault(a, []).append(
+            {
+                "facility_id": str(ids[b]),
+                "name": str(names[b]),
+                "kind": str(kinds[b]),
+                "distance_m": round(float(d), 1),
+                "name_score": round(float(s), 1),
+            }
+        )
     return matches
 
 

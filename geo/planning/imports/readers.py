@@ -17,7 +17,9 @@ import io
 import json
 import math
 import re
+import sqlite3
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from shapely.geometry import shape
 
 from geo.errors import InvalidParameter
 from geo.pipeline.ingest.dms import parse_dms
+from geo.planning.edits.validate import storable_text
 from geo.planning.imports.osm import OSM_LICENCE, OSM_SOURCE, read_osm
 from geo.text import compact_name
 from geo.vocabulary import METRIC_CRS, STORE_CRS
@@ -169,8 +172,15 @@ def _attribute_frame(
     for canon in _ATTRIBUTES:
         if canon in found:
             col = table[found[canon]]
-            frame[canon] = col.where(col.notna(), "").astype(str).str.strip().to_numpy()
-    return frame, found, ignored
+            frame[canon] = col.where(col.notna(), "").map(_cell_text).str.strip().to_numpy()
+    return frame, found, [storable_text(name) for name in ignored]
+
+
+def _cell_text(value: object) -> str:
+    """Return a cell as text: nested objects and lists (GeoJSON properties) as JSON, never a Python repr."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    return str(value)
 
 
 # --- readers --------------------------------------------------------------------------------------------------
@@ -298,6 +308,8 @@ def read_geojson(data: bytes, filename: str, options: dict[str, Any]) -> Extract
         raise file_error(
             "invalid_json", f"{filename}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise file_error("invalid_json", f"{filename}: JSON nested too deeply") from None
     kind = doc.get("type") if isinstance(doc, dict) else None
     if kind == "Feature":
         features = [doc]
@@ -348,22 +360,94 @@ def _unreadable(filename: str, what: str, code: str) -> InvalidParameter:
     return file_error(code, f"{filename}: not a readable {what} (truncated or corrupt file)")
 
 
+#: Most seconds the SQLite checks of an uploaded GeoPackage may take (integrity, counts) before it is refused.
+GPKG_CHECK_SECONDS = 10.0
+#: Virtual table modules a GeoPackage may use (the spatial index); any other is refused.
+_SAFE_VIRTUAL = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s+\S+\s+USING\s+rtree\s*\(", re.IGNORECASE)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def gpkg_row_counts(path: Path, filename: str, *, seconds: float | None = None) -> dict[str, int]:
+    """Return {table: rows counted in the data} of every layer of a GeoPackage, refusing unsafe files.
+
+    The file is opened read-only with SQLite before GDAL sees it. Refused with
+    ``unsafe_geopackage``: SQL views (a view can run unbounded recursive SQL
+    every time a layer is read) and virtual tables other than the R-tree
+    spatial index. ``gpkg_ogr_contents.feature_count`` is never trusted: rows
+    are counted with ``COUNT(*)``. Every statement runs under a progress
+    handler that aborts after ``seconds`` (default :data:`GPKG_CHECK_SECONDS`;
+    ``geopackage_too_slow``).
+    """
+    seconds = GPKG_CHECK_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + seconds
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise _unreadable(filename, "GeoPackage", "unreadable_geopackage")
+        schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        views = sorted(str(name) for kind, name, _sql in schema if kind == "view")
+        if views:
+            raise file_error(
+                "unsafe_geopackage",
+                f"{filename}: the GeoPackage holds SQL views ({', '.join(views[:5])}), which are not accepted; "
+                "save the layer as a plain table (e.g. ogr2ogr out.gpkg in.gpkg)",
+            )
+        virtual = sorted(
+            str(name)
+            for kind, name, sql in schema
+            if kind == "table"
+            and str(sql or "").lstrip().upper().startswith("CREATE VIRTUAL")
+            and not _SAFE_VIRTUAL.match(str(sql))
+        )
+        if virtual:
+            raise file_error(
+                "unsafe_geopackage",
+                f"{filename}: the GeoPackage holds virtual tables ({', '.join(virtual[:5])}), which are not accepted",
+            )
+        try:
+            tables = [str(r[0]) for r in conn.execute("SELECT table_name FROM gpkg_contents")]
+        except sqlite3.DatabaseError:
+            raise _unreadable(filename, "GeoPackage", "unreadable_geopackage") from None
+        return {t: int(conn.execute(f"SELECT COUNT(*) FROM {_quoted(t)}").fetchone()[0]) for t in tables}
+    except sqlite3.OperationalError as exc:
+        if "interrupt" in str(exc).lower():
+            raise file_error(
+                "geopackage_too_slow", f"{filename}: checking the GeoPackage took more than {seconds:g} s; refused"
+            ) from None
+        raise _unreadable(filename, "GeoPackage", "unreadable_geopackage") from None
+    except sqlite3.DatabaseError:
+        raise _unreadable(filename, "GeoPackage", "unreadable_geopackage") from None
+    finally:
+        conn.close()
+
+
 def read_gpkg(data: bytes, filename: str, options: dict[str, Any]) -> Extract:
-    """Read one layer of a GeoPackage (``options["layer"]`` or the first point layer); references are feature ids."""
+    """Read one layer of a GeoPackage (``options["layer"]`` or the first point layer); references are feature ids.
+
+    The file is checked with :func:`gpkg_row_counts` first (no views, rows counted
+    in the data, a time budget); GDAL then reads at most ``max_rows + 1`` features.
+    """
     if not data:
         raise file_error("empty_file", f"{filename}: the file is empty")
     if not data.startswith(_GPKG_MAGIC):
         raise _unreadable(filename, "GeoPackage", "unreadable_geopackage")
+    max_rows = options["max_rows"]
     with tempfile.TemporaryDirectory(prefix="atlas-import-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on foreign files: refused below anyway
         path = Path(tmp) / "upload.gpkg"
         path.write_bytes(data)
+        counts = gpkg_row_counts(path, filename)
         try:
             layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
             layer = _choose_layer(layers, options.get("layer"), filename)
-            count = pyogrio.read_info(path, layer=layer)["features"]
-            _check_rows(count, filename, options["max_rows"])
-            table = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+            _check_rows(counts.get(layer, 0), filename, max_rows)
+            table = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, max_features=max_rows + 1)
+            _check_rows(len(table), filename, max_rows)
             if table.crs is None and options.get("crs") and "geometry" in table:
                 table = table.set_crs(_assumed_crs(options, filename))
         except InvalidParameter:

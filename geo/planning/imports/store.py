@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geo.errors import ImportNotFound, InvalidParameter
+from geo.errors import ImportNotFound, InvalidParameter, PermissionDenied
 from geo.planning.edits.db import connect, transaction
 from geo.planning.imports.preview import Preview
 
@@ -243,9 +243,16 @@ def _decided(import_id: str, row: sqlite3.Row) -> InvalidParameter:
     )
 
 
-def _undecided(conn: sqlite3.Connection, import_id: str) -> sqlite3.Row:
+def check_owner(owner: str, user: str, *, admin: bool) -> None:
+    """Raise PermissionDenied unless ``user`` is the import's ``owner`` (who uploaded it) or acts as an admin."""
+    if not admin and owner != user:
+        raise PermissionDenied(f"this import belongs to {owner}: only they or an admin may commit or discard it")
+
+
+def _undecided(conn: sqlite3.Connection, import_id: str, user: str, *, admin: bool) -> sqlite3.Row:
     """Return the row of a ``previewed`` import no live process is committing, or raise why it cannot be decided."""
     row = _fetch(conn, import_id)
+    check_owner(row["user"], user, admin=admin)
     if row["status"] != "previewed":
         raise _decided(import_id, row)
     if _claim_alive(row["claimed_by"], row["claimed_at"]):
@@ -255,12 +262,12 @@ def _undecided(conn: sqlite3.Connection, import_id: str) -> sqlite3.Row:
     return row
 
 
-def _claim(db_path: Path, import_id: str, user: str) -> ImportRecord:
+def _claim(db_path: Path, import_id: str, user: str, *, admin: bool) -> ImportRecord:
     """Claim a ``previewed`` import for this process, or raise why it cannot be committed."""
     conn = _open(db_path)
     try:
         with transaction(conn):
-            row = _undecided(conn, import_id)
+            row = _undecided(conn, import_id, user, admin=admin)
             created = _created_ids(conn, import_id)
             if created:  # a previous commit wrote the rows but died before recording it: repair
                 _finish(conn, import_id, "committed", user, created)
@@ -281,7 +288,9 @@ def _finish(conn: sqlite3.Connection, import_id: str, status: str, user: str, id
     )
 
 
-def commit(import_id: str, edit_store: EditStore, user: str, *, include_duplicates: bool = False) -> list[str]:
+def commit(
+    import_id: str, edit_store: EditStore, user: str, *, include_duplicates: bool = False, admin: bool = False
+) -> list[str]:
     """Create the facilities of a previewed import, all or none; return their ids in row order.
 
     Parameters
@@ -294,9 +303,13 @@ def commit(import_id: str, edit_store: EditStore, user: str, *, include_duplicat
         Who commits (recorded in the history and on the import).
     include_duplicates
         Also create the rows listed as probable duplicates.
+    admin
+        ``user`` is an admin: may commit anyone's import (an editor only their own).
 
     Raises
     ------
+    PermissionDenied
+        ``user`` neither uploaded the import nor is an admin.
     InvalidParameter
         ``already_committed`` / ``already_discarded``, ``commit_running``, or a
         row refused by the edit store (nothing is then written).
@@ -305,7 +318,7 @@ def commit(import_id: str, edit_store: EditStore, user: str, *, include_duplicat
     """
     user = _user(user)
     db_path = Path(edit_store.path)
-    record = _claim(db_path, import_id, user)
+    record = _claim(db_path, import_id, user, admin=admin)
     if record.status == "committed":  # repaired above: the rows were already there
         raise InvalidParameter(
             "import",
@@ -329,13 +342,17 @@ def commit(import_id: str, edit_store: EditStore, user: str, *, include_duplicat
     return ids
 
 
-def discard(db_path: Path | str, import_id: str, user: str) -> None:
-    """Mark a previewed import ``discarded`` (its preview is kept for the record)."""
+def discard(db_path: Path | str, import_id: str, user: str, *, admin: bool = False) -> None:
+    """Mark a previewed import ``discarded`` (its preview is kept for the record).
+
+    Only the user who uploaded it may discard it, or an admin (``admin=True``):
+    anyone else gets PermissionDenied.
+    """
     user = _user(user)
     conn = _open(db_path)
     try:
         with transaction(conn):
-            _undecided(conn, import_id)
+            _undecided(conn, import_id, user, admin=admin)
             _finish(conn, import_id, "discarded", user, None)
     finally:
         conn.close()

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter
-from geo.planning.edits.validate import CREATE_FIELDS, TEXT_MAX, clean_fields
+from geo.planning.edits.validate import CREATE_FIELDS, TEXT_MAX, clean_fields, storable_text
 from geo.planning.imports.readers import IMPORT_SOURCE, Extract
 from geo.spatial.district import units_outline
 from geo.spatial.joins import quartier_lookup
@@ -136,7 +136,8 @@ class _Errors:
 
     def add(self, pos: int, field_: str, code: str, message: str, value: object = "") -> None:
         """Record one error of the row at ``pos``."""
-        self.items.append((int(pos), RowError(str(self.refs[pos]), field_, code, message, str(value)[:100])))
+        error = RowError(str(self.refs[pos]), field_, code, storable_text(message), storable_text(value)[:100])
+        self.items.append((int(pos), error))
         self.bad[pos] = True
 
     def flag(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,26 @@ ID_COLUMNS = {"communes": "pcode", "quartiers": "pcode", "facilities": "id"}
 #: Column shown as the feature name in KML.
 NAME_COLUMNS = {"communes": "name", "quartiers": "name", "facilities": "name", "qa_findings": "facility_name"}
 _KML_NS = "http://www.opengis.net/kml/2.2"
+# Characters XML 1.0 cannot carry (C0 controls but tab/line ends, surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` with every character XML 1.0 cannot carry in its text replaced by U+FFFD.
+
+    The edit checks refuse such names, but a store written before them (or by
+    another tool) may still hold one: the KML must stay well-formed anyway.
+    """
+    out = frame
+    for col in frame.columns:
+        if col == frame.geometry.name or not (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])):
+            continue
+        text = frame[col]
+        bad = text.map(lambda v: isinstance(v, str) and _NOT_XML.search(v) is not None).to_numpy(dtype=bool)
+        if bad.any():
+            out = out.copy() if out is frame else out
+            out.loc[bad, col] = text[bad].map(lambda v: _NOT_XML.sub("\ufffd", v))
+    return out
 
 
 @dataclass(frozen=True)
@@ -138,12 +159,13 @@ def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     """Return KML written by GDAL's KML driver, with the attribution as document description.
 
     GDAL escapes names and attributes; the document name and description are
-    added with ElementTree, so no text is ever pasted into markup.
+    added with ElementTree, so no text is ever pasted into markup. Characters
+    XML 1.0 cannot carry are replaced first (:func:`xml_safe`).
     """
     with tempfile.TemporaryDirectory(prefix="bamako-export-") as tmp:
         path = Path(tmp) / "export.kml"
         write_with_gdal(
-            frame,
+            xml_safe(frame),
             path,
             layer=ctx.layer,
             name=ctx.layer_name or ctx.layer,

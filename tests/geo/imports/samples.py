@@ -71,3 +71,55 @@ def osm_xml(
         parts.append(f'<relation id="{i}" version="1">{body}{tags(t)}</relation>')
     parts.append("</osm>")
     return "\n".join(parts).encode("utf-8")
+
+
+def recursive_view_gpkg(tmp_path: Path) -> bytes:
+    """Return a GeoPackage whose point layer ``evil`` is a view over an endless ``WITH RECURSIVE`` (no row, ever)."""
+    import sqlite3
+
+    from shapely.geometry import Point
+
+    from tests.conftest import X0, Y0
+
+    path = tmp_path / "evil.gpkg"
+    gpd.GeoDataFrame({"name": ["A"], "kind": ["school"]}, geometry=[Point(X0 + 500, Y0 + 500)], crs=32629).to_file(
+        path, layer="sites", driver="GPKG"
+    )
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "CREATE VIEW evil AS WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) "
+            "SELECT n AS fid, geom, name, kind FROM c, sites WHERE n < 0"
+        )
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('evil', 'features', 'evil', 32629)"
+        )
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) "
+            "VALUES ('evil', 'geom', 'POINT', 32629, 0, 0)"
+        )
+    conn.close()
+    return path.read_bytes()
+
+
+def lying_count_gpkg(tmp_path: Path, rows: int, declared: int) -> bytes:
+    """Return a GeoPackage of ``rows`` points in the tiny District whose ``gpkg_ogr_contents`` declares ``declared``."""
+    import sqlite3
+
+    import numpy as np
+
+    from tests.conftest import X0, Y0
+
+    path = tmp_path / "lying.gpkg"
+    offsets = np.arange(rows) % 900 + 50
+    frame = gpd.GeoDataFrame(
+        {"name": [f"Site {i}" for i in range(rows)], "kind": "school"},
+        geometry=gpd.points_from_xy(X0 + offsets, Y0 + offsets),
+        crs=32629,
+    )
+    frame.to_file(path, layer="sites", driver="GPKG")
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE gpkg_ogr_contents SET feature_count = ?", (declared,))
+    conn.close()
+    return path.read_bytes()

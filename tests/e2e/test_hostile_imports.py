@@ -1,0 +1,81 @@
+"""Hostile GeoPackages against a real server (issue 13, finding 2): refused at once, no worker pinned, no temp file.
+
+Four uploads of a 98 KB GeoPackage whose layer is an endless recursive view
+used to pin four request threads at 100 % CPU until restart, each leaving a
+temporary file behind. Now each is a 400 within seconds, the server keeps
+answering, and its temporary folder is empty afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from tests.conftest import tiny_layers
+from tests.e2e.conftest import add_planners, start_server, stop_server
+from tests.geo.imports.samples import lying_count_gpkg, recursive_view_gpkg
+
+
+def upload(base_url: str, token: str, filename: str, payload: bytes) -> tuple[int, dict]:
+    boundary = "----bamako-atlas-hostile"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/geopackage+sqlite3\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    req = urllib.request.Request(
+        f"{base_url}/api/v1/imports",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_hostile_geopackages_are_refused_and_the_server_keeps_serving(tmp_path, monkeypatch):
+    from geo.planning import accounts
+    from geo.store import write_store
+
+    scratch = tmp_path / "server-tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the server's temporary folder
+    store = write_store(tmp_path / "atlas.gpkg", tiny_layers(), {"build_id": "hostile-test"})
+    token = accounts.issue_token(add_planners(store), "awa")
+    evil = recursive_view_gpkg(tmp_path)
+    lying = lying_count_gpkg(tmp_path, 60_000, declared=3)
+    server = start_server(store, tmp_path / "server.log")
+    try:
+        answers: list[tuple[int, dict]] = []
+        started = time.monotonic()
+        threads = [
+            threading.Thread(target=lambda: answers.append(upload(server.base_url, token, "evil.gpkg", evil)))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(answers) == 4 and time.monotonic() - started < 30
+        assert {(status, body["error"]["code"]) for status, body in answers} == {(400, "unsafe_geopackage")}
+
+        probe_started = time.monotonic()
+        with urllib.request.urlopen(f"{server.base_url}/api/v1/layers", timeout=10) as resp:
+            assert resp.status == 200
+        assert time.monotonic() - probe_started < 5
+
+        status, body = upload(server.base_url, token, "lying.gpkg", lying)
+        assert (status, body["error"]["code"]) == (400, "too_many_rows")
+        assert "60,000 rows" in body["error"]["detail"]
+        assert list(scratch.iterdir()) == []
+    finally:
+        stop_server(server)
