@@ -10,12 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from geo.cache import LRUCache, declared_size
 from geo.planning.edits import EditStore
 from geo.store import Atlas, open_store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: Bounds of the per-version memo (values that report no size count for nothing; nested caches bound themselves).
+MEMO_MAX_ENTRIES = 4096
+MEMO_MAX_BYTES = 1024 * 2**20
 
 
 class Catalog:
@@ -38,8 +46,10 @@ class Catalog:
         self._attached_to: str | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked_at = 0.0
-        #: Per-version memo for derived artefacts (simplified geometries, exports…).
-        self._memo: dict[str, object] = {}
+        #: Derived artefacts (payloads, documents, caches…) of the current version, keyed (version, key).
+        self._memo: LRUCache[object] = LRUCache(
+            MEMO_MAX_ENTRIES, MEMO_MAX_BYTES, single_flight="key", weigh=declared_size
+        )
 
     def _file_stamp(self) -> tuple[int, int]:
         st = self.path.stat()
@@ -76,7 +86,7 @@ class Catalog:
             if changed or self._atlas is None:
                 self._atlas = self._overlay(self._base, edits_stamp)
                 self._edits_seen = edits_stamp
-                self._memo = {}
+                self._memo.clear()
             return self._atlas
 
     def _overlay(self, base: Atlas, edits_stamp: int) -> Atlas:
@@ -107,15 +117,18 @@ class Catalog:
         """Return the build id of the loaded store (changes on rebuild)."""
         return self.atlas.version
 
-    def memo(self, key: str, compute):
-        """Return ``compute()`` cached for the current store version under ``key``."""
-        version = self.version
-        full_key = f"{version}:{key}"
-        try:
-            return self._memo[full_key]
-        except KeyError:
-            value = self._memo[full_key] = compute()
-            return value
+    def memo(self, key: str, compute: Callable[[], T], *, version: str | None = None) -> T:
+        """Return ``compute()`` cached under ``key`` for ``version`` (default: the current one).
+
+        ``compute`` must derive from the atlas of ``version`` (a request passes its
+        snapshot's). A result for a version that is no longer current is returned but
+        not kept, so old layers are never filed under a newer version.
+        """
+        version = version or self.version
+        current = self._atlas.version if self._atlas is not None else None
+        if version != current:
+            return compute()
+        return self._memo.get((version, key), compute)
 
 
 def current_catalog() -> Catalog:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 
 from geo.cache import LRUCache
-from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 
 MAX_PAGES = 256
 MAX_BYTES = 64 * 1024 * 1024
@@ -51,7 +51,7 @@ def cached_html(key: tuple, render: Callable[[], str]) -> Response:
         resp.add_etag()
         resp.cache_control.no_cache = True
         return resp
-    lru = current_catalog().memo("pagecache", lambda: LRUCache(MAX_PAGES, MAX_BYTES))
+    lru = snapshot().memo("pagecache", lambda: LRUCache(MAX_PAGES, MAX_BYTES))
     full_key = json.dumps([*key, request.script_root, request.query_string.decode("latin-1")])
     page = lru.get(full_key, lambda: _render_page(render))
     use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and request.accept_encodings["gzip"] > 0

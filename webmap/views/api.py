@@ -20,7 +20,7 @@ from geo.errors import LayerNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
-from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -64,7 +64,7 @@ def _lang() -> str:
 
 
 def _cache(kind: str) -> LRUCache[Payload]:
-    return current_catalog().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
+    return snapshot().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
 
 
 def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:
@@ -102,12 +102,12 @@ def layer_file(name: str):
             f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.FORMATS)}"
         )
     exports.format_or_raise(fmt)
-    catalog = current_catalog()
-    atlas = catalog.atlas
+    snap = snapshot()
+    atlas = snap.atlas
     args = request.args
     selection = exports.parse_request(
         layer,
-        units=catalog.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
+        units=snap.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
         kind=args.getlist("kind") or None,
         commune=args.get("commune"),
         quartier=args.get("quartier"),
@@ -132,7 +132,7 @@ def layer_file(name: str):
 def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or _lang())
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
     return _send(payload, vary=("Accept-Language", "Cookie"))
 
@@ -143,7 +143,7 @@ def _filters(layer: str) -> list[str]:
 
 
 def _layers_doc(lang: str) -> dict:
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     kind_counts = atlas.layers["facilities"]["kind"].value_counts()
 
     def entry(name: str, layer: str, count: int, kind: str | None = None) -> dict:
@@ -185,7 +185,7 @@ def _layers_doc(lang: str) -> dict:
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
     lang = _lang()
-    doc = current_catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
+    doc = snapshot().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = CACHE_CONTROL
     resp.vary.add("Accept-Language")

@@ -35,8 +35,8 @@ from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
 from geo.render.figure import FORMATS as IMAGE_FORMATS
-from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.snapshot import snapshot
 from webmap.views import coverage_config, mapconfig
 from webmap.views.images import RENDER_REVISION, ByteCache
 from webmap.views.pages import map_data_url, view_state
@@ -56,7 +56,7 @@ COVERAGE_MAP_REVISION = "1"
 
 
 def _state() -> CoverageState:
-    return coverage_state(current_catalog(), current_app.config.get("ATLAS_SETTINGS"))
+    return coverage_state(snapshot(), current_app.config.get("ATLAS_SETTINGS"))
 
 
 def _format(allowed) -> str:
@@ -220,7 +220,7 @@ def _page(template: str, *, embed: bool) -> Response:
     state = _state()
     query = parse_query(request.args)
     state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     quartiers = atlas.layers["quartiers"]
     years = quartiers["pop_year"].dropna()
     pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
@@ -318,18 +318,18 @@ def coverage_map(fmt: str) -> Response:
     if lang not in LANGUAGES:
         raise InvalidParameter("lang", f"unknown language {lang!r}; expected lang={' or lang='.join(LANGUAGES)}")
     state.access(query)  # 400 for a bad scenario before any ETag is answered
-    catalog = current_catalog()
+    snap = snapshot()
     framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
     key = json.dumps([RENDER_REVISION, COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang,
                       sorted(query.params(unit=False).items()), sorted(framing.items())])  # fmt: skip
-    etag = hashlib.sha256(f"{catalog.version}\n{key}".encode()).hexdigest()[:32]
+    etag = hashlib.sha256(f"{snap.version}\n{key}".encode()).hexdigest()[:32]
     headers = {"Cache-Control": "public, max-age=3600", "ETag": f'"{etag}"'}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
-    cache = catalog.memo("coverage:images", ByteCache)
+    cache = snap.memo("coverage:images", ByteCache)
     body = cache.get(key)
     if body is None:
-        data = catalog.memo("images:data", lambda: prepare(catalog.atlas.layers, catalog.atlas.meta))
+        data = snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta))
         with force_locale(lang):
             layer = _coverage_layer(state, query, data.quartiers["pcode"])
             body = render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,

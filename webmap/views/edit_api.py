@@ -28,6 +28,7 @@ from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
 from webmap import auth, edit_json, edit_messages
 from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
 
@@ -337,9 +338,9 @@ def discard_import(import_id: str):
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.0 document of /api/v1 (download and editing routes)."""
-    catalog = current_catalog()
-    version = str(catalog.atlas.meta.get("package_version") or "0")
-    doc = catalog.memo("api:openapi", lambda: api_openapi.document(version=version))
+    snap = snapshot()
+    version = str(snap.atlas.meta.get("package_version") or "0")
+    doc = snap.memo("api:openapi", lambda: api_openapi.document(version=version))
     resp = jsonify({**doc, "servers": [{"url": request.host_url.rstrip("/") + request.script_root + bp.url_prefix}]})
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp

@@ -20,7 +20,7 @@ from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_M
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
 from geo.vocabulary import KINDS
 from webmap import auth, edit_messages
-from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 from webmap.views.mapconfig import kind_label, language
 
 #: Kind groups of geo.vocabulary.Kind.group, in menu order, with their labels.
@@ -93,7 +93,7 @@ def _kind_options() -> list[dict]:
 
 
 def _quartiers() -> list[dict[str, str]]:
-    q = current_catalog().atlas.layers["quartiers"]
+    q = snapshot().atlas.layers["quartiers"]
     rows = [
         {"pcode": p, "name": n, "commune": c} for p, n, c in zip(q["pcode"], q["name"], q["commune_name"], strict=True)
     ]

@@ -24,8 +24,8 @@ from geo.errors import InvalidParameter, LayerNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
-from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
+from webmap.snapshot import snapshot
 from webmap.views.pages import view_state
 
 bp = Blueprint("images", __name__)
@@ -64,18 +64,18 @@ def static_map(name: str, fmt: str):
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = _lang(request.args.get("lang"))
 
-    atlas_catalog = current_catalog()
+    snap = snapshot()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
     key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
-    etag = hashlib.sha256(f"{atlas_catalog.version}\n{key}".encode()).hexdigest()[:32]
+    etag = hashlib.sha256(f"{snap.version}\n{key}".encode()).hexdigest()[:32]
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"'}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
 
-    cache = atlas_catalog.memo("images:cache", ByteCache)
+    cache = snap.memo("images:cache", ByteCache)
     body = cache.get(key)
     if body is None:
-        data = atlas_catalog.memo("images:data", lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta))
+        data = snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta))
         with force_locale(lang):
             body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
         cache.put(key, body)

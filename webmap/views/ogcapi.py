@@ -20,7 +20,7 @@ from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
 from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
-from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
@@ -72,7 +72,7 @@ def _format(json_type: str) -> str:
 def _respond(build, *, json_type: str, template: str, **context) -> Response:
     """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304."""
     fmt = _format(json_type)
-    key = f"{current_catalog().version}|{fmt}|{_lang()}|{request.url}"
+    key = f"{snapshot().version}|{fmt}|{_lang()}|{request.url}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     # webmap.compress tags the gzip variant "<etag>-gz": either one means the client is up to date.
     if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(f"{etag}-gz"):
@@ -98,7 +98,7 @@ def _respond(build, *, json_type: str, template: str, **context) -> Response:
 
 
 def _collections() -> dict[str, features.Collection]:
-    return current_catalog().memo("ogcapi:collections", lambda: features.collections(current_catalog().atlas.layers))
+    return snapshot().memo("ogcapi:collections", lambda: features.collections(snapshot().atlas.layers))
 
 
 def _collection(collection_id: str) -> features.Collection:
@@ -106,18 +106,18 @@ def _collection(collection_id: str) -> features.Collection:
 
 
 def _queryables(coll: features.Collection) -> dict[str, str]:
-    layer = current_catalog().atlas.layers[coll.layer]
-    return current_catalog().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer))
+    layer = snapshot().atlas.layers[coll.layer]
+    return snapshot().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer))
 
 
 def _layer_features(coll: features.Collection) -> list[dict]:
-    layer = current_catalog().atlas.layers[coll.layer]
-    return current_catalog().memo(f"ogcapi:features:{coll.layer}", lambda: features.geojson_features(layer, coll))
+    layer = snapshot().atlas.layers[coll.layer]
+    return snapshot().memo(f"ogcapi:features:{coll.layer}", lambda: features.geojson_features(layer, coll))
 
 
 def _extent(coll: features.Collection) -> list[float] | None:
-    atlas = current_catalog().atlas
-    return current_catalog().memo(
+    atlas = snapshot().atlas
+    return snapshot().memo(
         f"ogcapi:extent:{coll.id}", lambda: features.spatial_extent(features.collection_frame(atlas.layers, coll))
     )
 
@@ -233,12 +233,12 @@ def openapi():
                 colls,
                 {c.id: _queryables(c) for c in colls.values()},
                 title=_("Atlas de Bamako — OGC API Features"),
-                version=str(current_catalog().atlas.meta.get("package_version") or "0"),
+                version=str(snapshot().atlas.meta.get("package_version") or "0"),
                 lang=_lang(),
             )
 
         # Paths are relative to the server URL, the only part that depends on the request's host.
-        doc = current_catalog().memo(f"ogcapi:openapi:{_lang()}", compute)
+        doc = snapshot().memo(f"ogcapi:openapi:{_lang()}", compute)
         return {"openapi": doc["openapi"], "info": doc["info"], "servers": [{"url": _base()}], **doc}
 
     return _respond(build, json_type=OPENAPI, template="ogcapi/openapi.html")
@@ -274,7 +274,7 @@ def queryables(collection_id: str):
 def schema(collection_id: str):
     """Schema of the features (Part 5): properties, their types, the id and the geometry."""
     coll = _collection(collection_id)
-    layer = current_catalog().atlas.layers[coll.layer]
+    layer = snapshot().atlas.layers[coll.layer]
 
     def build():
         return features.json_schema(
@@ -308,7 +308,7 @@ def items(collection_id: str):
     query = features.parse_items_query(request.args, _queryables(coll))
 
     def build():
-        page = features.select_page(current_catalog().atlas.layers, coll, query)
+        page = features.select_page(snapshot().atlas.layers, coll, query)
         all_features = _layer_features(coll)
         return {
             "type": "FeatureCollection",
@@ -332,7 +332,7 @@ def items(collection_id: str):
 def item(collection_id: str, feature_id: str):
     """One feature."""
     coll = _collection(collection_id)
-    row = features.find_row(current_catalog().atlas.layers[coll.layer], coll, feature_id)
+    row = features.find_row(snapshot().atlas.layers[coll.layer], coll, feature_id)
 
     def build():
         feature = dict(_layer_features(coll)[row])

@@ -20,9 +20,9 @@ from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
 from webmap import assets
-from webmap.catalog import current_catalog
 from webmap.i18n import LANGUAGES
 from webmap.pagecache import cached_html
+from webmap.snapshot import snapshot
 from webmap.views import mapconfig
 
 bp = Blueprint("pages", __name__)
@@ -42,7 +42,7 @@ class MapData:
 
 
 def _build_map_data() -> MapData:
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     payload = display.map_payload(
         atlas.layers, facility_layers=FACILITY_LAYERS, indicator_options=mapconfig.indicator_options()
     )
@@ -53,7 +53,7 @@ def _build_map_data() -> MapData:
 
 def map_data_url() -> str:
     """Return the URL of the current map data (versioned, so browsers may keep it)."""
-    return url_for("pages.map_data", v=current_catalog().version)
+    return url_for("pages.map_data", v=snapshot().version)
 
 
 @bp.app_template_global()
@@ -97,7 +97,7 @@ def _focus(focus_id: str | None) -> dict | None:
     """Return what a map should frame for a commune/quartier P-code or facility id (None for none)."""
     if not focus_id:
         return None
-    layers = current_catalog().atlas.layers
+    layers = snapshot().atlas.layers
     for level in ("communes", "quartiers"):
         units = layers[level]
         match = units[units["pcode"] == focus_id]
@@ -129,7 +129,7 @@ def view_state() -> ViewState:
 
 
 def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     quartiers = atlas.layers["quartiers"]
     years = quartiers["pop_year"].dropna()
     pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
@@ -172,7 +172,7 @@ def embed() -> Response:
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
     """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag."""
-    data: MapData = current_catalog().memo("pages:map-data", _build_map_data)
+    data: MapData = snapshot().memo("pages:map-data", _build_map_data)
     gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
     resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")
     if gz:
@@ -180,7 +180,7 @@ def map_data() -> Response:
     resp.vary.add("Accept-Encoding")
     resp.set_etag(data.etag + ("-gz" if gz else ""))
     resp.cache_control.public = True
-    if request.args.get("v") == current_catalog().version:
+    if request.args.get("v") == snapshot().version:
         resp.cache_control.max_age = 7 * 24 * 3600  # the URL names the store build: safe to keep
     else:
         resp.cache_control.no_cache = True
@@ -196,11 +196,9 @@ def _json(document: dict) -> Response:
 
 def _unit_page(pcode: str, level: str) -> Response:
     fmt = _format()
-    layers = current_catalog().atlas.layers
+    layers = snapshot().atlas.layers
     # memoised per store version; unknown P-codes raise before anything is stored
-    profile = current_catalog().memo(
-        f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level)
-    )
+    profile = snapshot().memo(f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level))
     if fmt == "json":
         return _json(profile)
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
@@ -231,10 +229,8 @@ def quartier(pcode: str) -> Response:
 def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
     fmt = _format()
-    layers = current_catalog().atlas.layers
-    profile = current_catalog().memo(
-        f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)
-    )
+    layers = snapshot().atlas.layers
+    profile = snapshot().memo(f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id))
     if fmt == "json":
         return _json(profile)
     if profile["lon"] is None:

@@ -77,7 +77,6 @@ SURFACE_PIXELS_PER_CELL = 2
 DISTRICT_NAME = "District de Bamako"
 #: Columns compared before/after a scenario that also get a ``_change`` column.
 CHANGES = ("pop_covered", "share_covered", "pop_uncovered")
-_memo_lock = threading.Lock()
 
 
 def default_threshold(kind: str) -> float:
@@ -396,11 +395,11 @@ def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     return order
 
 
-def coverage_state(catalog, overrides: Mapping[str, Any] | None = None) -> CoverageState:
-    """Return the coverage state of ``catalog``'s current store version, building it once.
+def coverage_state(snapshot, overrides: Mapping[str, Any] | None = None) -> CoverageState:
+    """Return the coverage state of ``snapshot.atlas``, built once per version through ``snapshot.memo``.
 
-    ``overrides`` are ``geo.settings`` overrides (the app's ``ATLAS_SETTINGS``).
+    ``snapshot`` has ``atlas`` and ``memo(key, compute)`` (the web request's
+    snapshot); ``overrides`` are ``geo.settings`` overrides (the app's ``ATLAS_SETTINGS``).
     """
     cell_m = float(settings.get("COVERAGE_CELL_M", dict(overrides or {})))
-    with _memo_lock:
-        return catalog.memo(f"coverage:state:{cell_m:g}", lambda: CoverageState(catalog.atlas, cell_m=cell_m))
+    return snapshot.memo(f"coverage:state:{cell_m:g}", lambda: CoverageState(snapshot.atlas, cell_m=cell_m))
