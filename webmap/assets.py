@@ -3,22 +3,21 @@
 No third-party file is copied into the repository and no page loads anything
 from a CDN: Leaflet and Leaflet.markercluster come from the XStatic packages
 installed with the app. Files are read once, gzip-compressed once, and served
-from memory with a strong ETag; URLs carry the package version (or a content
+from memory (``webmap.send``) with a strong ETag; URLs carry the package version (or a content
 hash for the app's own files), so browsers may cache them for a year.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import importlib
 import mimetypes
-import threading
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from geo.cache import LRUCache
+from webmap.send import Body, send
 
 #: Bundle name → (Python module, attribute holding its data folder).
 BUNDLES: dict[str, tuple[str, str]] = {
@@ -31,18 +30,10 @@ OWN_DIR = Path(__file__).parent / "static"
 #: Suffixes worth compressing.
 COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".map")
 ONE_YEAR_S = 365 * 24 * 3600
+MAX_FILES = 512
+MAX_BYTES = 64 * 2**20
 
 bp = Blueprint("assets", __name__)
-
-
-@dataclass(frozen=True)
-class Asset:
-    """One file held in memory."""
-
-    body: bytes
-    gzipped: bytes | None
-    etag: str
-    mimetype: str
 
 
 @cache
@@ -56,26 +47,24 @@ def bundle_dir(name: str) -> tuple[Path, str]:
     return Path(getattr(module, BUNDLES[name][1])), str(getattr(module, "VERSION", ""))
 
 
-_lock = threading.Lock()
-_files: dict[tuple[str, str], Asset] = {}
+#: Files read so far (the bundles are small and fixed: the bounds are a safety net).
+_files: LRUCache[Body] = LRUCache(MAX_FILES, MAX_BYTES, single_flight=False)
 
 
-def load(bundle: str, filename: str) -> Asset:
-    """Return file ``filename`` of ``bundle``, read and compressed on first use; 404 if absent."""
-    key = (bundle, filename)
-    if key in _files:
-        return _files[key]
+def _read(bundle: str, filename: str) -> Body:
     folder, _ = bundle_dir(bundle)
     path = (folder / filename).resolve()
     if not path.is_relative_to(folder.resolve()) or not path.is_file():
         abort(404)
-    body = path.read_bytes()
-    gzipped = gzip.compress(body, 9, mtime=0) if path.suffix in COMPRESSIBLE else None
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    asset = Asset(body, gzipped, hashlib.sha256(body).hexdigest()[:20], mimetype)
-    with _lock:
-        _files[key] = asset
-    return asset
+    if mimetype.startswith("text/") or mimetype.endswith("javascript"):
+        mimetype += "; charset=utf-8"
+    return Body(path.read_bytes(), mimetype, compress=path.suffix in COMPRESSIBLE, level=9)
+
+
+def load(bundle: str, filename: str) -> Body:
+    """Return file ``filename`` of ``bundle``, read on first use (gzip on first gzip request); 404 if absent."""
+    return _files.get((bundle, filename), lambda: _read(bundle, filename))
 
 
 def asset_url(bundle: str, filename: str) -> str:
@@ -90,19 +79,5 @@ def asset_url(bundle: str, filename: str) -> str:
 @bp.get("/vendor/<bundle>/<path:filename>")
 def serve(bundle: str, filename: str) -> Response:
     """Serve one file of a bundle, gzip-compressed when the client accepts it."""
-    asset = load(bundle, filename)
-    gz = asset.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
-    resp = Response(asset.gzipped if gz else asset.body, mimetype=asset.mimetype)
-    if asset.mimetype.startswith("text/") or asset.mimetype.endswith("javascript"):
-        resp.charset = "utf-8"
-    if gz:
-        resp.headers["Content-Encoding"] = "gzip"
-    if asset.gzipped is not None:
-        resp.vary.add("Accept-Encoding")
-    resp.set_etag(asset.etag + ("-gz" if gz else ""))
-    versioned = request.args.get("v")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = ONE_YEAR_S if versioned else 300
-    if versioned:
-        resp.cache_control.immutable = True
-    return resp.make_conditional(request)
+    cache_control = f"public, max-age={ONE_YEAR_S}, immutable" if request.args.get("v") else "public, max-age=300"
+    return send(load(bundle, filename), cache_control=cache_control)

@@ -7,10 +7,6 @@ a strong ETag (304 on If-None-Match), Cache-Control and gzip for text formats.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-from dataclasses import dataclass
-
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,42 +16,17 @@ from geo.errors import LayerNotFound
 from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
+from webmap.send import Body, send
 from webmap.snapshot import snapshot
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CACHE_CONTROL = "public, max-age=300"
+EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
 #: Bounds of the per-store-version caches: selections without bbox, and with bbox.
 CACHE_LIMITS = {"plain": (256, 512 * 2**20), "bbox": (32, 64 * 2**20)}
 #: Exports are titled in French, the atlas's first language (KML name, GeoPackage description).
 EXPORT_LANG = "fr"
-
-
-@dataclass(frozen=True)
-class Payload:
-    """Bytes ready to send, with their gzip variant (text formats) and validators."""
-
-    body: bytes
-    gz: bytes | None
-    etag: str
-    media_type: str
-    filename: str
-
-    @property
-    def size(self) -> int:
-        """Return the memory held, in bytes."""
-        return len(self.body) + len(self.gz or b"")
-
-    @classmethod
-    def of(cls, export: exports.Export) -> Payload:
-        """Return the payload of an export (gzip computed once here, not per request)."""
-        gz = gzip.compress(export.data, compresslevel=6, mtime=0) if export.text else None
-        etag = hashlib.sha256(export.data).hexdigest()[:32]
-        return cls(export.data, gz, etag, export.media_type, export.filename)
-
-
-#: The export cache (kept under this name for callers and tests): see ``geo.cache``.
-BoundedCache = LRUCache
 
 
 def _lang() -> str:
@@ -63,34 +34,18 @@ def _lang() -> str:
     return locale.language if locale else package.LANGUAGES[0]
 
 
-def _cache(kind: str) -> LRUCache[Payload]:
+def _cache(kind: str) -> LRUCache[Body]:
     return snapshot().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
 
 
-def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:
-    """Return the payload (gzip when accepted), or 304 when the client's ETag matches."""
-    environ = request.environ
-    # Parse the negotiation headers only when present: this is the hot path of the API.
-    use_gzip = (
-        payload.gz is not None
-        and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-        and request.accept_encodings["gzip"] > 0
-    )
-    etag = payload.etag + "-gz" if use_gzip else payload.etag
-    headers = [
-        ("ETag", f'"{etag}"'),
-        ("Cache-Control", CACHE_CONTROL),
-        ("Access-Control-Expose-Headers", "ETag, Content-Disposition"),
-    ]
-    vary = vary + (("Accept-Encoding",) if payload.gz is not None else ())
-    if vary:
-        headers.append(("Vary", ", ".join(vary)))
-    if "HTTP_IF_NONE_MATCH" in environ and request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
-    headers.append(("Content-Disposition", f'attachment; filename="{payload.filename}"'))
-    if use_gzip:
-        headers.append(("Content-Encoding", "gzip"))
-    return Response(payload.gz if use_gzip else payload.body, headers=headers, content_type=payload.media_type)
+def _send(body: Body, *, vary: tuple[str, ...] = ()) -> Response:
+    """Return the export (gzip when accepted), or 304 when the client's ETag matches."""
+    return send(body, cache_control=CACHE_CONTROL, vary=vary, disposition="attachment", headers=EXPOSE)
+
+
+def _body(export: exports.Export) -> Body:
+    """Return the body of an export (gzip for text formats, computed once and kept with it)."""
+    return Body(export.data, export.media_type, export.filename, compress=export.text)
 
 
 @bp.get("/layers/<name>")
@@ -115,7 +70,7 @@ def layer_file(name: str):
     )
     payload = _cache("bbox" if selection.bbox else "plain").get(
         f"{selection.key()}|{fmt}",
-        lambda: Payload.of(
+        lambda: _body(
             exports.export_layer(
                 atlas,
                 selection,
@@ -133,7 +88,7 @@ def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or _lang())
     atlas = snapshot().atlas
-    payload = _cache("plain").get(f"package|{lang}", lambda: Payload.of(package.build_package(atlas, lang=lang)))
+    payload = _cache("plain").get(f"package|{lang}", lambda: _body(package.build_package(atlas, lang=lang)))
     return _send(payload, vary=("Accept-Language", "Cookie"))
 
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import replace
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask_babel import force_locale, gettext
 
 from geo.cache import LRUCache
@@ -25,6 +25,7 @@ from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import FORMATS
 from webmap.i18n import LANGUAGES
+from webmap.send import Body, send, unchanged
 from webmap.snapshot import snapshot
 from webmap.views.pages import view_state
 
@@ -41,7 +42,7 @@ class ByteCache(LRUCache[bytes]):
     """The cache of rendered images: an LRU bounded by item count and total bytes."""
 
     def __init__(self, *, max_items: int = CACHE_MAX_ITEMS, max_bytes: int = CACHE_MAX_BYTES):
-        super().__init__(max_items, max_bytes)
+        super().__init__(max_items, max_bytes, single_flight="key")
 
 
 def _lang(value: str | None) -> str:
@@ -68,17 +69,15 @@ def static_map(name: str, fmt: str):
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
     key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
     etag = hashlib.sha256(f"{snap.version}\n{key}".encode()).hexdigest()[:32]
-    headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"'}
-    if request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
+    held = unchanged(etag, cache_control=CACHE_CONTROL)
+    if held is not None:
+        return held
 
-    cache = snap.memo("images:cache", ByteCache)
-    body = cache.get(key)
-    if body is None:
+    def draw() -> bytes:
         data = snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta))
         with force_locale(lang):
-            body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
-        cache.put(key, body)
+            return render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
+
+    image = snap.memo("images:cache", ByteCache).get(key, draw)
     filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(body, mimetype=FORMATS[fmt], headers=headers)
+    return send(Body(image, FORMATS[fmt], filename, tag=etag), cache_control=CACHE_CONTROL, disposition="inline")

@@ -12,18 +12,24 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
 from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
+from webmap.send import Body, send, unchanged
 from webmap.snapshot import snapshot
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
+CACHE_CONTROL = "public, max-age=60"
+VARY = ("Accept", "Accept-Language", "Cookie")
+#: Finished responses kept per store version: entries and bytes.
+RESPONSE_CACHE_LIMITS = (512, 64 * 2**20)
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 
@@ -70,28 +76,35 @@ def _format(json_type: str) -> str:
 
 
 def _respond(build, *, json_type: str, template: str, **context) -> Response:
-    """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304."""
+    """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304.
+
+    Anonymous visitors' bodies are kept per store version with their gzip variant (the key names the URL).
+    """
     fmt = _format(json_type)
-    key = f"{snapshot().version}|{fmt}|{_lang()}|{request.url}"
+    snap = snapshot()
+    key = f"{snap.version}|{fmt}|{_lang()}|{request.url}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
-    # webmap.compress tags the gzip variant "<etag>-gz": either one means the client is up to date.
-    if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(f"{etag}-gz"):
-        resp = Response(status=304)
-    elif fmt == "html":
-        resp = Response(
-            render_template(template, doc=build(), lang=_lang(), attribution=ATTRIBUTION, **context),
-            mimetype=HTML,
-        )
-    else:
-        resp = Response(
-            json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")), content_type=json_type
-        )
-    resp.set_etag(etag)
-    if json_type == GEOJSON and fmt == "json":
-        resp.headers["Content-Crs"] = f"<{features.CRS84}>"
-    resp.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    resp.headers["Cache-Control"] = "public, max-age=60"
-    return resp
+    headers = {"Content-Crs": f"<{features.CRS84}>"} if json_type == GEOJSON and fmt == "json" else {}
+    held = unchanged(etag, cache_control=CACHE_CONTROL, headers=headers)
+    if held is not None:
+        return held
+
+    def body() -> Body:
+        if fmt == "html":
+            html = render_template(template, doc=build(), lang=_lang(), attribution=ATTRIBUTION, **context)
+            return Body(html.encode(), f"{HTML}; charset=utf-8", tag=etag)
+        data = json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        return Body(data, json_type, tag=etag)
+
+    personal = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session")) or (
+        "Authorization" in request.headers
+    )
+    found = body() if personal else snap.memo("ogcapi:responses", _response_cache).get(key, body)
+    return send(found, cache_control=CACHE_CONTROL, vary=VARY, headers=headers)
+
+
+def _response_cache() -> LRUCache[Body]:
+    return LRUCache(*RESPONSE_CACHE_LIMITS, single_flight="key")
 
 
 # --- cached per store version -----------------------------------------------------------------

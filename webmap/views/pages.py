@@ -7,10 +7,7 @@ memo, and served with an ETag (304 on repeat requests).
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
-from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
@@ -22,6 +19,7 @@ from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
 from webmap import assets
 from webmap.i18n import LANGUAGES
 from webmap.pagecache import cached_html
+from webmap.send import Body, send
 from webmap.snapshot import snapshot
 from webmap.views import mapconfig
 
@@ -30,25 +28,17 @@ bp.register_blueprint(assets.bp)
 
 FORMATS = ("html", "json")
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
+MAP_DATA_MAX_AGE_S = 7 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class MapData:
-    """The map payload serialised once: plain and gzip bytes, and their ETag."""
-
-    raw: bytes
-    gzipped: bytes
-    etag: str
-
-
-def _build_map_data() -> MapData:
+def _build_map_data() -> Body:
     atlas = snapshot().atlas
     payload = display.map_payload(
         atlas.layers, facility_layers=FACILITY_LAYERS, indicator_options=mapconfig.indicator_options()
     )
     payload["build"] = atlas.version
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    return MapData(raw, gzip.compress(raw, 9, mtime=0), hashlib.sha256(raw).hexdigest()[:24])
+    return Body(raw, "application/json", compress=True, level=9)
 
 
 def map_data_url() -> str:
@@ -150,11 +140,8 @@ def _render_map(template: str, *, embed: bool) -> Response:
     return cached_html((template, str(get_locale())), render)
 
 
-def _page(html: str, status: int = 200) -> Response:
-    resp = Response(html, status=status, mimetype="text/html")
-    resp.add_etag()
-    resp.cache_control.no_cache = True
-    return resp
+def _page(html: str) -> Response:
+    return send(Body(html.encode(), "text/html; charset=utf-8"), cache_control="no-cache")
 
 
 @bp.get("/")
@@ -172,26 +159,15 @@ def embed() -> Response:
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
     """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag."""
-    data: MapData = snapshot().memo("pages:map-data", _build_map_data)
-    gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
-    resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")
-    if gz:
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.vary.add("Accept-Encoding")
-    resp.set_etag(data.etag + ("-gz" if gz else ""))
-    resp.cache_control.public = True
-    if request.args.get("v") == snapshot().version:
-        resp.cache_control.max_age = 7 * 24 * 3600  # the URL names the store build: safe to keep
-    else:
-        resp.cache_control.no_cache = True
-    return resp.make_conditional(request)
+    snap = snapshot()
+    # A URL naming the store build is safe to keep.
+    versioned = request.args.get("v") == snap.version
+    cache_control = f"public, max-age={MAP_DATA_MAX_AGE_S}" if versioned else "public, no-cache"
+    return send(snap.memo("pages:map-data", _build_map_data), cache_control=cache_control)
 
 
 def _json(document: dict) -> Response:
-    resp = jsonify(document)
-    resp.add_etag()
-    resp.cache_control.no_cache = True
-    return resp
+    return send(Body(jsonify(document).get_data(), "application/json"), cache_control="no-cache")
 
 
 def _unit_page(pcode: str, level: str) -> Response:

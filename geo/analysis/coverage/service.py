@@ -11,20 +11,17 @@ store version:
 - the distances of the last few scenarios (the page asks for the table, the
   distance image and the catchments of one scenario in a row);
 - the pixel → cell lookup of the distance image;
-- a bounded LRU of finished responses (bytes and ETag).
 
 It is created lazily through the catalog memo (so a rebuilt store gets a new
-one) under a lock, and its own caches are thread-safe. Every request is
+one) under a lock, and its own caches (``geo.cache.LRUCache``) are thread-safe;
+the finished responses are cached by the web layer. Every request is
 parsed and validated in full (kind, threshold, unit, scenario) before anything
 is stored: a bad request raises ``InvalidParameter`` and leaves no entry behind.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,8 +66,8 @@ FALLBACK_THRESHOLD_M = 2000.0
 DEFAULT_K = 3
 #: Scenario distances kept (per store version).
 SCENARIO_CACHE_SIZE = 16
-#: Finished responses kept (per store version): entries and bytes.
-RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
+#: Kind groups whose distances are kept (per store version).
+BASE_CACHE_SIZE = 64
 #: Distance image pixels per grid cell side (2: a 100 m cell is 2 × 2 pixels of about 50 m).
 SURFACE_PIXELS_PER_CELL = 2
 #: Name of the District in unit tables.
@@ -171,25 +168,6 @@ def parse_k(value: Any) -> int:
 
 
 @dataclass(frozen=True)
-class Cached:
-    """A finished response: body, media type, strong ETag and download name."""
-
-    body: bytes
-    media_type: str
-    filename: str = ""
-
-    @cached_property
-    def etag(self) -> str:
-        """Return the ETag of the body."""
-        return hashlib.sha256(self.body).hexdigest()[:32]
-
-    @property
-    def size(self) -> int:
-        """Return the memory held, in bytes."""
-        return len(self.body)
-
-
-@dataclass(frozen=True)
 class Surface:
     """Where the distance image's pixels fall: the grid cell of each pixel (-1 outside), and the image bounds.
 
@@ -249,12 +227,9 @@ class CoverageState:
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
         self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
-        # Coverage bodies of different keys may compute concurrently (no single-flight lock).
-        self.responses: LRUCache[Cached] = LRUCache(*RESPONSE_CACHE_LIMITS, single_flight=False)
-        self._bases: dict[tuple[str, ...], KindBase] = {}
-        self._scenarios: OrderedDict[tuple, Access] = OrderedDict()
-        self._lock = threading.Lock()
-        self._build_lock = threading.Lock()
+        # Each kind group's distances are computed once; different groups concurrently.
+        self._bases: LRUCache[KindBase] = LRUCache(BASE_CACHE_SIZE, 2**62, single_flight="key", weigh=_unweighed)
+        self._scenarios: LRUCache[Access] = LRUCache(SCENARIO_CACHE_SIZE, 2**62, single_flight="key", weigh=_unweighed)
         communes = dict(zip(self.communes["pcode"], self.communes["name"], strict=True))
         q = self.quartiers
         self.names = {
@@ -269,17 +244,9 @@ class CoverageState:
     # ----------------------------------------------------------- distances
     def base(self, kinds: tuple[str, ...]) -> KindBase:
         """Return the facilities of ``kinds`` (resolved) and their distances, computed once."""
-        with self._lock:
-            found = self._bases.get(kinds)
-        if found is not None:
-            return found
-        with self._build_lock:
-            found = self._bases.get(kinds)
-            if found is None:
-                found = KindBase(kinds, access(self.grid, facility_points(self.facilities, kinds)))
-                with self._lock:
-                    self._bases[kinds] = found
-        return found
+        return self._bases.get(
+            kinds, lambda: KindBase(kinds, access(self.grid, facility_points(self.facilities, kinds)))
+        )
 
     def access(self, query: CoverageQuery) -> Access:
         """Return the distances of ``query``'s kinds with its scenario applied (validated against the store).
@@ -291,17 +258,9 @@ class CoverageState:
         if query.scenario.is_empty:
             return base.access
         key = (query.kinds, tuple(sorted(scenario_key(query.scenario).items())))
-        with self._lock:
-            found = self._scenarios.get(key)
-            if found is not None:
-                self._scenarios.move_to_end(key)
-                return found
-        found = access(self.grid, validate(query.scenario, self.grid, self.facilities, query.kinds))
-        with self._lock:
-            self._scenarios[key] = found
-            while len(self._scenarios) > SCENARIO_CACHE_SIZE:
-                self._scenarios.popitem(last=False)
-        return found
+        return self._scenarios.get(
+            key, lambda: access(self.grid, validate(query.scenario, self.grid, self.facilities, query.kinds))
+        )
 
     # --------------------------------------------------------------- tables
     def table(self, query: CoverageQuery, *, unit: str | None = None) -> pd.DataFrame:
@@ -382,6 +341,11 @@ class CoverageState:
             "commune": self.communes.set_index("pcode").geometry,
             "district": district,
         }
+
+
+def _unweighed(value: object) -> int:
+    """Weigh nothing: the distance caches are bounded by entries (a grid's worth of floats each)."""
+    return 0
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
