@@ -14,7 +14,7 @@ import mimetypes
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 
 from geo.cache import LRUCache
 from webmap.send import Body, send
@@ -72,8 +72,7 @@ def asset_url(bundle: str, filename: str) -> str:
     _, version = bundle_dir(bundle)
     if bundle == OWN_BUNDLE:
         version = load(bundle, filename).etag[:10]
-    nested = "pages.assets.serve" in current_app.view_functions  # registered inside the pages blueprint
-    return url_for("pages.assets.serve" if nested else "assets.serve", bundle=bundle, filename=filename, v=version)
+    return url_for("assets.serve", bundle=bundle, filename=filename, v=version)
 
 
 @bp.get("/vendor/<bundle>/<path:filename>")

@@ -301,7 +301,7 @@ def test_choropleth_classes_are_the_web_maps(tiny_store, key, kind):
 
 
 def test_labels_are_the_web_maps(app):
-    from webmap.views.mapconfig import INDICATOR_LABELS, LAYER_LABELS, LAYER_SHORT
+    from webmap.clientconfig.map import INDICATOR_LABELS, LAYER_LABELS, LAYER_SHORT
 
     with app.test_request_context("/?lang=fr"):
         assert {k: s.label for k, s in LAYER_STYLES.items()} == {k: str(v) for k, v in LAYER_LABELS.items()}

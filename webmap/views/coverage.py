@@ -36,12 +36,13 @@ from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
 from geo.render.figure import FORMATS as IMAGE_FORMATS
+from webmap.clientconfig import coverage as coverage_config
+from webmap.clientconfig import map as mapconfig
 from webmap.i18n import LANGUAGES
 from webmap.send import Body, send, unchanged
 from webmap.snapshot import snapshot
-from webmap.views import coverage_config, mapconfig
 from webmap.views.images import RENDER_REVISION, ByteCache
-from webmap.views.pages import map_data_url, view_state
+from webmap.views.pages import view_state
 
 bp = Blueprint("coverage", __name__)
 
@@ -223,12 +224,7 @@ def _page(template: str, *, embed: bool) -> Response:
     state = _state()
     query = parse_query(request.args)
     state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
-    atlas = snapshot().atlas
-    quartiers = atlas.layers["quartiers"]
-    years = quartiers["pop_year"].dropna()
-    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
-    extent = [round(float(v), 5) for v in quartiers.total_bounds]
-    base = mapconfig.client_config(view, data_url=map_data_url(), embed=embed, pop_year=pop_year, extent=extent)
+    base = mapconfig.page_config(view, embed=embed)
     config = coverage_config.client_config(base, state, query, embed=embed)
     html = render_template(template, config=config, view=view, query=query, kinds=config["coverage"]["kinds"])
     return send(Body(html.encode(), "text/html; charset=utf-8"), cache_control="no-cache")

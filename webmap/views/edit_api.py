@@ -7,7 +7,7 @@ revert), with a signed-in session plus its CSRF token or an
 any server process sees the edit: the catalog's version moves, so every memo
 and ETag downstream (map data, exports, OGC API) refreshes.
 
-Errors keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
+Errors (:mod:`webmap.errors`) keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
 validation errors add ``field`` and the stable ``code`` of ``geo.planning.edits`` /
 ``geo.planning.imports`` with the message in the request's language
 (:mod:`webmap.edit_messages`) and the library's ``detail``; a stale version
@@ -16,13 +16,9 @@ validation errors add ``field`` and the stable ``code`` of ``geo.planning.edits`
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request, url_for
-from flask_babel import gettext as _
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo.errors import InvalidParameter, LayerNotFound, VersionConflict
+from geo.errors import InvalidParameter
 from geo.planning import imports
 from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
@@ -32,18 +28,10 @@ from webmap.snapshot import snapshot
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
 
-#: Largest request body: the largest upload plus room for the multipart envelope.
-MAX_CONTENT_LENGTH = imports.MAX_BYTES + 64 * 1024
 #: Body keys of a create/update that are not facility columns.
 POSITION_KEYS = ("lon", "lat", "quartier_pcode", "confirm_outside")
 #: Default and largest page of the history API.
 HISTORY_LIMIT, HISTORY_MAX = 100, 1000
-
-
-@bp.record_once
-def _limit_uploads(state) -> None:
-    if not state.app.config.get("MAX_CONTENT_LENGTH"):
-        state.app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
 
 
 @bp.after_request
@@ -52,60 +40,6 @@ def _no_store(resp: Response) -> Response:
     if "Cache-Control" not in resp.headers:
         resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-# --- errors: the app's JSON shape, with field/code/current ------------------------------------------
-
-
-def _error(status: int, code: str, message: str, **extra: Any) -> Response:
-    described = {k: extra.pop(k) for k in ("field", "detail") if k in extra}
-    resp = jsonify({"error": {"status": status, "code": code, "message": message, **described}, **extra})
-    resp.status_code = status
-    return resp
-
-
-@bp.errorhandler(InvalidParameter)
-def _invalid(exc: InvalidParameter) -> Response:
-    described = edit_messages.describe(exc)
-    status = 413 if exc.code == "file_too_large" else 400
-    return _error(status, **described)
-
-
-@bp.errorhandler(VersionConflict)
-def _conflict(exc: VersionConflict) -> Response:
-    message = _(
-        "Cet équipement a été modifié par quelqu'un d'autre : vous partiez de la version %(expected)s, "
-        "il en est à la version %(current)s. Voici ses valeurs actuelles ; refaites votre modification.",
-        expected=exc.expected,
-        current=exc.current.get("version"),
-    )
-    return _error(
-        409, "version_conflict", message, field="version", detail=str(exc), current=edit_json.facility_doc(exc.current)
-    )
-
-
-#: What a 404 is about, by endpoint.
-_NOT_FOUND = {
-    "revert_change": "change",
-    "get_import": "import",
-    "commit_import": "import",
-    "discard_import": "import",
-}
-
-
-@bp.errorhandler(LayerNotFound)
-def _not_found(exc: LayerNotFound) -> Response:
-    what = _NOT_FOUND.get((request.endpoint or "").rpartition(".")[2], "facility")
-    message = {
-        "change": _("Aucune modification n'a cet identifiant."),
-        "import": _("Aucun import n'a cet identifiant."),
-    }.get(what, _("Aucun équipement n'a cet identifiant."))
-    return _error(404, "not_found", message, detail=str(exc))
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_exc: RequestEntityTooLarge) -> Response:
-    return _error(413, "file_too_large", edit_messages.message("file_too_large", "file"), field="file")
 
 
 # --- who and where -----------------------------------------------------------------------------

@@ -10,24 +10,20 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 
 from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS, ViewState, parse_view
-from webmap import assets
-from webmap.i18n import LANGUAGES
+from webmap.clientconfig import map as mapconfig
 from webmap.pagecache import cached_html
 from webmap.send import Body, send
 from webmap.snapshot import snapshot
-from webmap.views import mapconfig
 
 bp = Blueprint("pages", __name__)
-bp.register_blueprint(assets.bp)
 
 FORMATS = ("html", "json")
-LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 MAP_DATA_MAX_AGE_S = 7 * 24 * 3600
 
 
@@ -39,41 +35,6 @@ def _build_map_data() -> Body:
     payload["build"] = atlas.version
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
     return Body(raw, "application/json", compress=True, level=9)
-
-
-def map_data_url() -> str:
-    """Return the URL of the current map data (versioned, so browsers may keep it)."""
-    return url_for("pages.map_data", v=snapshot().version)
-
-
-@bp.app_template_global()
-def asset_url(bundle: str, filename: str) -> str:
-    """Return the URL of a library or own static file (see webmap.assets)."""
-    return assets.asset_url(bundle, filename)
-
-
-@bp.app_template_global()
-def lang_url(code: str) -> str:
-    """Return the current URL in language ``code`` (same view, same parameters)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args, lang=code)
-
-
-@bp.app_template_filter("num")
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """Format a number for the request's language (thousands separators; ``decimals`` places)."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
-
-
-@bp.after_request
-def _remember_language(resp: Response) -> Response:
-    asked = request.args.get("lang")
-    if asked in LANGUAGES and request.cookies.get("lang") != asked:
-        resp.set_cookie("lang", asked, max_age=LANG_COOKIE_MAX_AGE_S, samesite="Lax")
-    return resp
 
 
 def _format() -> str:
@@ -118,23 +79,12 @@ def view_state() -> ViewState:
     return ViewState(view.layers, view.indicator, view.focus, view.basemap, view.center, view.zoom, extra)
 
 
-def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
-    atlas = snapshot().atlas
-    quartiers = atlas.layers["quartiers"]
-    years = quartiers["pop_year"].dropna()
-    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
-    extent = [round(float(v), 5) for v in quartiers.total_bounds]
-    return mapconfig.client_config(
-        view, data_url=map_data_url(), focus=focus, embed=embed, pop_year=pop_year, extent=extent
-    )
-
-
 def _render_map(template: str, *, embed: bool) -> Response:
     view = view_state()  # first, so bad parameters are refused before anything is cached
     focus = _focus(view.focus)
 
     def render() -> str:
-        config = _config(view, focus=focus, embed=embed)
+        config = mapconfig.page_config(view, focus=focus, embed=embed)
         return render_template(template, config=config, view=view, menu=config["indicators"])
 
     return cached_html((template, str(get_locale())), render)
@@ -183,7 +133,7 @@ def _unit_page(pcode: str, level: str) -> Response:
 
 def _unit_html(profile: dict, *, focus: dict) -> Response:
     view = view_state()
-    config = _config(view, focus=focus)
+    config = mapconfig.page_config(view, focus=focus)
     return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
                                  kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
                                  labels=mapconfig, json_url=url_for(request.endpoint, **request.view_args, f="json")))  # fmt: skip

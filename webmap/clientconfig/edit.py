@@ -20,8 +20,8 @@ from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_M
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
 from geo.vocabulary import KINDS
 from webmap import auth, edit_messages
+from webmap.clientconfig.map import kind_label, language
 from webmap.snapshot import snapshot
-from webmap.views.mapconfig import kind_label, language
 
 #: Kind groups of geo.vocabulary.Kind.group, in menu order, with their labels.
 KIND_GROUPS = {
