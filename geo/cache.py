@@ -40,6 +40,10 @@ def declared_size(value: object) -> int:
     return size if isinstance(size, int) else 0
 
 
+def _nothing(value: object) -> int:
+    return 0
+
+
 class LRUCache(Generic[V]):
     """A thread-safe LRU bounded by entry count and total bytes.
 
@@ -48,7 +52,8 @@ class LRUCache(Generic[V]):
     max_entries
         Most values kept.
     max_bytes
-        Most bytes kept in total; a larger value is served but not kept.
+        Most bytes kept in total; a larger value is served but not kept. ``None``: bounded by
+        entries only (values that hold arrays of a known shape, such as distance tables).
     single_flight
         ``True``: compute one missing value at a time (no stampede when many requests miss at
         once); ``"key"``: compute each key once, different keys concurrently (a value may
@@ -60,16 +65,16 @@ class LRUCache(Generic[V]):
     def __init__(
         self,
         max_entries: int,
-        max_bytes: int,
+        max_bytes: int | None,
         *,
         single_flight: bool | Literal["key"] = True,
         weigh: Callable[[V], int] = nbytes,
     ):
-        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.max_entries, self.max_bytes = max_entries, max_bytes if max_bytes is not None else float("inf")
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._weigh = weigh
+        self._weigh = weigh if max_bytes is not None else _nothing
         self._per_key = single_flight == "key"
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._compute_lock = threading.Lock() if single_flight is True else None

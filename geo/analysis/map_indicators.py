@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.vocabulary import FACILITY_COLUMNS, KINDS, QA_COLUMNS, kind_or_raise
 
@@ -139,8 +139,9 @@ register(Indicator("count", "Nombre d'équipements", "Number of facilities", "é
 COVERAGE_INDICATOR_THRESHOLDS_M = (1000, 2000, 5000)
 #: Population grids kept by ``coverage_share`` (one per set of units, facilities and cell size).
 _GRID_CACHE_SIZE = 2
-_grid_cache: dict[str, tuple[object, dict[tuple[str, ...], object]]] = {}
-_grid_lock = threading.Lock()
+#: Kind groups whose distances are kept per grid.
+_DISTANCE_CACHE_SIZE = 64
+_grid_cache: LRUCache[tuple[object, LRUCache]] = LRUCache(_GRID_CACHE_SIZE, None, single_flight="key")
 
 
 def _fingerprint(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float) -> str:
@@ -169,14 +170,13 @@ def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
         )
     cell_m = float(settings.get("COVERAGE_CELL_M"))
     key = _fingerprint(units, facilities, cell_m)
-    with _grid_lock:
-        found = _grid_cache.get(key)
-        if found is None:
-            frame = units if "commune_pcode" in units.columns else units.assign(commune_pcode=units["pcode"])
-            found = _grid_cache[key] = (population_grid(frame, facilities, cell_m=cell_m), {})
-            while len(_grid_cache) > _GRID_CACHE_SIZE:
-                _grid_cache.pop(next(iter(_grid_cache)))
-        return found
+
+    def build():
+        frame = units if "commune_pcode" in units.columns else units.assign(commune_pcode=units["pcode"])
+        distances = LRUCache(_DISTANCE_CACHE_SIZE, None, single_flight="key")
+        return population_grid(frame, facilities, cell_m=cell_m), distances
+
+    return _grid_cache.get(key, build)
 
 
 def coverage_share(
@@ -195,12 +195,7 @@ def coverage_share(
 
     grid, distances = _grid_and_distances(units, facilities)
     key = tuple(sorted(_check_kinds(tuple(kinds))))
-    with _grid_lock:
-        acc = distances.get(key)
-    if acc is None:
-        acc = access(grid, facility_points(facilities, key))
-        with _grid_lock:
-            distances[key] = acc
+    acc = distances.get(key, lambda: access(grid, facility_points(facilities, key)))
     table = coverage(grid, acc.points, threshold_m=threshold_m, unit="quartier", access_result=acc)
     share = pd.Series(table["share_covered"].to_numpy() * 100.0, index=table["pcode"].to_numpy())
     return pd.Series(share.reindex(units["pcode"].to_numpy()).to_numpy(), index=units.index, name="coverage")

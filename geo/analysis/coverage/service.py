@@ -228,8 +228,8 @@ class CoverageState:
         self.communes: gpd.GeoDataFrame = layers["communes"]
         self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
         # Each kind group's distances are computed once; different groups concurrently.
-        self._bases: LRUCache[KindBase] = LRUCache(BASE_CACHE_SIZE, 2**62, single_flight="key", weigh=_unweighed)
-        self._scenarios: LRUCache[Access] = LRUCache(SCENARIO_CACHE_SIZE, 2**62, single_flight="key", weigh=_unweighed)
+        self._bases: LRUCache[KindBase] = LRUCache(BASE_CACHE_SIZE, None, single_flight="key")
+        self._scenarios: LRUCache[Access] = LRUCache(SCENARIO_CACHE_SIZE, None, single_flight="key")
         communes = dict(zip(self.communes["pcode"], self.communes["name"], strict=True))
         q = self.quartiers
         self.names = {
@@ -341,11 +341,6 @@ class CoverageState:
             "commune": self.communes.set_index("pcode").geometry,
             "district": district,
         }
-
-
-def _unweighed(value: object) -> int:
-    """Weigh nothing: the distance caches are bounded by entries (a grid's worth of floats each)."""
-    return 0
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
