@@ -16,8 +16,6 @@ answers 304 on a matching If-None-Match.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 
 import numpy as np
@@ -32,22 +30,20 @@ from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.publication.exports import ATTRIBUTION
-from geo.render import PRESETS, file_name, prepare, render
+from geo.render import PRESETS, file_name, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
-from geo.render.figure import FORMATS as IMAGE_FORMATS
 from webmap.clientconfig import coverage as coverage_config
 from webmap.clientconfig import map as mapconfig
 from webmap.i18n import LANGUAGES
-from webmap.send import Body, send, unchanged
+from webmap.send import Body, send
 from webmap.snapshot import snapshot
-from webmap.views.images import RENDER_REVISION, ByteCache
+from webmap.views.images import send_image
 from webmap.views.pages import view_state
 
 bp = Blueprint("coverage", __name__)
 
 API_CACHE_CONTROL = "public, max-age=300"
-IMAGE_CACHE_CONTROL = "public, max-age=3600"
 EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
 #: Finished responses kept (per store version): entries and bytes.
 RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
@@ -314,24 +310,16 @@ def coverage_map(fmt: str) -> Response:
     if lang not in LANGUAGES:
         raise InvalidParameter("lang", f"unknown language {lang!r}; expected lang={' or lang='.join(LANGUAGES)}")
     state.access(query)  # 400 for a bad scenario before any ETag is answered
-    snap = snapshot()
     framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
-    key = json.dumps([RENDER_REVISION, COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang,
-                      sorted(query.params(unit=False).items()), sorted(framing.items())])  # fmt: skip
-    etag = hashlib.sha256(f"{snap.version}\n{key}".encode()).hexdigest()[:32]
-    held = unchanged(etag, cache_control=IMAGE_CACHE_CONTROL)
-    if held is not None:
-        return held
+    key = [COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang, sorted(query.params(unit=False).items()),
+           sorted(framing.items())]  # fmt: skip
 
-    def draw() -> bytes:
-        data = snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta))
+    def draw(data) -> bytes:
         with force_locale(lang):
             layer = _coverage_layer(state, query, data.quartiers["pcode"])
             return render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,
                           lang=lang, translate=_, coverage=layer)  # fmt: skip
 
-    image = snap.memo("coverage:images", ByteCache).get(key, draw)
     name = f"coverage-{query.kind}-{query.threshold_m:g}m" + ("-scenario" if not query.scenario.is_empty else "")
     filename = file_name(name, page_size, fmt, focus=view.focus, lang=lang)
-    body = Body(image, IMAGE_FORMATS[fmt], filename, tag=etag)
-    return send(body, cache_control=IMAGE_CACHE_CONTROL, disposition="inline")
+    return send_image(key, fmt, filename, draw, cache="coverage:images")

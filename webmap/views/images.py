@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from flask_babel import force_locale, gettext
 
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
+from geo.render.data import MapData
 from geo.render.figure import FORMATS
 from webmap.i18n import LANGUAGES
 from webmap.send import Body, send, unchanged
@@ -65,19 +67,32 @@ def static_map(name: str, fmt: str):
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = _lang(request.args.get("lang"))
 
-    snap = snapshot()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
-    key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
-    etag = hashlib.sha256(f"{snap.version}\n{key}".encode()).hexdigest()[:32]
+    key = [name, fmt, page.label, page.dpi, lang, sorted(query.items())]
+
+    def draw(data: MapData) -> bytes:
+        with force_locale(lang):
+            return render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
+
+    return send_image(key, fmt, file_name(name, page, fmt, focus=view.focus, lang=lang), draw)
+
+
+def send_image(
+    key: list, fmt: str, filename: str, draw: Callable[[MapData], bytes], *, cache: str = "images:cache"
+) -> Response:
+    """Send a map image: 304 when the client holds this version's, else from the version's cache or ``draw(data)``.
+
+    ``key`` lists everything the image depends on besides the store version.
+    """
+    snap = snapshot()
+    key_text = json.dumps([RENDER_REVISION, *key])
+    etag = hashlib.sha256(f"{snap.version}\n{key_text}".encode()).hexdigest()[:32]
     held = unchanged(etag, cache_control=CACHE_CONTROL)
     if held is not None:
         return held
 
-    def draw() -> bytes:
-        data = snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta))
-        with force_locale(lang):
-            return render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
+    def image() -> bytes:
+        return draw(snap.memo("images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta)))
 
-    image = snap.memo("images:cache", ByteCache).get(key, draw)
-    filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
-    return send(Body(image, FORMATS[fmt], filename, tag=etag), cache_control=CACHE_CONTROL, disposition="inline")
+    body = snap.memo(cache, ByteCache).get(key_text, image)
+    return send(Body(body, FORMATS[fmt], filename, tag=etag), cache_control=CACHE_CONTROL, disposition="inline")
