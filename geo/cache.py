@@ -85,6 +85,11 @@ class LRUCache(Generic[V]):
     def __contains__(self, key: Hashable) -> bool:
         return key in self._items
 
+    @property
+    def bytes_held(self) -> int:
+        """Return the bytes of the values kept (0 for a cache bounded by entries only)."""
+        return self._bytes
+
     @overload
     def get(self, key: Hashable) -> V | None: ...
 

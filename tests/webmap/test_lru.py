@@ -10,7 +10,7 @@ def test_get_without_compute_returns_none_on_a_miss_and_put_replaces():
     assert cache.get("a") is None
     cache.put("a", b"1234")
     cache.put("a", b"12")
-    assert cache.get("a") == b"12" and len(cache) == 1 and cache._bytes == 2
+    assert cache.get("a") == b"12" and len(cache) == 1 and cache.bytes_held == 2
 
 
 def test_a_failed_compute_leaves_nothing_behind():
