@@ -27,11 +27,15 @@ def _page(html: str) -> Body:
     return Body(html.encode("utf-8"), "text/html; charset=utf-8", compress=True)
 
 
+def personal() -> bool:
+    """Return True when the request may name a planner (a session cookie or an API token): never cache for it."""
+    session_cookie = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
+    return bool(session_cookie) or "Authorization" in request.headers
+
+
 def cached_html(key: tuple, render: Callable[[], str]) -> Response:
     """Return ``render()`` as an HTML response, from the cache for anonymous visitors."""
-    # A session cookie or an API token may name a planner: such pages are rendered for them, never cached.
-    session_cookie = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
-    if session_cookie or "Authorization" in request.headers:
+    if personal():
         return send(Body(render().encode("utf-8"), "text/html; charset=utf-8"), cache_control="no-cache")
     lru = snapshot().memo("pagecache", lambda: LRUCache(MAX_PAGES, MAX_BYTES))
     full_key = json.dumps([*key, request.script_root, request.query_string.decode("latin-1")])

@@ -49,3 +49,13 @@ def test_cached_responses_are_not_compressed_again(client, monkeypatch, url):
     assert client.get(url, headers={"If-None-Match": plain_tag}).status_code == 304
     assert client.get(url, headers={**GZIP, "If-None-Match": plain_tag}).status_code == 304
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_planners_responses_are_never_kept(client, monkeypatch):
+    calls = []
+    real = send_module.gzip_bytes
+    monkeypatch.setattr(send_module, "gzip_bytes", lambda *a: calls.append(1) or real(*a))
+    client.set_cookie("session", "x")
+    for _ in range(2):
+        assert client.get("/ogcapi/collections?f=json", headers=GZIP).headers["Content-Encoding"] == "gzip"
+    assert calls == [1, 1]  # built for them each time, never served from (or stored in) the shared cache

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -21,6 +21,7 @@ from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
 from geo.publication.openapi_ogc import FORMATS, GEOJSON, HTML, JSON, OPENAPI, SCHEMA, openapi_document
+from webmap.pagecache import personal
 from webmap.send import Body, send, unchanged
 from webmap.snapshot import snapshot
 
@@ -96,10 +97,7 @@ def _respond(build, *, json_type: str, template: str, **context) -> Response:
         data = json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
         return Body(data, json_type, tag=etag)
 
-    personal = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session")) or (
-        "Authorization" in request.headers
-    )
-    found = body() if personal else snap.memo("ogcapi:responses", _response_cache).get(key, body)
+    found = body() if personal() else snap.memo("ogcapi:responses", _response_cache).get(key, body)
     return send(found, cache_control=CACHE_CONTROL, vary=VARY, headers=headers)
 
 
