@@ -33,6 +33,7 @@ def test_body_gzip_is_computed_once_and_reproducible(monkeypatch):
         "/api/v1/coverage?kind=cscom&threshold_m=1000",
         "/api/v1/map-data.json",
         "/?lang=fr",
+        "/api/v1/layers",
     ],
 )
 def test_cached_responses_are_not_compressed_again(client, monkeypatch, url):

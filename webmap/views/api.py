@@ -140,8 +140,8 @@ def _layers_doc(lang: str) -> dict:
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
     lang = _lang()
-    doc = snapshot().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
-    resp = jsonify(doc)
-    resp.headers["Cache-Control"] = CACHE_CONTROL
-    resp.vary.add("Accept-Language")
-    return resp
+    body = snapshot().memo(
+        f"api:layers:{lang}:{request.script_root}",
+        lambda: Body(jsonify(_layers_doc(lang)).get_data(), "application/json"),
+    )
+    return send(body, cache_control=CACHE_CONTROL, vary=("Accept-Language",))
