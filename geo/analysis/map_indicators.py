@@ -159,7 +159,7 @@ def _fingerprint(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: 
     return digest.hexdigest()
 
 
-def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
+def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float | None = None):
     """Return the population grid of ``units`` and its per-kinds distance cache, built once per input."""
     from geo import settings
     from geo.analysis.coverage import population_grid
@@ -168,7 +168,8 @@ def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
         raise InvalidParameter(
             "units", "coverage indicators need the unit polygons and facility points (GeoDataFrames)"
         )
-    cell_m = float(settings.get("COVERAGE_CELL_M"))
+    if cell_m is None:
+        cell_m = float(settings.get("COVERAGE_CELL_M"))
     key = _fingerprint(units, facilities, cell_m)
 
     def build():
@@ -177,6 +178,14 @@ def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
         return population_grid(frame, facilities, cell_m=cell_m), distances
 
     return _grid_cache.get(key, build)
+
+
+def shared_grid(quartiers: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *, cell_m: float):
+    """Return the population grid of ``quartiers`` (cells of ``cell_m`` metres, EPSG:32629), built once per input.
+
+    The map's coverage indicators and the coverage view share it (one grid per store version).
+    """
+    return _grid_and_distances(quartiers, facilities, cell_m)[0]
 
 
 def coverage_share(

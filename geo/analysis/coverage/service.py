@@ -45,7 +45,6 @@ from geo.analysis.coverage import (
     check_unit,
     coverage,
     facility_points,
-    population_grid,
     resolve_kinds,
     validate,
 )
@@ -53,6 +52,7 @@ from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.indicators import THRESHOLD_TOLERANCE_M
 from geo.analysis.coverage.scenario import COMPARED
 from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
+from geo.analysis.map_indicators import shared_grid
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.store import Atlas
@@ -226,7 +226,7 @@ class CoverageState:
         self.facilities: gpd.GeoDataFrame = layers["facilities"]
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
-        self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
+        self.grid = shared_grid(self.quartiers, self.facilities, cell_m=cell_m)
         # Each kind group's distances are computed once; different groups concurrently.
         self._bases: LRUCache[KindBase] = LRUCache(BASE_CACHE_SIZE, None, single_flight="key")
         self._scenarios: LRUCache[Access] = LRUCache(SCENARIO_CACHE_SIZE, None, single_flight="key")
