@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
-#: Blueprint modules, each exposing ``bp``; registered in this order when present.
-BLUEPRINT_MODULES = (
-    "webmap.views.pages",
-    "webmap.views.api",
-    "webmap.views.ogcapi",
-    "webmap.views.images",
-    "webmap.views.auth",
-    "webmap.views.coverage",
-    "webmap.views.imports_page",
-    "webmap.views.edit_api",
-    "webmap.views.history",
-)
+#: Largest request body: the largest upload plus room for the multipart envelope.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+
+
+def blueprints() -> tuple[Blueprint, ...]:
+    """Return the app's blueprints, one per URL area, in registration order."""
+    from webmap import assets
+    from webmap.views import api, auth, coverage, edit_api, history, images, imports_page, ogcapi, pages
+
+    return (pages.bp, assets.bp, api.bp, ogcapi.bp, images.bp, auth.bp, coverage.bp, imports_page.bp, edit_api.bp,
+            history.bp)  # fmt: skip
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -36,8 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from geo.errors import InvalidParameter
+    from geo.planning.imports import MAX_BYTES
     from geo.store import store_path
-    from webmap import auth, compress, errors, i18n, readonly, security
+    from webmap import auth, compress, errors, i18n, readonly, security, templating
     from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
 
@@ -45,11 +44,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(ATLAS_STORE=None, ATLAS_SETTINGS={}, JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + UPLOAD_ENVELOPE_BYTES
     settings = atlas_settings.init_app(app)
     store = Path(app.config["ATLAS_STORE"] or store_path(settings))
     auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
     readonly.init_app(app)
-    app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"])
+    app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"], settings=settings)
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -60,12 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise InvalidParameter("BAMAKO_ATLAS_TRUSTED_PROXIES", f"expected a count of proxies ≥ 0, got {proxies}")
     if proxies:  # client addresses (login limits), scheme and host as the reverse proxy saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # that area is not built yet
-        app.register_blueprint(module.bp)
+    templating.init_app(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
     return app

@@ -6,26 +6,24 @@ installed with the app. The files a bundle may serve are listed once (the
 manifest); a path is looked up there as sent, a spelling that normalises to a
 listed file (``./``, ``a/../``, ``//``) is redirected to the canonical URL and
 anything else is a 404, so no request can add to what is held in memory.
-Listed files are read once, gzip-compressed once, and served from memory with a
-strong ETag; URLs carry the package version (or a content
+Listed files are read once, gzip-compressed once, and served from memory
+(``webmap.send``) with a strong ETag; URLs carry the package version (or a content
 hash for the app's own files), so browsers may cache them for a year.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import importlib
 import mimetypes
 import posixpath
-import threading
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 
+from geo.cache import LRUCache
 from webmap import esmodules
+from webmap.send import Body, send
 
 #: Bundle name → (Python module, attribute holding its data folder).
 BUNDLES: dict[str, tuple[str, str]] = {
@@ -38,18 +36,10 @@ OWN_DIR = Path(__file__).parent / "static"
 #: Suffixes worth compressing.
 COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".map")
 ONE_YEAR_S = 365 * 24 * 3600
+MAX_FILES = 512
+MAX_BYTES = 64 * 2**20
 
 bp = Blueprint("assets", __name__)
-
-
-@dataclass(frozen=True)
-class Asset:
-    """One file held in memory."""
-
-    body: bytes
-    gzipped: bytes | None
-    etag: str
-    mimetype: str
 
 
 @cache
@@ -92,28 +82,27 @@ def canonical(bundle: str, filename: str) -> str | None:
     return normal if normal in files else None
 
 
-_lock = threading.Lock()
-_files: dict[tuple[str, str], Asset] = {}
+#: Files read so far: only listed files ever enter (the manifest bounds it; the bounds are a safety net).
+_files: LRUCache[Body] = LRUCache(MAX_FILES, MAX_BYTES, single_flight=False)
 
 
-def load(bundle: str, filename: str) -> Asset:
-    """Return listed file ``filename`` of ``bundle``, read and compressed on first use; 404 if not listed."""
-    key = (bundle, filename)
-    if key in _files:
-        return _files[key]
+def _read(bundle: str, filename: str) -> Body:
     folder, _ = bundle_dir(bundle)
-    if filename not in manifest(bundle):
-        abort(404)
     path = folder / filename
     body = path.read_bytes()
     if bundle == OWN_BUNDLE and path.suffix == ".js":  # ES modules: import their dependencies by versioned URL
         body = esmodules.pin_imports(body, filename, own_version)
-    gzipped = gzip.compress(body, 9, mtime=0) if path.suffix in COMPRESSIBLE else None
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    asset = Asset(body, gzipped, hashlib.sha256(body).hexdigest()[:20], mimetype)
-    with _lock:
-        _files[key] = asset
-    return asset
+    if mimetype.startswith("text/") or mimetype.endswith("javascript"):
+        mimetype += "; charset=utf-8"
+    return Body(body, mimetype, compress=path.suffix in COMPRESSIBLE, level=9)
+
+
+def load(bundle: str, filename: str) -> Body:
+    """Return listed file ``filename`` of ``bundle``, read on first use (gzip on first gzip request); 404 if not listed."""
+    if filename not in manifest(bundle):
+        abort(404)
+    return _files.get((bundle, filename), lambda: _read(bundle, filename))
 
 
 def own_version(filename: str) -> str:
@@ -134,34 +123,18 @@ def asset_url(bundle: str, filename: str) -> str:
     _, version = bundle_dir(bundle)
     if bundle == OWN_BUNDLE:
         version = own_version(filename)
-    nested = "pages.assets.serve" in current_app.view_functions  # registered inside the pages blueprint
-    return url_for("pages.assets.serve" if nested else "assets.serve", bundle=bundle, filename=filename, v=version)
+    return url_for("assets.serve", bundle=bundle, filename=filename, v=version)
 
 
 @bp.get("/vendor/<bundle>/<path:filename>")
 def serve(bundle: str, filename: str) -> Response:
-    """Serve one file of a bundle, gzip-compressed when the client accepts it."""
+    """Serve one listed file of a bundle (gzip when accepted); a normalisable spelling redirects, others 404."""
     bundle_dir(bundle)  # 404 for an unknown bundle
     listed = canonical(bundle, filename)
     if listed is None:
         abort(404)
     if listed != filename:
-        endpoint = request.endpoint or "assets.serve"
         version = {"v": request.args["v"]} if "v" in request.args else {}
-        return redirect(url_for(endpoint, bundle=bundle, filename=listed, **version), 301)
-    asset = load(bundle, filename)
-    gz = asset.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
-    resp = Response(asset.gzipped if gz else asset.body, mimetype=asset.mimetype)
-    if asset.mimetype.startswith("text/") or asset.mimetype.endswith("javascript"):
-        resp.charset = "utf-8"
-    if gz:
-        resp.headers["Content-Encoding"] = "gzip"
-    if asset.gzipped is not None:
-        resp.vary.add("Accept-Encoding")
-    resp.set_etag(asset.etag + ("-gz" if gz else ""))
-    versioned = request.args.get("v")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = ONE_YEAR_S if versioned else 300
-    if versioned:
-        resp.cache_control.immutable = True
-    return resp.make_conditional(request)
+        return redirect(url_for("assets.serve", bundle=bundle, filename=listed, **version), 301)
+    cache_control = f"public, max-age={ONE_YEAR_S}, immutable" if request.args.get("v") else "public, max-age=300"
+    return send(load(bundle, filename), cache_control=cache_control)

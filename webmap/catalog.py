@@ -10,12 +10,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from geo.cache import LRUCache, declared_size
 from geo.planning.edits import EditStore
+from geo.settings import Settings
 from geo.store import Atlas, open_store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: Bounds of the per-version memo (values that report no size count for nothing; nested caches bound themselves).
+MEMO_MAX_ENTRIES = 4096
+MEMO_MAX_BYTES = 1024 * 2**20
 
 
 class Catalog:
@@ -26,7 +35,15 @@ class Catalog:
     ``build_id`` differs. Requests never read the store themselves.
     """
 
-    def __init__(self, path: Path, *, edits_path: Path | None = None, check_every_s: float = 2.0):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        edits_path: Path | None = None,
+        check_every_s: float = 2.0,
+        settings: Settings | None = None,
+    ):
+        self.settings = settings  # the planners' row cap (MAX_PLANNER_ROWS) reaches the edit store
         self.path = Path(path)
         self.edits_path = Path(edits_path) if edits_path else None
         self.check_every_s = check_every_s
@@ -38,8 +55,10 @@ class Catalog:
         self._attached_to: str | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked_at = 0.0
-        #: Per-version memo for derived artefacts (simplified geometries, exports…).
-        self._memo: dict[str, object] = {}
+        #: Derived artefacts (payloads, documents, caches…) of the current version, keyed (version, key).
+        self._memo: LRUCache[object] = LRUCache(
+            MEMO_MAX_ENTRIES, MEMO_MAX_BYTES, single_flight="key", weigh=declared_size
+        )
 
     def _file_stamp(self) -> tuple[int, int]:
         st = self.path.stat()
@@ -50,7 +69,7 @@ class Catalog:
         if self._edits is None:
             if self.edits_path is None or not self.edits_path.exists():
                 return 0  # never create the database on a read
-            self._edits = EditStore(self.edits_path)
+            self._edits = EditStore(self.edits_path, settings=self.settings)
         return self._edits.stamp()
 
     @property
@@ -76,7 +95,7 @@ class Catalog:
             if changed or self._atlas is None:
                 self._atlas = self._overlay(self._base, edits_stamp)
                 self._edits_seen = edits_stamp
-                self._memo = {}
+                self._memo.clear()
             return self._atlas
 
     def _overlay(self, base: Atlas, edits_stamp: int) -> Atlas:
@@ -98,7 +117,7 @@ class Catalog:
         if self._edits is None:
             if self.edits_path is None:
                 raise RuntimeError("this catalog has no edits database")
-            self._edits = EditStore(self.edits_path)
+            self._edits = EditStore(self.edits_path, settings=self.settings)
         with self._lock:
             return self._attached(self._base)
 
@@ -107,15 +126,18 @@ class Catalog:
         """Return the build id of the loaded store (changes on rebuild)."""
         return self.atlas.version
 
-    def memo(self, key: str, compute):
-        """Return ``compute()`` cached for the current store version under ``key``."""
-        version = self.version
-        full_key = f"{version}:{key}"
-        try:
-            return self._memo[full_key]
-        except KeyError:
-            value = self._memo[full_key] = compute()
-            return value
+    def memo(self, key: str, compute: Callable[[], T], *, version: str | None = None) -> T:
+        """Return ``compute()`` cached under ``key`` for ``version`` (default: the current one).
+
+        ``compute`` must derive from the atlas of ``version`` (a request passes its
+        snapshot's). A result for a version that is no longer current is returned but
+        not kept, so old layers are never filed under a newer version.
+        """
+        version = version or self.version
+        current = self._atlas.version if self._atlas is not None else None
+        if version != current:
+            return compute()
+        return self._memo.get((version, key), compute)
 
 
 def current_catalog() -> Catalog:

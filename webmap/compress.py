@@ -1,4 +1,7 @@
-"""Gzip dynamic responses (pages, JSON) when the client accepts it, and answer 304 on a matching ETag.
+"""Gzip other dynamic responses (JSON documents, forms) when accepted, and answer 304 on a matching ETag.
+
+Cached bodies go through ``webmap.send`` (gzip computed once, kept with the body);
+this hook covers the responses built per request with ``jsonify`` or templates.
 
 A tiny ``after_request`` instead of a dependency: responses that are already
 encoded (the pre-compressed map data, library files) and streamed or file
@@ -8,15 +11,9 @@ compressed variant, as the two byte sequences differ.
 
 from __future__ import annotations
 
-import gzip
-
 from flask import Flask, request
 
-#: Smallest body worth compressing, bytes.
-MIN_SIZE = 512
-COMPRESSIBLE = ("text/html", "text/css", "text/plain", "text/csv", "application/json", "application/geo+json",
-                "application/javascript", "text/javascript", "image/svg+xml", "application/xml")  # fmt: skip
-LEVEL = 6
+from webmap.send import COMPRESSIBLE, MIN_GZIP_SIZE, gzip_bytes
 
 
 def init_app(app: Flask) -> None:
@@ -34,8 +31,8 @@ def init_app(app: Flask) -> None:
             resp.vary.add("Accept-Encoding")
             if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower():
                 body = resp.get_data()
-                if len(body) >= MIN_SIZE:
-                    resp.set_data(gzip.compress(body, LEVEL, mtime=0))
+                if len(body) >= MIN_GZIP_SIZE:
+                    resp.set_data(gzip_bytes(body))
                     resp.headers["Content-Encoding"] = "gzip"
                     tag, weak = resp.get_etag()
                     if tag:

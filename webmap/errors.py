@@ -3,19 +3,27 @@
 ``/api`` gets one JSON shape: ``{"error": {"status", "code", "message"}}``, ``/ogcapi``
 the OGC API exception shape ``{"code", "description"}``;
 pages get a translated HTML page. A 500 never shows the exception text.
+
+The planners' interfaces (the editing API and the history pages) speak in the
+library's stable codes: a validation error carries ``field``, ``code`` and
+``detail`` from the ``InvalidParameter``, a 409 the facility as it is now from
+``VersionConflict.current``; their errors are never cached.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from geo.errors import (
     AtlasError,
     AuthRequired,
+    ChangeNotFound,
+    ImportNotFound,
     InvalidParameter,
     NotFound,
     PermissionDenied,
@@ -23,6 +31,7 @@ from geo.errors import (
     StoreError,
     VersionConflict,
 )
+from webmap import edit_json, edit_messages
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +46,8 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
     (StoreError, 503, "StoreUnavailable"),
     (AtlasError, 500, "ServerError"),
 )
+#: Blueprints of the planners' interfaces (stable codes, extras, never cached).
+PLANNING = ("edit_api", "history")
 
 
 def wants_json() -> bool:
@@ -48,16 +59,55 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, code: str, message: str):
-    """Return the error response for the current request."""
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    """Return the error response for the current request (``extra``: ``field``, ``detail``, ``current``)."""
     if wants_json():
         if request.path.startswith("/ogcapi"):  # OGC API exception schema
             resp = jsonify({"code": code, "description": message})
         else:
-            resp = jsonify({"error": {"status": status, "code": code, "message": message}})
+            described = {k: extra.pop(k) for k in ("field", "detail") if k in extra}
+            resp = jsonify({"error": {"status": status, "code": code, "message": message, **described}, **extra})
         resp.status_code = status
-        return resp
-    return render_template("error.html", status=status, message=message), status
+    else:
+        resp = make_response(render_template("error.html", status=status, message=message), status)
+    if request.blueprint in PLANNING:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+#: Validation codes of the planners' interfaces answered with another status than 400.
+STATUS_OF_CODE = {"file_too_large": 413, "body_too_large": 413, "unsupported_media_type": 415}
+
+
+def _planning_error(exc: AtlasError, status: int) -> Response | None:
+    """Return the planners' description of ``exc``, or None to use the general one."""
+    if isinstance(exc, InvalidParameter):
+        described = edit_messages.describe(exc)
+        return error_response(STATUS_OF_CODE.get(exc.code, 400), **described)
+    if isinstance(exc, VersionConflict):
+        if request.blueprint == "history":
+            message = _(
+                "Impossible d'annuler : l'équipement a été modifié depuis. "
+                "Annulez d'abord les modifications plus récentes, de la plus récente à la plus ancienne."
+            )
+            return error_response(409, "version_conflict", message)
+        message = _(
+            "Cet équipement a été modifié par quelqu'un d'autre : vous partiez de la version %(expected)s, "
+            "il en est à la version %(current)s. Voici ses valeurs actuelles ; refaites votre modification.",
+            expected=exc.expected,
+            current=exc.current.get("version"),
+        )
+        current = edit_json.facility_doc(exc.current)
+        return error_response(409, "version_conflict", message, field="version", detail=str(exc), current=current)
+    if isinstance(exc, NotFound):
+        if isinstance(exc, ChangeNotFound):
+            message = _("Aucune modification n'a cet identifiant.")
+        elif isinstance(exc, ImportNotFound):
+            message = _("Aucun import n'a cet identifiant.")
+        else:
+            message = _("Aucun équipement n'a cet identifiant.")
+        return error_response(status, "not_found", message, detail=str(exc))
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -69,6 +119,10 @@ def init_app(app: Flask) -> None:
         if status >= 500:
             log.exception("internal error")
             return error_response(status, code, _("Erreur interne du serveur."))
+        if request.blueprint in PLANNING:
+            planned = _planning_error(exc, status)
+            if planned is not None:
+                return planned
         resp = make_response(error_response(status, code, str(exc)))
         if isinstance(exc, RateLimited) and exc.retry_after_s:
             resp.headers["Retry-After"] = str(exc.retry_after_s)
@@ -76,6 +130,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if isinstance(exc, RequestEntityTooLarge) and request.blueprint == "edit_api":
+            return error_response(413, "file_too_large", edit_messages.message("file_too_large", "file"), field="file")
         messages = {
             404: _("Page ou ressource introuvable."),
             405: _("Méthode non autorisée."),

@@ -1,12 +1,13 @@
-"""Languages: French first, English available (``?lang=``, cookie, Accept-Language)."""
+"""Languages: French first, English available (``?lang=``, cookie, Accept-Language); ``?lang=`` is remembered."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
+LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
 
 def select_locale() -> str:
@@ -26,3 +27,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.after_request(remember_language)
+
+
+def remember_language(resp: Response) -> Response:
+    """Keep a ``?lang=`` choice in a cookie, so it sticks on every page that follows."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get("lang") != asked:
+        resp.set_cookie("lang", asked, max_age=LANG_COOKIE_MAX_AGE_S, samesite="Lax")
+    return resp

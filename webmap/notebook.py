@@ -36,7 +36,7 @@ from geo.publication.exports import ATTRIBUTION
 from geo.publication.viewstate import DEFAULT_BASEMAP, DEFAULT_LAYERS, DEFAULT_ZOOM, FACILITY_LAYERS, parse_view
 from geo.store import Atlas, open_store, store_path
 from geo.vocabulary import KINDS, MAP_LAYERS, STORE_CRS
-from webmap.views.mapconfig import DEFAULT_KIND_LAYER
+from webmap.clientconfig.map import DEFAULT_KIND_LAYER
 
 _LEGEND = Environment(autoescape=True).from_string(
     """<div class="atlas-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;background:#fff;

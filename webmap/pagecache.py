@@ -10,56 +10,37 @@ render; any other cookie or header, even a forged one, gets the cached page.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import Response, request
 
 from geo.cache import LRUCache
 from webmap import auth
-from webmap.catalog import current_catalog
+from webmap.send import Body, send
+from webmap.snapshot import snapshot
 
 MAX_PAGES = 256
 MAX_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class CachedPage:
-    body: bytes
-    gz: bytes
-    etag: str
-
-    @property
-    def size(self) -> int:
-        return len(self.body) + len(self.gz)
+def _page(html: str) -> Body:
+    return Body(html.encode("utf-8"), "text/html; charset=utf-8", compress=True)
 
 
-def _render_page(render: Callable[[], str]) -> CachedPage:
-    body = render().encode("utf-8")
-    return CachedPage(body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:32])
+def personal() -> bool:
+    """Return True when a signed-in planner asks (a live session or a valid API token): never cache for them.
+
+    A cookie alone proves nothing: a garbage or ended session gets the cached page like any visitor.
+    """
+    return auth.current_user() is not None
 
 
 def cached_html(key: tuple, render: Callable[[], str]) -> Response:
     """Return ``render()`` as an HTML response, from the cache for anonymous visitors."""
-    # Pages of a signed-in planner are rendered for them, never cached; a cookie alone proves nothing.
-    if auth.current_user() is not None:
-        html = render()
-        resp = Response(html, mimetype="text/html")
-        resp.add_etag()
-        resp.cache_control.no_cache = True
-        return resp
-    lru = current_catalog().memo("pagecache", lambda: LRUCache(MAX_PAGES, MAX_BYTES))
+    if personal():
+        return send(Body(render().encode("utf-8"), "text/html; charset=utf-8"), cache_control="no-cache")
+    lru = snapshot().memo("pagecache", lambda: LRUCache(MAX_PAGES, MAX_BYTES))
     full_key = json.dumps([*key, request.script_root, request.query_string.decode("latin-1")])
-    page = lru.get(full_key, lambda: _render_page(render))
-    use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and request.accept_encodings["gzip"] > 0
-    resp = Response(page.gz if use_gzip else page.body, mimetype="text/html")
-    if use_gzip:
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.vary.add("Accept-Encoding")
-    resp.vary.add("Cookie")
-    resp.set_etag(page.etag + ("-gz" if use_gzip else ""))
-    resp.cache_control.no_cache = True
-    return resp.make_conditional(request) if "If-None-Match" in request.headers else resp
+    page = lru.get(full_key, lambda: _page(render()))
+    return send(page, cache_control="no-cache", vary=("Cookie",))

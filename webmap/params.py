@@ -27,8 +27,8 @@ from werkzeug.routing import RequestRedirect
 from geo.analysis import map_indicators as indicators
 from geo.errors import FormatNotFound, InvalidParameter
 from geo.publication.viewstate import FACILITY_LAYERS, ViewState, lon_first_center, parse_view
+from webmap.clientconfig import map as mapconfig
 from webmap.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from webmap.views import mapconfig
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
 

@@ -13,9 +13,7 @@ inhabitants within that straight-line distance of a facility) come from
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -23,8 +21,8 @@ from functools import partial
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from geo.analysis.coverage.shared import grid_and_distances
 from geo.errors import FacilityNotFound, InvalidParameter, UnitNotFound
 from geo.settings import Settings, resolve
 from geo.spatial.joins import analysed
@@ -130,44 +128,6 @@ register(Indicator("count", Text("Nombre d'équipements", "Number of facilities"
 # ------------------------------------------------------------------ coverage
 #: Thresholds (metres) of the registered coverage indicators ``cover1km``, ``cover2km`` and ``cover5km``.
 COVERAGE_INDICATOR_THRESHOLDS_M = (1000, 2000, 5000)
-#: Population grids kept by ``coverage_share`` (one per set of units, facilities and cell size).
-_GRID_CACHE_SIZE = 2
-_grid_cache: dict[str, tuple[object, dict[tuple[str, ...], object]]] = {}
-_grid_lock = threading.Lock()
-
-
-def _fingerprint(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float) -> str:
-    """Return a digest of what a population grid and its distances depend on."""
-    digest = hashlib.sha256(f"{cell_m}|{units.crs}|{facilities.crs}".encode())
-    for column in ("pcode", "commune_pcode", "pop_estimate", "pop_method"):
-        if column in units.columns:
-            digest.update("\x1f".join(map(str, units[column].tolist())).encode())
-    digest.update(b"".join(shapely.to_wkb(units.geometry.to_numpy())))
-    for column in ("id", "kind", "in_analysis", "location_precision", "quartier_pcode", "commune_pcode"):
-        if column in facilities.columns:
-            digest.update("\x1f".join(map(str, facilities[column].tolist())).encode())
-    geoms = facilities.geometry.to_numpy()
-    digest.update(b"".join(w for w in shapely.to_wkb(geoms) if w is not None))
-    return digest.hexdigest()
-
-
-def _grid_and_distances(units: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, cell_m: float):
-    """Return the population grid of ``units`` and its per-kinds distance cache, built once per input."""
-    from geo.analysis.coverage import population_grid
-
-    if not isinstance(units, gpd.GeoDataFrame) or not isinstance(facilities, gpd.GeoDataFrame):
-        raise InvalidParameter(
-            "units", "coverage indicators need the unit polygons and facility points (GeoDataFrames)"
-        )
-    key = _fingerprint(units, facilities, cell_m)
-    with _grid_lock:
-        found = _grid_cache.get(key)
-        if found is None:
-            frame = units if "commune_pcode" in units.columns else units.assign(commune_pcode=units["pcode"])
-            found = _grid_cache[key] = (population_grid(frame, facilities, cell_m=cell_m), {})
-            while len(_grid_cache) > _GRID_CACHE_SIZE:
-                _grid_cache.pop(next(iter(_grid_cache)))
-        return found
 
 
 def coverage_share(
@@ -190,14 +150,9 @@ def coverage_share(
     from geo.analysis.coverage import access, coverage, facility_points
 
     settings = resolve(settings)
-    grid, distances = _grid_and_distances(units, facilities, float(settings["COVERAGE_CELL_M"]))
+    grid, distances = grid_and_distances(units, facilities, float(settings["COVERAGE_CELL_M"]))
     key = tuple(sorted(_check_kinds(tuple(kinds))))
-    with _grid_lock:
-        acc = distances.get(key)
-    if acc is None:
-        acc = access(grid, facility_points(facilities, key))
-        with _grid_lock:
-            distances[key] = acc
+    acc = distances.get(key, lambda: access(grid, facility_points(facilities, key)))
     table = coverage(grid, acc.points, threshold_m=threshold_m, unit="quartier", access_result=acc, settings=settings)
     share = pd.Series(table["share_covered"].to_numpy() * 100.0, index=table["pcode"].to_numpy())
     return pd.Series(share.reindex(units["pcode"].to_numpy()).to_numpy(), index=units.index, name="coverage")

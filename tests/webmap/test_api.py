@@ -9,9 +9,10 @@ import zipfile
 
 import pytest
 
+from geo.cache import LRUCache
 from geo.publication import exports
 from geo.vocabulary import KINDS, LAYERS
-from webmap.views import api
+from webmap.send import Body
 
 API = "/api/v1"
 
@@ -133,11 +134,11 @@ def test_each_export_is_built_once_per_store_version(client, monkeypatch):
     assert len(calls) == 3
 
 
-def test_bounded_cache_evicts_the_least_recently_used():
-    cache = api.BoundedCache(max_entries=2, max_bytes=10)
+def test_bounded_cache_of_bodies_evicts_the_least_recently_used():
+    cache = LRUCache(max_entries=2, max_bytes=10)
 
     def payload(n):
-        return lambda: api.Payload(b"x" * n, None, str(n), "text/plain", "f")
+        return lambda: Body(b"x" * n, "application/octet-stream", tag=str(n))
 
     cache.get("a", payload(3))
     cache.get("b", payload(3))

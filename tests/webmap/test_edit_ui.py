@@ -9,7 +9,7 @@ import pytest
 
 from geo.planning import accounts
 from tests.webmap.edit_helpers import bearer, login, make_app
-from webmap.views import editconfig
+from webmap.clientconfig import edit as editconfig
 
 
 @pytest.fixture

@@ -73,11 +73,11 @@ def test_pdf_page_size(client, size, points):
     assert resp.headers["Content-Disposition"] == f'inline; filename="bamako-cscom-{size}.pdf"'
 
 
-def test_pdf_embeds_dejavu_and_is_reproducible(client, app):
+def test_pdf_embeds_dejavu_and_is_reproducible(client, tiny_store):
     first = client.get("/maps/district.pdf").data
     assert b"DejaVuSans" in first
-    app.extensions["atlas_catalog"]._memo.clear()  # force a second render
-    assert client.get("/maps/district.pdf").data == first
+    other = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store)})  # another process: a second render
+    assert other.test_client().get("/maps/district.pdf").data == first
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -303,7 +303,7 @@ def test_choropleth_classes_are_the_web_maps(tiny_store, key, kind):
 def test_labels_are_the_web_maps(app, lang):
     from geo.render.ctx import Ctx
     from geo.render.legend import indicator_title
-    from webmap.views import mapconfig
+    from webmap.clientconfig import map as mapconfig
 
     ctx = Ctx(tr=lambda s: s, lang=lang, s=1.0)
     with app.test_request_context(f"/?lang={lang}"):

@@ -292,7 +292,7 @@ def test_page_weight_on_the_real_store_is_within_budget(real_store):
 
 
 def test_population_method_is_named_in_the_page_language(client, app):
-    from webmap.views import mapconfig
+    from webmap.clientconfig import map as mapconfig
 
     assert "(répartition selon la densité d" in client.get("/quartiers/ML090101001").get_data(as_text=True)
     with app.test_request_context("/?lang=en"):

@@ -96,22 +96,14 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 def _register() -> None:
-    import importlib
+    from webmap.cli.data import data
+    from webmap.cli.export import export
+    from webmap.cli.imports import import_cmd
+    from webmap.cli.serve import serve
+    from webmap.cli.users import users
 
-    for module_name, attr in (
-        ("webmap.cli.data", "data"),
-        ("webmap.cli.export", "export"),
-        ("webmap.cli.serve", "serve"),
-        ("webmap.cli.users", "users"),
-        ("webmap.cli.imports", "import_cmd"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        main.add_command(getattr(module, attr))
+    for command in (data, export, serve, users, import_cmd):
+        main.add_command(command)
 
 
 _register()

@@ -7,10 +7,6 @@ a strong ETag (304 on If-None-Match), Cache-Control and gzip for text formats.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-from dataclasses import dataclass
-
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 
@@ -20,74 +16,33 @@ from geo.publication import exports, package
 from geo.spatial.query import UNIT_COLUMNS
 from geo.vocabulary import KINDS, LAYERS
 from webmap import budget
-from webmap.catalog import current_catalog
 from webmap.params import language
+from webmap.send import Body, send
 from webmap.settings import current_settings
+from webmap.snapshot import snapshot
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CACHE_CONTROL = "public, max-age=300"
+EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
 #: Bounds of the per-store-version caches: selections without bbox, and with bbox.
 CACHE_LIMITS = {"plain": (256, 512 * 2**20), "bbox": (32, 64 * 2**20)}
 #: Exports are titled in French, the atlas's first language (KML name, GeoPackage description).
 EXPORT_LANG = "fr"
 
 
-@dataclass(frozen=True)
-class Payload:
-    """Bytes ready to send, with their gzip variant (text formats) and validators."""
-
-    body: bytes
-    gz: bytes | None
-    etag: str
-    media_type: str
-    filename: str
-
-    @property
-    def size(self) -> int:
-        """Return the memory held, in bytes."""
-        return len(self.body) + len(self.gz or b"")
-
-    @classmethod
-    def of(cls, export: exports.Export) -> Payload:
-        """Return the payload of an export (gzip computed once here, not per request)."""
-        gz = gzip.compress(export.data, compresslevel=6, mtime=0) if export.text else None
-        etag = hashlib.sha256(export.data).hexdigest()[:32]
-        return cls(export.data, gz, etag, export.media_type, export.filename)
+def _cache(kind: str) -> LRUCache[Body]:
+    return snapshot().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
 
 
-#: The export cache (kept under this name for callers and tests): see ``geo.cache``.
-BoundedCache = LRUCache
+def _send(body: Body, *, vary: tuple[str, ...] = ()) -> Response:
+    """Return the export (gzip when accepted), or 304 when the client's ETag matches."""
+    return send(body, cache_control=CACHE_CONTROL, vary=vary, disposition="attachment", headers=EXPOSE)
 
 
-def _cache(kind: str) -> LRUCache[Payload]:
-    return current_catalog().memo(f"api:cache:{kind}", lambda: LRUCache(*CACHE_LIMITS[kind]))
-
-
-def _send(payload: Payload, *, vary: tuple[str, ...] = ()) -> Response:
-    """Return the payload (gzip when accepted), or 304 when the client's ETag matches."""
-    environ = request.environ
-    # Parse the negotiation headers only when present: this is the hot path of the API.
-    use_gzip = (
-        payload.gz is not None
-        and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-        and request.accept_encodings["gzip"] > 0
-    )
-    etag = payload.etag + "-gz" if use_gzip else payload.etag
-    headers = [
-        ("ETag", f'"{etag}"'),
-        ("Cache-Control", CACHE_CONTROL),
-        ("Access-Control-Expose-Headers", "ETag, Content-Disposition"),
-    ]
-    vary = vary + (("Accept-Encoding",) if payload.gz is not None else ())
-    if vary:
-        headers.append(("Vary", ", ".join(vary)))
-    if "HTTP_IF_NONE_MATCH" in environ and request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
-    headers.append(("Content-Disposition", f'attachment; filename="{payload.filename}"'))
-    if use_gzip:
-        headers.append(("Content-Encoding", "gzip"))
-    return Response(payload.gz if use_gzip else payload.body, headers=headers, content_type=payload.media_type)
+def _body(export: exports.Export) -> Body:
+    """Return the body of an export (gzip for text formats, computed once and kept with it)."""
+    return Body(export.data, export.media_type, export.filename, compress=export.text)
 
 
 @bp.get("/layers/<name>")
@@ -99,12 +54,12 @@ def layer_file(name: str):
             f"no format in {name!r}; ask for {name}.<format> with format one of {', '.join(exports.EXPORT_FORMATS)}"
         )
     exports.format_or_raise(fmt)
-    catalog = current_catalog()
-    atlas = catalog.atlas
+    snap = snapshot()
+    atlas = snap.atlas
     args = request.args
     selection = exports.parse_request(
         layer,
-        units=catalog.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
+        units=snap.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
         kind=args.getlist("kind") or None,
         commune=args.get("commune"),
         quartier=args.get("quartier"),
@@ -112,7 +67,7 @@ def layer_file(name: str):
     )
     payload = _cache("bbox" if selection.bbox else "plain").get(
         f"{selection.key()}|{fmt}",
-        lambda: Payload.of(
+        lambda: _body(
             exports.export_layer(
                 atlas,
                 selection,
@@ -129,11 +84,11 @@ def layer_file(name: str):
 def partner_package():
     """Send the partner package, README in ``?lang=`` (else the request language)."""
     lang = package.lang_or_raise(request.args.get("lang") or language())
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
 
-    def build() -> Payload:
+    def build() -> Body:
         with budget.EXPORTS.hold():
-            return Payload.of(package.build_package(atlas, lang=lang, settings=current_settings()))
+            return _body(package.build_package(atlas, lang=lang, settings=current_settings()))
 
     payload = _cache("plain").get(f"package|{lang}", build)
     return _send(payload, vary=("Accept-Language", "Cookie"))
@@ -145,7 +100,7 @@ def _filters(layer: str) -> list[str]:
 
 
 def _layers_doc(lang: str) -> dict:
-    atlas = current_catalog().atlas
+    atlas = snapshot().atlas
     kind_counts = atlas.layers["facilities"]["kind"].value_counts()
 
     def entry(name: str, layer: str, count: int, kind: str | None = None) -> dict:
@@ -189,8 +144,8 @@ def _layers_doc(lang: str) -> dict:
 def layer_list():
     """List the layers with their feature counts and a link to every format."""
     lang = language()
-    doc = current_catalog().memo(f"api:layers:{lang}:{request.script_root}", lambda: _layers_doc(lang))
-    resp = jsonify(doc)
-    resp.headers["Cache-Control"] = CACHE_CONTROL
-    resp.vary.add("Accept-Language")
-    return resp
+    body = snapshot().memo(
+        f"api:layers:{lang}:{request.script_root}",
+        lambda: Body(jsonify(_layers_doc(lang)).get_data(), "application/json"),
+    )
+    return send(body, cache_control=CACHE_CONTROL, vary=("Accept-Language",))

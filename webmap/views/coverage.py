@@ -18,8 +18,6 @@ answers 304 on a matching If-None-Match.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 
 import numpy as np
@@ -30,22 +28,26 @@ from flask_babel import gettext as _
 
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
-from geo.analysis.coverage.service import Cached, CoverageQuery, CoverageState, coverage_state, parse_k
+from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage_state, parse_k
+from geo.cache import LRUCache
 from geo.publication.exports import ATTRIBUTION
-from geo.render import PRESETS, file_name, prepare, render
+from geo.render import PRESETS, file_name, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
-from geo.render.figure import IMAGE_MEDIA_TYPES
-from webmap.catalog import current_catalog
+from webmap.clientconfig import coverage as coverage_config
+from webmap.clientconfig import map as mapconfig
 from webmap.params import image_language, redirect_format_parameter, view_state
+from webmap.send import Body, send
 from webmap.settings import current_settings
-from webmap.views import coverage_config, mapconfig
-from webmap.views.images import RENDER_REVISION, ByteCache
-from webmap.views.pages import map_data_url
+from webmap.snapshot import snapshot
+from webmap.views.images import send_image
 
 bp = Blueprint("coverage", __name__)
 
 API_CACHE_CONTROL = "public, max-age=300"
+EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
+#: Finished responses kept (per store version): entries and bytes.
+RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 #: Response formats of /api/v1/coverage: media type and file extension.
 COVERAGE_FORMATS = {
     "json": ("application/json", "json"),
@@ -58,17 +60,16 @@ COVERAGE_MAP_REVISION = "1"
 
 
 def _state() -> CoverageState:
-    return coverage_state(current_catalog(), current_settings())
+    return coverage_state(snapshot(), current_settings())
 
 
-def _send(cached: Cached, *, attachment: bool = False) -> Response:
-    resp = Response(cached.body, content_type=cached.media_type)
-    resp.set_etag(cached.etag)
-    resp.headers["Cache-Control"] = API_CACHE_CONTROL
-    resp.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition"
-    if attachment and cached.filename:
-        resp.headers["Content-Disposition"] = f'attachment; filename="{cached.filename}"'
-    return resp
+def _responses() -> LRUCache[Body]:
+    """Return the finished coverage responses of this store version (bodies of different keys compute concurrently)."""
+    return snapshot().memo("coverage:responses", lambda: LRUCache(*RESPONSE_CACHE_LIMITS, single_flight="key"))
+
+
+def _send(body: Body, *, attachment: bool = False) -> Response:
+    return send(body, cache_control=API_CACHE_CONTROL, headers=EXPOSE, disposition="attachment" if attachment else None)
 
 
 def _stem(query: CoverageQuery, what: str = "couverture") -> str:
@@ -103,16 +104,14 @@ def _links(query: CoverageQuery) -> dict:
     }
 
 
-def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cached:
+def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body:
     table = state.table(query)  # validates the scenario against the store first
     media_type, extension = COVERAGE_FORMATS[fmt]
     filename = f"{_stem(query)}-{query.unit}.{extension}"
     if fmt == "csv":
-        return Cached(cf.to_csv(table), media_type, filename)
+        return Body(cf.to_csv(table), media_type, filename)
     if fmt == "geojson":
-        return Cached(
-            cf.to_geojson(table, state.unit_geometry[query.unit], _header(state, query)), media_type, filename
-        )
+        return Body(cf.to_geojson(table, state.unit_geometry[query.unit], _header(state, query)), media_type, filename)
     district = state.table(query, unit="district")
     document = {
         **_header(state, query),
@@ -129,14 +128,14 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Cach
         "links": _links(query),
         "attribution": ATTRIBUTION,
     }
-    return Cached(cf.to_json(document), media_type, filename)
+    return Body(cf.to_json(document), media_type, filename)
 
 
 def _coverage_response(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
     key = query.key("coverage", fmt, request.script_root)
-    cached = state.responses.get(key, lambda: _coverage_body(state, query, fmt))
+    cached = _responses().get(key, lambda: _coverage_body(state, query, fmt))
     return _send(cached, attachment=fmt != "json")
 
 
@@ -153,11 +152,11 @@ def coverage_file(fmt: str) -> Response:
     return _coverage_response(fmt)
 
 
-def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) -> Cached:
+def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) -> Body:
     sites = state.suggest(query, k)
     frame = cf.suggestions_frame(sites)
     if fmt == "csv":
-        return Cached(cf.to_csv(frame), COVERAGE_FORMATS["csv"][0], f"{_stem(query, 'sites')}-k{k}.csv")
+        return Body(cf.to_csv(frame), COVERAGE_FORMATS["csv"][0], f"{_stem(query, 'sites')}-k{k}.csv")
     header = _header(state, query)
     header.pop("unit")
     document = {
@@ -170,7 +169,7 @@ def _suggest_body(state: CoverageState, query: CoverageQuery, k: int, fmt: str) 
         "sites": cf.records(frame),
         "attribution": ATTRIBUTION,
     }
-    return Cached(cf.to_json(document), COVERAGE_FORMATS["json"][0], f"{_stem(query, 'sites')}-k{k}.json")
+    return Body(cf.to_json(document), COVERAGE_FORMATS["json"][0], f"{_stem(query, 'sites')}-k{k}.json")
 
 
 @bp.get("/api/v1/coverage/suggest")
@@ -190,7 +189,7 @@ def _suggest_response(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
     k = parse_k(request.args.get("k"))
-    cached = state.responses.get(query.key("suggest", k, fmt), lambda: _suggest_body(state, query, k, fmt))
+    cached = _responses().get(query.key("suggest", k, fmt), lambda: _suggest_body(state, query, k, fmt))
     return _send(cached, attachment=fmt == "csv")
 
 
@@ -203,13 +202,13 @@ def catchments_api() -> Response:
     for key in ("unit", "threshold_m"):
         header.pop(key)
 
-    def body() -> Cached:
+    def body() -> Body:
         areas = state.catchments(query)
-        return Cached(
+        return Body(
             cf.catchments_geojson(areas, header), COVERAGE_FORMATS["geojson"][0], f"{_stem(query, 'aires')}.geojson"
         )
 
-    return _send(state.responses.get(query.key("catchments"), body))
+    return _send(_responses().get(query.key("catchments"), body))
 
 
 @bp.get("/api/v1/coverage/surface.png")
@@ -218,10 +217,10 @@ def surface_png() -> Response:
     state = _state()
     query = state.parse(request.args)
 
-    def body() -> Cached:
-        return Cached(cf.surface_png(state.surface_bands(query, cf.SURFACE_BANDS)), "image/png", "distances.png")
+    def body() -> Body:
+        return Body(cf.surface_png(state.surface_bands(query, cf.SURFACE_BANDS)), "image/png", "distances.png")
 
-    return _send(state.responses.get(query.key("surface"), body))
+    return _send(_responses().get(query.key("surface"), body))
 
 
 # ------------------------------------------------------------------- pages
@@ -230,18 +229,10 @@ def _page(template: str, *, embed: bool) -> Response:
     state = _state()
     query = state.parse(request.args)
     state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
-    atlas = current_catalog().atlas
-    quartiers = atlas.layers["quartiers"]
-    years = quartiers["pop_year"].dropna()
-    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
-    extent = [round(float(v), 5) for v in quartiers.total_bounds]
-    base = mapconfig.client_config(view, data_url=map_data_url(), embed=embed, pop_year=pop_year, extent=extent)
+    base = mapconfig.page_config(view, embed=embed)
     config = coverage_config.client_config(base, state, query, embed=embed)
     html = render_template(template, config=config, view=view, query=query, kinds=config["coverage"]["kinds"])
-    resp = Response(html, mimetype="text/html")
-    resp.add_etag()
-    resp.cache_control.no_cache = True
-    return resp
+    return send(Body(html.encode(), "text/html; charset=utf-8"), cache_control="no-cache")
 
 
 @bp.get("/couverture")
@@ -326,27 +317,16 @@ def coverage_map(fmt: str) -> Response:
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = image_language()
     state.access(query)  # 400 for a bad scenario before any ETag is answered
-    catalog = current_catalog()
     framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
-    key = json.dumps([RENDER_REVISION, COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang,
-                      sorted(query.params(unit=False).items()), sorted(framing.items())])  # fmt: skip
-    etag = hashlib.sha256(f"{catalog.version}\n{key}".encode()).hexdigest()[:32]
-    headers = {"Cache-Control": "public, max-age=3600", "ETag": f'"{etag}"'}
-    if request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
-    cache = catalog.memo("coverage:images", ByteCache)
-    body = cache.get(key)
-    if body is None:
-        data = catalog.memo(
-            "images:data", lambda: prepare(catalog.atlas.layers, catalog.atlas.meta, settings=state.settings)
-        )
+    key = [COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang, sorted(query.params(unit=False).items()),
+           sorted(framing.items())]  # fmt: skip
+
+    def draw(data) -> bytes:
         with force_locale(lang):
             layer = _coverage_layer(state, query, data.quartiers["pcode"])
-            body = render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,
+            return render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,
                           lang=lang, translate=_, coverage=layer)  # fmt: skip
-        cache.put(key, body)
+
     name = f"coverage-{query.kind}-{query.threshold_m:g}m" + ("-scenario" if not query.scenario.is_empty else "")
-    headers["Content-Disposition"] = (
-        f'inline; filename="{file_name(name, page_size, fmt, focus=view.focus, lang=lang)}"'
-    )
-    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)
+    filename = file_name(name, page_size, fmt, focus=view.focus, lang=lang)
+    return send_image(key, fmt, filename, draw, cache="coverage:images")

@@ -7,7 +7,7 @@ revert), with a signed-in session plus its CSRF token or an
 any server process sees the edit: the catalog's version moves, so every memo
 and ETag downstream (map data, exports, OGC API) refreshes.
 
-Errors keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
+Errors (:mod:`webmap.errors`) keep the app's JSON shape ``{"error": {"status", "code", "message"}}``;
 validation errors add ``field`` and the stable ``code`` of ``geo.planning.edits`` /
 ``geo.planning.imports`` with the message in the request's language
 (:mod:`webmap.edit_messages`) and the library's ``detail``; a stale version
@@ -16,33 +16,22 @@ validation errors add ``field`` and the stable ``code`` of ``geo.planning.edits`
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request, url_for
-from flask_babel import gettext as _
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from geo.errors import ChangeNotFound, ImportNotFound, InvalidParameter, NotFound, VersionConflict
+from geo.errors import InvalidParameter
 from geo.planning import imports
 from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
 from webmap import auth, edit_json, edit_messages, params
 from webmap.catalog import current_catalog
+from webmap.snapshot import snapshot
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
 
-#: Largest request body: the largest upload plus room for the multipart envelope.
-MAX_CONTENT_LENGTH = imports.MAX_BYTES + 64 * 1024
 #: Body keys of a create/update that are not facility columns.
 POSITION_KEYS = ("lon", "lat", "quartier_pcode", "confirm_outside")
 #: Default and largest page of the history API.
 HISTORY_LIMIT, HISTORY_MAX = 100, 1000
-
-
-@bp.record_once
-def _limit_uploads(state) -> None:
-    if not state.app.config.get("MAX_CONTENT_LENGTH"):
-        state.app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
 
 
 @bp.after_request
@@ -51,55 +40,6 @@ def _no_store(resp: Response) -> Response:
     if "Cache-Control" not in resp.headers:
         resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-# --- errors: the app's JSON shape, with field/code/current ------------------------------------------
-
-
-def _error(status: int, code: str, message: str, **extra: Any) -> Response:
-    described = {k: extra.pop(k) for k in ("field", "detail") if k in extra}
-    resp = jsonify({"error": {"status": status, "code": code, "message": message, **described}, **extra})
-    resp.status_code = status
-    return resp
-
-
-#: Validation codes answered with another status than 400.
-_STATUS_OF_CODE = {"file_too_large": 413, "body_too_large": 413, "unsupported_media_type": 415}
-
-
-@bp.errorhandler(InvalidParameter)
-def _invalid(exc: InvalidParameter) -> Response:
-    described = edit_messages.describe(exc)
-    return _error(_STATUS_OF_CODE.get(exc.code, 400), **described)
-
-
-@bp.errorhandler(VersionConflict)
-def _conflict(exc: VersionConflict) -> Response:
-    message = _(
-        "Cet équipement a été modifié par quelqu'un d'autre : vous partiez de la version %(expected)s, "
-        "il en est à la version %(current)s. Voici ses valeurs actuelles ; refaites votre modification.",
-        expected=exc.expected,
-        current=exc.current.get("version"),
-    )
-    return _error(
-        409, "version_conflict", message, field="version", detail=str(exc), current=edit_json.facility_doc(exc.current)
-    )
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    if isinstance(exc, ChangeNotFound):
-        message = _("Aucune modification n'a cet identifiant.")
-    elif isinstance(exc, ImportNotFound):
-        message = _("Aucun import n'a cet identifiant.")
-    else:
-        message = _("Aucun équipement n'a cet identifiant.")
-    return _error(404, "not_found", message, detail=str(exc))
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_exc: RequestEntityTooLarge) -> Response:
-    return _error(413, "file_too_large", edit_messages.message("file_too_large", "file"), field="file")
 
 
 # --- who and where -----------------------------------------------------------------------------
@@ -335,9 +275,9 @@ def discard_import(import_id: str):
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.0 document of /api/v1 (download and editing routes)."""
-    catalog = current_catalog()
-    version = str(catalog.atlas.meta.get("package_version") or "0")
-    doc = catalog.memo("api:openapi", lambda: api_openapi.document(version=version))
+    snap = snapshot()
+    version = str(snap.atlas.meta.get("package_version") or "0")
+    doc = snap.memo("api:openapi", lambda: api_openapi.document(version=version))
     resp = jsonify({**doc, "servers": [{"url": request.host_url.rstrip("/") + request.script_root + bp.url_prefix}]})
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from geo.errors import InvalidParameter, NotFound, VersionConflict
 from webmap import auth, edit_messages, params
 from webmap.catalog import current_catalog
 from webmap.edit_json import history_filters
@@ -58,7 +57,6 @@ def display_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-@bp.app_template_global()
 def facility_history(facility_id: str) -> list[dict[str, Any]] | None:
     """Return the latest changes of a facility for its page, or None when nobody is signed in."""
     user = auth.current_user()
@@ -68,33 +66,6 @@ def facility_history(facility_id: str) -> list[dict[str, Any]] | None:
     if catalog.edits_path is None or not catalog.edits_path.exists():
         return []
     return display_rows(catalog.edit_store().history(facility_id=facility_id, limit=FACILITY_PAGE_SIZE))
-
-
-def _render_error(status: int, message: str):
-    resp = make_response(render_template("error.html", status=status, message=message), status)
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
-@bp.errorhandler(InvalidParameter)
-def _invalid(exc: InvalidParameter):
-    return _render_error(400, edit_messages.describe(exc)["message"])
-
-
-@bp.errorhandler(VersionConflict)
-def _conflict(_exc: VersionConflict):
-    return _render_error(
-        409,
-        _(
-            "Impossible d'annuler : l'équipement a été modifié depuis. "
-            "Annulez d'abord les modifications plus récentes, de la plus récente à la plus ancienne."
-        ),
-    )
-
-
-@bp.errorhandler(NotFound)
-def _not_found(_exc: NotFound):
-    return _render_error(404, _("Aucune modification n'a cet identifiant."))
 
 
 @bp.get("/history")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
 from flask import Blueprint, Response, request
@@ -23,11 +24,13 @@ from geo.cache import LRUCache
 from geo.errors import MapNotFound
 from geo.render import PRESETS, file_name, prepare, render
 from geo.render.cartography import parse_page
+from geo.render.data import MapData
 from geo.render.figure import IMAGE_MEDIA_TYPES
 from webmap import budget
-from webmap.catalog import current_catalog
 from webmap.params import image_language, view_state
+from webmap.send import Body, send, unchanged
 from webmap.settings import current_settings
+from webmap.snapshot import snapshot
 
 bp = Blueprint("images", __name__)
 
@@ -42,7 +45,7 @@ class ByteCache(LRUCache[bytes]):
     """The cache of rendered images: an LRU bounded by item count and total bytes."""
 
     def __init__(self, *, max_items: int = CACHE_MAX_ITEMS, max_bytes: int = CACHE_MAX_BYTES):
-        super().__init__(max_items, max_bytes)
+        super().__init__(max_items, max_bytes, single_flight="key")
 
 
 @bp.get("/maps/<name>.<any(png, pdf):fmt>")
@@ -57,24 +60,38 @@ def static_map(name: str, fmt: str):
     page = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = image_language()
 
-    atlas_catalog = current_catalog()
     query = {k: v for k, v in view.to_query().items() if k != "basemap"}  # tiles are never drawn
-    key = json.dumps([RENDER_REVISION, name, fmt, page.label, page.dpi, lang, sorted(query.items())])
-    etag = hashlib.sha256(f"{atlas_catalog.version}\n{key}".encode()).hexdigest()[:32]
-    headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"'}
-    if request.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
+    key = [name, fmt, page.label, page.dpi, lang, sorted(query.items())]
 
-    cache = atlas_catalog.memo("images:cache", ByteCache)
-    body = cache.get(key)
-    if body is None:
-        data = atlas_catalog.memo(
-            "images:data",
-            lambda: prepare(atlas_catalog.atlas.layers, atlas_catalog.atlas.meta, settings=current_settings()),
+    def draw(data: MapData) -> bytes:
+        with force_locale(lang):
+            return render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
+
+    return send_image(key, fmt, file_name(name, page, fmt, focus=view.focus, lang=lang), draw)
+
+
+def send_image(
+    key: list, fmt: str, filename: str, draw: Callable[[MapData], bytes], *, cache: str = "images:cache"
+) -> Response:
+    """Send a map image: 304 when the client holds this version's, else from the version's cache or ``draw(data)``.
+
+    ``key`` lists everything the image depends on besides the store version.
+    """
+    snap = snapshot()
+    key_text = json.dumps([RENDER_REVISION, *key])
+    etag = hashlib.sha256(f"{snap.version}\n{key_text}".encode()).hexdigest()[:32]
+    held = unchanged(etag, cache_control=CACHE_CONTROL)
+    if held is not None:
+        return held
+
+    def image() -> bytes:
+        data = snap.memo(
+            "images:data", lambda: prepare(snap.atlas.layers, snap.atlas.meta, settings=current_settings())
         )
-        with budget.RENDERS.hold(), force_locale(lang):
-            body = render(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=gettext)
-        cache.put(key, body)
-    filename = file_name(name, page, fmt, focus=view.focus, lang=lang)
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(body, mimetype=IMAGE_MEDIA_TYPES[fmt], headers=headers)
+        with budget.RENDERS.hold():  # uncached renders are few at a time: others get 429 + Retry-After
+            return draw(data)
+
+    body = snap.memo(cache, ByteCache).get(key_text, image)
+    return send(
+        Body(body, IMAGE_MEDIA_TYPES[fmt], filename, tag=etag), cache_control=CACHE_CONTROL, disposition="inline"
+    )

@@ -1,9 +1,7 @@
 """The planners' import page (``/imports``): upload a file, read its preview, commit it.
 
 The page is a shell: its script (webmap/static/imports.js) talks to the JSON
-API (``POST /api/v1/imports``, ``POST /api/v1/imports/<id>/commit``). This
-blueprint also gives the map templates ``editor_config()``, the editing config
-that is None for anyone but a planner signed in with a session.
+API (``POST /api/v1/imports``, ``POST /api/v1/imports/<id>/commit``).
 """
 
 from __future__ import annotations
@@ -11,10 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template
 
 from webmap import auth
-from webmap.views import editconfig
+from webmap.clientconfig import edit as editconfig
 
 bp = Blueprint("imports_page", __name__)
-bp.add_app_template_global(editconfig.editor_config, "editor_config")
 
 
 @bp.get("/imports")

@@ -15,15 +15,22 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.publication import ogc as features
 from geo.publication.exports import ATTRIBUTION
 from geo.publication.openapi_ogc import GEOJSON, HTML, JSON, OGC_REPRESENTATIONS, OPENAPI, SCHEMA, openapi_document
-from webmap.catalog import current_catalog
+from webmap.pagecache import personal
 from webmap.params import language
+from webmap.send import Body, send, unchanged
+from webmap.snapshot import snapshot
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
+CACHE_CONTROL = "public, max-age=60"
+VARY = ("Accept", "Accept-Language", "Cookie")
+#: Finished responses kept per store version: entries and bytes.
+RESPONSE_CACHE_LIMITS = (512, 64 * 2**20)
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 
@@ -65,35 +72,39 @@ def _format(json_type: str) -> str:
 
 
 def _respond(build, *, json_type: str, template: str, **context) -> Response:
-    """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304."""
+    """Return ``build()`` as JSON or HTML (``template`` with ``context``), with an ETag per store version, or 304.
+
+    Anonymous visitors' bodies are kept per store version with their gzip variant (the key names the URL).
+    """
     fmt = _format(json_type)
-    key = f"{current_catalog().version}|{fmt}|{language()}|{request.url}"
+    snap = snapshot()
+    key = f"{snap.version}|{fmt}|{language()}|{request.url}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
-    # webmap.compress tags the gzip variant "<etag>-gz": either one means the client is up to date.
-    if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(f"{etag}-gz"):
-        resp = Response(status=304)
-    elif fmt == "html":
-        resp = Response(
-            render_template(template, doc=build(), lang=language(), attribution=ATTRIBUTION, **context),
-            mimetype=HTML,
-        )
-    else:
-        resp = Response(
-            json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")), content_type=json_type
-        )
-    resp.set_etag(etag)
-    if json_type == GEOJSON and fmt == "json":
-        resp.headers["Content-Crs"] = f"<{features.CRS84}>"
-    resp.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    resp.headers["Cache-Control"] = "public, max-age=60"
-    return resp
+    headers = {"Content-Crs": f"<{features.CRS84}>"} if json_type == GEOJSON and fmt == "json" else {}
+    held = unchanged(etag, cache_control=CACHE_CONTROL, headers=headers)
+    if held is not None:
+        return held
+
+    def body() -> Body:
+        if fmt == "html":
+            html = render_template(template, doc=build(), lang=language(), attribution=ATTRIBUTION, **context)
+            return Body(html.encode(), f"{HTML}; charset=utf-8", tag=etag)
+        data = json.dumps(build(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        return Body(data, json_type, tag=etag)
+
+    found = body() if personal() else snap.memo("ogcapi:responses", _response_cache).get(key, body)
+    return send(found, cache_control=CACHE_CONTROL, vary=VARY, headers=headers)
+
+
+def _response_cache() -> LRUCache[Body]:
+    return LRUCache(*RESPONSE_CACHE_LIMITS, single_flight="key")
 
 
 # --- cached per store version -----------------------------------------------------------------
 
 
 def _collections() -> dict[str, features.Collection]:
-    return current_catalog().memo("ogcapi:collections", lambda: features.collections(current_catalog().atlas.layers))
+    return snapshot().memo("ogcapi:collections", lambda: features.collections(snapshot().atlas.layers))
 
 
 def _collection(collection_id: str) -> features.Collection:
@@ -101,18 +112,18 @@ def _collection(collection_id: str) -> features.Collection:
 
 
 def _queryables(coll: features.Collection) -> dict[str, str]:
-    layer = current_catalog().atlas.layers[coll.layer]
-    return current_catalog().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer))
+    layer = snapshot().atlas.layers[coll.layer]
+    return snapshot().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer))
 
 
 def _layer_features(coll: features.Collection) -> list[dict]:
-    layer = current_catalog().atlas.layers[coll.layer]
-    return current_catalog().memo(f"ogcapi:features:{coll.layer}", lambda: features.geojson_features(layer, coll))
+    layer = snapshot().atlas.layers[coll.layer]
+    return snapshot().memo(f"ogcapi:features:{coll.layer}", lambda: features.geojson_features(layer, coll))
 
 
 def _extent(coll: features.Collection) -> list[float] | None:
-    atlas = current_catalog().atlas
-    return current_catalog().memo(
+    atlas = snapshot().atlas
+    return snapshot().memo(
         f"ogcapi:extent:{coll.id}", lambda: features.spatial_extent(features.collection_frame(atlas.layers, coll))
     )
 
@@ -228,12 +239,12 @@ def openapi():
                 colls,
                 {c.id: _queryables(c) for c in colls.values()},
                 title=_("Atlas de Bamako — OGC API Features"),
-                version=str(current_catalog().atlas.meta.get("package_version") or "0"),
+                version=str(snapshot().atlas.meta.get("package_version") or "0"),
                 lang=language(),
             )
 
         # Paths are relative to the server URL, the only part that depends on the request's host.
-        doc = current_catalog().memo(f"ogcapi:openapi:{language()}", compute)
+        doc = snapshot().memo(f"ogcapi:openapi:{language()}", compute)
         return {"openapi": doc["openapi"], "info": doc["info"], "servers": [{"url": _base()}], **doc}
 
     return _respond(build, json_type=OPENAPI, template="ogcapi/openapi.html")
@@ -269,7 +280,7 @@ def queryables(collection_id: str):
 def schema(collection_id: str):
     """Schema of the features (Part 5): properties, their types, the id and the geometry."""
     coll = _collection(collection_id)
-    layer = current_catalog().atlas.layers[coll.layer]
+    layer = snapshot().atlas.layers[coll.layer]
 
     def build():
         return features.json_schema(
@@ -303,7 +314,7 @@ def items(collection_id: str):
     query = features.parse_items_query(request.args, _queryables(coll))
 
     def build():
-        page = features.select_page(current_catalog().atlas.layers, coll, query)
+        page = features.select_page(snapshot().atlas.layers, coll, query)
         all_features = _layer_features(coll)
         return {
             "type": "FeatureCollection",
@@ -327,7 +338,7 @@ def items(collection_id: str):
 def item(collection_id: str, feature_id: str):
     """One feature."""
     coll = _collection(collection_id)
-    row = features.find_row(current_catalog().atlas.layers[coll.layer], coll, feature_id)
+    row = features.find_row(snapshot().atlas.layers[coll.layer], coll, feature_id)
 
     def build():
         feature = dict(_layer_features(coll)[row])

@@ -8,44 +8,31 @@ memo, and served with an ETag (304 on repeat requests).
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
-from dataclasses import dataclass
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import get_locale
 
 from geo.analysis import map_indicators as indicators
 from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
-from geo.publication.viewstate import FACILITY_LAYERS, ViewState
-from webmap import assets, params
-from webmap.catalog import current_catalog
-from webmap.i18n import LANGUAGES
+from geo.publication.viewstate import FACILITY_LAYERS
+from webmap import params
+from webmap.clientconfig import map as mapconfig
 from webmap.pagecache import cached_html
+from webmap.send import Body, send
 from webmap.settings import current_settings
-from webmap.views import mapconfig
+from webmap.snapshot import snapshot
 
 bp = Blueprint("pages", __name__)
-bp.register_blueprint(assets.bp)
 
 #: Representations of a unit page: HTML (no extension) or ``.json``.
 PAGE_FORMATS = ("html", "json")
-LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
+MAP_DATA_MAX_AGE_S = 7 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class MapData:
-    """The map payload serialised once: plain and gzip bytes, and their ETag."""
-
-    raw: bytes
-    gzipped: bytes
-    etag: str
-
-
-def _build_map_data() -> MapData:
-    atlas = current_catalog().atlas
+def _build_map_data() -> Body:
+    atlas = snapshot().atlas
     payload = display.map_payload(
         atlas.layers,
         facility_layers=FACILITY_LAYERS,
@@ -54,48 +41,7 @@ def _build_map_data() -> MapData:
     )
     payload["build"] = atlas.version
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    return MapData(raw, gzip.compress(raw, 9, mtime=0), hashlib.sha256(raw).hexdigest()[:24])
-
-
-def map_data_url() -> str:
-    """Return the URL of the current map data (versioned, so browsers may keep it)."""
-    return url_for("pages.map_data", v=current_catalog().version)
-
-
-@bp.app_template_global()
-def asset_url(bundle: str, filename: str) -> str:
-    """Return the URL of a library or own static file (see webmap.assets)."""
-    return assets.asset_url(bundle, filename)
-
-
-@bp.app_template_global()
-def module_preloads(entry: str) -> list[str]:
-    """Return the URLs of the own ES modules that module ``entry`` imports (see webmap.esmodules)."""
-    return assets.module_preloads(entry)
-
-
-@bp.app_template_global()
-def lang_url(code: str) -> str:
-    """Return the current URL in language ``code`` (same view, same parameters)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args, lang=code)
-
-
-@bp.app_template_filter("num")
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """Format a number for the request's language (thousands separators; ``decimals`` places)."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
-
-
-@bp.after_request
-def _remember_language(resp: Response) -> Response:
-    asked = request.args.get("lang")
-    if asked in LANGUAGES and request.cookies.get("lang") != asked:
-        resp.set_cookie("lang", asked, max_age=LANG_COOKIE_MAX_AGE_S, samesite="Lax")
-    return resp
+    return Body(raw, "application/json", compress=True, level=9)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -110,7 +56,7 @@ def _focus(focus_id: str | None) -> dict | None:
     """Return what a map should frame for a commune/quartier P-code or facility id (None for none)."""
     if not focus_id:
         return None
-    layers = current_catalog().atlas.layers
+    layers = snapshot().atlas.layers
     for level in ("communes", "quartiers"):
         units = layers[level]
         match = units[units["pcode"] == focus_id]
@@ -126,33 +72,19 @@ def _focus(focus_id: str | None) -> dict | None:
                            "P-code (e.g. ML090101) or a facility id from /facilities/<id>")  # fmt: skip
 
 
-def _config(view: ViewState, *, focus: dict | None, embed: bool = False) -> dict:
-    atlas = current_catalog().atlas
-    quartiers = atlas.layers["quartiers"]
-    years = quartiers["pop_year"].dropna()
-    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
-    extent = [round(float(v), 5) for v in quartiers.total_bounds]
-    return mapconfig.client_config(
-        view, data_url=map_data_url(), focus=focus, embed=embed, pop_year=pop_year, extent=extent
-    )
-
-
 def _render_map(template: str, *, embed: bool) -> Response:
     view = params.view_state()  # first, so bad parameters are refused before anything is cached
     focus = _focus(view.focus)
 
     def render() -> str:
-        config = _config(view, focus=focus, embed=embed)
+        config = mapconfig.page_config(view, focus=focus, embed=embed)
         return render_template(template, config=config, view=view, menu=config["indicators"])
 
     return cached_html((template, str(get_locale())), render)
 
 
-def _page(html: str, status: int = 200) -> Response:
-    resp = Response(html, status=status, mimetype="text/html")
-    resp.add_etag()
-    resp.cache_control.no_cache = True
-    return resp
+def _page(html: str) -> Response:
+    return send(Body(html.encode(), "text/html; charset=utf-8"), cache_control="no-cache")
 
 
 @bp.get("/")
@@ -170,35 +102,22 @@ def embed() -> Response:
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
     """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag."""
-    data: MapData = current_catalog().memo("pages:map-data", _build_map_data)
-    gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
-    resp = Response(data.gzipped if gz else data.raw, mimetype="application/json")
-    if gz:
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.vary.add("Accept-Encoding")
-    resp.set_etag(data.etag + ("-gz" if gz else ""))
-    resp.cache_control.public = True
-    if request.args.get("v") == current_catalog().version:
-        resp.cache_control.max_age = 7 * 24 * 3600  # the URL names the store build: safe to keep
-    else:
-        resp.cache_control.no_cache = True
-    return resp.make_conditional(request)
+    snap = snapshot()
+    # A URL naming the store build is safe to keep.
+    versioned = request.args.get("v") == snap.version
+    cache_control = f"public, max-age={MAP_DATA_MAX_AGE_S}" if versioned else "public, no-cache"
+    return send(snap.memo("pages:map-data", _build_map_data), cache_control=cache_control)
 
 
 def _json(document: dict) -> Response:
-    resp = jsonify(document)
-    resp.add_etag()
-    resp.cache_control.no_cache = True
-    return resp
+    return send(Body(jsonify(document).get_data(), "application/json"), cache_control="no-cache")
 
 
 def _unit_page(name: str, level: str) -> Response:
     pcode, fmt = _split(name)
-    layers = current_catalog().atlas.layers
+    layers = snapshot().atlas.layers
     # memoised per store version; unknown P-codes raise before anything is stored
-    profile = current_catalog().memo(
-        f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level)
-    )
+    profile = snapshot().memo(f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level))
     if fmt == "json":
         return _json(profile)
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
@@ -207,7 +126,7 @@ def _unit_page(name: str, level: str) -> Response:
 
 def _unit_html(profile: dict, *, focus: dict) -> Response:
     view = params.view_state()
-    config = _config(view, focus=focus)
+    config = mapconfig.page_config(view, focus=focus)
     return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
                                  kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
                                  labels=mapconfig, json_url=request.script_root + request.path + ".json"))  # fmt: skip
@@ -229,10 +148,8 @@ def quartier(pcode: str) -> Response:
 def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
     facility_id, fmt = _split(facility_id)
-    layers = current_catalog().atlas.layers
-    profile = current_catalog().memo(
-        f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)
-    )
+    layers = snapshot().atlas.layers
+    profile = snapshot().memo(f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id))
     if fmt == "json":
         return _json(profile)
     if profile["lon"] is None:

@@ -11,20 +11,17 @@ store version:
 - the distances of the last few scenarios (the page asks for the table, the
   distance image and the catchments of one scenario in a row);
 - the pixel → cell lookup of the distance image;
-- a bounded LRU of finished responses (bytes and ETag).
 
 It is created lazily through the catalog memo (so a rebuilt store gets a new
-one) under a lock, and its own caches are thread-safe. Every request is
+one) under a lock, and its own caches (``geo.cache.LRUCache``) are thread-safe;
+the finished responses are cached by the web layer. Every request is
 parsed and validated in full (kind, threshold, unit, scenario) before anything
 is stored: a bad request raises ``InvalidParameter`` and leaves no entry behind.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,7 +46,6 @@ from geo.analysis.coverage import (
     default_norms,
     default_specs,
     facility_points,
-    population_grid,
     rank_gaps,
     resolve_kinds,
     validate,
@@ -57,6 +53,7 @@ from geo.analysis.coverage import (
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.indicators import THRESHOLD_TOLERANCE_M
 from geo.analysis.coverage.scenario import COMPARED
+from geo.analysis.coverage.shared import shared_grid
 from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
@@ -74,14 +71,13 @@ FALLBACK_THRESHOLD_M = 2000.0
 DEFAULT_K = 3
 #: Scenario distances kept (per store version).
 SCENARIO_CACHE_SIZE = 16
-#: Finished responses kept (per store version): entries and bytes.
-RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
+#: Kind groups whose distances are kept (per store version).
+BASE_CACHE_SIZE = 64
 #: Distance image pixels per grid cell side (2: a 100 m cell is 2 × 2 pixels of about 50 m).
 SURFACE_PIXELS_PER_CELL = 2
 #: Name of the District in unit tables.
 #: Columns compared before/after a scenario that also get a ``_change`` column.
 CHANGES = ("pop_covered", "share_covered", "pop_uncovered")
-_memo_lock = threading.Lock()
 
 
 def default_threshold(kind: str, specs: Sequence[CoverageSpec] | None = None) -> float:
@@ -172,25 +168,6 @@ def parse_k(value: Any) -> int:
 
 
 @dataclass(frozen=True)
-class Cached:
-    """A finished response: body, media type, strong ETag and download name."""
-
-    body: bytes
-    media_type: str
-    filename: str = ""
-
-    @cached_property
-    def etag(self) -> str:
-        """Return the ETag of the body."""
-        return hashlib.sha256(self.body).hexdigest()[:32]
-
-    @property
-    def size(self) -> int:
-        """Return the memory held, in bytes."""
-        return len(self.body)
-
-
-@dataclass(frozen=True)
 class Surface:
     """Where the distance image's pixels fall: the grid cell of each pixel (-1 outside), and the image bounds.
 
@@ -256,13 +233,10 @@ class CoverageState:
         self.quartiers: gpd.GeoDataFrame = layers["quartiers"]
         self.communes: gpd.GeoDataFrame = layers["communes"]
         self.district = district_outline(layers)  # EPSG:4326
-        self.grid = population_grid(self.quartiers, self.facilities, cell_m=cell_m)
-        # Coverage bodies of different keys may compute concurrently (no single-flight lock).
-        self.responses: LRUCache[Cached] = LRUCache(*RESPONSE_CACHE_LIMITS, single_flight=False)
-        self._bases: dict[tuple[str, ...], KindBase] = {}
-        self._scenarios: OrderedDict[tuple, Access] = OrderedDict()
-        self._lock = threading.Lock()
-        self._build_lock = threading.Lock()
+        self.grid = shared_grid(self.quartiers, self.facilities, cell_m=cell_m)
+        # Each kind group's distances are computed once; different groups concurrently.
+        self._bases: LRUCache[KindBase] = LRUCache(BASE_CACHE_SIZE, None, single_flight="key")
+        self._scenarios: LRUCache[Access] = LRUCache(SCENARIO_CACHE_SIZE, None, single_flight="key")
         communes = dict(zip(self.communes["pcode"], self.communes["name"], strict=True))
         q = self.quartiers
         self.names = {
@@ -277,17 +251,9 @@ class CoverageState:
     # ----------------------------------------------------------- distances
     def base(self, kinds: tuple[str, ...]) -> KindBase:
         """Return the facilities of ``kinds`` (resolved) and their distances, computed once."""
-        with self._lock:
-            found = self._bases.get(kinds)
-        if found is not None:
-            return found
-        with self._build_lock:
-            found = self._bases.get(kinds)
-            if found is None:
-                found = KindBase(kinds, access(self.grid, facility_points(self.facilities, kinds)))
-                with self._lock:
-                    self._bases[kinds] = found
-        return found
+        return self._bases.get(
+            kinds, lambda: KindBase(kinds, access(self.grid, facility_points(self.facilities, kinds)))
+        )
 
     def access(self, query: CoverageQuery) -> Access:
         """Return the distances of ``query``'s kinds with its scenario applied (validated against the store).
@@ -299,17 +265,9 @@ class CoverageState:
         if query.scenario.is_empty:
             return base.access
         key = (query.kinds, tuple(sorted(scenario_key(query.scenario).items())))
-        with self._lock:
-            found = self._scenarios.get(key)
-            if found is not None:
-                self._scenarios.move_to_end(key)
-                return found
-        found = access(self.grid, validate(query.scenario, self.grid, self.facilities, query.kinds))
-        with self._lock:
-            self._scenarios[key] = found
-            while len(self._scenarios) > SCENARIO_CACHE_SIZE:
-                self._scenarios.popitem(last=False)
-        return found
+        return self._scenarios.get(
+            key, lambda: access(self.grid, validate(query.scenario, self.grid, self.facilities, query.kinds))
+        )
 
     # --------------------------------------------------------------- tables
     def parse(self, args: Mapping[str, Any], *, default_kind: str = "cscom") -> CoverageQuery:
@@ -401,7 +359,12 @@ class CoverageState:
         }
 
 
-def coverage_state(catalog, settings: Settings | None = None) -> CoverageState:
-    """Return the coverage state of ``catalog``'s current store version, built once with ``settings``."""
-    with _memo_lock:
-        return catalog.memo("coverage:state", lambda: CoverageState(catalog.atlas, settings=settings))
+def coverage_state(snapshot, settings: Settings | None = None) -> CoverageState:
+    """Return the coverage state of ``snapshot.atlas``, built once per version through ``snapshot.memo``.
+
+    ``snapshot`` has ``atlas`` and ``memo(key, compute)`` (the web request's snapshot); ``settings`` are
+    the resolved settings (default: declared defaults and the environment).
+    """
+    settings = resolve(settings)
+    cell_m = float(settings["COVERAGE_CELL_M"])
+    return snapshot.memo(f"coverage:state:{cell_m:g}", lambda: CoverageState(snapshot.atlas, settings=settings))

@@ -19,8 +19,8 @@ from geo.planning.edits.validate import CHOICES, NUMERIC_MAX, REASON_MAX, TEXT_M
 from geo.planning.imports import MAX_BYTES, MAX_ROWS
 from geo.vocabulary import CONFIDENCE_LABELS, GROUP_LABELS, KINDS, OPERATOR_LABELS, PRECISION_LABELS, Text
 from webmap import auth, edit_messages
-from webmap.catalog import current_catalog
-from webmap.views.mapconfig import kind_label, language
+from webmap.clientconfig.map import kind_label, language
+from webmap.snapshot import snapshot
 
 #: Fields named in the editor's conflict table and the import preview (labels from webmap.edit_messages).
 LABELLED_FIELDS = (
@@ -64,7 +64,7 @@ def _kind_options() -> list[dict]:
 
 
 def _quartiers() -> list[dict[str, str]]:
-    q = current_catalog().atlas.layers["quartiers"]
+    q = snapshot().atlas.layers["quartiers"]
     rows = [
         {"pcode": p, "name": n, "commune": c} for p, n, c in zip(q["pcode"], q["name"], q["commune_name"], strict=True)
     ]

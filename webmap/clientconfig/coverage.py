@@ -20,7 +20,7 @@ from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold
 from geo.analysis.coverage.suggest import MAX_SITES
 from geo.vocabulary import KIND_GROUPS, KINDS, data_level
-from webmap.views import mapconfig
+from webmap.clientconfig import map as mapconfig
 
 #: Distance steps of the threshold slider (metres); a threshold from the URL is added when missing.
 THRESHOLD_STEPS_M = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000)

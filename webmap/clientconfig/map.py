@@ -25,6 +25,7 @@ from geo.publication.viewstate import (
     ViewState,
 )
 from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, POP_METHODS
+from webmap.snapshot import snapshot
 
 #: Census year whose commune shares split the District total.
 BASE_CENSUS_YEAR = 2009
@@ -243,3 +244,18 @@ def client_config(
         },
         "t": ui_strings(),
     }
+
+
+def map_data_url() -> str:
+    """Return the URL of the request's map data (naming the store version, so browsers may keep it)."""
+    return url_for("pages.map_data", v=snapshot().version)
+
+
+def page_config(view: ViewState, *, focus: dict | None = None, embed: bool = False) -> dict:
+    """Return the map page config of ``view`` over the request's atlas (population year and extent)."""
+    atlas = snapshot().atlas
+    quartiers = atlas.layers["quartiers"]
+    years = quartiers["pop_year"].dropna()
+    pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
+    extent = [round(float(v), 5) for v in quartiers.total_bounds]
+    return client_config(view, data_url=map_data_url(), focus=focus, embed=embed, pop_year=pop_year, extent=extent)

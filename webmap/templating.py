@@ -1,0 +1,34 @@
+"""What every template may call: asset URLs, the current URL in another language, numbers, planners' extras."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import format_decimal
+
+from webmap import assets
+from webmap.clientconfig.edit import editor_config
+from webmap.views.history import facility_history
+
+
+def lang_url(code: str) -> str:
+    """Return the current URL in language ``code`` (same view, same parameters)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args, lang=code)
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number for the request's language (thousands separators; ``decimals`` places)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+def init_app(app: Flask) -> None:
+    """Register the template globals and filters."""
+    app.add_template_global(assets.asset_url, "asset_url")
+    app.add_template_global(assets.module_preloads, "module_preloads")
+    app.add_template_global(lang_url, "lang_url")
+    app.add_template_global(facility_history, "facility_history")
+    app.add_template_global(editor_config, "editor_config")
+    app.add_template_filter(number, "num")
