@@ -484,6 +484,8 @@ def _token_hash(token: str) -> str:
 def issue_token(db_path: Path | str, name: str) -> str:
     """Create an API token for ``name`` and return it; only its sha256 is kept, so show it once."""
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # a leading "-" would read as an option on the command line (revoke-token)
+        token = secrets.token_urlsafe(32)
     with _db(db_path) as conn:
         with transaction(conn):
             row = conn.execute("SELECT name, disabled FROM users WHERE name = ?", (name,)).fetchone()

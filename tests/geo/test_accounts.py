@@ -239,3 +239,10 @@ def test_secrets_never_reach_logs_or_errors(db, caplog):
         assert secret not in caplog.text
         assert secret not in str(info.value)
     assert "awa" in caplog.text  # names are logged, secrets are not
+
+
+def test_tokens_never_start_with_a_dash(db, monkeypatch):
+    """``users revoke-token PREFIX`` must never see a token prefix as a command-line option."""
+    drawn = iter(["-abcdefgh" + "x" * 34, "Zabcdefgh" + "x" * 34])
+    monkeypatch.setattr(accounts.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert accounts.issue_token(db, "awa").startswith("Z")  # "awa" is the fixture's editor
