@@ -155,6 +155,12 @@ def to_gpkg(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     return to_gpkg_layers({ctx.layer_name or ctx.layer: (frame, ctx)})
 
 
+def _int32(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` with 64-bit integer columns as 32-bit ones: GDAL's KML driver types only those ``int``."""
+    wide = [c for c in frame.columns if str(frame[c].dtype) in ("Int64", "int64")]
+    return frame.astype(dict.fromkeys(wide, "Int32")) if wide else frame
+
+
 def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     """Return KML written by GDAL's KML driver, with the attribution as document description.
 
@@ -165,7 +171,7 @@ def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     with tempfile.TemporaryDirectory(prefix="bamako-export-") as tmp:
         path = Path(tmp) / "export.kml"
         write_with_gdal(
-            xml_safe(frame),
+            _int32(xml_safe(frame)),
             path,
             layer=ctx.layer,
             name=ctx.layer_name or ctx.layer,
