@@ -97,3 +97,18 @@ def test_openapi_lists_exactly_the_accepted_parameters(client):
     assert [p["name"] for p in query] == list(exports.PARAMETERS)
     scope = next(p for p in query if p["name"] == "scope")
     assert scope["schema"]["enum"] == list(exports.SCOPES) and scope["schema"]["default"] == "district"
+
+
+def test_facility_page_and_json_show_counts_as_integers(tmp_path):
+    layers = tiny_layers()
+    fac = layers["facilities"].astype({"beds": "float64", "pupils": "object"})
+    fac.loc[0, "beds"], fac.loc[0, "pupils"], fac.loc[0, "note"] = 12.0, "<NA>", ""
+    layers["facilities"] = fac
+    meta = {"build_id": "pages-1", "built_at": "2026-11-29T00:00:00+00:00", "sources": {}, "counts": {}}
+    path = write_store(tmp_path / "atlas.gpkg", layers, meta)
+    client = create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
+    profile = client.get("/facilities/dnacpn-01.json").get_json()
+    assert profile["beds"] == 12 and type(profile["beds"]) is int
+    assert profile["pupils"] is None and profile["note"] is None
+    html = client.get("/facilities/dnacpn-01").get_data(as_text=True)
+    assert "<dd>12</dd>" in html and "12.0" not in html and "&lt;NA&gt;" not in html
