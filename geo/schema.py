@@ -216,6 +216,8 @@ SCHEMAS: dict[str, dict[str, Column]] = {
     for layer, columns in _TYPES.items()
 }
 assert all(list(SCHEMAS[layer]) == list(DOCS[layer]) for layer in SCHEMAS), "schema types and docs disagree"
+#: Count columns of the facilities (integers: beds, doctors, nurses, pupils).
+COUNT_COLUMNS = tuple(name for name, column in SCHEMAS["facilities"].items() if column.type == "int")
 
 
 def _text(values: pd.Series) -> pd.Series:
