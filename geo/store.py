@@ -84,7 +84,7 @@ def write_store(
             pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         with sqlite3.connect(tmp) as con:
             for name, table in (tables or {}).items():
-                table.to_sql(name, con, index=False)
+                conform(table, name).to_sql(name, con, index=False)  # reports too: real nulls, not ""
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             con.executemany(
                 f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)",

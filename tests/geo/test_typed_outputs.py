@@ -20,7 +20,7 @@ import pytest
 from geo.publication import exports, package
 from geo.publication.ogc import collections, geojson_features
 from geo.schema import NULL_TEXTS, SCHEMAS, conform, missing_texts
-from geo.store import open_store
+from geo.store import open_store, read_table, write_store
 from geo.vocabulary import LAYERS
 
 #: pyogrio dtype names each schema type must read back as (integers with nulls read as float in pandas,
@@ -82,13 +82,16 @@ def check_kml(layer: str, data: bytes) -> None:
     root = ElementTree.fromstring(data)
     declared = {f.get("name"): f.get("type") for f in root.iter("{http://www.opengis.net/kml/2.2}SimpleField")}
     for name, column in SCHEMAS[layer].items():
-        if column.type == "int" and name in declared:
-            assert declared[name] == "int", (layer, name, declared[name])
+        if column.type in ("int", "bool") and name in declared:
+            assert declared[name] == column.type, (layer, name, declared[name])
     for item in root.iterfind(".//k:SimpleData", ns):
         text = item.text or ""
         assert text.strip() not in NULL_TEXTS, (layer, item.get("name"), text)
-        if SCHEMAS[layer].get(item.get("name")) and SCHEMAS[layer][item.get("name")].type == "int":
+        column = SCHEMAS[layer].get(item.get("name"))
+        if column is not None and column.type == "int":
             assert _INTEGER.match(text), (layer, item.get("name"), text)
+        if column is not None and column.type == "bool":
+            assert text in ("0", "1"), (layer, item.get("name"), text)
 
 
 def check_every_format(atlas, tmp_path) -> None:
@@ -193,3 +196,12 @@ def test_conform_turns_artefacts_into_nulls_and_counts_into_integers():
 def test_conform_refuses_a_fractional_count():
     with pytest.raises(ValueError, match="beds"):
         conform(pd.DataFrame({"beds": [1.5]}), "facilities")
+
+
+def test_plain_tables_of_the_store_hold_real_nulls(tiny_store):
+    report = pd.DataFrame({"status": ["sheet_only"], "sheet_id": ["dnacpn-02"], "survey_id": [""], "note": ["<NA>"]})
+    path = tiny_store.parent / "tables.gpkg"
+    meta = {"build_id": "t", "built_at": "2026-11-29T00:00:00+00:00"}
+    write_store(path, {"communes": open_store(tiny_store)["communes"]}, meta, tables={"cscom_reconciliation": report})
+    back = read_table(path, "cscom_reconciliation")
+    assert back.loc[0, "survey_id"] is None and back.loc[0, "note"] is None and back.loc[0, "status"] == "sheet_only"

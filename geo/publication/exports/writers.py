@@ -180,6 +180,10 @@ def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
         )
         ElementTree.register_namespace("", _KML_NS)
         tree = ElementTree.parse(path)
+    booleans = {c for c in frame.columns if c != frame.geometry.name and pd.api.types.is_bool_dtype(frame[c])}
+    for simple in tree.getroot().iter(f"{{{_KML_NS}}}SimpleField"):
+        if simple.get("name") in booleans:  # GDAL declares them int; KML has xsd:boolean (values 1/0)
+            simple.set("type", "bool")
     document = tree.getroot().find(f"{{{_KML_NS}}}Document")
     for position, (tag, text) in enumerate((("name", ctx.title or ctx.name), ("description", ATTRIBUTION))):
         element = ElementTree.Element(f"{{{_KML_NS}}}{tag}")
