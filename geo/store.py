@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 
 from geo.errors import StoreError
+from geo.schema import SCHEMAS, conform
 from geo.settings import Settings, resolve
 from geo.vocabulary import INTERNAL_LAYERS, LAYERS
 
@@ -65,7 +66,8 @@ def write_store(
 ) -> Path:
     """Write ``layers``, plain ``tables`` and ``meta`` to ``path`` atomically and return the path.
 
-    Layers are written in order to a temporary GeoPackage in the same folder,
+    Layers are typed by :mod:`geo.schema` (real nulls, integer counts) and
+    written in order to a temporary GeoPackage in the same folder,
     the plain tables (reports without geometry) and the metadata table are
     added, and the file is renamed over ``path``. On any error the temporary
     file is removed and ``path`` is untouched.
@@ -78,10 +80,11 @@ def write_store(
     tmp.unlink()  # GDAL wants to create the file itself
     try:
         for name, frame in layers.items():
-            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", promote_to_multi=False)
+            typed = conform(frame, name) if name in SCHEMAS else frame  # real nulls, counts as integers
+            pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         with sqlite3.connect(tmp) as con:
             for name, table in (tables or {}).items():
-                table.to_sql(name, con, index=False)
+                conform(table, name).to_sql(name, con, index=False)  # reports too: real nulls, not ""
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             con.executemany(
                 f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)",
@@ -147,13 +150,17 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
 
 
 def open_store(path: Path) -> Atlas:
-    """Load every atlas layer, the District outline (stores built since it exists) and the metadata."""
+    """Load every atlas layer, the District outline (stores built since it exists) and the metadata.
+
+    Layers come back typed by :mod:`geo.schema` (GDAL reads an integer column with nulls as reals).
+    """
     meta = read_meta(path)
     layers = {}
     names = {str(name) for name, _ in pyogrio.list_layers(path)}
     for name in (*LAYERS, *(n for n in INTERNAL_LAYERS if n in names)):
         try:
-            layers[name] = pyogrio.read_dataframe(path, layer=name)
+            frame = pyogrio.read_dataframe(path, layer=name)
+            layers[name] = conform(frame, name) if name in SCHEMAS else frame
         except Exception as exc:  # GDAL errors are not typed usefully
             raise StoreError(f"{path}: layer {name!r} cannot be read ({exc}); rebuild the store") from None
     return Atlas(layers=layers, meta=meta, path=Path(path))

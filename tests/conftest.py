@@ -9,6 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
+from geo.schema import conform
 from geo.spatial.district import district_layer
 from geo.store import write_store
 from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
@@ -61,7 +62,7 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
         ("lieu-claec-commune-ii", "claec", "CLAEC Commune II", 2500, 500, None, "ML090102", "commune"),
         ("lieu-stade", "stadium", 'Stade "26 Mars" & co', 2200, 800, "ML090102001", "ML090102", "exact"),
     ]
-    fac = {c: [""] * len(rows) for c in FACILITY_COLUMNS}
+    fac = {c: [None] * len(rows) for c in FACILITY_COLUMNS}  # real nulls, as the store holds them
     for i, (fid, kind, name, _x, _y, qp, cp, prec) in enumerate(rows):
         fac["id"][i], fac["kind"][i], fac["name"][i] = fid, kind, name
         fac["quartier_pcode"][i], fac["commune_pcode"][i], fac["location_precision"][i] = qp, cp, prec
@@ -86,13 +87,8 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
     )
     assert set(QA_COLUMNS) <= set(qa.columns)
     district = district_layer(_to_store(gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3000, Y0 + 1000)])), communes)
-    return {
-        "communes": communes,
-        "quartiers": quartiers,
-        "facilities": facilities,
-        "qa_findings": qa,
-        "district": district,
-    }
+    layers = {"communes": communes, "quartiers": quartiers, "facilities": facilities, "qa_findings": qa}
+    return {**{name: conform(frame, name) for name, frame in layers.items()}, "district": district}
 
 
 @pytest.fixture

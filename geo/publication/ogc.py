@@ -370,7 +370,7 @@ def geojson_features(layer: gpd.GeoDataFrame, collection: Collection) -> list[di
     ``COORDINATE_DECIMALS``, counter-clockwise exterior rings, JSON-safe
     properties); missing or empty geometries become ``null``.
     """
-    prepared = prepare(layer)
+    prepared = prepare(layer, collection.layer)
     geoms = prepared.geometry.to_numpy()
     geoms = np.where(shapely.is_missing(geoms) | shapely.is_empty(geoms), None, geoms)
     return [

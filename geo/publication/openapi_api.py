@@ -272,9 +272,15 @@ def _path(name: str, schema: dict | None = None) -> dict:
 def _read_paths() -> dict[str, Any]:
     selection = [
         _query("kind", {"type": "string"}, "Facility kinds, comma-separated (e.g. cscom,claec)."),
-        _query("commune", {"type": "string"}, "Commune P-code (e.g. ML090105)."),
-        _query("quartier", {"type": "string"}, "Quartier P-code."),
+        _query("commune", {"type": "string"}, "Commune P-codes, comma-separated (e.g. ML090105,ML090106)."),
+        _query("quartier", {"type": "string"}, "Quartier P-codes, comma-separated (e.g. ML090105595)."),
         _query("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat in WGS 84 degrees."),
+        _query(
+            "scope",
+            {"type": "string", "enum": list(exports.SCOPES), "default": "district"},
+            "Facility layers: `district` keeps the facilities in the District (in_analysis true); `all` adds "
+            "those outside it, flagged by in_analysis false and join_status outside.",
+        ),
     ]
     names = [f"{layer}.{fmt}" for layer in (*LAYERS, *KINDS) for fmt in exports.EXPORT_FORMATS]
     return {
@@ -300,7 +306,10 @@ def _read_paths() -> dict[str, Any]:
                 security=PUBLIC,
                 errors=("400", "404"),
                 parameters=[_path("name", {"type": "string", "enum": names})] + selection,
-                description="`<layer>.<format>` with format one of " + ", ".join(exports.EXPORT_FORMATS) + ".",
+                description="`<layer>.<format>` with format one of "
+                + ", ".join(exports.EXPORT_FORMATS)
+                + ". Any other query parameter is a 400 naming it. Missing values are nulls (empty CSV cells); "
+                "counts (beds, doctors, nurses, pupils) are integers, in_analysis a boolean.",
             )
         },
         "/package.zip": {

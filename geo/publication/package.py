@@ -24,6 +24,7 @@ from geo.publication.exports import (
     to_gpkg_layers,
     zip_bytes,
 )
+from geo.schema import DOCS
 from geo.settings import Settings, resolve
 from geo.store import Atlas
 from geo.vocabulary import ATTRIBUTION, KINDS, LANGUAGES, LAYERS, STORE_LAYERS, Text
@@ -40,131 +41,8 @@ def lang_or_raise(lang: str | None) -> str:
     return lang
 
 
-_PCODE_C = Text("Code P de la commune (COD-AB admin 3, ex. ML090101 = Commune I).",
-                "Commune P-code (COD-AB admin 3, e.g. ML090101 = Commune I).")  # fmt: skip
-_AREA = Text("Superficie en km², calculée dans la projection métrique UTM 29N (EPSG:32629).",
-             "Area in km², computed in the metric UTM 29N projection (EPSG:32629).")  # fmt: skip
-_POP_YEAR = Text("Année de référence de pop_estimate.", "Reference year of pop_estimate.")
-
-#: Definition of every exported column, by layer.
-COLUMNS: dict[str, dict[str, Text]] = {
-    "communes": {
-        "pcode": _PCODE_C,
-        "name": Text("Nom de la commune.", "Commune name."),
-        "area_km2": _AREA,
-        "pop_2009": Text(
-            "Population au RGPH 2009 (inventaire DNACPN).",
-            "Population at the 2009 census (RGPH 2009, DNACPN inventory).",
-        ),
-        "pop_estimate": Text(
-            "Population estimée pour pop_year, en habitants (voir « Population »).",
-            "Estimated population in pop_year, in inhabitants (see “Population”).",
-        ),  # fmt: skip
-        "pop_year": _POP_YEAR,
-    },
-    "quartiers": {
-        "pcode": Text(
-            "Code P de l'unité (COD-AB admin 4, ex. ML090105595).", "Unit P-code (COD-AB admin 4, e.g. ML090105595)."
-        ),
-        "name": Text("Nom COD-AB du quartier ou de la zone.", "COD-AB name of the quartier or zone."),
-        "alt_name": Text(
-            "Autre graphie du nom (COD-AB), souvent sans accents.",
-            "Alternative spelling (COD-AB), often without accents.",
-        ),
-        "commune_pcode": _PCODE_C,
-        "commune_name": Text("Nom de la commune.", "Commune name."),
-        "area_km2": _AREA,
-        "pop_estimate": Text(
-            "Population estimée pour pop_year, en habitants : l'estimation de la commune répartie entre ses "
-            "unités selon pop_method (méthode du plus fort reste : les unités d'une commune totalisent exactement "
-            "la commune).",
-            "Estimated population in pop_year, in inhabitants: the commune estimate split among its units by "
-            "pop_method (largest remainder: the units of a commune add up exactly to the commune).",
-        ),
-        "pop_method": Text(
-            "Méthode de répartition de la population communale (voir vocabulaire).",
-            "Method splitting the commune population (see vocabulary).",
-        ),  # fmt: skip
-        "pop_year": _POP_YEAR,
-    },
-    "facilities": {
-        "id": Text(
-            "Identifiant stable d'une construction à l'autre (ex. sante-0160).",
-            "Identifier, stable across rebuilds (e.g. sante-0160).",
-        ),
-        "kind": Text("Type d'équipement (voir vocabulaire kind).", "Facility kind (see kind vocabulary)."),
-        "name": Text("Nom de l'équipement tel que relevé.", "Facility name as recorded."),
-        "commune_declared": Text(
-            "Commune telle qu'écrite dans la source (peut être vide).",
-            "Commune as written in the source (may be empty).",
-        ),
-        "quartier_declared": Text(
-            "Quartier tel qu'écrit dans la source (peut être vide).",
-            "Quartier as written in the source (may be empty).",
-        ),
-        "location_precision": Text(
-            "Précision de la position (voir vocabulaire).", "Precision of the position (see vocabulary)."
-        ),
-        "sources": Text(
-            "Clés des sources, séparées par « ; » (voir « Sources » ; places = lieux compilés par le projet).",
-            "Source keys, separated by “;” (see “Sources”; places = places compiled by the project).",
-        ),  # fmt: skip
-        "source_refs": Text(
-            "Références des lignes dans ces sources, séparées par « ; ».",
-            "Row references within those sources, separated by “;”.",
-        ),
-        "operator_type": Text(
-            "Gestionnaire (voir vocabulaire ; vide si inconnu).", "Operator (see vocabulary; empty when unknown)."
-        ),
-        "beds": Text(
-            "Nombre de lits déclaré (santé ; vide si inconnu).", "Declared number of beds (health; empty when unknown)."
-        ),
-        "doctors": Text("Nombre de médecins déclaré (santé).", "Declared number of doctors (health)."),
-        "nurses": Text("Nombre d'infirmiers déclaré (santé).", "Declared number of nurses (health)."),
-        "opening_hours": Text("Horaires d'ouverture déclarés.", "Declared opening hours."),
-        "pupils": Text("Nombre d'élèves déclaré (éducation).", "Declared number of pupils (education)."),
-        "confidence": Text(
-            "Confiance dans la position, lieux compilés par le projet seulement (voir vocabulaire).",
-            "Confidence in the position, project-compiled places only (see vocabulary).",
-        ),  # fmt: skip
-        "note": Text("Remarque libre.", "Free note."),
-        "commune_pcode": Text(
-            "Code P de la commune où se trouve le point (jointure spatiale).",
-            "P-code of the commune the point lies in (spatial join).",
-        ),  # fmt: skip
-        "quartier_pcode": Text(
-            "Code P du quartier où se trouve le point (vide si inconnu).",
-            "P-code of the quartier the point lies in (empty when unknown).",
-        ),  # fmt: skip
-        "join_status": Text(
-            "Relation du point aux limites du District (voir vocabulaire).",
-            "How the point relates to the District boundary (see vocabulary).",
-        ),  # fmt: skip
-        "in_analysis": Text(
-            "Vrai si l'équipement compte dans les indicateurs (faux pour les points hors du District).",
-            "True when the facility counts in the indicators (false for points outside the District).",
-        ),  # fmt: skip
-    },
-    "qa_findings": {
-        "check": Text(
-            "Contrôle ayant produit l'anomalie (voir vocabulaire).", "Check that produced the finding (see vocabulary)."
-        ),
-        "facility_id": Text(
-            "Identifiant de l'équipement concerné (facilities.id).",
-            "Identifier of the facility concerned (facilities.id).",
-        ),
-        "facility_name": Text("Nom de l'équipement concerné.", "Name of the facility concerned."),
-        "kind": Text("Type de l'équipement concerné.", "Kind of the facility concerned."),
-        "commune_pcode": Text("Code P de la commune de l'équipement.", "P-code of the facility's commune."),
-        "evidence": Text(
-            "Éléments constatés (distances, noms comparés…).", "Evidence found (distances, names compared…)."
-        ),
-        "related_id": Text(
-            "Autre équipement en cause (ex. le doublon), s'il y en a un.",
-            "Other facility involved (e.g. the duplicate), if any.",
-        ),
-    },
-}
+#: Definition of every exported column, by layer (from the one schema, :mod:`geo.schema`).
+COLUMNS: dict[str, dict[str, Text]] = {layer: dict(docs) for layer, docs in DOCS.items()}
 
 #: Coded values of the columns, with their meaning.
 VOCABULARIES: dict[str, dict[str, Text]] = {
@@ -481,7 +359,7 @@ def build_package(atlas: Atlas, *, lang: str = "fr", settings: Settings | None =
     for layer in LAYERS:
         ctx = ExportContext(layer=layer, name=f"bamako-{layer.replace('_', '-')}-{day}", layer_name=layer,
                             title=layer_title(layer, lang), column_docs=column_docs(layer))  # fmt: skip
-        prepared[layer] = (prepare(atlas.layers[layer]), ctx)
+        prepared[layer] = (prepare(atlas.layers[layer], layer), ctx)
     members = {
         root + "README.md": readme(atlas, lang=lang, settings=settings).encode("utf-8"),
         root + f"bamako-atlas-{day}.gpkg": to_gpkg_layers(prepared),

@@ -95,7 +95,7 @@ def assign_units(facilities: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame) -> g
     units = quartiers[["pcode", "commune_pcode", "geometry"]].to_crs(METRIC_CRS)
     located = ~(pts.isna() | pts.is_empty)
 
-    quartier = pd.Series(pd.NA, index=out.index, dtype="object")
+    quartier = pd.Series(None, index=out.index, dtype="object")  # None, not pd.NA: GDAL writes pd.NA as "<NA>"
     status = pd.Series("unlocated", index=out.index, dtype="object")
 
     # Point-in-polygon in the store CRS, on the original coordinates: reprojecting
@@ -127,7 +127,7 @@ def assign_units(facilities: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame) -> g
     out["quartier_pcode"] = quartier
     out["commune_pcode"] = quartier.map(commune_of)
     # A commune-precision point sits at the commune's representative point: its quartier is unknown.
-    out.loc[out["location_precision"] == "commune", "quartier_pcode"] = pd.NA
+    out.loc[out["location_precision"] == "commune", "quartier_pcode"] = None
     out["join_status"] = status
     out["in_analysis"] = status.isin(["inside", "snapped"])
     extra = [c for c in out.columns if c not in FACILITY_COLUMNS and c != "geometry"]

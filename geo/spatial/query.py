@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import geopandas as gpd
 from shapely.geometry import box
 
@@ -41,14 +43,14 @@ def select(
     layer: str,
     *,
     kinds: list[str] | None = None,
-    commune: str | None = None,
-    quartier: str | None = None,
+    commune: str | Collection[str] | None = None,
+    quartier: str | Collection[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return the rows of ``layer`` matching every given filter (EPSG:4326).
 
     ``kinds`` applies to layers with a ``kind`` column; ``commune`` and
-    ``quartier`` are P-codes matched against the layer's own P-code columns;
+    ``quartier`` are P-codes (one or several) matched against the layer's own P-code columns;
     ``bbox`` keeps features whose geometry intersects the box.
     """
     if layer not in LAYERS or layer not in layers:
@@ -68,7 +70,8 @@ def select(
         column = UNIT_COLUMNS.get((layer, parameter))
         if column is None:
             raise InvalidParameter(parameter, f"layer {layer!r} cannot be filtered by {parameter}")
-        mask &= (frame[column] == value).to_numpy()
+        codes = [value] if isinstance(value, str) else list(value)
+        mask &= frame[column].isin(codes).to_numpy()
     if bbox is not None:
         mask &= frame.index.isin(frame.index[frame.sindex.query(box(*bbox), predicate="intersects")])
     return frame[mask]

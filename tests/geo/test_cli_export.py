@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo import files
+from geo.store import open_store, write_store
 from webmap.cli import main
 
 
@@ -100,3 +101,22 @@ def test_a_failed_write_leaves_no_file(env, tmp_path, monkeypatch):
 def test_missing_store_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["export", "cscom"], env={"BAMAKO_ATLAS_HOME": str(tmp_path)})
     assert result.exit_code == 2 and "bamako-atlas data build" in result.output
+
+
+def test_scope_and_pcode_lists(tiny_store, tmp_path):
+    atlas = open_store(tiny_store)
+    fac = atlas["facilities"].copy()
+    fac.loc[fac["id"] == "educ-0001", ["join_status", "in_analysis"]] = ["outside", False]
+    home = tmp_path / "scoped"
+    write_store(home / "atlas.gpkg", {**atlas.layers, "facilities": fac}, atlas.meta)
+    env = {"BAMAKO_ATLAS_HOME": str(home)}
+
+    def ids(*args: str) -> list[str]:
+        out = tmp_path / "f.geojson"
+        result = CliRunner().invoke(main, ["export", "facilities", *args, "-o", str(out)], env=env)
+        assert result.exit_code == 0, result.output
+        return [f["id"] for f in json.loads(out.read_text())["features"]]
+
+    assert ids("--commune", "ML090101") == ["dnacpn-01", "sante-0001"]  # educ-0001 is outside: left out
+    assert ids("--commune", "ML090101", "--scope", "all") == ["dnacpn-01", "sante-0001", "educ-0001"]
+    assert ids("--quartier", "ML090101001,ml090102001") == ["dnacpn-01", "sante-0001", "lieu-stade"]

@@ -22,9 +22,11 @@ from webmap.cli.settings import current_settings
     multiple=True,
     help="Facility kind(s), repeatable or comma-separated (e.g. cscom,claec).",
 )
-@click.option("--commune", default=None, help="P-code of a commune (e.g. ML090105).")
-@click.option("--quartier", default=None, help="P-code of a quartier (e.g. ML090105595).")
+@click.option("--commune", default=None, help="P-code(s) of communes, comma-separated (e.g. ML090105,ML090106).")
+@click.option("--quartier", default=None, help="P-code(s) of quartiers, comma-separated (e.g. ML090105595).")
 @click.option("--bbox", default=None, help="minlon,minlat,maxlon,maxlat in WGS84 degrees.")
+@click.option("--scope", type=click.Choice(exports.SCOPES), default=None,
+              help="Facilities: district (default) those in the District; all adds those outside it, flagged.")  # fmt: skip
 @click.option("--lang", default="fr", show_default=True, help="Language of the package README (fr or en).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: a descriptive name in the current folder).")  # fmt: skip
@@ -35,6 +37,7 @@ def export(
     commune: str | None,
     quartier: str | None,
     bbox: str | None,
+    scope: str | None,
     lang: str,
     output: Path | None,
 ) -> None:
@@ -56,7 +59,7 @@ def export(
         atlas = _atlas()
         selection = exports.parse_request(
             layer, units=exports.unit_pcodes(atlas.layers), kind=list(kinds) or None,
-            commune=commune, quartier=quartier, bbox=bbox,
+            commune=commune, quartier=quartier, bbox=bbox, scope=scope,
         )  # fmt: skip
         result = exports.export_layer(
             atlas, selection, fmt,

@@ -57,13 +57,15 @@ def layer_file(name: str):
     snap = snapshot()
     atlas = snap.atlas
     args = request.args
+    exports.check_parameters(args.keys())
     selection = exports.parse_request(
         layer,
         units=snap.memo("api:units", lambda: exports.unit_pcodes(atlas.layers)),
         kind=args.getlist("kind") or None,
-        commune=args.get("commune"),
-        quartier=args.get("quartier"),
+        commune=args.getlist("commune") or None,
+        quartier=args.getlist("quartier") or None,
         bbox=args.get("bbox"),
+        scope=args.get("scope"),
     )
     payload = _cache("bbox" if selection.bbox else "plain").get(
         f"{selection.key()}|{fmt}",
@@ -96,27 +98,40 @@ def partner_package():
 
 def _filters(layer: str) -> list[str]:
     kinds = ["kind"] if layer in ("facilities", "qa_findings") else []
-    return kinds + [p for p in ("commune", "quartier") if (layer, p) in UNIT_COLUMNS] + ["bbox"]
+    scope = ["scope"] if layer == "facilities" else []
+    return kinds + [p for p in ("commune", "quartier") if (layer, p) in UNIT_COLUMNS] + ["bbox"] + scope
 
 
 def _layers_doc(lang: str) -> dict:
     atlas = snapshot().atlas
-    kind_counts = atlas.layers["facilities"]["kind"].value_counts()
+    facilities = atlas.layers["facilities"]
+    kind_counts = facilities["kind"].value_counts()
+    district_counts = facilities.loc[facilities["in_analysis"].astype(bool).to_numpy(), "kind"].value_counts()
 
-    def entry(name: str, layer: str, count: int, kind: str | None = None) -> dict:
+    def entry(name: str, layer: str, count: int, kind: str | None = None, count_all: int | None = None) -> dict:
+        counts = {} if count_all is None else {"count_all": count_all}  # count: the default (District) scope
         return {
             "name": name,
             "title": package.layer_title(name, lang),
             "layer": layer,
             "kind": kind,
             "count": count,
+            **counts,
             "geometry": exports.LAYER_GEOMETRY[layer],
             "filters": _filters(layer) if kind is None else [p for p in _filters(layer) if p != "kind"],
             "links": {fmt: url_for("api.layer_file", name=f"{name}.{fmt}") for fmt in exports.EXPORT_FORMATS},
         }
 
-    layers = [entry(name, name, len(atlas.layers[name])) for name in LAYERS]
-    layers += [entry(kind, "facilities", int(kind_counts.get(kind, 0)), kind) for kind in KINDS]
+    layers = [
+        entry(name, name, int(district_counts.sum()), count_all=len(facilities))
+        if name == "facilities"
+        else entry(name, name, len(atlas.layers[name]))
+        for name in LAYERS
+    ]
+    layers += [
+        entry(kind, "facilities", int(district_counts.get(kind, 0)), kind, int(kind_counts.get(kind, 0)))
+        for kind in KINDS
+    ]
     return {
         "title": package.T["title"](lang),
         "attribution": exports.ATTRIBUTION,
@@ -130,9 +145,13 @@ def _layers_doc(lang: str) -> dict:
         },
         "parameters": {
             "kind": _("Types d'équipements, séparés par des virgules (ex. kind=cscom,claec)."),
-            "commune": _("Code P d'une commune (ex. commune=ML090105)."),
-            "quartier": _("Code P d'un quartier (ex. quartier=ML090105595)."),
+            "commune": _("Codes P de communes, séparés par des virgules (ex. commune=ML090105,ML090106)."),
+            "quartier": _("Codes P de quartiers, séparés par des virgules (ex. quartier=ML090105595)."),
             "bbox": _("Rectangle minlon,minlat,maxlon,maxlat en degrés WGS84 (ex. bbox=-8.05,12.60,-7.95,12.66)."),
+            "scope": _(
+                "Équipements : district (par défaut) ceux du District ; all y ajoute ceux hors du District, "
+                "signalés par in_analysis faux."
+            ),
         },
         "layers": layers,
         "package": {code: url_for("api.partner_package", lang=code) for code in package.LANGUAGES},

@@ -23,6 +23,7 @@ from geo.pipeline.reconcile.matching import (
     survey_centres,
 )
 from geo.pipeline.reconcile.names import has_community_marker, name_core, probable_mislabel_kinds
+from geo.schema import COUNT_COLUMNS
 from geo.vocabulary import SOURCE_FACILITY_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,9 @@ def reconcile_cscoms(
         parts.append(gpd.GeoDataFrame(merged, geometry="geometry", crs=survey.crs))
     facilities = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=survey.crs)
     columns = [*survey.columns.drop("geometry"), *(c for c in SHEET_COLUMNS if c not in survey), "geometry"]
+    for column in COUNT_COLUMNS:  # merged records hold None: keep the counts numbers, never text
+        if not pd.api.types.is_numeric_dtype(facilities[column]):
+            facilities[column] = pd.to_numeric(facilities[column].astype(object)).astype("Int64")
     text = [c for c in columns[:-1] if not pd.api.types.is_numeric_dtype(facilities[c])]
     facilities[text] = facilities[text].fillna("")
     facilities = facilities[columns].sort_values("id", kind="stable").reset_index(drop=True)

@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import StoreError
+from geo.schema import conform
 from geo.spatial.joins import assign_units
 from geo.vocabulary import FACILITY_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
@@ -253,7 +254,10 @@ def current(
         )
         out = pd.concat([out, new], ignore_index=True)
     out = out.reset_index(drop=True)[list(CURRENT_COLUMNS) + ["geometry"]]
-    return out if isinstance(out, gpd.GeoDataFrame) else gpd.GeoDataFrame(out, geometry="geometry", crs=STORE_CRS)
+    out = out if isinstance(out, gpd.GeoDataFrame) else gpd.GeoDataFrame(out, geometry="geometry", crs=STORE_CRS)
+    if not (by_field or retired or extra):
+        return out
+    return conform(out, "facilities")  # edited texts left empty are nulls, counts integers, as in the store
 
 
 class _Columns:

@@ -12,7 +12,15 @@ knows about HTTP: the web API and the CLI call the same functions.
 from geo.files import write_atomic, write_files_atomic, zip_bytes
 from geo.publication.exports.formats import EXPORT_FORMATS, Export, ExportFormat, export_layer, format_or_raise
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_records, prepare
-from geo.publication.exports.request import ExportRequest, build_date, parse_request, unit_pcodes
+from geo.publication.exports.request import (
+    PARAMETERS,
+    SCOPES,
+    ExportRequest,
+    build_date,
+    check_parameters,
+    parse_request,
+    unit_pcodes,
+)
 from geo.publication.exports.shapefile import DBF_TEXT_LIMIT, fit_dbf_text, shapefile_field_names, to_shp_zip
 from geo.publication.exports.writers import (
     ATTRIBUTION,
@@ -38,11 +46,14 @@ __all__ = [
     "ID_COLUMNS",
     "LAYER_GEOMETRY",
     "NAME_COLUMNS",
+    "PARAMETERS",
+    "SCOPES",
     "Export",
     "ExportContext",
     "ExportFormat",
     "ExportRequest",
     "build_date",
+    "check_parameters",
     "csv_frame",
     "defuse_formula",
     "export_layer",

@@ -94,11 +94,13 @@ def export_layer(
         quartier=request.quartier,
         bbox=request.bbox,
     )
+    if request.layer == "facilities" and request.scope == "district":
+        frame = frame[frame["in_analysis"].astype(bool).to_numpy()]
     stem = request.stem(build_date(atlas.meta))
     ctx = ExportContext(
         layer=request.layer, name=stem, layer_name=request.label, title=title, column_docs=dict(column_docs or {})
     )
-    data = spec.write(prepare(frame), ctx)
+    data = spec.write(prepare(frame, request.layer), ctx)
     log.info("exported %s: %d features, %d bytes", stem + spec.extension, len(frame), len(data))
     return Export(
         data=data, filename=stem + spec.extension, media_type=spec.media_type, count=len(frame), text=spec.text

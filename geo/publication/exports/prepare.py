@@ -7,19 +7,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.schema import conform
 from geo.vocabulary import STORE_CRS
 
 #: Decimals kept in exported coordinates (degrees; 1e-6° ≈ 0.11 m at Bamako).
 COORDINATE_DECIMALS = 6
 
 
-def prepare(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def prepare(frame: gpd.GeoDataFrame, layer: str | None = None) -> gpd.GeoDataFrame:
     """Return a copy in EPSG:4326 with coordinates rounded and RFC 7946 ring orientation.
 
+    Attributes are typed by the schema of store layer ``layer`` (:func:`geo.schema.conform`:
+    real nulls, integer counts); without ``layer`` only missing texts become nulls.
     Exterior rings are counter-clockwise, holes clockwise. Rows without
     geometry are kept (their geometry stays empty).
     """
-    out = frame.to_crs(STORE_CRS) if frame.crs is not None and frame.crs != STORE_CRS else frame.copy()
+    out = frame.to_crs(STORE_CRS) if frame.crs is not None and frame.crs != STORE_CRS else frame
+    out = conform(out, layer or "")
     geoms = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, COORDINATE_DECIMALS))
     out = out.set_geometry(gpd.GeoSeries(shapely.orient_polygons(geoms), index=out.index, crs=STORE_CRS))
     return out.reset_index(drop=True)

@@ -19,15 +19,17 @@ class ExportRequest:
 
     ``alias`` is the facility kind used as a layer name (``cscom`` for
     ``facilities?kind=cscom``); ``kinds`` are in ``KINDS`` order; P-codes are
-    upper case; ``bbox`` is (minlon, minlat, maxlon, maxlat) in WGS84 degrees.
+    upper case and sorted (a feature matches any of them); ``bbox`` is (minlon,
+    minlat, maxlon, maxlat) in WGS84 degrees; ``scope`` is one of ``SCOPES``.
     """
 
     layer: str
     kinds: tuple[str, ...] = ()
-    commune: str | None = None
-    quartier: str | None = None
+    commune: tuple[str, ...] = ()
+    quartier: tuple[str, ...] = ()
     bbox: tuple[float, float, float, float] | None = None
     alias: str | None = None
+    scope: str = "district"
 
     @property
     def label(self) -> str:
@@ -41,7 +43,8 @@ class ExportRequest:
     def key(self) -> str:
         """Return a string identifying the selection (a cache key)."""
         bbox = ",".join(repr(v) for v in self.bbox) if self.bbox else ""
-        return f"{self.layer}|{','.join(self.kinds)}|{self.commune or ''}|{self.quartier or ''}|{bbox}"
+        units = f"{','.join(self.commune)}|{','.join(self.quartier)}"
+        return f"{self.layer}|{','.join(self.kinds)}|{units}|{bbox}|{self.scope}"
 
     def stem(self, built_on: str) -> str:
         """Return the file name without extension, e.g. ``bamako-quartiers-commune-ml090105-2026-11-29``."""
@@ -50,9 +53,11 @@ class ExportRequest:
             parts += list(self.kinds)
         for word, value in (("commune", self.commune), ("quartier", self.quartier)):
             if value:
-                parts += [word, value.lower()]
+                parts += [word, *(code.lower() for code in value)]
         if self.bbox:
             parts.append("bbox")
+        if self.scope != "district" and self.layer == "facilities":
+            parts.append(self.scope)
         parts.append(built_on)
         return "-".join(parts).replace("_", "-")
 
@@ -63,6 +68,22 @@ def unit_pcodes(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, frozenset[s
         "commune": frozenset(layers["communes"]["pcode"].astype(str)),
         "quartier": frozenset(layers["quartiers"]["pcode"].astype(str)),
     }
+
+
+#: Query parameters of a layer export (the web API's and the CLI's filters).
+PARAMETERS = ("kind", "commune", "quartier", "bbox", "scope")
+
+
+def check_parameters(names: Collection[str]) -> None:
+    """Raise InvalidParameter naming the first of ``names`` that is not in ``PARAMETERS``."""
+    for name in names:
+        if name not in PARAMETERS:
+            raise InvalidParameter(name, f"unknown query parameter; accepted: {', '.join(PARAMETERS)}")
+
+
+#: Which facilities a selection holds: ``district`` (default) those in the District (``in_analysis``);
+#: ``all`` also those outside it, kept in the store and flagged ``in_analysis`` false / ``join_status`` outside.
+SCOPES = ("district", "all")
 
 
 def _split_kinds(text: str | Collection[str] | None) -> list[str]:
@@ -77,9 +98,10 @@ def parse_request(
     *,
     units: Mapping[str, Collection[str]],
     kind: str | Collection[str] | None = None,
-    commune: str | None = None,
-    quartier: str | None = None,
+    commune: str | Collection[str] | None = None,
+    quartier: str | Collection[str] | None = None,
     bbox: str | None = None,
+    scope: str | None = None,
 ) -> ExportRequest:
     """Validate a layer name and filters and return the export request.
 
@@ -93,16 +115,18 @@ def parse_request(
     kind
         Facility kinds, comma-separated or a list of comma-separated strings.
     commune, quartier
-        A P-code (case-insensitive).
+        P-codes (case-insensitive), comma-separated or a list: features in any of them.
     bbox
         ``"minlon,minlat,maxlon,maxlat"`` in WGS84 degrees.
+    scope
+        One of ``SCOPES`` (facility layers only; default ``district``).
 
     Raises
     ------
     LayerNotFound, UnitNotFound
         Unknown layer or kind, unknown P-code (the message lists the allowed values).
     InvalidParameter
-        Malformed bbox, or a filter the layer does not support.
+        Malformed bbox, unknown scope, or a filter the layer does not support.
     """
     alias = None
     if name in KINDS:
@@ -124,19 +148,31 @@ def parse_request(
             )
         asked = [alias]
     kinds = tuple(k for k in KINDS if k in set(asked))
-    pcodes: dict[str, str | None] = {}
+    pcodes: dict[str, tuple[str, ...]] = {}
     for parameter, value in (("commune", commune), ("quartier", quartier)):
-        pcodes[parameter] = None
-        if value is None or not value.strip():
-            continue
-        code = value.strip().upper()
-        if (layer, parameter) not in UNIT_COLUMNS:
+        asked_codes = _split_kinds(value)
+        if asked_codes and (layer, parameter) not in UNIT_COLUMNS:
             raise InvalidParameter(parameter, f"layer {name!r} cannot be filtered by {parameter}")
-        if code not in units[parameter]:
-            allowed = ", ".join(sorted(units[parameter]))
-            raise UnitNotFound(f"unknown {parameter} P-code {value!r}; available: {allowed}")
-        pcodes[parameter] = code
-    return ExportRequest(layer, kinds, pcodes["commune"], pcodes["quartier"], parse_bbox(bbox), alias)
+        for code in asked_codes:
+            if code.upper() not in units[parameter]:
+                allowed = ", ".join(sorted(units[parameter]))
+                raise UnitNotFound(f"unknown {parameter} P-code {code!r}; available: {allowed}")
+        pcodes[parameter] = tuple(sorted({code.upper() for code in asked_codes}))
+    return ExportRequest(
+        layer, kinds, pcodes["commune"], pcodes["quartier"], parse_bbox(bbox), alias, _scope(scope, layer)
+    )
+
+
+def _scope(value: str | None, layer: str) -> str:
+    """Return the validated scope (``district`` when not given)."""
+    if value is None or not value.strip():
+        return "district"
+    scope = value.strip().lower()
+    if scope not in SCOPES:
+        raise InvalidParameter("scope", f"unknown scope {value!r}; allowed: {', '.join(SCOPES)}")
+    if layer != "facilities":
+        raise InvalidParameter("scope", f"layer {layer!r} has no scope; it applies to facility layers")
+    return scope
 
 
 def build_date(meta: Mapping[str, object]) -> str:

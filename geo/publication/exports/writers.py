@@ -155,6 +155,12 @@ def to_gpkg(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     return to_gpkg_layers({ctx.layer_name or ctx.layer: (frame, ctx)})
 
 
+def _int32(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` with 64-bit integer columns as 32-bit ones: GDAL's KML driver types only those ``int``."""
+    wide = [c for c in frame.columns if str(frame[c].dtype) in ("Int64", "int64")]
+    return frame.astype(dict.fromkeys(wide, "Int32")) if wide else frame
+
+
 def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     """Return KML written by GDAL's KML driver, with the attribution as document description.
 
@@ -165,7 +171,7 @@ def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     with tempfile.TemporaryDirectory(prefix="bamako-export-") as tmp:
         path = Path(tmp) / "export.kml"
         write_with_gdal(
-            xml_safe(frame),
+            _int32(xml_safe(frame)),
             path,
             layer=ctx.layer,
             name=ctx.layer_name or ctx.layer,
@@ -174,6 +180,10 @@ def to_kml(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
         )
         ElementTree.register_namespace("", _KML_NS)
         tree = ElementTree.parse(path)
+    booleans = {c for c in frame.columns if c != frame.geometry.name and pd.api.types.is_bool_dtype(frame[c])}
+    for simple in tree.getroot().iter(f"{{{_KML_NS}}}SimpleField"):
+        if simple.get("name") in booleans:  # GDAL declares them int; KML has xsd:boolean (values 1/0)
+            simple.set("type", "bool")
     document = tree.getroot().find(f"{{{_KML_NS}}}Document")
     for position, (tag, text) in enumerate((("name", ctx.title or ctx.name), ("description", ATTRIBUTION))):
         element = ElementTree.Element(f"{{{_KML_NS}}}{tag}")
