@@ -91,7 +91,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "IMPORT_MEMORY_MB",
         1536,
-        "Memory (MB of address space, ~0.5 GB of libraries included) of the process reading an import "
+        "Memory (MB of address space) the process reading an import may take above its libraries "
         "(import_too_large_in_memory).",
         int,
     ),

@@ -4,7 +4,7 @@
 :func:`geo.planning.imports.preview` in a process forked from a
 ``multiprocessing`` fork server (started once, with this module preloaded, so
 each import costs a fork, not a fresh interpreter). The child lives under
-``RLIMIT_AS`` (memory, libraries included) and ``RLIMIT_CPU`` (a backstop); the
+``RLIMIT_AS`` (memory, above what the libraries hold) and ``RLIMIT_CPU`` (a backstop); the
 parent waits at most the wall-clock budget, then kills it. Its temporary files
 go to a folder the parent removes whatever happened. A blown budget is an
 ``InvalidParameter("file", …)`` with code ``import_too_slow``,
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import resource
 import shutil
 import signal
@@ -45,7 +46,11 @@ _CPU_MARGIN_S = 2
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits of one import's parse + preview: wall-clock seconds and memory (address space, MB)."""
+    """Limits of one import's parse + preview: wall-clock seconds and memory (MB of address space).
+
+    The memory budget is counted above what the reader process holds before
+    reading (its libraries and thread stacks, which vary by platform).
+    """
 
     seconds: float
     memory_mb: int
@@ -73,11 +78,21 @@ def _limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, value if kind != resource.RLIMIT_CPU else hard))
 
 
+def _address_space() -> int:
+    """Return this process's address space in bytes (Linux; 0 elsewhere): libraries and thread stacks."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(conn: Any, workdir: str, budget: Budget, kwargs: dict[str, Any]) -> None:
     """Parse and preview under the limits; send ``("ok", Preview)``, ``("invalid", …)`` or a failure."""
     _limit(resource.RLIMIT_CPU, math.ceil(budget.seconds) + _CPU_MARGIN_S)
-    _limit(resource.RLIMIT_AS, budget.memory_mb * 1024 * 1024)
-    tempfile.tempdir = workdir  # the readers' temporary files land where the parent cleans up
+    _limit(resource.RLIMIT_AS, _address_space() + budget.memory_mb * 1024 * 1024)
+    tempfile.tempdir = workdir  # the readers' (and GDAL's) temporary files land where the parent cleans up
+    os.environ["CPL_TMPDIR"] = workdir
     existing = kwargs.pop("existing")
     try:
         try:
@@ -130,8 +145,8 @@ def parse_and_preview(
     existing
         Facilities as they are now (EPSG:4326), as for :func:`geo.planning.imports.preview`.
     budget
-        Time (wall-clock seconds) and memory (MB of address space of the child,
-        libraries included); default: :meth:`Budget.from_settings` of ``settings``.
+        Time (wall-clock seconds) and memory (MB of address space the child may
+        add to its libraries'); default: :meth:`Budget.from_settings` of ``settings``.
 
     Raises
     ------
@@ -152,7 +167,7 @@ def parse_and_preview(
     try:
         child.start()
         sender.close()
-        if not receiver.poll(budget.seconds):
+        if not receiver.poll(max(0.0, budget.seconds - (time.monotonic() - started))):
             log.warning("import child %s killed after %.1f s: %s", child.pid, time.monotonic() - started, filename)
             raise _too_slow(filename, budget)
         try:
