@@ -80,6 +80,7 @@ def test_the_same_big_file_passes_within_the_default_budgets(big_files, layers):
 def test_after_a_timeout_the_child_is_gone_and_no_temporary_file_is_left(
     big_files, layers, tmp_path, monkeypatch, caplog
 ):
+    budgeted(csv_bytes([["A", "school", LAT, LON]]), "a.csv", layers, ROOMY)  # the fork server runs already
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     data, name = big_files["osm"]  # the OSM reader writes the upload and GDAL's files to disk
     with caplog.at_level(logging.WARNING, logger="geo.planning.imports.budget"), pytest.raises(InvalidParameter):
