@@ -28,9 +28,24 @@ def big_file(fmt: str) -> tuple[bytes, str]:
     return osm_xml([(i + 1, LON, LAT, {"amenity": "school", "name": f"S{i}"}) for i in range(ROWS)]), "big.osm"
 
 
+def big_pbf(path) -> tuple[bytes, str]:
+    """Return the 50 000 schools as an .osm.pbf (about 60 times smaller than the XML)."""
+    osmium = pytest.importorskip("osmium", reason="pyosmium (PyPI 'osmium') writes the .osm.pbf fixture")
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        for i in range(ROWS):
+            tags = {"amenity": "school", "name": f"S{i}"}
+            writer.add_node(osmium.osm.mutable.Node(id=i + 1, version=1, location=(LON, LAT), tags=tags))
+    finally:
+        writer.close()
+    return path.read_bytes(), "big.osm.pbf"
+
+
 @pytest.fixture(scope="module")
-def big_files() -> dict[str, tuple[bytes, str]]:
-    return {fmt: big_file(fmt) for fmt in ("csv", "geojson", "osm")}
+def big_files(tmp_path_factory) -> dict[str, tuple[bytes, str]]:
+    files = {fmt: big_file(fmt) for fmt in ("csv", "geojson", "osm")}
+    files["pbf"] = big_pbf(tmp_path_factory.mktemp("pbf") / "big.osm.pbf")
+    return files
 
 
 def budgeted(data: bytes, filename: str, layers, budget: Budget):
@@ -54,7 +69,7 @@ def test_the_readers_own_refusals_come_back_unchanged(layers):
     assert "a.csv" in info.value.message
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf"])
 def test_a_file_over_the_time_budget_is_refused(big_files, layers, fmt):
     data, name = big_files[fmt]
     with pytest.raises(InvalidParameter) as info:
@@ -63,7 +78,7 @@ def test_a_file_over_the_time_budget_is_refused(big_files, layers, fmt):
     assert name in info.value.message and "0.3 s" in info.value.message and "IMPORT_SECONDS" in info.value.message
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf"])
 def test_a_file_over_the_memory_budget_is_refused(big_files, layers, fmt):
     data, name = big_files[fmt]
     with pytest.raises(InvalidParameter) as info:
@@ -73,8 +88,9 @@ def test_a_file_over_the_memory_budget_is_refused(big_files, layers, fmt):
 
 
 def test_the_same_big_file_passes_within_the_default_budgets(big_files, layers):
-    data, name = big_files["osm"]
-    assert budgeted(data, name, layers, Budget.from_settings()).counts()["read"] == ROWS
+    for fmt in ("osm", "pbf"):
+        data, name = big_files[fmt]
+        assert budgeted(data, name, layers, Budget.from_settings()).counts()["read"] == ROWS
 
 
 def test_after_a_timeout_the_child_is_gone_and_no_temporary_file_is_left(
