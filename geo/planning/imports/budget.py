@@ -175,10 +175,12 @@ def parse_and_preview(
         except EOFError:  # the child died without a word
             message = None
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if child.pid is not None:  # started
+            if child.is_alive():
+                child.kill()
+            child.join()
         receiver.close()
+        sender.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return _outcome(message, child.exitcode, filename, budget)
 
@@ -186,8 +188,10 @@ def parse_and_preview(
 def _outcome(message: tuple | None, exitcode: int | None, filename: str, budget: Budget) -> Preview:
     """Turn the child's message (or its silent death with ``exitcode``) into a preview or an error."""
     if message is None:
-        if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+        if exitcode == -signal.SIGXCPU:  # past RLIMIT_CPU
             raise _too_slow(filename, budget)
+        if exitcode == -signal.SIGKILL:  # not by us (we raise before): the kernel's out-of-memory killer
+            raise _too_large(filename, budget)
         log.warning("import child died with exit code %s: %s", exitcode, filename)
         raise file_error(
             "import_reader_crashed",

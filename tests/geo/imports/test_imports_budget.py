@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import tempfile
 
+import geopandas as gpd
 import pytest
 
 from geo.errors import InvalidParameter
-from geo.planning.imports import Budget, parse_and_preview, parse_upload, preview
-from tests.geo.imports.samples import csv_bytes, geojson_bytes, ll, osm_xml, point_feature
+from geo.planning.imports import Budget, ImportReaderError, parse_and_preview, parse_upload, preview
+from geo.planning.imports.budget import _outcome
+from tests.geo.imports.samples import csv_bytes, geojson_bytes, gpkg_bytes, ll, osm_xml, point_feature
 
 LON, LAT = ll(500, 500)
 ROWS = 50_000
@@ -45,6 +48,12 @@ def big_pbf(path) -> tuple[bytes, str]:
 def big_files(tmp_path_factory) -> dict[str, tuple[bytes, str]]:
     files = {fmt: big_file(fmt) for fmt in ("csv", "geojson", "osm")}
     files["pbf"] = big_pbf(tmp_path_factory.mktemp("pbf") / "big.osm.pbf")
+    schools = gpd.GeoDataFrame(
+        {"name": [f"S{i}" for i in range(ROWS)], "kind": "school"},
+        geometry=gpd.points_from_xy([LON] * ROWS, [LAT] * ROWS),
+        crs="EPSG:4326",
+    )
+    files["gpkg"] = gpkg_bytes(tmp_path_factory.mktemp("gpkg"), {"schools": schools}), "big.gpkg"
     return files
 
 
@@ -69,7 +78,7 @@ def test_the_readers_own_refusals_come_back_unchanged(layers):
     assert "a.csv" in info.value.message
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf", "gpkg"])
 def test_a_file_over_the_time_budget_is_refused(big_files, layers, fmt):
     data, name = big_files[fmt]
     with pytest.raises(InvalidParameter) as info:
@@ -78,7 +87,7 @@ def test_a_file_over_the_time_budget_is_refused(big_files, layers, fmt):
     assert name in info.value.message and "0.3 s" in info.value.message and "IMPORT_SECONDS" in info.value.message
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "osm", "pbf", "gpkg"])
 def test_a_file_over_the_memory_budget_is_refused(big_files, layers, fmt):
     data, name = big_files[fmt]
     with pytest.raises(InvalidParameter) as info:
@@ -115,3 +124,24 @@ def test_budgets_must_be_positive():
     with pytest.raises(InvalidParameter) as info:
         Budget.from_settings({"IMPORT_MEMORY_MB": -1})
     assert info.value.parameter == "IMPORT_MEMORY_MB"
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "code"),
+    [
+        (-signal.SIGXCPU, "import_too_slow"),  # past RLIMIT_CPU
+        (-signal.SIGKILL, "import_too_large_in_memory"),  # the kernel's out-of-memory killer
+        (-signal.SIGSEGV, "import_reader_crashed"),
+        (1, "import_reader_crashed"),
+    ],
+)
+def test_a_child_dead_without_a_word_is_a_refusal_naming_why(exitcode, code):
+    with pytest.raises(InvalidParameter) as info:
+        _outcome(None, exitcode, "x.osm.pbf", ROOMY)
+    assert (info.value.parameter, info.value.code) == ("file", code) and "x.osm.pbf" in info.value.message
+
+
+def test_a_bug_in_the_child_is_logged_and_raised_as_a_server_error(caplog):
+    with caplog.at_level(logging.ERROR, logger="geo.planning.imports.budget"), pytest.raises(ImportReaderError):
+        _outcome(("error", "Traceback …\nKeyError: 'kind'"), 0, "a.csv", ROOMY)
+    assert "KeyError: 'kind'" in caplog.text
