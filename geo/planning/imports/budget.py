@@ -2,10 +2,11 @@
 
 :func:`parse_and_preview` runs :func:`geo.planning.imports.parse_upload` and
 :func:`geo.planning.imports.preview` in a process forked from a
-``multiprocessing`` fork server (started once, with this module preloaded, so
-each import costs a fork, not a fresh interpreter). The child lives under
-``RLIMIT_AS`` (memory, above what the libraries hold) and ``RLIMIT_CPU`` (a backstop); the
-parent waits at most the wall-clock budget, then kills it. Its temporary files
+``multiprocessing`` fork server (started once per process, with this module
+preloaded, so each import costs a fork, not a fresh interpreter). The child
+lives under ``RLIMIT_AS`` (memory, above what the libraries hold) and
+``RLIMIT_CPU`` (a backstop); the parent waits at most the wall-clock budget,
+then kills it. Its temporary files
 go to a folder the parent removes whatever happened. A blown budget is an
 ``InvalidParameter("file", …)`` with code ``import_too_slow``,
 ``import_too_large_in_memory`` or ``import_reader_crashed``.
@@ -157,8 +158,14 @@ def parse_and_preview(
         An unexpected error in the reader (logged with its traceback).
     """
     budget = budget or Budget.from_settings(settings)
-    kwargs = {"data": data, "filename": filename, "quartiers": quartiers, "crs": crs, "layer": layer}
-    kwargs["existing"] = existing
+    kwargs = {
+        "data": data,
+        "filename": filename,
+        "quartiers": quartiers,
+        "crs": crs,
+        "layer": layer,
+        "existing": existing,
+    }
     workdir = tempfile.mkdtemp(prefix="atlas-import-")
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(target=_child, args=(sender, workdir, budget, kwargs), daemon=True)
