@@ -21,6 +21,12 @@ rows: every row is a duplicate), and the preview of 3 000 rows stacked on ONE
 point against 3 000 committed copies with the current duplicate check and with
 the one it replaced (every pair within 50 m compared), each in a forked child
 whose peak memory is reported.
+
+``--budget`` (issue 13 §2): times parse + preview in process and through
+``parse_and_preview`` (a fork-server child under IMPORT_SECONDS /
+IMPORT_MEMORY_MB) side by side, for the ``--rows`` synthetic file and for the
+re-upload of 50 000 committed rows on 5 points; the first budgeted call (which
+starts the fork server) is shown apart.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.pipeline.build import build  # noqa: E402
 from geo.planning.edits import EditStore  # noqa: E402
-from geo.planning.imports import commit, parse_upload, preview, save_preview  # noqa: E402
+from geo.planning.imports import commit, parse_and_preview, parse_upload, preview, save_preview  # noqa: E402
 from geo.store import open_store  # noqa: E402
 from geo.vocabulary import KINDS, METRIC_CRS, STORE_CRS  # noqa: E402
 
@@ -218,6 +224,48 @@ def reimport(args) -> None:
             )
 
 
+def budget_compare(args) -> None:
+    """Print parse + preview in process next to the budgeted child, for the synthetic file and a re-upload."""
+    with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
+        home = Path(tmp)
+        report = build({"HOME": str(home), "CACHE": os.environ.get("BAMAKO_ATLAS_CACHE")}, force=True)
+        atlas = open_store(report.path)
+        quartiers, base = atlas["quartiers"], atlas["facilities"]
+        start = time.perf_counter()
+        parse_and_preview(b"name,kind,lat,lon\n", "empty.csv", quartiers=quartiers, existing=None)
+        first_s = time.perf_counter() - start
+        stacked = stacked_csv(quartiers, rows=50_000, spots=5)
+        edits = EditStore(home / "edits.sqlite", base=base, quartiers=quartiers)
+        commit(
+            save_preview(edits.path, preview(parse_upload(stacked, "s.csv", quartiers=quartiers), None), user="bench"),
+            edits,
+            "bench",
+        )
+        cases = [
+            (f"{args.rows:,} synthetic rows", synthetic_csv(quartiers, base, rows=args.rows), base),
+            ("re-upload of 50,000 committed rows on 5 points", stacked, edits.current()),
+        ]
+        day, machine = f"{datetime.now(UTC):%Y-%m-%d}", _machine()
+        print("| date | machine | case | in process | budgeted child | to add / dup. | load avg |")
+        print("|---|---|---|---|---|---|---|")
+        for label, data, existing in cases:
+            here, there = [], []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                pv = preview(parse_upload(data, "bench.csv", quartiers=quartiers), existing)
+                here.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                child = parse_and_preview(data, "bench.csv", quartiers=quartiers, existing=existing)
+                there.append(time.perf_counter() - start)
+                assert child.counts() == pv.counts()
+            counts = pv.counts()
+            print(
+                f"| {day} | {machine} | {label} | {statistics.median(here):.2f} s | {statistics.median(there):.2f} s "
+                f"| {counts['to_add']:,} / {counts['duplicates']:,} | {os.getloadavg()[0]:.1f} |"
+            )
+        print(f"| {day} | {machine} | first budgeted call (starts the fork server) | – | {first_s:.2f} s | – | – |")
+
+
 def _machine() -> str:
     return f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPU"
 
@@ -227,10 +275,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reimport", action="store_true", help="re-upload of a committed stacked file (issue 13)")
+    parser.add_argument("--budget", action="store_true", help="in process vs the budgeted child (issue 13)")
     parser.add_argument("--spots", type=int, default=5, help="points the --reimport rows are stacked on")
     args = parser.parse_args()
     if args.reimport:
         reimport(args)
+        return
+    if args.budget:
+        budget_compare(args)
         return
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
         home = Path(tmp)

@@ -82,6 +82,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Most active planner-created facilities (editor and imports); more are refused (too_many_planner_rows).",
         int,
     ),
+    Setting(
+        "IMPORT_SECONDS",
+        60.0,
+        "Wall-clock seconds an import's read and preview may take; the reader is then stopped (import_too_slow).",
+        float,
+    ),
+    Setting(
+        "IMPORT_MEMORY_MB",
+        1536,
+        "Memory (MB of address space) the process reading an import may take above its libraries "
+        "(import_too_large_in_memory).",
+        int,
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -156,6 +156,46 @@ def test_max_planner_rows_caps_the_planners_creations(tmp_path):
     store.close()
 
 
+def _upload(tiny_store: Path, tmp_path: Path, data: bytes, filename: str, **settings):
+    from geo.planning import accounts
+
+    db = tmp_path / f"edits-{len(list(tmp_path.glob('edits-*')))}.sqlite"
+    app = create_app(
+        {"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db), "ATLAS_SETTINGS": settings}
+    )
+    accounts.create_user(db, "awa", "editor", "a long enough password")
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db, 'awa')}", "Accept-Language": "en"}
+    return app.test_client().post("/api/v1/imports", data={"file": (io.BytesIO(data), filename)}, headers=headers)
+
+
+@effect("IMPORT_SECONDS")
+def test_import_seconds_stops_a_slow_import(tiny_store, tmp_path):
+    from tests.geo.imports.samples import csv_bytes, ll
+
+    lon, lat = ll(500, 500)
+    data = csv_bytes([[f"S{i}", "school", f"{lat:.6f}", f"{lon:.6f}"] for i in range(50_000)])
+    assert _upload(tiny_store, tmp_path, data, "big.csv").status_code == 201  # default: 60 s
+    resp = _upload(tiny_store, tmp_path, data, "big.csv", IMPORT_SECONDS=0.3)
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    assert (error["field"], error["code"]) == ("file", "import_too_slow")
+    assert "took longer than allowed" in error["message"]
+
+
+@effect("IMPORT_MEMORY_MB")
+def test_import_memory_mb_refuses_an_import_needing_more(tiny_store, tmp_path):
+    from tests.geo.imports.samples import ll, osm_xml
+
+    lon, lat = ll(500, 500)
+    data = osm_xml([(1, lon, lat, {"amenity": "school", "name": "École A"})])  # GDAL's OSM reader takes ~400 MB
+    assert _upload(tiny_store, tmp_path, data, "one.osm").status_code == 201  # default: 1536 MB
+    resp = _upload(tiny_store, tmp_path, data, "one.osm", IMPORT_MEMORY_MB=40)
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    assert (error["field"], error["code"]) == ("file", "import_too_large_in_memory")
+    assert "more memory than allowed" in error["message"]
+
+
 # ------------------------------------------------------------------ population
 @effect("POP_YEAR", "POP_TOTAL", "POP_METHOD")
 @pytest.mark.integration

@@ -139,6 +139,11 @@ MESSAGES = {
     "geopackage_too_slow": _l("GeoPackage refusé : sa vérification a dépassé le temps accordé."),
     "unknown_layer": _l("Cette couche n'existe pas dans le GeoPackage."),
     "unreadable_osm": _l("Fichier OpenStreetMap illisible (fichier tronqué ou abîmé)."),
+    "import_too_slow": _l("Import refusé : la lecture du fichier a dépassé le temps accordé. Découpez-le."),
+    "import_too_large_in_memory": _l(
+        "Import refusé : la lecture du fichier demande plus de mémoire que permis. Découpez-le."
+    ),
+    "import_reader_crashed": _l("Import refusé : la lecture du fichier s'est arrêtée (fichier abîmé ou trop lourd)."),
     "already_committed": _l("Cet import a déjà été validé."),
     "already_discarded": _l("Cet import a été abandonné."),
     "commit_running": _l("Cet import est en cours de validation."),

@@ -11,7 +11,7 @@ from geo.errors import PermissionDenied
 from geo.planning import accounts
 from geo.planning.edits import EditStore
 from geo.planning.edits.db import edits_path
-from geo.planning.imports import check_size, commit, discard, parse_upload, preview, save_preview
+from geo.planning.imports import check_size, commit, discard, parse_and_preview, save_preview
 from geo.planning.imports.preview import Preview
 from geo.store import open_store, store_path
 from webmap.cli.settings import current_settings
@@ -77,8 +77,15 @@ def import_cmd(
     check_size(file.stat().st_size, file.name)
     atlas = open_store(store_path(current_settings()))
     edits = EditStore(db, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())
-    parsed = parse_upload(file.read_bytes(), file.name, quartiers=atlas["quartiers"], crs=crs, layer=layer)
-    pv = preview(parsed, edits.current())
+    pv = parse_and_preview(
+        file.read_bytes(),
+        file.name,
+        quartiers=atlas["quartiers"],
+        existing=edits.current(),
+        crs=crs,
+        layer=layer,
+        settings=current_settings(),
+    )
     _echo_preview(pv, max_errors=max_errors)
     import_id = save_preview(db, pv, user=user)
     count = len(pv.to_add) + (len(pv.duplicates) if include_duplicates else 0)

@@ -24,6 +24,7 @@ from geo.planning.edits import EditStore
 from geo.publication import openapi_api as api_openapi
 from webmap import auth, edit_json, edit_messages, params
 from webmap.catalog import current_catalog
+from webmap.settings import current_settings
 from webmap.snapshot import snapshot
 
 bp = Blueprint("edit_api", __name__, url_prefix="/api/v1")
@@ -218,15 +219,17 @@ def create_import():
         raise InvalidParameter("file", "no file in the multipart field 'file'", code="file_required")
     catalog = current_catalog()
     atlas = catalog.atlas
-    parsed = imports.parse_upload(
+    pv = imports.parse_and_preview(
         upload.read(),
         upload.filename or "upload",
         quartiers=atlas["quartiers"],
+        existing=atlas["facilities"],
         crs=request.form.get("crs") or None,
         layer=request.form.get("layer") or None,
+        settings=current_settings(),
     )
     store = catalog.edit_store()
-    import_id = imports.save_preview(store.path, imports.preview(parsed, atlas["facilities"]), user=_user())
+    import_id = imports.save_preview(store.path, pv, user=_user())
     resp = jsonify(edit_json.import_doc(imports.load_import(store.path, import_id)))
     resp.status_code = 201
     resp.headers["Location"] = url_for("edit_api.get_import", import_id=import_id)

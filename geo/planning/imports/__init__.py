@@ -7,9 +7,12 @@ Formats: CSV, GeoJSON, GeoPackage and OpenStreetMap extracts (``.osm``,
 database, and :func:`commit` creates the facilities through
 :meth:`geo.planning.edits.EditStore.apply_rows` in one transaction. Only the
 uploader (``ImportRecord.user``) or an admin may commit or discard an import
-(:func:`check_owner`).
+(:func:`check_owner`). :func:`parse_and_preview` reads and previews in a child
+process under a time and memory budget (settings ``IMPORT_SECONDS``,
+``IMPORT_MEMORY_MB``); the web app and the command line use it.
 """
 
+from geo.planning.imports.budget import Budget, ImportReaderError, parse_and_preview
 from geo.planning.imports.osm import OSM_LICENCE, TAG_RULES, kind_for_tags
 from geo.planning.imports.parse import (
     FILE_PROBLEMS,
@@ -42,6 +45,8 @@ __all__ = [
     "OSM_LICENCE",
     "ROW_PROBLEMS",
     "TAG_RULES",
+    "Budget",
+    "ImportReaderError",
     "ImportRecord",
     "ParsedImport",
     "Preview",
@@ -54,6 +59,7 @@ __all__ = [
     "kind_for_tags",
     "list_imports",
     "load_import",
+    "parse_and_preview",
     "parse_upload",
     "preview",
     "save_preview",

@@ -42,6 +42,9 @@ FILE_PROBLEMS: dict[str, str] = {
     "geopackage_too_slow": "checking the GeoPackage took longer than its time budget",
     "unknown_layer": "the GeoPackage has no layer by that name",
     "unreadable_osm": "the OpenStreetMap file is truncated or corrupt",
+    "import_too_slow": "reading and checking the file took longer than its time budget (IMPORT_SECONDS)",
+    "import_too_large_in_memory": "reading the file needed more memory than its budget (IMPORT_MEMORY_MB)",
+    "import_reader_crashed": "the reader stopped on the file (corrupt, or too large for its budget)",
 }
 
 #: Largest upload accepted, in bytes.

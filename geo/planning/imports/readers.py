@@ -360,6 +360,14 @@ def _unreadable(filename: str, what: str, code: str) -> InvalidParameter:
     return file_error(code, f"{filename}: not a readable {what} (truncated or corrupt file)")
 
 
+def _gdal_failure(exc: Exception, filename: str, what: str, code: str) -> Exception:
+    """Return the error to raise for a GDAL failure: MemoryError when GDAL ran out of memory, else unreadable."""
+    text = str(exc).lower()
+    if isinstance(exc, MemoryError) or "out of memory" in text or "cannot allocate" in text:
+        return MemoryError(f"{filename}: GDAL ran out of memory")
+    return _unreadable(filename, what, code)
+
+
 #: Most seconds the SQLite checks of an uploaded GeoPackage may take (integrity, counts) before it is refused.
 GPKG_CHECK_SECONDS = 10.0
 #: Virtual table modules a GeoPackage may use (the spatial index); any other is refused.
@@ -452,8 +460,8 @@ def read_gpkg(data: bytes, filename: str, options: dict[str, Any]) -> Extract:
                 table = table.set_crs(_assumed_crs(options, filename))
         except InvalidParameter:
             raise
-        except Exception:  # GDAL errors are not typed usefully
-            raise _unreadable(filename, "GeoPackage", "unreadable_geopackage") from None
+        except Exception as exc:  # GDAL errors are not typed usefully
+            raise _gdal_failure(exc, filename, "GeoPackage", "unreadable_geopackage") from None
     refs = [f"feature {fid}" for fid in table.index]
     columns = table.drop(columns="geometry") if "geometry" in table else table
     frame, found, ignored = _attribute_frame(columns, refs)
@@ -523,8 +531,8 @@ def read_osm_upload(data: bytes, filename: str, options: dict[str, Any]) -> Extr
         path.write_bytes(data)
         try:
             table, not_facilities = read_osm(path)
-        except Exception:  # GDAL errors are not typed usefully
-            raise _unreadable(filename, "OpenStreetMap file", "unreadable_osm") from None
+        except Exception as exc:  # GDAL errors are not typed usefully
+            raise _gdal_failure(exc, filename, "OpenStreetMap file", "unreadable_osm") from None
     _check_rows(len(table), filename, options["max_rows"])
     frame = table.drop(columns=["x", "y"]).copy()
     frame["x"], frame["y"] = table["x"].to_numpy(), table["y"].to_numpy()
