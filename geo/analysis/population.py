@@ -520,7 +520,8 @@ def estimate_quartiers_scored(
     used; or the method name for ``areal``) and ``pop_year``. The default
     method is the one with the lower leave-one-out MAPE. Each unit's interval
     is its estimate times the ``interval_factors`` of the method actually used
-    for it (the areal ones for units without evidence).
+    for it: the areal ones for units without evidence, whose low bound goes
+    down to the blend's area term alone (``alpha / (1 + alpha)`` of the estimate).
 
     Parameters are those of ``estimate_quartiers``.
     """
@@ -548,7 +549,10 @@ def estimate_quartiers_scored(
     if chosen == "dasymetric":
         flag = no_evidence(out, facilities)
         out["pop_evidence"] = np.where(flag, EVIDENCE_NONE, EVIDENCE_SCHOOLS)
-        low = np.where(flag, factors["areal"][0], factors[chosen][0])
+        # Without a school the unit may be as empty as the blend's area term alone says (Sema I, 594
+        # people in 2009) or as full as its area share (Bamako Coura): the low bound keeps the former.
+        floor = DASYMETRIC_ALPHA / (1 + DASYMETRIC_ALPHA)
+        low = np.where(flag, min(factors["areal"][0], floor), factors[chosen][0])
         high = np.where(flag, factors["areal"][1], factors[chosen][1])
     else:
         out["pop_evidence"] = chosen

@@ -308,6 +308,8 @@ def test_quartier_intervals_contain_the_estimate_and_no_evidence_is_flagged():
     assert out["pop_evidence"].tolist() == ["schools", "schools", "none"]
     # Q3 has no surveyed school: it gets its area share at the commune's mean density, not a floor
     assert out["pop_estimate"].iloc[2] == out["pop_estimate"].iloc[1] == 1100
+    # ... and its interval reaches down to what the area term alone would give (alpha / (1 + alpha))
+    assert out["pop_low"].iloc[2] == 100
     assert set(scores.loo) == set(scores.in_sample) == set(population.QUARTIER_METHODS)
 
 
