@@ -35,3 +35,15 @@ def test_pages_show_estimate_with_interval(tmp_path):
     html = client.get("/communes/ML090101?lang=fr").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     assert "~10 000 hab." in html and "(9 000–11 000)" in html
     assert "(2 400–6 500)" in html  # the quartier table of the commune
+    quartiers = client.get("/api/v1/map-data.json").get_json()["quartiers"]
+    assert dict(zip(quartiers["p"], zip(quartiers["lo"], quartiers["hi"], strict=True), strict=True)) == {
+        "ML090101001": (3512, 9876),
+        "ML090101002": (2400, 6500),
+        "ML090102001": (3000, 8000),
+    }
+
+
+def test_map_data_carries_the_interval(client):
+    quartiers = client.get("/api/v1/map-data.json").get_json()["quartiers"]
+    # the tiny atlas has no interval columns: every bound is null, the popup shows the plain figure
+    assert quartiers["lo"] == quartiers["hi"] == [None] * len(quartiers["p"])
