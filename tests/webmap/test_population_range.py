@@ -25,7 +25,13 @@ def test_pages_show_estimate_with_interval(tmp_path):
     )
     c = layers["communes"]
     c["pop_low"], c["pop_high"] = [9000, 4400], [11_200, 5000]
-    meta = {"build_id": "t", "built_at": "2026-11-29T00:00:00+00:00", "package_version": "test", "sources": {}}
+    meta = {
+        "build_id": "t",
+        "built_at": "2026-11-29T00:00:00+00:00",
+        "package_version": "test",
+        "sources": {},
+        "population": {"year": 2022, "commune_method": "growth"},
+    }
     path = write_store(tmp_path / "atlas.gpkg", layers, meta)
     client = create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
     html = (
@@ -35,6 +41,9 @@ def test_pages_show_estimate_with_interval(tmp_path):
     html = client.get("/communes/ML090101?lang=fr").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     assert "~10 000 hab." in html and "(9 000–11 000)" in html
     assert "(2 400–6 500)" in html  # the quartier table of the commune
+    assert "projection 2022 selon la croissance 1998–2009 de chaque commune" in html
+    html = client.get("/communes/ML090101?lang=en").get_data(as_text=True)
+    assert "2022 projection at each commune&#39;s own 1998–2009 growth" in html
     quartiers = client.get("/api/v1/map-data.json").get_json()["quartiers"]
     assert dict(zip(quartiers["p"], zip(quartiers["lo"], quartiers["hi"], strict=True), strict=True)) == {
         "ML090101001": (3512, 9876),
