@@ -421,17 +421,6 @@ def _commune5_units(quartiers: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.Geo
     return units
 
 
-def _row_estimates(
-    units: gpd.GeoDataFrame, facilities: pd.DataFrame, table: pd.DataFrame, method: str, alpha: float
-) -> np.ndarray:
-    """Return the estimate of every table row: the table total split by ``method``, summed per row."""
-    total = int(table["pop_2009"].sum())
-    commune = units["commune_pcode"].iloc[0]
-    estimate = _split(units, {commune: total}, _weights(units, facilities, method, alpha))
-    by_pcode = dict(zip(units["pcode"], estimate, strict=True))
-    return np.array([sum(by_pcode[p] for p in codes) for codes in table["pcodes"]], dtype=float)
-
-
 def leave_one_out(observed: np.ndarray, fit_predict: Callable[[np.ndarray, int], float]) -> np.ndarray:
     """Return the leave-one-out prediction of every row.
 
@@ -466,7 +455,17 @@ def loo_table(
     units = _commune5_units(quartiers, commune5_table)
     observed = commune5_table["pop_2009"].to_numpy(dtype=float)
     grid = ALPHA_GRID if method == "dasymetric" else (DASYMETRIC_ALPHA,)
-    rows = {a: _row_estimates(units, facilities, commune5_table, method, a) for a in grid}
+    # Every method's weights are affine in alpha (see _weights): two evaluations serve the whole grid.
+    ordered = units.sort_values("pcode")
+    w0 = _weights(ordered, facilities, method, 0.0).to_numpy(dtype=float)
+    slope = _weights(ordered, facilities, method, 1.0).to_numpy(dtype=float) - w0
+    total = int(commune5_table["pop_2009"].sum())
+    position = {p: i for i, p in enumerate(ordered["pcode"])}
+    groups = [[position[p] for p in codes] for codes in commune5_table["pcodes"]]
+    rows = {}
+    for a in grid:
+        estimate = largest_remainder(w0 + a * slope, total)
+        rows[a] = np.array([estimate[g].sum() for g in groups], dtype=float)
 
     def fit_predict(train: np.ndarray, i: int) -> float:
         ape = {a: float(np.mean(np.abs(est[train] - observed[train]) / observed[train])) for a, est in rows.items()}
