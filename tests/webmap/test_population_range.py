@@ -38,6 +38,9 @@ def test_pages_show_estimate_with_interval(tmp_path):
         client.get("/quartiers/ML090101001?lang=fr").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     )
     assert "~6 000 hab." in html and "(3 500–9 900)" in html
+    assert "aucune école relevée" not in html
+    html = client.get("/quartiers/ML090101002?lang=en").get_data(as_text=True)
+    assert "no surveyed school: share of the commune's area" in html
     html = client.get("/communes/ML090101?lang=fr").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     assert "~10 000 hab." in html and "(9 000–11 000)" in html
     assert "(2 400–6 500)" in html  # the quartier table of the commune
