@@ -1,12 +1,15 @@
 """Population estimates of the reference year for communes and quartiers, in whole people.
 
-Communes keep their RGPH 2009 share of the District total of the reference year
-(settings ``POP_YEAR`` / ``POP_TOTAL``). Each commune estimate is then split
-among its admin-4 units ("quartiers") by a weighting method of
-``QUARTIER_METHODS``. The default method is the one with the lower hold-out
-error against the only published quartier table we have, Commune V in 2009
-(``data/commune5_quartiers_2009.csv``). Every split uses the largest-remainder
-method, so integer estimates add up exactly to the total they split.
+Communes: the District total of the reference year (settings ``POP_YEAR`` /
+``POP_TOTAL``) is split by each commune's own 1998–2009 growth (``growth``,
+default) or by its 2009 share (``uniform``); both are kept, as the range.
+Each commune estimate is then split among its admin-4 units ("quartiers") by a
+method of ``QUARTIER_METHODS``, scored in-sample and by leave-one-out against
+the only published quartier table we have, Commune V in 2009
+(``data/commune5_quartiers_2009.csv``); the default is the better
+leave-one-out score, and every quartier gets an interval from the
+leave-one-out errors. Every split uses the largest-remainder method, so
+integer estimates add up exactly to the total they split.
 """
 
 from __future__ import annotations
