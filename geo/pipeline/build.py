@@ -40,7 +40,7 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
     """Return (layers, cscom_report, population_scores) from verified source files.
 
     ``paths`` maps each source key of ``data/sources.toml`` to a local file;
-    ``settings`` gives ``POP_YEAR``, ``POP_TOTAL`` and ``POP_METHOD``.
+    ``settings`` gives ``POP_YEAR``, ``POP_TOTAL``, ``POP_METHOD`` and ``POP_COMMUNE_METHOD``.
     """
     settings = resolve(settings)
     communes = admin.read_communes(paths["communes"])
@@ -62,7 +62,12 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
 
     year, total = settings["POP_YEAR"], settings["POP_TOTAL"]
     communes = population.estimate_communes(
-        communes, sheet.pop_2009, year=year, total=total, pop_1998=population.read_communes_rgph()
+        communes,
+        sheet.pop_2009,
+        year=year,
+        total=total,
+        pop_1998=population.read_communes_rgph(),
+        method=settings["POP_COMMUNE_METHOD"] or None,
     )
     quartiers, scores = population.estimate_quartiers_scored(
         quartiers, communes, facilities, method=settings["POP_METHOD"] or None
