@@ -39,6 +39,20 @@ DOCS: dict[str, dict[str, Text]] = {
             "Population estimée pour pop_year, en habitants (voir « Population »).",
             "Estimated population in pop_year, in inhabitants (see “Population”).",
         ),  # fmt: skip
+        "pop_uniform": Text(
+            "Projection pop_year à part 2009 constante du total du District.",
+            "pop_year projection keeping the commune's 2009 share of the District total.",
+        ),
+        "pop_growth": Text(
+            "Projection pop_year selon la croissance 1998–2009 propre à la commune, ramenée au total du District.",
+            "pop_year projection at the commune's own 1998–2009 growth, scaled to the District total.",
+        ),
+        "pop_low": Text("Plus basse des projections de la commune.", "Lowest of the commune projections."),
+        "pop_high": Text("Plus haute des projections de la commune.", "Highest of the commune projections."),
+        "pop_commune_method": Text(
+            "Projection retenue pour pop_estimate (growth ou uniform).",
+            "Projection used for pop_estimate (growth or uniform).",
+        ),
         "pop_year": _POP_YEAR,
     },
     "quartiers": {
@@ -60,10 +74,22 @@ DOCS: dict[str, dict[str, Text]] = {
             "Estimated population in pop_year, in inhabitants: the commune estimate split among its units by "
             "pop_method (largest remainder: the units of a commune add up exactly to the commune).",
         ),
+        "pop_low": Text(
+            "Borne basse de l'estimation (quantile 10 % des erreurs en validation croisée, Commune V 2009).",
+            "Low bound of the estimate (10th percentile of the leave-one-out errors, Commune V 2009).",
+        ),
+        "pop_high": Text(
+            "Borne haute de l'estimation (quantile 90 % des erreurs en validation croisée, Commune V 2009).",
+            "High bound of the estimate (90th percentile of the leave-one-out errors, Commune V 2009).",
+        ),
         "pop_method": Text(
             "Méthode de répartition de la population communale (voir vocabulaire).",
             "Method splitting the commune population (see vocabulary).",
         ),  # fmt: skip
+        "pop_evidence": Text(
+            "schools : répartie selon les écoles relevées ; none : aucune école relevée, part de la superficie.",
+            "schools: split by surveyed schools; none: no surveyed school, area share used.",
+        ),
         "pop_year": _POP_YEAR,
     },
     "facilities": {
@@ -164,6 +190,11 @@ _TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "area_km2": ("float", False),
         "pop_2009": ("int", True),
         "pop_estimate": ("int", True),
+        "pop_uniform": ("int", True),
+        "pop_growth": ("int", True),
+        "pop_low": ("int", True),
+        "pop_high": ("int", True),
+        "pop_commune_method": ("str", True),
         "pop_year": ("int", True),
     },
     "quartiers": {
@@ -174,7 +205,10 @@ _TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "commune_name": ("str", False),
         "area_km2": ("float", False),
         "pop_estimate": ("int", True),
+        "pop_low": ("int", True),
+        "pop_high": ("int", True),
         "pop_method": ("str", True),
+        "pop_evidence": ("str", True),
         "pop_year": ("int", True),
     },
     "facilities": {

@@ -52,7 +52,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
     Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),
-    Setting("POP_METHOD", "", "Quartier population method (empty: the best-scoring one)."),
+    Setting("POP_METHOD", "", "Quartier population method (empty: the best leave-one-out score)."),
+    Setting(
+        "POP_COMMUNE_METHOD", "growth", "Commune projection: growth (own 1998–2009 growth) or uniform (2009 share)."
+    ),
     Setting("COVERAGE_CELL_M", 100.0, "Cell side (metres, EPSG:32629) of the coverage population grid.", float),
     Setting(
         "COVERAGE_WALK_SPEED_KMH",

@@ -238,7 +238,19 @@ JOIN_STATUSES = ("inside", "snapped", "outside", "unlocated")
 SNAP_DISTANCE_M = 250.0
 
 #: Columns of the ``communes`` layer (plus geometry).
-COMMUNE_COLUMNS = ("pcode", "name", "area_km2", "pop_2009", "pop_estimate", "pop_year")
+COMMUNE_COLUMNS = (
+    "pcode",
+    "name",
+    "area_km2",
+    "pop_2009",
+    "pop_estimate",
+    "pop_uniform",
+    "pop_growth",
+    "pop_low",
+    "pop_high",
+    "pop_commune_method",
+    "pop_year",
+)
 
 #: Columns of the ``quartiers`` layer (plus geometry).
 QUARTIER_COLUMNS = (
@@ -249,7 +261,10 @@ QUARTIER_COLUMNS = (
     "commune_name",
     "area_km2",
     "pop_estimate",
+    "pop_low",
+    "pop_high",
     "pop_method",
+    "pop_evidence",
     "pop_year",
 )
 

@@ -197,13 +197,18 @@ def test_import_memory_mb_refuses_an_import_needing_more(tiny_store, tmp_path):
 
 
 # ------------------------------------------------------------------ population
-@effect("POP_YEAR", "POP_TOTAL", "POP_METHOD")
+@effect("POP_YEAR", "POP_TOTAL", "POP_METHOD", "POP_COMMUNE_METHOD")
 @pytest.mark.integration
 def test_population_settings_drive_the_build(mirror_dir):
-    settings = Settings.resolve({"POP_YEAR": 2030, "POP_TOTAL": 5_000_000, "POP_METHOD": "areal"}, environ={})
+    settings = Settings.resolve(
+        {"POP_YEAR": 2030, "POP_TOTAL": 5_000_000, "POP_METHOD": "areal", "POP_COMMUNE_METHOD": "uniform"},
+        environ={},
+    )
     layers, _, _ = build_layers(sources.fetch_all({"MIRROR": str(mirror_dir)}), settings)
     communes, quartiers = layers["communes"], layers["quartiers"]
     assert communes["pop_estimate"].sum() == 5_000_000 and set(communes["pop_year"]) == {2030}
+    assert (communes["pop_estimate"] == communes["pop_uniform"]).all()
+    assert set(communes["pop_commune_method"]) == {"uniform"}
     assert set(quartiers["pop_method"]) == {"areal"}
     assert quartiers["pop_estimate"].sum() == 5_000_000
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
 
+from geo.analysis.population import round_people
 from webmap import assets
 from webmap.clientconfig.edit import editor_config
 from webmap.views.history import facility_history
@@ -24,6 +25,13 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     return format_decimal(value, format=pattern)
 
 
+def people(value: float | int | None) -> str:
+    """Format a number of people rounded to two significant digits, for the request's language."""
+    if value is None:
+        return "—"
+    return number(round_people(float(value)))
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -32,3 +40,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")
     app.add_template_filter(number, "num")
+    app.add_template_filter(people, "people")

@@ -264,6 +264,9 @@ def unit_profile(layers: Mapping[str, gpd.GeoDataFrame], pcode: str, *, level: s
         "pop_estimate": int(pop),
         "pop_year": _plain(row.get("pop_year")),
         "pop_method": _plain(row.get("pop_method")) or "commune_share",
+        "pop_low": _plain(row.get("pop_low")),
+        "pop_high": _plain(row.get("pop_high")),
+        "pop_evidence": _plain(row.get("pop_evidence")),
         "density_per_km2": _round(pop / row["area_km2"], 0) if row["area_km2"] > 0 else None,
         "bbox": [round(float(v), 5) for v in units.geometry.loc[[row.name]].total_bounds],
         "facilities_by_kind": kind_table(counts, pop),
@@ -291,6 +294,7 @@ def unit_profile(layers: Mapping[str, gpd.GeoDataFrame], pcode: str, *, level: s
         profile["children"] = [
             {"pcode": q["pcode"], "name": q["name"], "area_km2": _round(q["area_km2"], 2),
              "pop_estimate": int(q["pop_estimate"]), "density_per_km2": _round(density.loc[i], 0),
+             "pop_low": _plain(q.get("pop_low")), "pop_high": _plain(q.get("pop_high")),
              "counts": {k: int(v) for k, v in table.loc[i].items() if v}}
             for i, q in children.iterrows()
         ]  # fmt: skip

@@ -33,14 +33,14 @@ class BuildReport:
     path: Path
     meta: dict[str, Any]
     cscom_report: pd.DataFrame
-    population_scores: dict[str, float]
+    population_scores: population.QuartierScores
 
 
 def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] | None = None):
     """Return (layers, cscom_report, population_scores) from verified source files.
 
     ``paths`` maps each source key of ``data/sources.toml`` to a local file;
-    ``settings`` gives ``POP_YEAR``, ``POP_TOTAL`` and ``POP_METHOD``.
+    ``settings`` gives ``POP_YEAR``, ``POP_TOTAL``, ``POP_METHOD`` and ``POP_COMMUNE_METHOD``.
     """
     settings = resolve(settings)
     communes = admin.read_communes(paths["communes"])
@@ -61,8 +61,15 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
     facilities = joins.assign_units(facilities, quartiers)
 
     year, total = settings["POP_YEAR"], settings["POP_TOTAL"]
-    communes = population.estimate_communes(communes, sheet.pop_2009, year=year, total=total)
-    quartiers, scores = population.estimate_quartiers(
+    communes = population.estimate_communes(
+        communes,
+        sheet.pop_2009,
+        year=year,
+        total=total,
+        pop_1998=population.read_communes_rgph(),
+        method=settings["POP_COMMUNE_METHOD"] or None,
+    )
+    quartiers, scores = population.estimate_quartiers_scored(
         quartiers, communes, facilities, method=settings["POP_METHOD"] or None
     )
     findings = quality.find_issues(facilities, quartiers, communes, cscom_report=cscom_report)
@@ -113,7 +120,13 @@ def build(
             "year": int(settings["POP_YEAR"]),
             "total": int(settings["POP_TOTAL"]),
             "method": str(layers["quartiers"]["pop_method"].iloc[0]),
-            "holdout_mape": {k: round(float(v), 4) for k, v in scores.items()},
+            "commune_method": str(layers["communes"]["pop_commune_method"].iloc[0]),
+            "commune_methods": list(population.COMMUNE_METHODS),
+            "holdout_mape": {k: round(float(v), 4) for k, v in scores.in_sample.items()},
+            "loo_mape": {k: round(float(v), 4) for k, v in scores.loo.items()},
+            "interval_quantiles": list(population.INTERVAL_QUANTILES),
+            "interval_factors": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in scores.factors.items()},
+            "no_evidence_units": int((layers["quartiers"]["pop_evidence"] == population.EVIDENCE_NONE).sum()),
         },
     }
     write_store(target, layers, meta, tables={"cscom_reconciliation": cscom_report})

@@ -137,6 +137,13 @@ def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = 
 PAYLOAD_VERSION = 1
 
 
+def _optional_ints(frame: pd.DataFrame, column: str) -> list[int | None]:
+    """Return ``column`` as integers with None for missing values (all None without the column)."""
+    if column not in frame.columns:
+        return [None] * len(frame)
+    return [None if pd.isna(v) else int(v) for v in frame[column]]
+
+
 def indicator_values(
     quartiers: gpd.GeoDataFrame,
     facilities: pd.DataFrame,
@@ -264,6 +271,9 @@ def map_payload(
             "a": codec.join_texts(alt),
             "c": [commune_index.get(p, -1) for p in quartiers["commune_pcode"]],
             "pop": [int(v) for v in quartiers["pop_estimate"].fillna(0)],
+            # interval of the estimate (None for a store built before intervals existed)
+            "lo": _optional_ints(quartiers, "pop_low"),
+            "hi": _optional_ints(quartiers, "pop_high"),
             "g": topology["layers"][0],
             "lp": codec.label_points(quartiers.geometry, decimals=decimals),
         },

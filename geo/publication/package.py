@@ -177,11 +177,29 @@ T: dict[str, Text] = {
         "exactly to it). Each commune is then split among its quartiers by the “{method}” method (pop_method "
         "column).",
     ),
+    "pop_assumption_growth": Text(
+        "Les populations {year} sont des estimations, pas des comptages : chaque commune est projetée depuis le "
+        "RGPH 2009 selon sa propre croissance 1998–2009, puis les six sont ramenées au total du District au RGPH "
+        "{year}, {total} habitants (colonne pop_growth ; pop_uniform garde la part de 2009 ; pop_low–pop_high "
+        "encadrent les deux). Chaque commune est ensuite répartie entre ses quartiers selon la méthode "
+        "« {method} » (colonne pop_method).",
+        "The {year} populations are estimates, not counts: each commune is projected from the 2009 census at its "
+        "own 1998–2009 growth, then the six are scaled to the District's RGPH {year} total of {total} inhabitants "
+        "(pop_growth column; pop_uniform keeps the 2009 share; pop_low–pop_high span both). Each commune is then "
+        "split among its quartiers by the “{method}” method (pop_method column).",
+    ),
     "holdout": Text(
-        "Erreur de validation (répartition du total 2009 de la Commune V comparée au tableau publié par quartier, "
-        "MAPE en %) : {scores}.",
-        "Validation error (Commune V's 2009 total split and compared with the published table by quartier, MAPE "
-        "in %): {scores}.",
+        "Erreur de validation en échantillon (répartition du total 2009 de la Commune V comparée au tableau publié "
+        "par quartier, MAPE en %) : {scores}.",
+        "In-sample validation error (Commune V's 2009 total split and compared with the published table by "
+        "quartier, MAPE in %): {scores}.",
+    ),
+    "loo": Text(
+        "Erreur hors échantillon (validation croisée en laissant un quartier de côté, MAPE en %) : {scores}. "
+        "pop_low–pop_high de chaque quartier : l'estimation multipliée par les quantiles 10 % et 90 % de ces "
+        "erreurs.",
+        "Out-of-sample error (leave-one-out over the quartier rows, MAPE in %): {scores}. Each quartier's "
+        "pop_low–pop_high: the estimate times the 10th and 90th percentiles of these errors.",
     ),
     "indicators": Text("Indicateurs de la carte", "Map indicators"),
     "sources": Text("Sources", "Sources"),
@@ -287,10 +305,12 @@ def _population_section(atlas: Atlas, lang: str, settings: Settings | None) -> l
     year, total = pop["year"], pop["total"]
     method = pop.get("method") or ", ".join(sorted(set(atlas.layers["quartiers"]["pop_method"].dropna().astype(str))))
     lines = [f"## {T['population'](lang)}", ""]
-    lines += [T["pop_assumption"](lang).format(year=year, total=_number(total), method=method), ""]
-    if pop.get("holdout_mape"):
-        scores = ", ".join(f"{k} {v:.1f}" for k, v in pop["holdout_mape"].items())
-        lines += [T["holdout"](lang).format(scores=scores), ""]
+    assumption = "pop_assumption_growth" if pop.get("commune_method") == "growth" else "pop_assumption"
+    lines += [T[assumption](lang).format(year=year, total=_number(total), method=method), ""]
+    for key, text in (("holdout_mape", "holdout"), ("loo_mape", "loo")):
+        if pop.get(key):
+            scores = ", ".join(f"{k} {v:.1f}" for k, v in pop[key].items())
+            lines += [T[text](lang).format(scores=scores), ""]
     return lines
 
 

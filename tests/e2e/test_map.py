@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 
@@ -67,6 +69,9 @@ def test_search_finds_faladje_when_typing_faladie(open_map, real_server):
     popup = page.locator(".leaflet-popup-content .q-summary strong")
     popup.wait_for()
     assert popup.inner_text() == "Faladjè"
+    # the estimate is rounded and carries its interval: « ~25 000 hab. (11 000–46 000) »
+    summary = page.locator(".leaflet-popup-content .q-summary").inner_text().replace("\u202f", " ")
+    assert re.search(r"~\d{1,3}(?: \d{3})* hab\. \(\d{1,3}(?: \d{3})*–\d{1,3}(?: \d{3})*\)", summary), summary
     # the map frames the quartier (the URL follows once the zoom animation ends)
     page.wait_for_function("() => Number(new URLSearchParams(location.search).get('zoom')) > 13", timeout=5_000)
 

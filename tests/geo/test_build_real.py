@@ -32,6 +32,25 @@ def test_six_communes_with_2009_population(atlas):
     assert communes["pop_estimate"].sum() == 4_227_569
 
 
+def test_population_carries_its_uncertainty(atlas):
+    communes = atlas["communes"].set_index("pcode")
+    assert communes["pop_uniform"].sum() == communes["pop_growth"].sum() == 4_227_569
+    assert set(communes["pop_commune_method"]) == {"growth"}
+    assert (communes["pop_low"] <= communes["pop_estimate"]).all()
+    assert (communes["pop_estimate"] <= communes["pop_high"]).all()
+    # the central communes grew slower than the District in 1998–2009
+    assert communes.loc["ML090102", "pop_growth"] < communes.loc["ML090102", "pop_uniform"]
+    assert communes.loc["ML090106", "pop_growth"] > communes.loc["ML090106", "pop_uniform"]
+    q = atlas["quartiers"].set_index("name")
+    assert (q["pop_low"] <= q["pop_estimate"]).all() and (q["pop_estimate"] <= q["pop_high"]).all()
+    assert set(q["pop_evidence"]) == {"schools", "none"}
+    assert q.loc["Bamako Coura", "pop_evidence"] == "none"
+    assert q.loc["Bamako Coura", "pop_estimate"] > 2000  # no longer floored to ~590
+    pop = atlas.meta["population"]
+    assert set(pop["loo_mape"]) == set(pop["holdout_mape"]) == {"areal", "dasymetric"}
+    assert pop["method"] == min(pop["loo_mape"], key=pop["loo_mape"].get)
+
+
 def test_71_units_tile_the_district(atlas):
     quartiers = atlas["quartiers"]
     assert len(quartiers) == 71 and quartiers["pcode"].is_unique

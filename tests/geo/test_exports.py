@@ -348,6 +348,22 @@ def test_readme_documents_sources_columns_and_assumptions(atlas, lang):
     assert ATTRIBUTION(lang) in text
 
 
+def test_readme_names_the_commune_projection_and_both_scores(atlas):
+    atlas.meta["population"] = {
+        "year": 2022,
+        "total": 4227569,
+        "method": "dasymetric",
+        "commune_method": "growth",
+        "holdout_mape": {"areal": 123.4, "dasymetric": 96.9},
+        "loo_mape": {"areal": 123.4, "dasymetric": 103.3},
+    }
+    text = package.readme(atlas, lang="en")
+    assert "own 1998–2009 growth" in text
+    assert "In-sample validation error" in text and "areal 123.4, dasymetric 96.9" in text
+    assert "Out-of-sample error (leave-one-out" in text and "dasymetric 103.3" in text
+    assert "hors échantillon" in package.readme(atlas, lang="fr")
+
+
 def test_readme_languages_differ_and_others_are_refused(atlas):
     assert package.readme(atlas, lang="fr").startswith("# Atlas de Bamako")
     assert package.readme(atlas, lang="en").startswith("# Bamako Atlas")

@@ -45,7 +45,7 @@ FACILITIES = _facilities(
         ("school", None, True),  # commune-precision point: no quartier
     ]
 )
-COMMUNES = pd.DataFrame({"pcode": ["C1"], "pop_estimate": [3300], "pop_year": [2022]})
+COMMUNES = pd.DataFrame({"pcode": ["C1"], "pop_estimate": [4300], "pop_year": [2022]})
 
 
 def _table(rows: list[tuple[str, int, tuple[str, ...]]]) -> pd.DataFrame:
@@ -54,8 +54,9 @@ def _table(rows: list[tuple[str, int, tuple[str, ...]]]) -> pd.DataFrame:
     )
 
 
-#: Observed values equal to the dasymetric split of 3300 (weights 2.1, 1.1, 0.1).
-EXACT_DASYMETRIC = _table([("A", 2100, ("Q1",)), ("B", 1100, ("Q2",)), ("C", 100, ("Q3",))])
+#: Observed values equal to the dasymetric split of 4300 (weights 2.1, 1.1 and, for Q3 without a
+#: surveyed school, its area share at the commune's mean density: (1 + 0.1) × 1 km² × 1/km² = 1.1).
+EXACT_DASYMETRIC = _table([("A", 2100, ("Q1",)), ("B", 1100, ("Q2",)), ("C", 1100, ("Q3",))])
 
 
 # ---------------------------------------------------------------- largest remainder
@@ -134,7 +135,7 @@ def test_dasymetric_falls_back_to_area_without_facilities():
     assert np.allclose(weights, [1.0, 1.0, 1.0])
 
 
-@pytest.mark.parametrize(("method", "expected"), [("areal", [1100, 1100, 1100]), ("dasymetric", [2100, 1100, 100])])
+@pytest.mark.parametrize(("method", "expected"), [("areal", [1434, 1433, 1433]), ("dasymetric", [2100, 1100, 1100])])
 def test_estimate_quartiers_exact_shares(method, expected):
     out, scores = population.estimate_quartiers(
         _squares(), COMMUNES, FACILITIES, method=method, commune5_table=EXACT_DASYMETRIC
@@ -159,8 +160,8 @@ def test_estimate_quartiers_sums_exactly_per_commune():
 def test_default_method_is_the_best_scoring_one():
     out, scores = population.estimate_quartiers(_squares(), COMMUNES, FACILITIES, commune5_table=EXACT_DASYMETRIC)
     assert scores["dasymetric"] == pytest.approx(0.0)
-    # areal gives 1100 each: |1100-2100|/2100, 0, |1100-100|/100 → mean in percent
-    assert scores["areal"] == pytest.approx((1000 / 2100 + 0 + 1000 / 100) / 3 * 100)
+    # areal gives 1434, 1433, 1433 (no parameter: leave-one-out = in-sample)
+    assert scores["areal"] == pytest.approx((666 / 2100 + 333 / 1100 + 333 / 1100) / 3 * 100)
     assert set(out["pop_method"]) == {"dasymetric"}
 
 
@@ -180,9 +181,9 @@ def test_holdout_requires_every_unit_of_the_commune_in_a_row():
 
 
 def test_holdout_table_sums_groups():
-    table = _table([("AB", 3200, ("Q1", "Q2")), ("C", 100, ("Q3",))])
+    table = _table([("AB", 3200, ("Q1", "Q2")), ("C", 1100, ("Q3",))])
     out = population.holdout_table(_squares(), FACILITIES, table, method="dasymetric")
-    assert out["estimated"].tolist() == [3200, 100]
+    assert out["estimated"].tolist() == [3200, 1100]
     assert out["ape_pct"].tolist() == [0.0, 0.0]
 
 
@@ -267,3 +268,71 @@ def test_real_estimates(mirror_layers):
     sums = out.groupby("commune_pcode")["pop_estimate"].sum()
     assert sums.to_dict() == dict(zip(communes["pcode"], communes["pop_estimate"], strict=True))
     assert (out["pop_estimate"] > 0).all()
+
+
+# ---------------------------------------------------------------- uncertainty (issue 9)
+
+
+def test_leave_one_out_on_a_hand_made_table():
+    observed = np.array([10.0, 20.0, 60.0])
+    # the model "mean of the training rows" predicts (20+60)/2, (10+60)/2, (10+20)/2
+    predictions = population.leave_one_out(observed, lambda train, i: float(observed[train].mean()))
+    assert predictions.tolist() == [40.0, 35.0, 15.0]
+
+
+def test_loo_refits_alpha_without_the_held_out_row():
+    # Rows A, B agree with alpha = 0.1; row C alone cannot move the fit, so its error is out of sample.
+    table = _table([("A", 2100, ("Q1",)), ("B", 1100, ("Q2",)), ("C", 2000, ("Q3",))])
+    out = population.loo_table(_squares(), FACILITIES, table, method="dasymetric")
+    assert list(out.columns) == ["source_name", "observed", "estimated", "ape_pct", "ratio"]
+    assert (out["ape_pct"] > 0).all()
+    areal = population.loo_table(_squares(), FACILITIES, table, method="areal")
+    insample = population.holdout_table(_squares(), FACILITIES, table, method="areal")
+    assert areal["ape_pct"].tolist() == pytest.approx(insample["ape_pct"].tolist())
+
+
+def test_interval_factors_contain_one():
+    assert population.interval_factors([0.5, 0.8, 0.9]) == (pytest.approx(0.56), 1.0)
+    assert population.interval_factors([1.2, 2.0, np.nan]) == (1.0, pytest.approx(1.92))
+    with pytest.raises(DataError):
+        population.interval_factors([np.nan])
+
+
+def test_quartier_intervals_contain_the_estimate_and_no_evidence_is_flagged():
+    table = _table([("A", 2000, ("Q1",)), ("B", 1300, ("Q2",)), ("C", 1000, ("Q3",))])
+    out, scores = population.estimate_quartiers_scored(
+        _squares(), COMMUNES, FACILITIES, method="dasymetric", commune5_table=table
+    )
+    assert (out["pop_low"] <= out["pop_estimate"]).all() and (out["pop_estimate"] <= out["pop_high"]).all()
+    assert out["pop_low"].dtype == np.int64 and out["pop_high"].dtype == np.int64
+    assert out["pop_evidence"].tolist() == ["schools", "schools", "none"]
+    # Q3 has no surveyed school: it gets its area share at the commune's mean density, not a floor
+    assert out["pop_estimate"].iloc[2] == out["pop_estimate"].iloc[1] == 1100
+    # ... and its interval reaches down to what the area term alone would give (alpha / (1 + alpha))
+    assert out["pop_low"].iloc[2] == 100
+    assert set(scores.loo) == set(scores.in_sample) == set(population.QUARTIER_METHODS)
+
+
+def test_estimate_communes_growth_method_constrained_to_the_total():
+    communes = gpd.GeoDataFrame({"pcode": ["A", "B"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=STORE_CRS)
+    # A grew 1998→2009 by ×1 (no growth), B by ×2; projecting 11 more years gives weights 100 and 400
+    out = population.estimate_communes(
+        communes, {"A": 100, "B": 200}, year=2020, total=1000, pop_1998={"A": 100, "B": 100}
+    )
+    assert out["pop_growth"].tolist() == [200, 800]
+    assert out["pop_uniform"].tolist() == [333, 667]
+    assert out["pop_estimate"].tolist() == [200, 800]
+    assert out["pop_low"].tolist() == [200, 667] and out["pop_high"].tolist() == [333, 800]
+    assert set(out["pop_commune_method"]) == {"growth"}
+    uniform = population.estimate_communes(
+        communes, {"A": 100, "B": 200}, year=2020, total=1000, pop_1998={"A": 100, "B": 100}, method="uniform"
+    )
+    assert uniform["pop_estimate"].tolist() == [333, 667]
+    with pytest.raises(InvalidParameter):
+        population.estimate_communes(communes, {"A": 100, "B": 200}, year=2020, total=1000, method="growth")
+
+
+def test_communes_rgph_table_sums_to_the_1998_district_total():
+    pop_1998 = population.read_communes_rgph()
+    assert len(pop_1998) == 6
+    assert sum(pop_1998.values()) == 1_016_296  # RGPH 1998, District of Bamako

@@ -81,8 +81,14 @@ def source_label(key: str) -> str:
     return source.attribution if source else key
 
 
-def pop_note(year: object) -> str:
-    """Return the visible caveat on population figures."""
+def pop_note(year: object, commune_method: object = None) -> str:
+    """Return the visible caveat on population figures (``commune_method`` as in the store's meta)."""
+    if commune_method == "growth":
+        return _(
+            "Population : projection %(year)s selon la croissance 1998–2009 de chaque commune ; "
+            "quartiers : estimation (fourchette d'erreur hors échantillon)",
+            year=year or "",
+        )
     return _(
         "Population : estimation %(year)s, part %(base)s de chaque commune",
         year=year or "",
@@ -179,6 +185,7 @@ def client_config(
     focus: dict | None = None,
     embed: bool = False,
     pop_year: object = None,
+    commune_method: object = None,
     extent: list[float] | None = None,
 ) -> dict:
     """Return the JSON object a map page hands to its script."""
@@ -232,7 +239,7 @@ def client_config(
             if k in BASEMAPS
         ],  # fmt: skip
         "attribution": ATTRIBUTION(lang),
-        "popNote": pop_note(pop_year),
+        "popNote": pop_note(pop_year, commune_method),
         "urls": {
             "map": url_for("pages.index"),
             "embed": url_for("pages.embed"),
@@ -257,5 +264,14 @@ def page_config(view: ViewState, *, focus: dict | None = None, embed: bool = Fal
     quartiers = atlas.layers["quartiers"]
     years = quartiers["pop_year"].dropna()
     pop_year = atlas.meta.get("population", {}).get("year") or (int(years.iloc[0]) if len(years) else None)
+    commune_method = atlas.meta.get("population", {}).get("commune_method")
     extent = [round(float(v), 5) for v in quartiers.total_bounds]
-    return client_config(view, data_url=map_data_url(), focus=focus, embed=embed, pop_year=pop_year, extent=extent)
+    return client_config(
+        view,
+        data_url=map_data_url(),
+        focus=focus,
+        embed=embed,
+        pop_year=pop_year,
+        commune_method=commune_method,
+        extent=extent,
+    )

@@ -117,6 +117,13 @@ export function decodeIds(encoded) {
   return out;
 }
 
+/** Round a number of people to two significant digits (25 347 → 25 000), what an estimate bears. */
+export function roundPeople(v) {
+  if (!v) return 0;
+  var step = Math.pow(10, Math.floor(Math.log10(Math.abs(v))) - 1);
+  return Math.round(v / step) * step;
+}
+
 /** Return the decoded columns of /api/v1/map-data.json: scale, arcs, quartiers (Q) and facilities (F). */
 export function decodeMapData(data) {
   var scale = Math.pow(10, data.d);
@@ -126,7 +133,7 @@ export function decodeMapData(data) {
     arcs: data.arcs.map(function (flat) { return decodeDeltas(flat, scale); }),
     Q: {
       p: data.quartiers.p, n: splitTexts(data.quartiers.n, nq), a: splitTexts(data.quartiers.a, nq),
-      c: data.quartiers.c, pop: data.quartiers.pop
+      c: data.quartiers.c, pop: data.quartiers.pop, lo: data.quartiers.lo || null, hi: data.quartiers.hi || null
     },
     F: {
       ids: decodeIds(data.f.id), k: data.f.k, n: splitTexts(data.f.n, nf), q: data.f.q, c: data.f.c,
