@@ -93,8 +93,9 @@ def atlas_argv(port: int) -> list[str]:
     return [sys.executable, "-c", code, "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def atlas_env(home: Path) -> dict[str, str]:
-    return {**os.environ, "BAMAKO_ATLAS_HOME": str(home), "PYTHONPATH": str(REPO)}
+def atlas_env(home: Path, repo: Path = REPO) -> dict[str, str]:
+    """Return the environment of a server on ``home`` importing the checkout ``repo`` (this one by default)."""
+    return {**os.environ, "BAMAKO_ATLAS_HOME": str(home), "PYTHONPATH": str(repo)}
 
 
 @contextmanager

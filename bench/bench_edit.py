@@ -180,9 +180,20 @@ class Editor(threading.Thread):
 
 
 def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system, seconds) a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """Return the CPU time (user + system, seconds) used so far by the process group ``pid`` leads (Linux /proc).
+
+    ``serve`` answers from forked worker processes; the server was started in its
+    own session, so its group holds exactly the server and its workers.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pid:  # process group
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def edit_cost(base: str, auth: dict[str, str], facility_id: str, *, server_pid: int, n: int = 30) -> dict:

@@ -101,7 +101,7 @@ def renderers(base: str, n: int, stop: threading.Event, counts: dict) -> list[th
         i = 0
         while not stop.is_set():
             i += 1
-            url = f"{base}/maps/view.png?size={RENDER_SIZE}&zoom={12 + (client + i) % 5}&center=12.6{client},-8.0{i}"
+            url = f"{base}/maps/view.png?size={RENDER_SIZE}&zoom={12 + (client + i) % 5}&center=-8.0{i},12.6{client}"  # lon,lat
             try:
                 status = get(url, timeout=120)[0]
             except OSError:

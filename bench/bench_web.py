@@ -312,6 +312,13 @@ def _run_load(stack: ExitStack, home: Path, log_dir: Path, venv: Path, args) -> 
     peer = start_peer(venv, folder, log_dir)
     stack.enter_context(running(peer, ready_path=PEER_PATH))
     urls = {"/": ours.url + OUR_PATHS["/"], "cscom": ours.url + OUR_PATHS["cscom"], "pygeoapi": peer.url + PEER_PATH}
+    if args.baseline_tree:  # an earlier checkout on its own store, alternated with the others
+        tree, base_home = Path(args.baseline_tree).resolve(), Path(args.baseline_home).resolve()
+        port = free_port()
+        env = atlas_env(base_home, repo=tree)
+        base = start("atlas-baseline", atlas_argv(port), env=env, cwd=tree, log_dir=log_dir, port=port)
+        stack.enter_context(running(base))
+        urls |= {f"{k} (baseline)": base.url + path for k, path in OUR_PATHS.items()}
     for url in urls.values():  # warm caches (exports are built on first request)
         for _ in range(5):
             get(url, GZIP)
@@ -346,6 +353,12 @@ def _run_load(stack: ExitStack, home: Path, log_dir: Path, venv: Path, args) -> 
             f"  {key:9} {r['rps']:8.0f} req/s (runs: {each})  p50 {r['p50']:.1f} ms  p99 {r['p99']:.1f} ms  "
             f"errors {r['errors']} / {r['requests']} requests"
         )
+    for key in [k for k in urls if k != "pygeoapi"]:  # ratios within each round: the same machine load for both
+        each = ", ".join(f"{a.rps / b.rps:.2f}×" for a, b in zip(runs[key], runs["pygeoapi"], strict=True))
+        print(f"  {key} ÷ pygeoapi per round: {each}")
+        if f"{key} (baseline)" in runs:
+            each = ", ".join(f"{a.rps / b.rps:.2f}×" for a, b in zip(runs[key], runs[f"{key} (baseline)"], strict=True))
+            print(f"  {key} ÷ {key} (baseline) per round: {each}")
     for key, status in etags.items():
         print(f"  repeat request with If-None-Match on {key}: {status}")
     result["etags"] = etags
@@ -357,21 +370,32 @@ def _run_load(stack: ExitStack, home: Path, log_dir: Path, venv: Path, args) -> 
 # --------------------------------------------------------------------------- 3. start-up
 
 
-def bench_startup(home: Path, log_dir: Path, runs: int) -> dict:
-    """Time ``bamako-atlas serve`` from launch to the first answer to ``/`` (built store)."""
-    times, statuses = [], []
+def time_startup(name: str, env: dict[str, str], cwd: Path, log_dir: Path) -> tuple[float, int]:
+    """Start ``serve`` once; return (seconds from launch to the first answer to ``/``, its status)."""
+    port = free_port()
+    t0 = time.perf_counter()
+    server = start(name, atlas_argv(port), env=env, cwd=cwd, log_dir=log_dir, port=port)
+    try:
+        status = wait_answered(server.url + "/", timeout_s=60, proc=server.proc)
+        return time.perf_counter() - t0, status
+    finally:
+        server.stop()
+
+
+def bench_startup(home: Path, log_dir: Path, runs: int, baseline: tuple[Path, Path] | None = None) -> dict:
+    """Time ``bamako-atlas serve`` from launch to the first answer to ``/`` (built store).
+
+    With ``baseline`` (checkout, home), its start-ups alternate with ours.
+    """
+    times, statuses, base_times = [], [], []
     load_before = load_avg()
     for i in range(runs):
-        port = free_port()
-        t0 = time.perf_counter()
-        server = start(
-            f"atlas-startup-{i}", atlas_argv(port), env=atlas_env(home), cwd=REPO, log_dir=log_dir, port=port
-        )
-        try:
-            statuses.append(wait_answered(server.url + "/", timeout_s=60, proc=server.proc))
-            times.append(time.perf_counter() - t0)
-        finally:
-            server.stop()
+        seconds, status = time_startup(f"atlas-startup-{i}", atlas_env(home), REPO, log_dir)
+        times.append(seconds)
+        statuses.append(status)
+        if baseline:
+            tree, base_home = baseline
+            base_times.append(time_startup(f"baseline-startup-{i}", atlas_env(base_home, repo=tree), tree, log_dir)[0])
     result = {
         "median": statistics.median(times),
         "min": min(times),
@@ -381,6 +405,11 @@ def bench_startup(home: Path, log_dir: Path, runs: int) -> dict:
     }
     print(f"\n## Start-up (serve → first answer to /, {runs} runs)\n")
     print(f"  {', '.join(f'{t:.2f}' for t in times)} s; median {result['median']:.2f} s; statuses {statuses}")
+    if base_times:
+        print(
+            f"  baseline, alternated: {', '.join(f'{t:.2f}' for t in base_times)} s; "
+            f"median {statistics.median(base_times):.2f} s"
+        )
     return result
 
 
@@ -403,11 +432,18 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--pygeoapi-venv", default=os.environ.get("BENCH_PYGEOAPI_VENV", "/tmp/pygeoapi-venv"))
     parser.add_argument("--setup-pygeoapi", action="store_true", help="create the pygeoapi venv first")
+    parser.add_argument(
+        "--baseline-tree",
+        help="load, startup: also run this earlier checkout (e.g. a `git archive` of a commit), alternated",
+    )
+    parser.add_argument("--baseline-home", help="data home holding a store built by --baseline-tree's code")
     args = parser.parse_args()
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     unknown = parts - {"weight", "load", "startup"}
     if unknown:
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; allowed: weight, load, startup")
+    if bool(args.baseline_tree) != bool(args.baseline_home):
+        parser.error("--baseline-tree and --baseline-home go together")
     if args.setup_pygeoapi:
         setup_pygeoapi(Path(args.pygeoapi_venv))
     print(f"# bench_web — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()} — load average {load_avg()}")
@@ -416,7 +452,8 @@ def main() -> None:
         log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-logs-")))
         weight = bench_weight(home, log_dir) if "weight" in parts else {}
         load = bench_load(home, log_dir, args) if "load" in parts else {}
-        startup = bench_startup(home, log_dir, args.startup_runs) if "startup" in parts else {}
+        baseline = (Path(args.baseline_tree), Path(args.baseline_home)) if args.baseline_tree else None
+        startup = bench_startup(home, log_dir, args.startup_runs, baseline) if "startup" in parts else {}
     print("\n## Targets\n")
     print("\n".join(verdicts(weight, load, startup)))
     rows(weight, load, startup, args)
