@@ -99,3 +99,12 @@ def test_the_installed_command_follows_lang(lang, expected):
     code = "import sys; sys.argv[0] = 'bamako-atlas'; from webmap.cli import main; main()"
     out = subprocess.run([sys.executable, "-c", code, "--help"], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.startswith(expected), out.stdout + out.stderr
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "", "LANGUAGE": ""}
+    done = subprocess.run([sys.executable, "-m", "webmap.cli", "--help"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and "Usage: bamako-atlas" in done.stdout
