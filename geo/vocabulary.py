@@ -44,8 +44,8 @@ ATTRIBUTION = Text(
 
 #: How completely the atlas knows a kind across the District:
 #: "surveyed" — the 2021 Open Cities surveys (health, education, waste) and the
-#: DNACPN register covered the whole District, so a unit without a point has no
-#: such facility (as far as those sources go);
+#: DNACPN register set out to cover the whole District: a unit without a point has
+#: no such facility as far as those sources go (centres opened since, or missed, are not known);
 #: "network" — a complete list of one named network, here the six CLAEC of the
 #: Angers–Bamako twinning (one per commune); other reading centres are not mapped;
 #: "partial" — a hand-compiled, knowingly incomplete list (data/places.csv): a

@@ -8,6 +8,7 @@ from flask_babel import format_decimal
 from geo.analysis.population import round_people
 from webmap import assets
 from webmap.clientconfig.edit import editor_config
+from webmap.clientconfig.notes import atlas_notes
 from webmap.views.history import facility_history
 
 
@@ -39,5 +40,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lang_url, "lang_url")
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")
+    app.add_template_global(atlas_notes, "atlas_notes")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")

@@ -28,7 +28,9 @@ THRESHOLD_STEPS_M = (250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000)
 
 #: What the atlas knows of each kinds' coverage (``CoverageQuery.data``) → a caveat shown with the results.
 DATA_NOTES = {
-    "surveyed": _l("Équipements relevés sur tout le District (enquêtes 2021, registre DNACPN)."),
+    "surveyed": _l(
+        "Équipements des enquêtes 2021 et du registre DNACPN : un centre ouvert depuis, ou manqué, n'y figure pas."
+    ),
     "network": _l(
         "Seul le réseau des six CLAEC du jumelage Angers–Bamako est cartographié ; "
         "d'autres centres de lecture existent."
