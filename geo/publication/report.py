@@ -11,6 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from geo.analysis import population
 from geo.errors import DataError
 from geo.files import write_atomic
 from geo.pipeline.quality.registry import CHECKS
@@ -98,6 +102,35 @@ def _population_scores(atlas: Atlas) -> str:
     return "\n".join(rows)
 
 
+def _holdout_rows(atlas: Atlas) -> str:
+    """Per-row hold-out table on Commune V 2009: every method in-sample, and leave-one-out where it differs."""
+    table = population.read_commune5_table()
+    quartiers, facilities = atlas["quartiers"], atlas["facilities"]
+    columns: list[tuple[str, pd.DataFrame]] = []
+    for method in population.QUARTIER_METHODS:
+        fitted = population.holdout_table(quartiers, facilities, table, method=method)
+        loo = population.loo_table(quartiers, facilities, table, method=method)
+        if np.allclose(fitted["estimated"], loo["estimated"]):
+            columns.append((f"{method} (in-sample = leave-one-out)", fitted))
+        else:
+            columns += [(f"{method} in-sample", fitted), (f"{method} leave-one-out", loo)]
+    head = "| row | observed | " + " | ".join(f"{name} | APE %" for name, _ in columns) + " |"
+    rows = [head, "|---|---:|" + "---:|---:|" * len(columns)]
+    for i, name in enumerate(table["source_name"]):
+        cells = [name, _int(table["pop_2009"].iloc[i])]
+        cells += [f"{_int(round(t['estimated'].iloc[i]))} | {t['ape_pct'].iloc[i]:.1f}" for _, t in columns]
+        rows.append("| " + " | ".join(cells) + " |")
+    observed = table["pop_2009"].sum()
+    summaries = {
+        "**MAPE**": lambda t: f"**{t['ape_pct'].mean():.1f}**",
+        "WAPE": lambda t: f"{(t['estimated'] - t['observed']).abs().sum() / observed * 100:.1f}",
+        "median APE": lambda t: f"{t['ape_pct'].median():.1f}",
+    }
+    for label, score in summaries.items():
+        rows.append(f"| {label} | | " + " | ".join(f" | {score(t)}" for _, t in columns) + " |")
+    return "\n".join(rows)
+
+
 def _qa_findings(atlas: Atlas) -> str:
     counts = atlas["qa_findings"]["check"].value_counts()
     rows = ["| check | what it finds | findings |", "|---|---|---:|"]
@@ -113,6 +146,7 @@ BLOCKS: dict[str, Callable[[Atlas], str]] = {
     "cscom-reconciliation": _cscom,
     "commune-population": _commune_population,
     "population-scores": _population_scores,
+    "holdout-rows": _holdout_rows,
     "qa-findings": _qa_findings,
 }
 
