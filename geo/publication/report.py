@@ -131,6 +131,24 @@ def _holdout_rows(atlas: Atlas) -> str:
     return "\n".join(rows)
 
 
+def _coverage_district(atlas: Atlas) -> str:
+    """District coverage of every default kind and threshold (100 m grid, straight lines, current settings)."""
+    from geo.analysis.coverage import coverage_table, population_grid
+
+    grid = population_grid(atlas["quartiers"], atlas["facilities"], cell_m=100)
+    table = coverage_table(grid, atlas["facilities"], units=("district",))
+    rows = [
+        "| kind | within | share of inhabitants | inhabitants | median distance | resting on approximate positions |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in table.itertuples():
+        rows.append(
+            f"| `{r.kind}` | {r.threshold_m / 1000:g} km | {r.share_covered * 100:.0f} % | ~{_int(population.round_people(r.pop_covered))} "
+            f"| {_int(round(r.median_distance_m))} m | {r.share_depending_on_approximate * 100:.0f} % |"
+        )
+    return "\n".join(rows)
+
+
 def _qa_findings(atlas: Atlas) -> str:
     counts = atlas["qa_findings"]["check"].value_counts()
     rows = ["| check | what it finds | findings |", "|---|---|---:|"]
@@ -148,6 +166,7 @@ BLOCKS: dict[str, Callable[[Atlas], str]] = {
     "population-scores": _population_scores,
     "holdout-rows": _holdout_rows,
     "qa-findings": _qa_findings,
+    "coverage-district": _coverage_district,
 }
 
 
