@@ -98,6 +98,37 @@ def qa_cmd(out_dir: Path | None) -> None:
         click.echo(f"Écrit : {path}")
 
 
+@data.command("report")
+@click.option("--write", "write", is_flag=True, help="Rewrite the report blocks of the documents.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Project folder holding README.md and data/README.md (default: this checkout).",
+)
+def report_cmd(write: bool, root: Path | None) -> None:
+    """Render the documentation's figures from the store; exit 1 if a committed block differs."""
+    import difflib
+
+    from geo.publication.report import report_documents, write_documents
+
+    atlas = open_store(store_path(current_settings()))
+    reports = report_documents(atlas, root or Path(__file__).resolve().parents[2])
+    if write:
+        for path in write_documents(reports):
+            click.echo(f"Écrit : {path}")
+        return
+    stale = [r for r in reports if r.changed]
+    for r in stale:
+        diff = difflib.unified_diff(
+            r.current.splitlines(keepends=True), r.rendered.splitlines(keepends=True), str(r.path), "build"
+        )
+        click.echo("".join(diff), nl=False)
+    if stale:
+        raise click.exceptions.Exit(1)
+    click.echo("Documentation à jour.")
+
+
 # --- planners' edits against the rebuilt sources ------------------------------------------------
 
 
