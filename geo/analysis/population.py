@@ -333,16 +333,8 @@ def holdout_table(
         (absolute percentage error).
     """
     _method_or_raise(method)
-    listed = [p for codes in commune5_table["pcodes"] for p in codes]
-    communes = set(quartiers.loc[quartiers["pcode"].isin(listed), "commune_pcode"])
-    unknown = sorted(set(listed) - set(quartiers["pcode"]))
-    if unknown or len(communes) != 1:
-        raise DataError(f"hold-out table: P-codes {unknown} unknown or spread over communes {sorted(communes)}")
-    (commune,) = communes
-    units = quartiers[quartiers["commune_pcode"] == commune]
-    uncovered = sorted(set(units["pcode"]) - set(listed))
-    if uncovered:
-        raise DataError(f"hold-out table: units {uncovered} of commune {commune} belong to no row")
+    units = _commune5_units(quartiers, commune5_table)
+    commune = units["commune_pcode"].iloc[0]
     total = int(commune5_table["pop_2009"].sum())
     estimate = _split(units, {commune: total}, _weights(units, facilities, method, DASYMETRIC_ALPHA))
     by_pcode = dict(zip(units["pcode"], estimate, strict=True))

@@ -44,6 +44,21 @@ def upload(base_url: str, token: str, filename: str, payload: bytes) -> tuple[in
         return exc.code, json.loads(exc.read())
 
 
+def upload_concurrently(base_url: str, token: str, name: str, data: bytes, *, clients: int) -> list[tuple[int, dict]]:
+    """Send ``data`` from ``clients`` threads at once; every answer must come within 30 s."""
+    answers: list[tuple[int, dict]] = []
+    started = time.monotonic()
+    threads = [
+        threading.Thread(target=lambda: answers.append(upload(base_url, token, name, data))) for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == clients and time.monotonic() - started < 30
+    return answers
+
+
 def test_hostile_geopackages_are_refused_and_the_server_keeps_serving(tmp_path, monkeypatch):
     from geo.planning import accounts
     from geo.store import write_store
@@ -57,17 +72,7 @@ def test_hostile_geopackages_are_refused_and_the_server_keeps_serving(tmp_path, 
     lying = lying_count_gpkg(tmp_path, 60_000, declared=3)
     server = start_server(store, tmp_path / "server.log")
     try:
-        answers: list[tuple[int, dict]] = []
-        started = time.monotonic()
-        threads = [
-            threading.Thread(target=lambda: answers.append(upload(server.base_url, token, "evil.gpkg", evil)))
-            for _ in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert len(answers) == 4 and time.monotonic() - started < 30
+        answers = upload_concurrently(server.base_url, token, "evil.gpkg", evil, clients=4)
         assert {(status, body["error"]["code"]) for status, body in answers} == {(400, "unsafe_geopackage")}
 
         probe_started = time.monotonic()
@@ -113,17 +118,7 @@ def test_imports_over_their_time_budget_are_stopped_and_the_server_keeps_serving
     big = csv_bytes([[f"S{i}", "school", f"{lat:.6f}", f"{lon:.6f}"] for i in range(50_000)])
     server = start_server(store, tmp_path / "server.log")
     try:
-        answers: list[tuple[int, dict]] = []
-        started = time.monotonic()
-        threads = [
-            threading.Thread(target=lambda: answers.append(upload(server.base_url, token, "big.csv", big)))
-            for _ in range(3)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert len(answers) == 3 and time.monotonic() - started < 30
+        answers = upload_concurrently(server.base_url, token, "big.csv", big, clients=3)
         assert {(status, body["error"]["code"]) for status, body in answers} == {(400, "import_too_slow")}
         with urllib.request.urlopen(f"{server.base_url}/api/v1/layers", timeout=10) as resp:
             assert resp.status == 200
