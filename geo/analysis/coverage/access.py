@@ -39,6 +39,9 @@ from geo.vocabulary import KIND_GROUPS, KINDS, METRIC_CRS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
+#: The ``location_precision`` of a position taken on the spot with a GPS (2021 surveys). Every other
+#: class (a typed sheet coordinate, a quartier or commune centre…) counts as not surveyed, whatever its name.
+SURVEYED_PRECISION = "gps_survey"
 #: Id prefix of hypothetical facilities added by a scenario: ``new-1``, ``new-2``…
 NEW_ID_PREFIX = "new-"
 
@@ -75,7 +78,9 @@ class FacilityPoints:
     """Facilities of some kinds as points in EPSG:32629 (metres), one entry per facility.
 
     ``approximate`` is true for positions known only to the quartier or commune;
-    ``hypothetical`` for points added by a scenario. ``quartier_pcode`` and
+    ``surveyed`` for positions from a GPS survey (``location_precision``
+    ``SURVEYED_PRECISION``) and for hypothetical points, which are exact by
+    definition; ``hypothetical`` for points added by a scenario. ``quartier_pcode`` and
     ``commune_pcode`` are "" where unknown (hypothetical points are located
     on the grid's units when indicators are computed).
     """
@@ -89,6 +94,7 @@ class FacilityPoints:
     quartier_pcode: np.ndarray | None = None
     commune_pcode: np.ndarray | None = None
     hypothetical: np.ndarray | None = None
+    surveyed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.x)
@@ -98,12 +104,16 @@ class FacilityPoints:
             ("quartier_pcode", empty),
             ("commune_pcode", empty),
             ("hypothetical", np.zeros(n, dtype=bool)),
+            ("surveyed", np.zeros(n, dtype=bool)),
         ):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, default.copy())
         lengths = {len(getattr(self, f)) for f in ("x", "y", "ids", "approximate", "kind", "hypothetical")}
         if lengths != {n}:
             raise InvalidParameter("points", f"arrays of different lengths {sorted(lengths)}")
+
+    #: The per-point arrays, in order.
+    ARRAYS = ("x", "y", "ids", "approximate", "kind", "quartier_pcode", "commune_pcode", "hypothetical", "surveyed")
 
     def __len__(self) -> int:
         return len(self.x)
@@ -125,6 +135,7 @@ class FacilityPoints:
             quartier_pcode=self.quartier_pcode[mask],
             commune_pcode=self.commune_pcode[mask],
             hypothetical=self.hypothetical[mask],
+            surveyed=self.surveyed[mask],
         )
 
     @classmethod
@@ -148,15 +159,13 @@ class FacilityPoints:
             approximate=np.zeros(len(x), dtype=bool) if approximate is None else np.asarray(approximate, dtype=bool),
             kinds=tuple(kinds),
             hypothetical=np.ones(len(x), dtype=bool),
+            surveyed=np.ones(len(x), dtype=bool),
         )
 
     def concat(self, other: FacilityPoints) -> FacilityPoints:
         """Return these points followed by ``other``'s."""
         return FacilityPoints(
-            **{
-                f: np.concatenate([getattr(self, f), getattr(other, f)])
-                for f in ("x", "y", "ids", "approximate", "kind", "quartier_pcode", "commune_pcode", "hypothetical")
-            },
+            **{f: np.concatenate([getattr(self, f), getattr(other, f)]) for f in FacilityPoints.ARRAYS},
             kinds=self.kinds,
         )
 
@@ -245,6 +254,7 @@ def facility_points(
         quartier_pcode=text("quartier_pcode"),
         commune_pcode=text("commune_pcode"),
         hypothetical=np.zeros(n, dtype=bool),
+        surveyed=(fac["location_precision"].astype(str) == SURVEYED_PRECISION).to_numpy(),
     )
     added = _points_array(add_points, "add")
     if len(added):
@@ -278,7 +288,8 @@ class Access:
     """Distances from every cell to the facilities, computed once and reused for every threshold and unit.
 
     ``exact_distance_m`` is the distance to the nearest *exactly placed*
-    facility; ``point_unit`` and ``point_commune`` index each facility's
+    facility, ``surveyed_distance_m`` to the nearest one placed by a GPS survey
+    (or hypothetical; inf when there is none); ``point_unit`` and ``point_commune`` index each facility's
     quartier and commune in the grid (-1 where unknown).
     """
 
@@ -287,6 +298,7 @@ class Access:
     exact_distance_m: np.ndarray
     point_unit: np.ndarray
     point_commune: np.ndarray
+    surveyed_distance_m: np.ndarray | None = None
 
     @cached_property
     def by_distance(self) -> np.ndarray:
@@ -304,10 +316,12 @@ def _lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def access(grid: PopulationGrid, points: FacilityPoints) -> Access:
-    """Return the nearest-facility distances of every cell, overall and to exact positions only."""
+    """Return the nearest-facility distances of every cell: overall, to exact and to surveyed positions only."""
     near = nearest(grid, points)
     approx = np.asarray(points.approximate, dtype=bool)
     exact = near.distance_m if not approx.any() else nearest(grid, points.subset(~approx)).distance_m
+    surveyed = np.asarray(points.surveyed, dtype=bool)
+    gps = near.distance_m if surveyed.all() else nearest(grid, points.subset(surveyed)).distance_m
     unit = _lookup(grid.quartier_pcodes, points.quartier_pcode)
     commune = _lookup(grid.commune_pcodes, points.commune_pcode)
     # Hypothetical points carry no P-code: locate them on the grid's units.
@@ -316,7 +330,7 @@ def access(grid: PopulationGrid, points: FacilityPoints) -> Access:
         located = grid.locate(points.x[unplaced], points.y[unplaced])
         unit[unplaced] = located
         commune[unplaced] = np.where(located >= 0, grid.commune_index_of_unit[np.maximum(located, 0)], -1)
-    return Access(points, near, exact, unit, commune)
+    return Access(points, near, exact, unit, commune, gps)
 
 
 def _walk_assumptions(speed_kmh: float | None, detour: float | None, settings: Settings | None) -> tuple[float, float]:

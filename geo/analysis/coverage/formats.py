@@ -141,9 +141,9 @@ def catchments_geojson(areas: gpd.GeoDataFrame, header: Mapping[str, Any]) -> by
 
 def scenario_json(
     add: Sequence[tuple[float, float]],
-    add_units: Sequence[tuple[str, str]],
+    add_units: Sequence[tuple[str | None, str | None]],
     remove: Sequence[str],
-    remove_names: Mapping[str, str],
+    remove_names: Mapping[str, str | None],
 ) -> dict:
     """Return the scenario as JSON: added points with their quartier, removed ids with their names."""
     return {
@@ -151,7 +151,7 @@ def scenario_json(
             {"lon": lon, "lat": lat, "quartier_pcode": pcode, "quartier_name": name}
             for (lon, lat), (pcode, name) in zip(add, add_units, strict=True)
         ],
-        "remove": [{"id": i, "name": remove_names.get(i, "")} for i in remove],
+        "remove": [{"id": i, "name": remove_names.get(i)} for i in remove],
     }
 
 

@@ -19,6 +19,11 @@ in EPSG:32629), each unit gets:
     covered people who would not be covered by the exactly placed facilities
     alone (their cover rests on a position known only to the quartier or
     commune), and their share of ``pop_covered``;
+``pop_depending_on_unsurveyed``, ``share_depending_on_unsurveyed``
+    covered people who would not be covered by the facilities placed by a GPS
+    survey alone (``location_precision`` other than ``gps_survey``: a typed
+    sheet coordinate, a quartier or commune centre…), and their share of
+    ``pop_covered``;
 ``has_facility_data``
     False where the kind's data is a knowingly partial list (``Kind.data``
     "partial") and the unit holds none of its facilities: there, "not covered"
@@ -80,6 +85,8 @@ COVERAGE_COLUMNS = (
     "per_10k",
     "pop_depending_on_approximate",
     "share_depending_on_approximate",
+    "pop_depending_on_unsurveyed",
+    "share_depending_on_unsurveyed",
     "has_facility_data",
 )
 
@@ -278,6 +285,8 @@ def _frame(
     depends = covered_cells & (acc.exact_distance_m > reach)
     pop_covered = np.bincount(stats.group, weights=grid.pop * covered_cells, minlength=n)
     pop_depending = np.bincount(stats.group, weights=grid.pop * depends, minlength=n)
+    gps_m = acc.surveyed_distance_m if acc.surveyed_distance_m is not None else np.full(len(grid), np.inf)
+    pop_unsurveyed = np.bincount(stats.group, weights=grid.pop * (covered_cells & (gps_m > reach)), minlength=n)
     complete = data_complete(acc.points.kinds) if acc.points.kinds else True
     return pd.DataFrame(
         {
@@ -296,6 +305,8 @@ def _frame(
             "per_10k": _divide(stats.facilities * float(PER_INHABITANTS), stats.pop),
             "pop_depending_on_approximate": pop_depending,
             "share_depending_on_approximate": _divide(pop_depending, pop_covered),
+            "pop_depending_on_unsurveyed": pop_unsurveyed,
+            "share_depending_on_unsurveyed": _divide(pop_unsurveyed, pop_covered),
             "has_facility_data": np.full(n, True) if complete else stats.facilities > 0,
         },
         columns=list(COVERAGE_COLUMNS),

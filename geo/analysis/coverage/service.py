@@ -52,6 +52,7 @@ from geo.analysis.coverage import (
 )
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.indicators import THRESHOLD_TOLERANCE_M
+from geo.analysis.coverage.methods import PopulationMethods, population_methods, share_ranges
 from geo.analysis.coverage.scenario import COMPARED
 from geo.analysis.coverage.shared import shared_grid
 from geo.analysis.coverage.suggest import MAX_SITES, suggest_sites
@@ -209,6 +210,24 @@ def _surface(grid: PopulationGrid, *, pixels_per_cell: int = SURFACE_PIXELS_PER_
     return Surface(cell.reshape(height, width), ((round(south, 6), round(west, 6)), (round(north, 6), round(east, 6))))
 
 
+def _named(codes: pd.Series, names: Mapping[str, Any]) -> pd.Series:
+    """Return the name of each code, None (a real null) where the code or its name is unknown."""
+    return pd.Series([names.get(c) if isinstance(c, str) else None for c in codes], index=codes.index, dtype=object)
+
+
+def _intervals(units: pd.DataFrame) -> dict[str, tuple[int | None, int | None]]:
+    """Return ``{pcode: (pop_low, pop_high)}`` of a units layer (None where unknown or without the columns)."""
+    if not {"pop_low", "pop_high"} <= set(units.columns):
+        return {}
+
+    def whole(value: Any) -> int | None:
+        return None if pd.isna(value) else int(value)
+
+    return {
+        p: (whole(lo), whole(hi)) for p, lo, hi in zip(units["pcode"], units["pop_low"], units["pop_high"], strict=True)
+    }
+
+
 @dataclass
 class KindBase:
     """The facilities of one kind key and their distances, without a scenario."""
@@ -245,8 +264,20 @@ class CoverageState:
             "district": {self.grid.district_pcode: DISTRICT_NAME},
         }
         self.commune_of = dict(zip(q["pcode"], q["commune_pcode"], strict=True))
-        self.facility_names = dict(zip(self.facilities["id"], self.facilities["name"].fillna(""), strict=True))
+        names = self.facilities["name"].astype(object).where(self.facilities["name"].notna(), None)
+        self.facility_names = dict(zip(self.facilities["id"], names, strict=True))
+        #: Population interval of each unit (quartier estimate interval, commune projection range; None unknown).
+        self.intervals = {
+            "quartier": _intervals(self.quartiers),
+            "commune": _intervals(self.communes),
+            "district": {},
+        }
         log.info("coverage state for build %s: %d cells of %g m", self.version, len(self.grid), self.grid.cell_m)
+
+    @cached_property
+    def methods(self) -> PopulationMethods:
+        """Return the people per cell under every population method compared (``geo.analysis.coverage.methods``)."""
+        return population_methods(self.grid, self.communes)
 
     # ----------------------------------------------------------- distances
     def base(self, kinds: tuple[str, ...]) -> KindBase:
@@ -282,7 +313,11 @@ class CoverageState:
         ``commune_name``, then ``geo.analysis.coverage.COVERAGE_COLUMNS``; with a
         scenario also ``<indicator>_before`` for each compared indicator and
         ``pop_covered_change``, ``share_covered_change``, ``pop_uncovered_change``;
-        when the kind has a planning norm (``norms``) also ``norm_per_10k``,
+        after ``pop``, ``pop_low`` and ``pop_high`` (the unit's population interval: the
+        quartier estimate's, the range of the commune projections; null for the District,
+        whose total is fixed); after ``share_covered``, ``share_covered_low``,
+        ``share_covered_high`` and ``share_covered_<method>`` for every population method
+        compared (``geo.analysis.coverage.methods``); when the kind has a planning norm (``norms``) also ``norm_per_10k``,
         ``below_norm`` and ``facilities_missing`` (``geo.analysis.coverage.below_norm``).
         """
         level = unit or query.unit
@@ -297,12 +332,21 @@ class CoverageState:
                 after[f"{column}_before"] = before[column].to_numpy()
             for column in CHANGES:
                 after[f"{column}_change"] = after[column] - after[f"{column}_before"]
+        ranges = share_ranges(self.grid, after_access, self.methods, threshold_m=query.threshold_m, unit=level)
+        at = after.columns.get_loc("share_covered") + 1
+        for offset, column in enumerate(["share_covered_low", "share_covered_high", *ranges.columns[1:-2]]):
+            after.insert(at + offset, column, ranges[column].to_numpy())
+        interval = self.intervals[level]
+        at = after.columns.get_loc("pop") + 1
+        for offset, column in enumerate(("pop_low", "pop_high")):
+            values = [interval.get(p, (None, None))[offset] for p in after["pcode"]]
+            after.insert(at + offset, column, pd.array(values, dtype="Int64"))
         names = self.names[level]
-        after.insert(2, "name", after["pcode"].map(names).fillna(""))
+        after.insert(2, "name", _named(after["pcode"], names))
         if level == "quartier":
             communes = after["pcode"].map(self.commune_of)
             after.insert(3, "commune_pcode", communes)
-            after.insert(4, "commune_name", communes.map(self.names["commune"]).fillna(""))
+            after.insert(4, "commune_name", _named(communes, self.names["commune"]))
         if query.kind in self.norms:
             after = below_norm(after, per_10k_norm=self.norms[query.kind])
         return rank_gaps(after, include_no_data=True)
@@ -311,8 +355,8 @@ class CoverageState:
         """Return the ``k`` best new sites for ``query`` (with its scenario applied), with unit names."""
         acc = self.access(query)
         sites = suggest_sites(self.grid, acc.points, threshold_m=query.threshold_m, k=k, nearest_result=acc.nearest)
-        sites.insert(6, "quartier_name", sites["quartier_pcode"].map(self.names["quartier"]).fillna(""))
-        sites["commune_name"] = sites["commune_pcode"].map(self.names["commune"]).fillna("")
+        sites.insert(6, "quartier_name", _named(sites["quartier_pcode"], self.names["quartier"]))
+        sites["commune_name"] = _named(sites["commune_pcode"], self.names["commune"])
         return sites
 
     def catchments(self, query: CoverageQuery) -> gpd.GeoDataFrame:
@@ -320,15 +364,15 @@ class CoverageState:
         acc = self.access(query)
         district_m = gpd.GeoSeries([self.district], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
         areas = catchments(self.grid, acc.points, district=district_m, nearest_result=acc.nearest)
-        areas.insert(1, "name", areas["id"].map(self.facility_names).fillna(""))
+        areas.insert(1, "name", _named(areas["id"], self.facility_names))
         return areas
 
     def scenario_info(self, query: CoverageQuery) -> dict:
         """Return ``query``'s scenario as JSON: added points with their quartier, removed ids with their names."""
         x, y = query.scenario.metric_xy()
         units = self.grid.locate(x, y) if len(x) else np.empty(0, dtype=np.int64)
-        pcodes = [str(self.grid.quartier_pcodes[u]) if u >= 0 else "" for u in units]
-        located = [(p, self.names["quartier"].get(p, "")) for p in pcodes]
+        pcodes = [str(self.grid.quartier_pcodes[u]) if u >= 0 else None for u in units]
+        located = [(p, self.names["quartier"].get(p)) for p in pcodes]
         return cf.scenario_json(query.scenario.add, located, query.scenario.remove, self.facility_names)
 
     @cached_property
