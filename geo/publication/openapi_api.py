@@ -12,7 +12,7 @@ from typing import Any
 from geo.planning.edits.history import ACTIONS
 from geo.planning.edits.validate import CHOICES, CREATE_FIELDS, EDITABLE_FIELDS, NUMERIC_MAX, REASON_MAX, TEXT_MAX
 from geo.publication import exports
-from geo.publication.openapi_coverage import coverage_paths
+from geo.publication.openapi_coverage import coverage_paths, coverage_schemas
 from geo.vocabulary import FACILITY_COLUMNS, JOIN_STATUSES, KINDS, LAYERS
 
 JSON = "application/json"
@@ -487,7 +487,7 @@ def document(*, version: str) -> dict[str, Any]:
                     "description": "The session's CSRF token (the page's <meta name=\"csrf-token\">).",
                 },
             },
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **coverage_schemas()},
             "responses": _responses(),
         },
     }

@@ -6,7 +6,9 @@ from typing import Any
 
 from geo.analysis.coverage.access import KIND_GROUPS
 from geo.analysis.coverage.indicators import MAX_THRESHOLD_M, UNIT_LEVELS
+from geo.analysis.coverage.methods import COMMUNE_PREFIX, UNIFORM_IN_QUARTIER
 from geo.analysis.coverage.suggest import MAX_SITES
+from geo.analysis.population import COMMUNE_METHODS
 from geo.vocabulary import KINDS
 
 #: Media type of each ``format`` of the coverage API.
@@ -14,19 +16,114 @@ MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "geojson": "applic
 SUGGEST_FORMATS = ("json", "csv")
 
 
+def _field(kind: str, description: str, *, nullable: bool = False, **extra: Any) -> dict:
+    return {"type": kind, "description": description, **({"nullable": True} if nullable else {}), **extra}
+
+
+_SHARE = {"minimum": 0, "maximum": 1}
+
+
+def _unit_properties() -> dict[str, dict]:
+    """Return the fields of one row of ``units`` (and of ``district``) of /coverage, in order."""
+    methods = {
+        f"share_covered_{m}": _field("number", f"Share covered with the population of method `{m}`.", nullable=True,
+                                     **_SHARE)
+        for m in ("dasymetric", UNIFORM_IN_QUARTIER, *(COMMUNE_PREFIX + c for c in COMMUNE_METHODS))
+    }  # fmt: skip
+    return {
+        "rank": _field("integer", "1 = most people beyond the threshold; null without facility data.", nullable=True),
+        "unit": _field("string", "Reporting unit.", enum=list(UNIT_LEVELS)),
+        "pcode": _field("string", "COD-AB P-code of the unit."),
+        "name": _field("string", "Name of the unit; null when unknown.", nullable=True),
+        "commune_pcode": _field("string", "Commune of a quartier (unit=quartier only).", nullable=True),
+        "commune_name": _field("string", "Name of that commune (unit=quartier only).", nullable=True),
+        "kind": _field("string", "The kind asked."),
+        "threshold_m": _field("number", "Straight-line distance in metres."),
+        "pop": _field("integer", "Estimated inhabitants of the unit (atlas estimate, reference year)."),
+        "pop_low": _field("integer", "Low bound of the unit's population: the quartier estimate's interval, the "
+                          "lowest commune projection; null for the District (its total is fixed).", nullable=True),
+        "pop_high": _field("integer", "High bound of the unit's population (see pop_low).", nullable=True),
+        "pop_covered": _field("integer", "Inhabitants within the threshold of a facility."),
+        "share_covered": _field("number", "pop_covered / pop (4 decimals); null without inhabitants.", nullable=True,
+                                **_SHARE),
+        "share_covered_low": _field("number", "Lowest share covered across the population methods compared "
+                                    "(method.population_methods); <= share_covered.", nullable=True, **_SHARE),
+        "share_covered_high": _field("number", "Highest share covered across the population methods; "
+                                     ">= share_covered.", nullable=True, **_SHARE),
+        **methods,
+        "pop_uncovered": _field("integer", "Inhabitants beyond the threshold."),
+        "mean_distance_m": _field("integer", "Population-weighted mean distance to the nearest facility (m).",
+                                  nullable=True),
+        "median_distance_m": _field("integer", "Population-weighted median distance (m).", nullable=True),
+        "median_walk_min": _field("number", "Walking minutes of the median distance.", nullable=True),
+        "facilities": _field("integer", "Facilities of the kind located in the unit."),
+        "per_10k": _field("number", "Facilities per 10 000 inhabitants.", nullable=True),
+        "pop_depending_on_approximate": _field("integer", "Covered inhabitants who would not be covered by the "
+                                               "exactly placed facilities alone."),
+        "share_depending_on_approximate": _field("number", "Their share of pop_covered.", nullable=True, **_SHARE),
+        "pop_depending_on_unsurveyed": _field("integer", "Covered inhabitants who would not be covered by the "
+                                              "facilities placed by a GPS survey alone (location_precision other "
+                                              "than gps_survey)."),
+        "share_depending_on_unsurveyed": _field("number", "Their share of pop_covered.", nullable=True, **_SHARE),
+        "has_facility_data": _field("boolean", "False where the kind's list is partial and the unit has none."),
+        "norm_per_10k": _field("number", "Planning norm, facilities per 10 000 (kinds with a norm)."),
+        "below_norm": _field("boolean", "Below the norm (kinds with a norm)."),
+        "facilities_missing": _field("integer", "Facilities needed to reach the norm (kinds with a norm)."),
+    }  # fmt: skip
+
+
+def coverage_schemas() -> dict[str, Any]:
+    """Return the component schemas of the coverage responses (``CoverageUnit``, ``Coverage``)."""
+    unit = {
+        "type": "object",
+        "description": "Coverage of one unit. With a scenario, compared fields also come as `<field>_before` and "
+        "pop_covered, share_covered, pop_uncovered as `<field>_change`.",
+        "properties": _unit_properties(),
+    }
+    document = {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string"},
+            "threshold_m": {"type": "number"},
+            "unit": {"type": "string", "enum": list(UNIT_LEVELS)},
+            "method": {
+                "type": "object",
+                "properties": {
+                    "population_methods": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Population methods the share range spans, the atlas's own first: "
+                        f"`dasymetric` (quartier estimates spread by the school kernel), `{UNIFORM_IN_QUARTIER}` "
+                        "(the same estimates spread evenly within each quartier), `commune_<method>` (another "
+                        "2022 commune projection). Each is varied alone.",
+                    }
+                },
+            },
+            "district": {"$ref": "#/components/schemas/CoverageUnit"},
+            "units": {"type": "array", "items": {"$ref": "#/components/schemas/CoverageUnit"}},
+        },
+    }
+    return {"CoverageUnit": unit, "Coverage": document}
+
+
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-def _content(media_types: list[str]) -> dict:
-    """Return response content for ``media_types``: JSON ones as objects, the others as files."""
-    return {
-        mt: {"schema": {"type": "object"} if mt.endswith("json") else {"type": "string", "format": "binary"}}
-        for mt in media_types
-    }
+def _content(media_types: list[str], schema: dict | None = None) -> dict:
+    """Return response content for ``media_types``: JSON as ``schema`` (default an object), the others as files."""
+
+    def one(media_type: str) -> dict:
+        if media_type.endswith("json"):
+            return schema if schema is not None and media_type == MEDIA_TYPES["json"] else {"type": "object"}
+        return {"type": "string", "format": "binary"}
+
+    return {mt: {"schema": one(mt)} for mt in media_types}
 
 
-def _get(op_id: str, summary: str, media_types: list[str], parameters: list, description: str) -> dict:
+def _get(
+    op_id: str, summary: str, media_types: list[str], parameters: list, description: str, schema: dict | None = None
+) -> dict:
     return {
         "get": {
             "operationId": op_id,
@@ -35,7 +132,7 @@ def _get(op_id: str, summary: str, media_types: list[str], parameters: list, des
             "security": [],
             "parameters": parameters,
             "responses": {
-                "200": {"description": "Coverage (ETag; gzip for text)", "content": _content(media_types)},
+                "200": {"description": "Coverage (ETag; gzip for text)", "content": _content(media_types, schema)},
                 "400": {"$ref": "#/components/responses/BadRequest"},
             },
         }
@@ -68,7 +165,9 @@ def coverage_paths() -> dict[str, Any]:
         "/coverage": _get(
             "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit],
             "Inhabitants and share within the threshold, distances, facilities per 10 000 (JSON; other formats: "
-            "/coverage.{fmt}; the older `?format=` redirects there).",
+            "/coverage.{fmt}; the older `?format=` redirects there). Shares come with their range across the "
+            "population methods (share_covered_low/high), populations with their interval (pop_low/high).",
+            {"$ref": "#/components/schemas/Coverage"},
         ),
         "/coverage.{fmt}": _get(
             "getCoverageFile", "Coverage indicators as a file", list(MEDIA_TYPES.values()),

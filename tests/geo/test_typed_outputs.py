@@ -16,12 +16,16 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from pyproj import Transformer
 
+from geo.analysis.coverage import formats as cf
+from geo.analysis.coverage.service import CoverageState
 from geo.publication import exports, package
 from geo.publication.ogc import collections, geojson_features
 from geo.schema import NULL_TEXTS, SCHEMAS, conform, missing_texts
 from geo.store import open_store, read_table, write_store
-from geo.vocabulary import LAYERS
+from geo.vocabulary import LAYERS, METRIC_CRS, STORE_CRS
+from tests.conftest import X0, Y0
 
 #: pyogrio dtype names each schema type must read back as (integers with nulls read as float in pandas,
 #: so the file's declared field type is checked instead).
@@ -135,6 +139,55 @@ def check_ogc_items(atlas) -> None:
         check_json_properties(collection.layer, [f["properties"] for f in features])
 
 
+#: Coverage and suggestion fields that count people, facilities or ranks: whole numbers where known.
+COVERAGE_COUNTS = re.compile(r"^(pop(_.*)?|facilities(_missing)?(_before|_change)?|rank|gain|cumulative_gain|k|"
+                             r"n_candidates|uncovered_before)$")  # fmt: skip
+
+
+def _check_coverage_record(where: str, record: dict) -> None:
+    assert not _artefacts(record), (where, _artefacts(record))
+    for name, value in record.items():
+        if COVERAGE_COUNTS.match(name) and value is not None:
+            assert type(value) is int, (where, name, value)
+        if name.startswith("share") and value is not None:
+            assert isinstance(value, float | int) and not isinstance(value, bool), (where, name, value)
+
+
+def _check_coverage_csv(where: str, data: bytes, *, rows_expected: bool = True) -> None:
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows or not rows_expected, where
+    for row in rows:
+        bad = {k: v for k, v in row.items() if v.strip() in NULL_TEXTS - {""}}
+        assert not bad, (where, bad)
+        for name, value in row.items():
+            if COVERAGE_COUNTS.match(name) and value != "":
+                assert _INTEGER.match(value), (where, name, value)
+
+
+def check_coverage_outputs(atlas, scenarios: list[dict]) -> None:
+    """Fail on artefact texts or counts as reals in the coverage and suggestion tables (JSON, CSV, GeoJSON)."""
+    state = CoverageState(atlas)
+    for args in scenarios:
+        for unit in ("quartier", "commune", "district"):
+            query = state.parse({**args, "unit": unit})
+            table = state.table(query)
+            where = f"coverage {args} {unit}"
+            for record in json.loads(cf.to_json({"units": cf.records(table)}))["units"]:
+                _check_coverage_record(where, record)
+            _check_coverage_csv(where, cf.to_csv(table))
+            geo = json.loads(cf.to_geojson(table, state.unit_geometry[unit], {}))
+            for feature in geo["features"]:
+                _check_coverage_record(where, feature["properties"])
+        query = state.parse(args)
+        frame = cf.suggestions_frame(state.suggest(query, 3))
+        for record in cf.records(frame):
+            _check_coverage_record(f"suggest {args}", record)
+        _check_coverage_csv(f"suggest {args}", cf.to_csv(frame), rows_expected=False)  # everyone may be covered
+        info = state.scenario_info(query)
+        for entry in info["add"] + info["remove"]:
+            _check_coverage_record(f"scenario {args}", entry)
+
+
 def check_store(atlas) -> None:
     for layer in LAYERS:
         frame = atlas.layers[layer]
@@ -153,6 +206,10 @@ def test_tiny_store_outputs_are_clean_and_typed(tiny_store, tmp_path):
     check_every_format(atlas, tmp_path)
     check_package(atlas, tmp_path)
     check_ogc_items(atlas)
+    lon, lat = Transformer.from_crs(METRIC_CRS, STORE_CRS, always_xy=True).transform(X0 + 1500, Y0 + 500)
+    scenarios = [{"kind": "cscom"}, {"kind": "cscom", "remove": "dnacpn-01", "add": f"{lon:.6f},{lat:.6f}"},
+                 {"kind": "sports", "threshold_m": "500"}]  # fmt: skip
+    check_coverage_outputs(atlas, scenarios)
 
 
 def test_tiny_store_counts_read_back_as_integers(tiny_store, tmp_path):
@@ -174,6 +231,7 @@ def test_real_build_outputs_are_clean_and_typed(real_store, tmp_path):
     check_every_format(atlas, tmp_path)
     check_package(atlas, tmp_path)
     check_ogc_items(atlas)
+    check_coverage_outputs(atlas, [{"kind": "cscom"}, {"kind": "claec"}, {"kind": "health", "add": "-7.95,12.60"}])
 
 
 def test_conform_turns_artefacts_into_nulls_and_counts_into_integers():

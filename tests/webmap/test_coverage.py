@@ -117,6 +117,44 @@ def test_units_communes_and_district(client):
     assert len(district) == 1 and district[0]["pcode"] == "ML0901"
 
 
+@pytest.mark.parametrize("unit", ["quartier", "commune", "district"])
+def test_shares_come_with_their_range_across_population_methods(client, unit):
+    doc = client.get(f"/api/v1/coverage?kind=cscom&threshold_m=1000&unit={unit}").get_json()
+    methods = doc["method"]["population_methods"]
+    assert methods[:2] == ["dasymetric", "uniform_in_quartier"] and len(methods) == len(set(methods))
+    for row in [doc["district"], *doc["units"]]:
+        shares = [row[f"share_covered_{m}"] for m in methods]
+        assert row[f"share_covered_{methods[0]}"] == row["share_covered"]  # the atlas's own method first
+        assert row["share_covered_low"] == min(shares) and row["share_covered_high"] == max(shares)
+        assert 0 <= row["share_covered_low"] <= row["share_covered"] <= row["share_covered_high"] <= 1
+        unsurveyed = row["share_depending_on_unsurveyed"]
+        assert 0 <= unsurveyed <= 1 if row["pop_covered"] else unsurveyed is None  # a share of nobody is null
+        assert type(row["pop_depending_on_unsurveyed"]) is int
+    if unit == "district":
+        assert doc["units"][0]["pop_low"] is None and doc["units"][0]["pop_high"] is None  # the total is fixed
+    else:
+        for row in doc["units"]:
+            assert type(row["pop_low"]) is int and row["pop_low"] <= row["pop"] <= row["pop_high"]
+    header = client.get(f"/api/v1/coverage.csv?kind=cscom&threshold_m=1000&unit={unit}").data.decode("utf-8-sig")
+    columns = header.splitlines()[0].split(",")
+    assert columns.index("share_covered") < columns.index("share_covered_low") < columns.index("share_covered_high")
+    assert {"pop_low", "pop_high", "share_depending_on_unsurveyed"} <= set(columns)
+
+
+def test_the_openapi_document_describes_the_coverage_fields(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    fields = doc["components"]["schemas"]["CoverageUnit"]["properties"]
+    for name in ("share_covered_low", "share_covered_high", "share_covered_dasymetric",
+                 "share_covered_uniform_in_quartier", "pop_low", "pop_high", "pop_depending_on_unsurveyed",
+                 "share_depending_on_unsurveyed"):  # fmt: skip
+        assert fields[name]["description"], name
+    assert fields["share_covered_low"]["type"] == "number" and fields["pop_low"]["type"] == "integer"
+    body = doc["paths"]["/coverage"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Coverage"}
+    sample = client.get("/api/v1/coverage?kind=cscom").get_json()
+    assert set(sample["district"]) - {"norm_per_10k", "below_norm", "facilities_missing"} <= set(fields)
+
+
 def test_partial_kinds_flag_units_without_data(client):
     doc = client.get("/api/v1/coverage?kind=sports&threshold_m=500").get_json()
     assert doc["kind_data"] == "partial"
@@ -408,6 +446,11 @@ def test_real_store_coverage_view(real_store):
     doc = client.get("/api/v1/coverage?kind=cscom&threshold_m=2000").get_json()
     assert doc["district"]["pop_covered"] == round(expected["pop_covered"].iloc[0])
     assert len(doc["units"]) == len(atlas.layers["quartiers"])
+    district = doc["district"]
+    assert district["share_covered_low"] <= district["share_covered"] <= district["share_covered_high"]
+    assert district["share_covered_high"] - district["share_covered_low"] > 0.005  # the methods do differ
+    assert 0 <= district["share_depending_on_unsurveyed"] <= 1  # 1 until positions are classed gps_survey
+    assert all(u["pop_low"] <= u["pop"] <= u["pop_high"] for u in doc["units"])
     site = client.get("/api/v1/coverage/suggest?kind=cscom&threshold_m=1000&k=1").get_json()["sites"][0]
     after = client.get(f"/api/v1/coverage?kind=cscom&threshold_m=1000&add={site['lon']},{site['lat']}").get_json()
     assert after["district"]["pop_covered_change"] == pytest.approx(site["gain"], rel=0.01)

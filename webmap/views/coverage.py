@@ -118,6 +118,7 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body
         "scenario": state.scenario_info(query),
         "method": {
             "cell_m": state.grid.cell_m,
+            "population_methods": list(state.methods.names),
             "distance": "straight line, EPSG:32629",
             "walk_min_at_threshold": cf.plain(
                 float(walk_minutes(query.threshold_m, settings=state.settings)), "walk_min"

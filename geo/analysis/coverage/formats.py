@@ -96,7 +96,8 @@ def to_json(document: Mapping[str, Any]) -> bytes:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Return UTF-8 CSV with a byte-order mark and CRLF line ends (as the layer exports); text is formula-safe."""
-    table = pd.DataFrame(records(frame), columns=list(frame.columns))
+    # object columns keep whole numbers whole next to nulls (a float column would write 1.0)
+    table = pd.DataFrame(records(frame), columns=list(frame.columns), dtype=object)
     for column in table.columns:
         if table[column].dtype == object:
             table[column] = defuse_formula(table[column])
