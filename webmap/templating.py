@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from geo.analysis.population import round_people
 from webmap import assets
@@ -33,6 +34,21 @@ def people(value: float | int | None) -> str:
     return number(round_people(float(value)))
 
 
+def population(value: float | int | None, low: float | int | None = None, high: float | int | None = None,
+               *, unit: bool = True) -> str:  # fmt: skip
+    """Return an estimate with its interval, rounded to what it bears: « ~25 000 hab. (15 000–40 000) ».
+
+    Without both bounds the figure is given whole (« 12 345 hab. »); ``unit`` adds « hab. » (« inhabitants »).
+    The script's twin is ``peopleRange`` in webmap/static/lib/shared.js.
+    """
+    if value is None:
+        return "—"
+    tail = "\u00a0" + _("hab.") if unit else ""
+    if low is None or high is None:
+        return number(value) + tail
+    return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -43,3 +59,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(atlas_notes, "atlas_notes")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")
+    app.add_template_filter(population, "population")

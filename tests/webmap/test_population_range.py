@@ -5,7 +5,11 @@ from __future__ import annotations
 from geo.store import write_store
 from tests.conftest import tiny_layers
 from webmap import create_app
-from webmap.templating import people
+from webmap.templating import people, population
+
+
+def plain_spaces(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
 def test_people_rounds_to_two_significant_digits(app):
@@ -13,6 +17,18 @@ def test_people_rounds_to_two_significant_digits(app):
         assert people(25_347).replace("\u202f", " ").replace("\xa0", " ") == "25 000"
         assert people(594) == "590"
         assert people(None) == "—"
+
+
+def test_population_shows_an_estimate_with_its_interval_in_french_and_english(app):
+    with app.test_request_context("/?lang=fr"):
+        assert plain_spaces(population(25_347, 15_120, 40_480)) == "~25 000 hab. (15 000–40 000)"
+        assert plain_spaces(population(594, 210, 1_234, unit=False)) == "~590 (210–1 200)"
+        assert plain_spaces(population(12_345)) == "12 345 hab."  # no interval: the whole figure
+        assert plain_spaces(population(12_345, None, 20_000)) == "12 345 hab."
+        assert population(None) == "—"
+    with app.test_request_context("/?lang=en"):
+        assert population(25_347, 15_120, 40_480) == "~25,000\xa0inhabitants (15,000–40,000)"
+        assert population(1_305_778, 1_096_755, 1_305_778, unit=False) == "~1,300,000 (1,100,000–1,300,000)"
 
 
 def test_pages_show_estimate_with_interval(tmp_path):

@@ -127,6 +127,14 @@ def ui_strings() -> dict[str, str]:
         "partial_help": _("Aucun équipement connu dans ce quartier, et la liste de ce type est partielle."),
         "approx_people": _("{n} hab. couverts selon des positions approximatives"),
         "approx_short": _("positions approx. : {n} hab."),
+        "range_note": _(
+            "Entre parenthèses : la fourchette selon la répartition de la population (autour des écoles relevées "
+            "ou uniforme dans chaque quartier) et la projection 2022 des communes."
+        ),
+        "unsurveyed": _(
+            "{share} des habitants couverts le sont par un équipement dont la position n'a pas été "
+            "relevée au GPS sur place."
+        ),
         "rank": _("Rang"),
         "quartier": _("Quartier"),
         "unit_page": _("Fiche du quartier"),

@@ -28,7 +28,8 @@ def atlas_notes() -> dict[str, str]:
     return {
         "population": _(
             "Population des quartiers : estimation d'un modèle, avec sa fourchette (ex. « ~6 000 hab. (3 500–9 900) »). "
-            "Communes %(year)s : %(method)s, recalée sur le total du District.",
+            "Communes %(year)s : %(method)s, recalée sur le total du District. "
+            "Les parts couvertes en héritent : chacune est donnée avec sa fourchette selon la méthode.",
             year=year,
             method=commune_projection(population.get("commune_method")),
         ),

@@ -10,7 +10,7 @@
 import {
   basemapSwitcher, classOf, createMap, decodeDeltas, decodeMapData, el, fillUrl as pageUrl, getJson, haloSymbol,
   iframeSnippet, layerOfKind, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
-  roundPeople, shapeLatLngs, splitTexts, statusLine, updateLangLinks
+  peopleRange, shapeLatLngs, splitTexts, statusLine, updateLangLinks
 } from "./lib/shared.js";
 
 var cfg = readConfig("atlas-config");
@@ -240,9 +240,7 @@ function quartierSummary(i, withLinks) {
   box.appendChild(el("strong", { text: Q.n[i] }));
   var c = Q.c[i];
   if (c >= 0) box.appendChild(el("div", { class: "muted", text: data.communes.n[c] }));
-  var lo = Q.lo ? Q.lo[i] : null, hi = Q.hi ? Q.hi[i] : null;
-  var people = lo === null || hi === null ? fmt(Q.pop[i]) + " " + T.inhabitants
-    : "~" + fmt(roundPeople(Q.pop[i])) + " " + T.inhabitants + " (" + fmt(roundPeople(lo)) + "–" + fmt(roundPeople(hi)) + ")";
+  var people = peopleRange(fmt, Q.pop[i], Q.lo ? Q.lo[i] : null, Q.hi ? Q.hi[i] : null, T.inhabitants);
   box.appendChild(el("div", { text: T.population + T.sep + people }));
   var entry = indicatorEntry(state.indicator), ind = data.ind[entry.id];
   if (ind && entry.id !== "density") {

@@ -12,8 +12,8 @@
 
 import {
   basemapSwitcher, classOf, createMap, decodeMapData, el, fillUrl, getJson, haloSymbol, iframeSnippet, layerOfKind,
-  localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons, shapeLatLngs, statusLine,
-  updateLangLinks
+  localeOf, numberFormatter, peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs,
+  shareRange, statusLine, updateLangLinks
 } from "./lib/shared.js";
 
 var cfg = readConfig("coverage-config");
@@ -34,6 +34,8 @@ function pct(share) {
   var fine = (share > 0.99 && share < 1) || (share > 0 && share < 0.01);
   return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: fine ? 1 : 0 }).format(share);
 }
+function shareOf(r) { return shareRange(LOCALE, r.share_covered, r.share_covered_low, r.share_covered_high); }
+function about(n) { return n === null || n === undefined ? "—" : fmt(roundPeople(n)); }
 function distance(m) {
   if (m === null || m === undefined) return "—";
   return m < 1000 ? fmt(Math.round(m)) + "\u00a0" + T.m : fmt(m / 1000, 1) + "\u00a0" + T.km;
@@ -375,13 +377,15 @@ function renderLegend() {
 function renderSummary() {
   var box = $("cov-summary"), d = doc.district, entry = entryOf(S.kind);
   box.textContent = "";
-  box.appendChild(el("p", { class: "cov-big" }, [el("strong", { text: pct(d.share_covered) }), " ",
-    fill(T.district_summary, { covered: fmt(d.pop_covered), pop: fmt(d.pop), distance: distance(S.threshold) })]));
+  box.appendChild(el("p", { class: "cov-big" }, [el("strong", { text: shareOf(d) }), " ",
+    fill(T.district_summary, { covered: "~" + about(d.pop_covered), pop: fmt(d.pop), distance: distance(S.threshold) })]));
+  if (d.share_covered_low !== d.share_covered_high) box.appendChild(el("p", { class: "note", text: T.range_note }));
   if (d.pop_covered_change !== undefined) {
     box.appendChild(el("p", { class: "cov-change" + (d.pop_covered_change < 0 ? " is-loss" : "") },
       [fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) })]));
   }
-  if (d.pop_depending_on_approximate >= 1) box.appendChild(el("p", { class: "note", text: fill(T.approx_people, { n: fmt(d.pop_depending_on_approximate) }) }));
+  if (d.pop_depending_on_approximate >= 1) box.appendChild(el("p", { class: "note", text: fill(T.approx_people, { n: about(d.pop_depending_on_approximate) }) }));
+  if (d.share_depending_on_unsurveyed > 0) box.appendChild(el("p", { class: "note", text: fill(T.unsurveyed, { share: pct(d.share_depending_on_unsurveyed) }) }));
   var walk = $("cov-walk");
   walk.textContent = fill(T.walk, { min: fmt(S.threshold / 1000 * C.walk.minPerKm), speed: fmt(C.walk.speed, 1), detour: fmt(C.walk.detour, 2) });
   var note = $("cov-data-note");
@@ -464,16 +468,16 @@ function renderTable() {
     var flags = el("span", { class: "flags" });
     if (!r.has_facility_data) flags.appendChild(el("span", { class: "badge", title: T.partial_help, text: T.partial }));
     if (r.pop_depending_on_approximate >= 1) {
-      flags.appendChild(el("span", { class: "badge badge-approx", title: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }),
-        text: fill(T.approx_short, { n: fmt(r.pop_depending_on_approximate) }) }));
+      flags.appendChild(el("span", { class: "badge badge-approx", title: fill(T.approx_people, { n: about(r.pop_depending_on_approximate) }),
+        text: fill(T.approx_short, { n: about(r.pop_depending_on_approximate) }) }));
     }
-    var share = scenario ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
+    var share = scenario ? pct(r.share_covered_before) + " → " + shareOf(r) : shareOf(r);
     var name = el("th", { scope: "row" }, [el("a", { href: fillUrl(cfg.urls.quartier, r.pcode), text: r.name }),
       el("span", { class: "sub", text: r.commune_name }), flags]);
     var change = scenario && Math.abs(r.pop_covered_change) >= 1 ? (r.pop_covered_change > 0 ? "is-better" : "is-worse") : "";
     var tr = el("tr", { class: change },
-      [td(r.rank === null ? "—" : String(r.rank), "num"), name, td(fmt(r.pop), "num opt"),
-       td(fmt(r.pop_uncovered), "num"), td(share, "num wrap"), td(distance(r.median_distance_m), "num opt")]);
+      [td(r.rank === null ? "—" : String(r.rank), "num"), name, td(peopleRange(fmt, r.pop, r.pop_low, r.pop_high, ""), "num opt"),
+       td(about(r.pop_uncovered), "num"), td(share, "num wrap"), td(distance(r.median_distance_m), "num opt")]);
     tr.addEventListener("mouseenter", function () { highlight(r.pcode, true); });
     tr.addEventListener("mouseleave", function () { highlight(r.pcode, false); });
     body.appendChild(tr);
@@ -494,14 +498,14 @@ function quartierBox(i, withLink) {
   box.appendChild(el("strong", { text: Q.n[i] }));
   if (Q.c[i] >= 0) box.appendChild(el("div", { class: "muted", text: data.communes.n[Q.c[i]] }));
   if (r) {
-    box.appendChild(el("div", { text: T.population + T.sep + fmt(r.pop) + " " + T.inhabitants }));
-    var share = r.share_covered_before !== undefined ? pct(r.share_covered_before) + " → " + pct(r.share_covered) : pct(r.share_covered);
+    box.appendChild(el("div", { text: T.population + T.sep + peopleRange(fmt, r.pop, r.pop_low, r.pop_high, T.inhabitants) }));
+    var share = r.share_covered_before !== undefined ? pct(r.share_covered_before) + " → " + shareOf(r) : shareOf(r);
     box.appendChild(el("div", { text: T.share + T.sep + share + " (" + distance(S.threshold) + ")" }));
-    box.appendChild(el("div", { text: T.uncovered + T.sep + fmt(r.pop_uncovered) + " " + T.inhabitants }));
+    box.appendChild(el("div", { text: T.uncovered + T.sep + about(r.pop_uncovered) + " " + T.inhabitants }));
     box.appendChild(el("div", { text: T.median + T.sep + distance(r.median_distance_m) }));
     box.appendChild(el("div", { text: T.facilities_in_unit + T.sep + fmt(r.facilities) }));
     if (!r.has_facility_data) box.appendChild(el("div", { class: "badge", text: T.partial }));
-    if (r.pop_depending_on_approximate >= 1) box.appendChild(el("div", { class: "muted", text: fill(T.approx_people, { n: fmt(r.pop_depending_on_approximate) }) }));
+    if (r.pop_depending_on_approximate >= 1) box.appendChild(el("div", { class: "muted", text: fill(T.approx_people, { n: about(r.pop_depending_on_approximate) }) }));
   }
   if (withLink) box.appendChild(el("p", {}, [el("a", { href: fillUrl(cfg.urls.quartier, Q.p[i]), text: T.unit_page + " →" })]));
   return box;

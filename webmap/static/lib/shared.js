@@ -124,6 +124,37 @@ export function roundPeople(v) {
   return Math.round(v / step) * step;
 }
 
+function missing(v) { return v === null || v === undefined; }
+
+/**
+ * Return an estimate with its interval, rounded to what it bears: « ~25 000 hab. (15 000–40 000) ».
+ * Without both bounds the figure is given whole; `unit` (« hab. ») is left out when empty. The pages'
+ * twin is `population` in webmap/templating.py. `fmt` is a numberFormatter.
+ */
+export function peopleRange(fmt, value, low, high, unit) {
+  if (missing(value)) return "—";
+  var tail = unit ? "\u00a0" + unit : "";
+  if (missing(low) || missing(high)) return fmt(value) + tail;
+  return "~" + fmt(roundPeople(value)) + tail + " (" + fmt(roundPeople(low)) + "–" + fmt(roundPeople(high)) + ")";
+}
+
+/**
+ * Return a share (0–1) as a percentage with its range, « 72 % (68–75 %) »: whole percents, one decimal
+ * only next to 0 % or 100 %; the share alone when the range rounds to it or is unknown.
+ */
+export function shareRange(locale, share, low, high) {
+  if (missing(share)) return "—";
+  var fine = function (v) { return (v > 0.99 && v < 1) || (v > 0 && v < 0.01); };
+  var digits = [share, low, high].some(function (v) { return !missing(v) && fine(v); }) ? 1 : 0;
+  var pct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits });
+  var num = new Intl.NumberFormat(locale, { maximumFractionDigits: digits });
+  var text = pct.format(share);
+  if (missing(low) || missing(high)) return text;
+  var lo = num.format(low * 100), hi = pct.format(high);
+  if (lo === num.format(share * 100) && hi === text) return text;
+  return text + " (" + lo + "–\u2060" + hi + ")";  // a word joiner: a narrow cell breaks before "(", not after "–"
+}
+
 /** Return the decoded columns of /api/v1/map-data.json: scale, arcs, quartiers (Q) and facilities (F). */
 export function decodeMapData(data) {
   var scale = Math.pow(10, data.d);
