@@ -472,7 +472,7 @@ function renderTable() {
         text: fill(T.approx_short, { n: about(r.pop_depending_on_approximate) }) }));
     }
     var share = scenario ? pct(r.share_covered_before) + " → " + shareOf(r) : shareOf(r);
-    var name = el("th", { scope: "row" }, [el("a", { href: fillUrl(cfg.urls.quartier, r.pcode), text: r.name }),
+    var name = el("th", { scope: "row" }, [el("a", { href: fillUrl(cfg.urls.quartier, r.pcode), text: r.name || r.pcode }),
       el("span", { class: "sub", text: r.commune_name }), flags]);
     var change = scenario && Math.abs(r.pop_covered_change) >= 1 ? (r.pop_covered_change > 0 ? "is-better" : "is-worse") : "";
     var tr = el("tr", { class: change },

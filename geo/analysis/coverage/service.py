@@ -317,8 +317,9 @@ class CoverageState:
         quartier estimate's, the range of the commune projections; null for the District,
         whose total is fixed); after ``share_covered``, ``share_covered_low``,
         ``share_covered_high`` and ``share_covered_<method>`` for every population method
-        compared (``geo.analysis.coverage.methods``); when the kind has a planning norm (``norms``) also ``norm_per_10k``,
-        ``below_norm`` and ``facilities_missing`` (``geo.analysis.coverage.below_norm``).
+        compared (``geo.analysis.coverage.methods``); when the kind has a planning norm
+        (``norms``) also ``norm_per_10k``, ``below_norm`` and ``facilities_missing``
+        (``geo.analysis.coverage.below_norm``).
         """
         level = unit or query.unit
         after_access = self.access(query)
