@@ -43,7 +43,7 @@ def population(value: float | int | None, low: float | int | None = None, high: 
     """
     if value is None:
         return "—"
-    tail = "\u00a0" + _("hab.") if unit else ""
+    tail = " " + _("hab.") if unit else ""
     if low is None or high is None:
         return number(value) + tail
     return f"~{people(value)}{tail} ({people(low)}–{people(high)})"

@@ -27,7 +27,7 @@ def test_population_shows_an_estimate_with_its_interval_in_french_and_english(ap
         assert plain_spaces(population(12_345, None, 20_000)) == "12 345 hab."
         assert population(None) == "—"
     with app.test_request_context("/?lang=en"):
-        assert population(25_347, 15_120, 40_480) == "~25,000\xa0inhabitants (15,000–40,000)"
+        assert population(25_347, 15_120, 40_480) == "~25,000 inhabitants (15,000–40,000)"
         assert population(1_305_778, 1_096_755, 1_305_778, unit=False) == "~1,300,000 (1,100,000–1,300,000)"
 
 

@@ -133,7 +133,7 @@ function missing(v) { return v === null || v === undefined; }
  */
 export function peopleRange(fmt, value, low, high, unit) {
   if (missing(value)) return "—";
-  var tail = unit ? "\u00a0" + unit : "";
+  var tail = unit ? " " + unit : "";
   if (missing(low) || missing(high)) return fmt(value) + tail;
   return "~" + fmt(roundPeople(value)) + tail + " (" + fmt(roundPeople(low)) + "–" + fmt(roundPeople(high)) + ")";
 }
