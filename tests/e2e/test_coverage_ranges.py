@@ -68,3 +68,9 @@ def test_french_coverage_view_shows_ranges_not_fine_shares(open_map, real_server
     wide.locator("#cov-table-body tr").first.wait_for()
     cells = [spaces(t) for t in wide.locator("#cov-table-body td:nth-child(3)").all_inner_texts()]
     assert cells and all(re.fullmatch(r"~\d[\d ]* \(\d[\d ]*–\d[\d ]*\)", c) for c in cells), cells
+    english = open_map(real_server, "/couverture?kind=cscom&threshold_m=1000&basemap=none&lang=en", lang="en",
+                       wait=False)  # fmt: skip
+    english.locator("#cov-table-body tr").first.wait_for()
+    summary = spaces(english.locator("#cov-summary .cov-big strong").inner_text())
+    assert re.fullmatch(r"\d+% \(\d+–\d+%\)", summary), summary
+    assert "In brackets: the range" in english.locator("#cov-summary").inner_text()
