@@ -59,7 +59,7 @@ def compare_layer(before: Path, after: Path, name: str) -> list[str]:
             problems.append(f"{name}: geometries differ")
         a, b = (pd.DataFrame(frame.drop(columns=frame.geometry.name)) for frame in (a, b))
     try:
-        pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
     except AssertionError as exc:
         problems.append(f"{name}: {exc}")
     return problems
@@ -87,7 +87,7 @@ def compare_table(before: Path, after: Path, name: str) -> list[str]:
         a, b = (f[~f["key"].isin(sorted(VOLATILE_META))].sort_values("key").reset_index(drop=True) for f in (a, b))
         a["value"], b["value"] = a["value"].map(json.loads), b["value"].map(json.loads)
     try:
-        pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
     except AssertionError as exc:
         return [f"{name}: {exc}"]
     return []

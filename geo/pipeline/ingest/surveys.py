@@ -220,14 +220,15 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
         in its registry (the rows are named).
     """
     path = Path(path)
-    raw = _read_allowed(path, layer.columns)
+    raw, collectors = _read_allowed(path, layer.columns)
     refs = pd.Series([f"{n:04d}" for n in range(1, len(raw) + 1)], index=raw.index)
     vocabulary = repair_vocabulary(quartiers)
 
     name, name_notes = _clean_names(raw["name"], vocabulary)
     quartier, quartier_notes = _clean_quartiers(raw["quartier_declared"], vocabulary)
     kind, kind_notes = _kinds(raw["kind"], name, layer, path, refs)
-    name, personal_notes = _without_collector_names(name, kind, path)
+    name, personal_notes = _without_collector_names(name, kind, collectors, path)
+    del collectors
     operator = _operator_types(raw["operator_type"], path, refs)
     notes = [kind_notes, name_notes, personal_notes, quartier_notes]
 
@@ -267,8 +268,12 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
     return out.reset_index(drop=True)
 
 
-def _read_allowed(path: Path, columns: Mapping[str, str]) -> gpd.GeoDataFrame:
-    """Read only the allow-listed columns and the geometry, renamed to store columns, in EPSG:4326."""
+def _read_allowed(path: Path, columns: Mapping[str, str]) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Read the allow-listed columns and the geometry, renamed to store columns, in EPSG:4326.
+
+    Returns the frame and, apart, the ``COLLECTOR_COLUMN`` values (all "" when the layer has none),
+    read in the same pass for :func:`_without_collector_names` only.
+    """
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) != 1:
@@ -277,29 +282,23 @@ def _read_allowed(path: Path, columns: Mapping[str, str]) -> gpd.GeoDataFrame:
         missing = [c for c in columns if c not in fields]
         if missing:
             raise DataError(f"{path}: missing survey columns {missing}")
-        raw = pyogrio.read_dataframe(path, columns=list(columns))
+        collector = [COLLECTOR_COLUMN] if COLLECTOR_COLUMN in fields and COLLECTOR_COLUMN not in columns else []
+        raw = pyogrio.read_dataframe(path, columns=[*columns, *collector])
     except DataError:
         raise
     except Exception as exc:  # GDAL errors are not typed usefully
         raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
-    raw = raw.rename(columns=dict(columns)).reset_index(drop=True)
-    return raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
+    raw = raw.reset_index(drop=True)
+    collectors = raw.pop(COLLECTOR_COLUMN) if collector else pd.Series([""] * len(raw), index=raw.index)
+    raw = raw.rename(columns=dict(columns))
+    raw = raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
+    return raw, collectors
 
 
-def _without_collector_names(names: pd.Series, kinds: pd.Series, path: Path) -> tuple[pd.Series, np.ndarray]:
-    """Replace each name holding its row's collector name by a generic name; return names and notes.
-
-    The collector names are read here, compared, and dropped with this frame.
-    """
-    try:
-        present = COLLECTOR_COLUMN in pyogrio.read_info(path)["fields"]
-        collectors = (
-            pyogrio.read_dataframe(path, columns=[COLLECTOR_COLUMN], read_geometry=False)[COLLECTOR_COLUMN]
-            if present
-            else pd.Series([""] * len(names))
-        )
-    except Exception as exc:  # GDAL errors are not typed usefully
-        raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
+def _without_collector_names(
+    names: pd.Series, kinds: pd.Series, collectors: pd.Series, path: Path
+) -> tuple[pd.Series, np.ndarray]:
+    """Replace each name holding its row's collector name (``collectors``) by a generic name; return names and notes."""
     if len(collectors) != len(names):
         raise DataError(f"{path}: {len(collectors)} collector rows for {len(names)} facility rows")
     out, notes = [], []
@@ -464,7 +463,7 @@ def _counts(values: pd.Series, kinds: pd.Series, column: str) -> tuple[pd.Series
 
 def _join_notes(parts: Iterable[Iterable[str]]) -> pd.Series:
     """Join per-row note fragments with "; ", skipping empty ones."""
-    table = pd.DataFrame({i: list(part) for i, part in enumerate(parts)})
-    if table.empty:
+    columns = [list(part) for part in parts]
+    if not columns or not columns[0]:
         return pd.Series(dtype=object)
-    return pd.Series(["; ".join(p for p in row if p) for row in table.itertuples(index=False)], dtype=object)
+    return pd.Series(["; ".join(filter(None, row)) for row in zip(*columns, strict=True)], dtype=object)
