@@ -81,12 +81,14 @@ def write_store(
     tmp.unlink()  # GDAL wants to create the file itself
     try:
         # No fsync per layer and per table: one for the finished file, before the rename, is as durable.
-        with gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
+        # No rollback journal: on any error the temporary file is deleted, never repaired.
+        with gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF"):
             for name, frame in layers.items():
                 typed = conform(frame, name) if name in SCHEMAS else frame  # real nulls, counts as integers
                 pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         with sqlite3.connect(tmp) as con:
             con.execute("PRAGMA synchronous = OFF")
+            con.execute("PRAGMA journal_mode = OFF")
             for name, table in (tables or {}).items():
                 conform(table, name).to_sql(name, con, index=False)  # reports too: real nulls, not ""
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

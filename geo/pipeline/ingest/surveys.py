@@ -34,6 +34,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -344,7 +345,7 @@ def generic_name(name: str, collector: object, kind: str) -> str | None:
 
 
 def _clean_series(values: pd.Series) -> pd.Series:
-    return values.map(clean_text).astype(object)
+    return values.map(cache(clean_text)).astype(object)  # few distinct answers: each cleaned once
 
 
 def _clean_names(values: pd.Series, vocabulary: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
@@ -384,7 +385,7 @@ def _kinds(
     answers: pd.Series, names: pd.Series, layer: SurveyLayer, path: Path, refs: pd.Series
 ) -> tuple[pd.Series, np.ndarray]:
     """Map the kind answers through the registry; infer missing ones from the name."""
-    answers = answers.map(clean_text)
+    answers = answers.map(cache(clean_text))
     unknown = (answers != "") & ~answers.isin(list(layer.kinds))
     if unknown.any():
         raise DataError(
@@ -422,16 +423,14 @@ def _opening_hours(raw: pd.DataFrame, path: Path) -> pd.Series:
     """Return the multiple-choice hours as "; "-joined choices, "Other" replaced by the specified text."""
     if "opening_hours" not in raw.columns:
         return pd.Series("", index=raw.index, dtype=object)
-    choices = raw["opening_hours"].map(clean_text)
-    other = (
-        raw["opening_hours_other"].map(clean_text)
-        if "opening_hours_other" in raw.columns
-        else choices.map(lambda _: "")
-    )
-    leftover = choices.map(lambda text: _OPENING_CHOICE.sub("", text).strip())
+    clean = cache(clean_text)  # a few dozen distinct answers over thousands of rows
+    choices = raw["opening_hours"].map(clean)
+    other = raw["opening_hours_other"].map(clean) if "opening_hours_other" in raw.columns else choices.map(lambda _: "")
+    leftover = choices.map(cache(lambda text: _OPENING_CHOICE.sub("", text).strip()))
     if (leftover != "").any():
         raise DataError(f"{path}: unknown opening-hours choice(s) {sorted(set(leftover[leftover != '']))}")
 
+    @cache
     def combine(text: str, specified: str) -> str:
         picked = dict.fromkeys(_OPENING_CHOICE.findall(text))
         return "; ".join((specified or "other") if choice == "Other" else choice for choice in picked)
