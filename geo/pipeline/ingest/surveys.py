@@ -279,18 +279,18 @@ def _read_allowed(path: Path, columns: Mapping[str, str]) -> tuple[gpd.GeoDataFr
         layers = pyogrio.list_layers(path)
         if len(layers) != 1:
             raise DataError(f"{path}: expected one layer, found {[str(n) for n, _ in layers]}")
-        fields = set(pyogrio.read_info(path)["fields"])
-        missing = [c for c in columns if c not in fields]
-        if missing:
-            raise DataError(f"{path}: missing survey columns {missing}")
-        collector = [COLLECTOR_COLUMN] if COLLECTOR_COLUMN in fields and COLLECTOR_COLUMN not in columns else []
-        raw = pyogrio.read_dataframe(path, columns=[*columns, *collector])
+        # Columns the layer lacks are left out of the frame (pyogrio skips them): checked below.
+        raw = pyogrio.read_dataframe(path, columns=[*columns, COLLECTOR_COLUMN])
     except DataError:
         raise
     except Exception as exc:  # GDAL errors are not typed usefully
         raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path}: missing survey columns {missing}")
     raw = raw.reset_index(drop=True)
-    collectors = raw.pop(COLLECTOR_COLUMN) if collector else pd.Series([""] * len(raw), index=raw.index)
+    has_collector = COLLECTOR_COLUMN in raw.columns and COLLECTOR_COLUMN not in columns
+    collectors = raw.pop(COLLECTOR_COLUMN) if has_collector else pd.Series([""] * len(raw), index=raw.index)
     raw = raw.rename(columns=dict(columns))
     raw = raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
     return raw, collectors

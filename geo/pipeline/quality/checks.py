@@ -99,8 +99,8 @@ def _duplicates(ctx: Context) -> pd.DataFrame:
 def _nearest_unit(ctx: Context, mask: np.ndarray) -> pd.DataFrame:
     """Return the nearest quartier and its distance (m) for the rows in ``mask``."""
     probe = gpd.GeoDataFrame(geometry=ctx.metric[mask], crs=METRIC_CRS)
-    units = ctx.quartiers[["pcode", "commune_pcode", "geometry"]].to_crs(METRIC_CRS)
-    near = gpd.sjoin_nearest(probe, units, how="left", distance_col="dist_m")
+    near = gpd.sjoin_nearest(probe, ctx.metric_quartiers, how="left", distance_col="dist_m")
+    near = near[["pcode", "commune_pcode", "dist_m"]]  # only these are used: no geometry to carry through
     return near.sort_values(["dist_m", "pcode"]).groupby(level=0).first()
 
 
@@ -170,7 +170,7 @@ def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     pairs = pairs[pairs["actual"].notna()]
     pairs = pairs[[bool(d) and a not in d for d, a in zip(pairs["declared"], pairs["actual"], strict=True)]]
     pairs = pairs.explode("declared")
-    units = ctx.quartiers.set_index("pcode").geometry.to_crs(METRIC_CRS)
+    units = ctx.metric_quartiers.set_index("pcode").geometry
     pairs["dist_m"] = ctx.metric.loc[pairs["row"]].distance(units.loc[pairs["declared"]], align=False).to_numpy()
     gap = pairs.groupby("row")["dist_m"].min()
     quartier_bad = gap[gap > QUARTIER_TOLERANCE_M]
@@ -184,16 +184,18 @@ def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     commune_gap = ctx.metric.iloc[commune_rows].distance(shapes.loc[declared_commune.iloc[commune_rows]], align=False)
     far = commune_gap.to_numpy() > COMMUNE_TOLERANCE_M
     evidence: dict[int, list[str]] = {}
+    commune_pcode, commune_declared = fac["commune_pcode"].to_numpy(), fac["commune_declared"].to_numpy()
+    quartier_pcode, quartier_declared = fac["quartier_pcode"].to_numpy(), fac["quartier_declared"].to_numpy()
     for row, dist in zip(commune_rows[far], commune_gap.to_numpy()[far], strict=True):
-        computed = fac.at[row, "commune_pcode"]
+        computed = commune_pcode[row]
         evidence.setdefault(row, []).append(
-            f"commune déclarée {display(fac.at[row, 'commune_declared'])} mais point en "
+            f"commune déclarée {display(commune_declared[row])} mais point en "
             f"{ctx.commune_name.get(computed, computed)}, à {metres(dist)} de la commune déclarée"
         )
     for row, dist in quartier_bad.items():
-        actual = fac.at[row, "quartier_pcode"]
+        actual = quartier_pcode[row]
         text = (
-            f"quartier déclaré {display(fac.at[row, 'quartier_declared'])} mais point dans "
+            f"quartier déclaré {display(quartier_declared[row])} mais point dans "
             f"« {ctx.quartier_name.get(actual, actual)} », à {metres(dist)} du quartier déclaré"
         )
         if (same := recurrence[pair_key[row]]) >= RECURRENT_MISMATCH:

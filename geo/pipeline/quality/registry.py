@@ -52,6 +52,11 @@ class Context:
         return self.facilities.geometry.to_crs(METRIC_CRS)
 
     @cached_property
+    def metric_quartiers(self) -> gpd.GeoDataFrame:
+        """Return the quartiers' ``pcode``, ``commune_pcode`` and polygons in EPSG:32629 (metres)."""
+        return self.quartiers[["pcode", "commune_pcode", "geometry"]].to_crs(METRIC_CRS)
+
+    @cached_property
     def located(self) -> np.ndarray:
         """Return per facility whether it has a point."""
         return (~(self.metric.isna() | self.metric.is_empty)).to_numpy()
