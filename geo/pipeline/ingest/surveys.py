@@ -449,9 +449,9 @@ def _counts(values: pd.Series, kinds: pd.Series, column: str) -> tuple[pd.Series
         [bad, odd],
         [
             np.full(len(numbers), f"{column}: value discarded (not a count between 0 and {hard})"),
-            [
-                f"{column}: {v:.0f} kept but implausible (above {lim:.0f})"
-                for v, lim in zip(numbers, limits, strict=True)
+            [  # worded only where it is used
+                f"{column}: {v:.0f} kept but implausible (above {lim:.0f})" if flag else ""
+                for v, lim, flag in zip(numbers, limits, odd, strict=True)
             ],
         ],
         "",
