@@ -12,7 +12,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,15 @@ def write_store(
     tmp = Path(tmp_name)
     tmp.unlink()  # GDAL wants to create the file itself
     try:
-        for name, frame in layers.items():
-            typed = conform(frame, name) if name in SCHEMAS else frame  # real nulls, counts as integers
-            pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
+        # No fsync per layer and per table: one for the finished file, before the rename, is as durable.
+        # No rollback journal: on any error the temporary file is deleted, never repaired.
+        with gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF"):
+            for name, frame in layers.items():
+                typed = conform(frame, name) if name in SCHEMAS else frame  # real nulls, counts as integers
+                pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         with sqlite3.connect(tmp) as con:
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("PRAGMA journal_mode = OFF")
             for name, table in (tables or {}).items():
                 conform(table, name).to_sql(name, con, index=False)  # reports too: real nulls, not ""
             con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -91,6 +97,7 @@ def write_store(
                 [(k, json.dumps(v, ensure_ascii=False)) for k, v in {**meta, "schema_version": SCHEMA_VERSION}.items()],
             )
         con.close()
+        _fsync(tmp)
         os.replace(tmp, path)
     except BaseException as exc:
         full = isinstance(exc, Exception) and _disk_full(path.parent)  # measured before the partial file goes
@@ -103,6 +110,29 @@ def write_store(
         raise
     log.info("store written to %s", path)
     return path
+
+
+@contextmanager
+def gdal_config(**options: str) -> Iterator[None]:
+    """Set GDAL configuration options for the block, then restore their previous values.
+
+    GDAL's options are process-wide: a concurrent GDAL call in another thread sees them too.
+    """
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path``'s content to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _disk_full(folder: Path, *, margin_bytes: int = 2 * 1024 * 1024) -> bool:

@@ -62,3 +62,21 @@ def test_plain_tables_round_trip(tmp_path):
     assert read_table(path, "cscom_reconciliation").to_dict("list") == report.to_dict("list")
     with pytest.raises(StoreError, match="no table"):
         read_table(path, "nope")
+
+
+def test_gdal_config_is_restored_after_the_block_even_on_error():
+    from geo.store import gdal_config
+
+    key = "OGR_SQLITE_CACHE"
+    before = pyogrio.get_gdal_config_option(key)
+    with gdal_config(**{key: "7"}):
+        assert pyogrio.get_gdal_config_option(key) == 7
+    assert pyogrio.get_gdal_config_option(key) == before
+    with pytest.raises(RuntimeError), gdal_config(**{key: "9"}):
+        raise RuntimeError("inside")
+    assert pyogrio.get_gdal_config_option(key) == before
+
+
+def test_write_store_leaves_sqlite_synchronous_as_it_was(tmp_path):
+    write_store(tmp_path / "atlas.gpkg", tiny_layers(), {"build_id": "b"})
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None

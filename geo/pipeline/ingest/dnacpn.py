@@ -123,11 +123,14 @@ def _merge_duplicates(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[i
     metric = frame.geometry.to_crs(METRIC_CRS)
     merged: dict[int, list[int]] = {}
     drop: list[int] = []
-    for _, group in frame.groupby(frame["name"].map(compact_name), sort=False):
-        if len(group) < 2:
+    groups: dict[str, list] = {}  # compacted name → row labels, in sheet order (no sub-frame per name)
+    for label, key in zip(frame.index, frame["name"].map(compact_name), strict=True):
+        groups.setdefault(key, []).append(label)
+    for members in groups.values():
+        if len(members) < 2:
             continue
-        first = group.index[0]
-        for other in group.index[1:]:
+        first = members[0]
+        for other in members[1:]:
             distance = metric[first].distance(metric[other]) if not metric[[first, other]].is_empty.any() else np.inf
             if distance >= DUPLICATE_DISTANCE_M:
                 continue

@@ -77,11 +77,13 @@ def clean_text(value: object) -> str:
     """Return ``value`` as one line: lines joined, pictographs removed, spaces collapsed, ends trimmed."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    text = "".join(
-        c
-        for c in str(value)
-        if c == LOST or (c != _VARIATION_SELECTOR and unicodedata.category(c) not in _DROPPED_CATEGORIES)
-    )
+    text = str(value)
+    if not text.isascii():  # no ASCII character is in _DROPPED_CATEGORIES: only others need the scan
+        text = "".join(
+            c
+            for c in text
+            if c == LOST or (c != _VARIATION_SELECTOR and unicodedata.category(c) not in _DROPPED_CATEGORIES)
+        )
     return " ".join(text.split()).strip(" ,;")
 
 

@@ -34,6 +34,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -220,14 +221,15 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
         in its registry (the rows are named).
     """
     path = Path(path)
-    raw = _read_allowed(path, layer.columns)
+    raw, collectors = _read_allowed(path, layer.columns)
     refs = pd.Series([f"{n:04d}" for n in range(1, len(raw) + 1)], index=raw.index)
     vocabulary = repair_vocabulary(quartiers)
 
     name, name_notes = _clean_names(raw["name"], vocabulary)
     quartier, quartier_notes = _clean_quartiers(raw["quartier_declared"], vocabulary)
     kind, kind_notes = _kinds(raw["kind"], name, layer, path, refs)
-    name, personal_notes = _without_collector_names(name, kind, path)
+    name, personal_notes = _without_collector_names(name, kind, collectors, path)
+    del collectors
     operator = _operator_types(raw["operator_type"], path, refs)
     notes = [kind_notes, name_notes, personal_notes, quartier_notes]
 
@@ -267,39 +269,37 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
     return out.reset_index(drop=True)
 
 
-def _read_allowed(path: Path, columns: Mapping[str, str]) -> gpd.GeoDataFrame:
-    """Read only the allow-listed columns and the geometry, renamed to store columns, in EPSG:4326."""
+def _read_allowed(path: Path, columns: Mapping[str, str]) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Read the allow-listed columns and the geometry, renamed to store columns, in EPSG:4326.
+
+    Returns the frame and, apart, the ``COLLECTOR_COLUMN`` values (all "" when the layer has none),
+    read in the same pass for :func:`_without_collector_names` only.
+    """
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) != 1:
             raise DataError(f"{path}: expected one layer, found {[str(n) for n, _ in layers]}")
-        fields = set(pyogrio.read_info(path)["fields"])
-        missing = [c for c in columns if c not in fields]
-        if missing:
-            raise DataError(f"{path}: missing survey columns {missing}")
-        raw = pyogrio.read_dataframe(path, columns=list(columns))
+        # Columns the layer lacks are left out of the frame (pyogrio skips them): checked below.
+        raw = pyogrio.read_dataframe(path, columns=[*columns, COLLECTOR_COLUMN])
     except DataError:
         raise
     except Exception as exc:  # GDAL errors are not typed usefully
         raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
-    raw = raw.rename(columns=dict(columns)).reset_index(drop=True)
-    return raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path}: missing survey columns {missing}")
+    raw = raw.reset_index(drop=True)
+    has_collector = COLLECTOR_COLUMN in raw.columns and COLLECTOR_COLUMN not in columns
+    collectors = raw.pop(COLLECTOR_COLUMN) if has_collector else pd.Series([""] * len(raw), index=raw.index)
+    raw = raw.rename(columns=dict(columns))
+    raw = raw.to_crs(STORE_CRS) if raw.crs is not None else raw.set_crs(STORE_CRS)
+    return raw, collectors
 
 
-def _without_collector_names(names: pd.Series, kinds: pd.Series, path: Path) -> tuple[pd.Series, np.ndarray]:
-    """Replace each name holding its row's collector name by a generic name; return names and notes.
-
-    The collector names are read here, compared, and dropped with this frame.
-    """
-    try:
-        present = COLLECTOR_COLUMN in pyogrio.read_info(path)["fields"]
-        collectors = (
-            pyogrio.read_dataframe(path, columns=[COLLECTOR_COLUMN], read_geometry=False)[COLLECTOR_COLUMN]
-            if present
-            else pd.Series([""] * len(names))
-        )
-    except Exception as exc:  # GDAL errors are not typed usefully
-        raise DataError(f"{path}: cannot read the survey layer ({type(exc).__name__}: {exc})") from None
+def _without_collector_names(
+    names: pd.Series, kinds: pd.Series, collectors: pd.Series, path: Path
+) -> tuple[pd.Series, np.ndarray]:
+    """Replace each name holding its row's collector name (``collectors``) by a generic name; return names and notes."""
     if len(collectors) != len(names):
         raise DataError(f"{path}: {len(collectors)} collector rows for {len(names)} facility rows")
     out, notes = [], []
@@ -345,7 +345,7 @@ def generic_name(name: str, collector: object, kind: str) -> str | None:
 
 
 def _clean_series(values: pd.Series) -> pd.Series:
-    return values.map(clean_text).astype(object)
+    return values.map(cache(clean_text)).astype(object)  # few distinct answers: each cleaned once
 
 
 def _clean_names(values: pd.Series, vocabulary: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
@@ -385,7 +385,7 @@ def _kinds(
     answers: pd.Series, names: pd.Series, layer: SurveyLayer, path: Path, refs: pd.Series
 ) -> tuple[pd.Series, np.ndarray]:
     """Map the kind answers through the registry; infer missing ones from the name."""
-    answers = answers.map(clean_text)
+    answers = answers.map(cache(clean_text))
     unknown = (answers != "") & ~answers.isin(list(layer.kinds))
     if unknown.any():
         raise DataError(
@@ -423,16 +423,14 @@ def _opening_hours(raw: pd.DataFrame, path: Path) -> pd.Series:
     """Return the multiple-choice hours as "; "-joined choices, "Other" replaced by the specified text."""
     if "opening_hours" not in raw.columns:
         return pd.Series("", index=raw.index, dtype=object)
-    choices = raw["opening_hours"].map(clean_text)
-    other = (
-        raw["opening_hours_other"].map(clean_text)
-        if "opening_hours_other" in raw.columns
-        else choices.map(lambda _: "")
-    )
-    leftover = choices.map(lambda text: _OPENING_CHOICE.sub("", text).strip())
+    clean = cache(clean_text)  # a few dozen distinct answers over thousands of rows
+    choices = raw["opening_hours"].map(clean)
+    other = raw["opening_hours_other"].map(clean) if "opening_hours_other" in raw.columns else choices.map(lambda _: "")
+    leftover = choices.map(cache(lambda text: _OPENING_CHOICE.sub("", text).strip()))
     if (leftover != "").any():
         raise DataError(f"{path}: unknown opening-hours choice(s) {sorted(set(leftover[leftover != '']))}")
 
+    @cache
     def combine(text: str, specified: str) -> str:
         picked = dict.fromkeys(_OPENING_CHOICE.findall(text))
         return "; ".join((specified or "other") if choice == "Other" else choice for choice in picked)
@@ -451,9 +449,9 @@ def _counts(values: pd.Series, kinds: pd.Series, column: str) -> tuple[pd.Series
         [bad, odd],
         [
             np.full(len(numbers), f"{column}: value discarded (not a count between 0 and {hard})"),
-            [
-                f"{column}: {v:.0f} kept but implausible (above {lim:.0f})"
-                for v, lim in zip(numbers, limits, strict=True)
+            [  # worded only where it is used
+                f"{column}: {v:.0f} kept but implausible (above {lim:.0f})" if flag else ""
+                for v, lim, flag in zip(numbers, limits, odd, strict=True)
             ],
         ],
         "",
@@ -464,7 +462,7 @@ def _counts(values: pd.Series, kinds: pd.Series, column: str) -> tuple[pd.Series
 
 def _join_notes(parts: Iterable[Iterable[str]]) -> pd.Series:
     """Join per-row note fragments with "; ", skipping empty ones."""
-    table = pd.DataFrame({i: list(part) for i, part in enumerate(parts)})
-    if table.empty:
+    columns = [list(part) for part in parts]
+    if not columns or not columns[0]:
         return pd.Series(dtype=object)
-    return pd.Series(["; ".join(p for p in row if p) for row in table.itertuples(index=False)], dtype=object)
+    return pd.Series(["; ".join(filter(None, row)) for row in zip(*columns, strict=True)], dtype=object)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +20,7 @@ from geo.pipeline.quality.evidence import display, finding_rows, json_value, kin
 from geo.pipeline.quality.names import name_similarity, quartier_matcher, unit_key
 from geo.pipeline.quality.registry import CHECKS as CHECKS  # re-exported: the registry these checks fill
 from geo.pipeline.quality.registry import Context, register
-from geo.text import commune_pcode_from_text, normalize_name
+from geo.text import normalize_name
 from geo.vocabulary import METRIC_CRS, Text
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ NAME_KIND_PATTERNS: tuple[tuple[str, str, frozenset[str]], ...] = (
     (r"^(?:lycee|college)\b", "un lycée ou collège", frozenset({"college"})),
     (r"^(?:l )?ecole\b", "une école", frozenset({"school", "college", "university"})),
 )  # fmt: skip
+_NAME_KIND_RES = tuple(re.compile(pattern) for pattern, _, _ in NAME_KIND_PATTERNS)
 
 
 @register("duplicate", Text("Doublon probable", "Probable duplicate"))
@@ -97,8 +99,8 @@ def _duplicates(ctx: Context) -> pd.DataFrame:
 def _nearest_unit(ctx: Context, mask: np.ndarray) -> pd.DataFrame:
     """Return the nearest quartier and its distance (m) for the rows in ``mask``."""
     probe = gpd.GeoDataFrame(geometry=ctx.metric[mask], crs=METRIC_CRS)
-    units = ctx.quartiers[["pcode", "commune_pcode", "geometry"]].to_crs(METRIC_CRS)
-    near = gpd.sjoin_nearest(probe, units, how="left", distance_col="dist_m")
+    near = gpd.sjoin_nearest(probe, ctx.metric_quartiers, how="left", distance_col="dist_m")
+    near = near[["pcode", "commune_pcode", "dist_m"]]  # only these are used: no geometry to carry through
     return near.sort_values(["dist_m", "pcode"]).groupby(level=0).first()
 
 
@@ -123,7 +125,7 @@ def _outside(ctx: Context) -> pd.DataFrame:
     # A record that itself names a commune outside the District (peri-urban CSCOMs of the
     # DNACPN sheet: "Kalaban-coro", "Tienfala") is consistent, not a finding.
     declared = fac["commune_declared"].map(normalize_name)
-    says_outside = ((declared != "") & fac["commune_declared"].map(commune_pcode_from_text).isna()).to_numpy()
+    says_outside = ((declared != "") & ctx.declared_commune.isna()).to_numpy()
     if (outside & says_outside).any():
         log.info(
             "outside_district: %d point(s) declared in a commune outside the District", (outside & says_outside).sum()
@@ -158,7 +160,7 @@ def _snapped(ctx: Context) -> pd.DataFrame:
 def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     judged = ctx.located & (fac["location_precision"] == "exact").to_numpy() & fac["commune_pcode"].notna().to_numpy()
-    declared_commune = fac["commune_declared"].map(commune_pcode_from_text)
+    declared_commune = ctx.declared_commune
     differs = judged & declared_commune.notna().to_numpy() & (declared_commune != fac["commune_pcode"]).to_numpy()
 
     match = quartier_matcher(ctx.quartiers)
@@ -168,29 +170,32 @@ def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     pairs = pairs[pairs["actual"].notna()]
     pairs = pairs[[bool(d) and a not in d for d, a in zip(pairs["declared"], pairs["actual"], strict=True)]]
     pairs = pairs.explode("declared")
-    units = ctx.quartiers.set_index("pcode").geometry.to_crs(METRIC_CRS)
+    units = ctx.metric_quartiers.set_index("pcode").geometry
     pairs["dist_m"] = ctx.metric.loc[pairs["row"]].distance(units.loc[pairs["declared"]], align=False).to_numpy()
     gap = pairs.groupby("row")["dist_m"].min()
     quartier_bad = gap[gap > QUARTIER_TOLERANCE_M]
     # The same declared → computed pair over many facilities points at a COD-AB limit, not at one record.
-    pair_key = fac["quartier_declared"].map(unit_key) + "→" + fac["quartier_pcode"].astype(str)
-    recurrence = pair_key[gap.index].value_counts()
+    judged_rows = fac.loc[gap.index]
+    pair_key = judged_rows["quartier_declared"].map(unit_key) + "→" + judged_rows["quartier_pcode"].astype(str)
+    recurrence = pair_key.value_counts()
 
     commune_rows = np.flatnonzero(differs)
     shapes = ctx.communes.set_index("pcode").geometry.to_crs(METRIC_CRS)
     commune_gap = ctx.metric.iloc[commune_rows].distance(shapes.loc[declared_commune.iloc[commune_rows]], align=False)
     far = commune_gap.to_numpy() > COMMUNE_TOLERANCE_M
     evidence: dict[int, list[str]] = {}
+    commune_pcode, commune_declared = fac["commune_pcode"].to_numpy(), fac["commune_declared"].to_numpy()
+    quartier_pcode, quartier_declared = fac["quartier_pcode"].to_numpy(), fac["quartier_declared"].to_numpy()
     for row, dist in zip(commune_rows[far], commune_gap.to_numpy()[far], strict=True):
-        computed = fac.at[row, "commune_pcode"]
+        computed = commune_pcode[row]
         evidence.setdefault(row, []).append(
-            f"commune déclarée {display(fac.at[row, 'commune_declared'])} mais point en "
+            f"commune déclarée {display(commune_declared[row])} mais point en "
             f"{ctx.commune_name.get(computed, computed)}, à {metres(dist)} de la commune déclarée"
         )
     for row, dist in quartier_bad.items():
-        actual = fac.at[row, "quartier_pcode"]
+        actual = quartier_pcode[row]
         text = (
-            f"quartier déclaré {display(fac.at[row, 'quartier_declared'])} mais point dans "
+            f"quartier déclaré {display(quartier_declared[row])} mais point dans "
             f"« {ctx.quartier_name.get(actual, actual)} », à {metres(dist)} du quartier déclaré"
         )
         if (same := recurrence[pair_key[row]]) >= RECURRENT_MISMATCH:
@@ -236,17 +241,19 @@ def _report_mislabels(report: pd.DataFrame, fac: gpd.GeoDataFrame) -> pd.DataFra
 def _mislabels(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
     parts = []
-    decided = pd.Series(False, index=fac.index)
-    for pattern, meaning, kinds in NAME_KIND_PATTERNS:
-        hit = ctx.names.str.contains(pattern, regex=True) & ~decided
-        decided |= hit
-        bad = hit & ~fac["kind"].isin(kinds)
+    # The first matching pattern decides: one pass over the names finds it for every row (-1: none).
+    first = np.array(
+        [next((k for k, rx in enumerate(_NAME_KIND_RES) if rx.search(n)), -1) for n in ctx.names], dtype=int
+    )
+    names, kind = fac["name"].to_numpy(), fac["kind"].to_numpy()
+    for k, (_, meaning, kinds) in enumerate(NAME_KIND_PATTERNS):
+        bad = (first == k) & ~fac["kind"].isin(list(kinds)).to_numpy()
         parts.append(
             finding_rows(
                 fac.index[bad],
                 [
-                    f"le nom {display(n)} désigne {meaning}, mais le type enregistré est « {kind_label(k)} »"
-                    for n, k in zip(fac.loc[bad, "name"], fac.loc[bad, "kind"], strict=True)
+                    f"le nom {display(n)} désigne {meaning}, mais le type enregistré est « {kind_label(t)} »"
+                    for n, t in zip(names[bad], kind[bad], strict=True)
                 ],
             )
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.text import normalize_name
+from geo.text import commune_pcode_from_text, normalize_name
 from geo.vocabulary import METRIC_CRS, Text
 
 
@@ -52,6 +52,11 @@ class Context:
         return self.facilities.geometry.to_crs(METRIC_CRS)
 
     @cached_property
+    def metric_quartiers(self) -> gpd.GeoDataFrame:
+        """Return the quartiers' ``pcode``, ``commune_pcode`` and polygons in EPSG:32629 (metres)."""
+        return self.quartiers[["pcode", "commune_pcode", "geometry"]].to_crs(METRIC_CRS)
+
+    @cached_property
     def located(self) -> np.ndarray:
         """Return per facility whether it has a point."""
         return (~(self.metric.isna() | self.metric.is_empty)).to_numpy()
@@ -60,6 +65,11 @@ class Context:
     def names(self) -> pd.Series:
         """Return the normalised facility names."""
         return self.facilities["name"].map(normalize_name)
+
+    @cached_property
+    def declared_commune(self) -> pd.Series:
+        """Return the P-code of each facility's declared commune (null when it names no District commune)."""
+        return self.facilities["commune_declared"].map(cache(commune_pcode_from_text))
 
     @cached_property
     def commune_name(self) -> dict[str, str]:
