@@ -221,3 +221,31 @@ def test_travel_time_is_never_below_the_straight_line_time(xs, ys, bridge_x):
     result = travel_time(build_network(grid, crossings=(_crossing("b", "bridge", bridge_x, 200),)), grid, points)
     straight = walk_minutes(nearest(grid, points).distance_m)  # at the fastest speed of the surface
     assert (result.minutes >= straight - 1e-9).all()
+
+
+def test_the_table_equals_one_call_per_threshold_and_unit():
+    import pandas as pd
+
+    from geo.analysis.coverage import facility_points, population_grid
+    from geo.analysis.travel import cached_travel_time, travel_coverage_table
+    from tests.geo.coverage.synthetic import facilities, strips
+
+    fac = facilities(
+        [("c1", "cscom", 250, 50, "exact", "ML090101001", "ML090101"),
+         ("c2", "cscom", 2600, 2900, "quartier", "ML090101003", "ML090101")]
+    )  # fmt: skip
+    grid = population_grid(strips(), fac, cell_m=100)
+    table = travel_coverage_table(grid, fac, ["cscom"], thresholds_min=(10, 30))
+    points = facility_points(fac, "cscom")
+    surface = cached_travel_time(grid, points)
+    one = pd.concat(
+        travel_coverage(grid, points, surface, threshold_min=t, unit=u, kind="cscom")
+        for u in ("quartier", "commune", "district")
+        for t in (10, 30)
+    )
+    keys = ["unit", "threshold_min", "pcode"]
+    pd.testing.assert_frame_equal(
+        table.sort_values(keys).reset_index(drop=True), one.sort_values(keys).reset_index(drop=True)
+    )
+    district = table[table["unit"] == "district"]
+    assert district["pop"].tolist() == [18000.0, 18000.0] and district["share_covered"].is_monotonic_increasing
