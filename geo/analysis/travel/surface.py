@@ -1,13 +1,13 @@
-"""Least-cost travel time from facilities over the population raster (scipy's Dijkstra, 8-connected).
+"""Least-cost travel time from facilities over the population raster (scipy's Dijkstra, 16 neighbours).
 
 A ``Network`` is the graph of the passable cells of a grid for one mode and
-season: each cell is linked to its 8 neighbours, a step costing its length
-(metres) times the mean friction (s/m) of its two cells — the rule of
-scikit-image's ``MCP_Geometric`` and of GRASS ``r.cost``. ``travel_time`` adds
-one virtual node per facility, linked to the passable cell nearest to it at the
-cost of walking off-road from the facility to that cell's centre, and runs one
-multi-source Dijkstra: each cell gets the time (minutes) and the index of its
-fastest facility. Grid cells that are not passable themselves (on the river
+season: each cell is linked to its 8 neighbours and its 8 knight's-move
+neighbours, a step costing its length (metres) times the mean friction (s/m) of
+the cells it crosses — the rule of scikit-image's ``MCP_Geometric`` and GRASS
+``r.cost``. ``travel_time`` adds one virtual node per facility, linked straight
+to the passable cells within 2.5 cells of it (not across the river), and runs
+one multi-source Dijkstra: each cell gets the time (minutes) and the index of
+its fastest facility. Grid cells that are not passable themselves (on the river
 band) or not on the raster (a sliver unit's extra cell) take the time of the
 nearest passable cell of their own bank plus the walk to it.
 
