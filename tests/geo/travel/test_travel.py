@@ -249,3 +249,28 @@ def test_the_table_equals_one_call_per_threshold_and_unit():
     )
     district = table[table["unit"] == "district"]
     assert district["pop"].tolist() == [18000.0, 18000.0] and district["share_covered"].is_monotonic_increasing
+
+
+def test_a_moto_on_a_street_grid_goes_round_the_block():
+    units = gpd.GeoDataFrame(
+        {"pcode": ["ML090101001"], "commune_pcode": ["ML090101"], "pop_estimate": [250]},
+        geometry=[box(X0, Y0, X0 + 500, Y0 + 500)],
+        crs=METRIC_CRS,
+    )
+    grid = population_grid(units, no_facilities(), cell_m=100)
+    c0, c4 = 50, 450  # streets along the centres of rows and columns 0 and 4: a block of 3 × 3 cells
+    streets = [((c0, c0), (c4, c0)), ((c0, c4), (c4, c4)), ((c0, c0), (c0, c4)), ((c4, c0), (c4, c4))]
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary"] * 4},
+        geometry=[LineString([(X0 + a, Y0 + b), (X0 + c, Y0 + d)]) for (a, b), (c, d) in streets],
+        crs=METRIC_CRS,
+    )
+    network = build_network(grid, mode="moto", roads=rasterise_roads(roads, Raster.of(grid)), crossings=())
+    result = travel_time(network, grid, FacilityPoints.from_xy([X0 + c0], [Y0 + c0]))
+    road, off = 3.6 / 30, S_PER_M
+    # opposite corner: along the streets, not across the block; at the corner the raster cuts from the last cell
+    # of one street to the first of the other with one diagonal step (8-neighbour rule): 600 m + 141 m
+    assert result.minutes[_at(grid, 4, 4)] == pytest.approx((600 + 100 * math.sqrt(2)) * road / 60, rel=1e-6)
+    # the block's centre: 200 m of street, one step off it (mean friction), one step inside
+    centre = 200 * road + 100 * (road + off) / 2 + 100 * off
+    assert result.minutes[_at(grid, 2, 2)] == pytest.approx(centre / 60, rel=1e-6)
