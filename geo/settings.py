@@ -80,6 +80,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Planning norms in facilities per 10 000 inhabitants, kind=value;… (illustrative default).",
     ),
     Setting(
+        "TRAVEL_SEASON",
+        "wet",
+        "Season of the travel-time network: wet (bridges only) or dry (the Sotuba causeway open too).",
+    ),
+    Setting(
+        "TRAVEL_THRESHOLDS_MIN",
+        "10,15,30,60",
+        "Travel-time thresholds (minutes) of the travel-time coverage indicators, comma-separated.",
+    ),
+    Setting(
         "MAX_PLANNER_ROWS",
         60000,
         "Most active planner-created facilities (editor and imports); more are refused (too_many_planner_rows).",

@@ -262,6 +262,46 @@ def test_thresholds_set_the_default_of_the_web_view(tiny_store, monkeypatch):
     assert '"default_m": 750.0' in client.get("/couverture").get_data(as_text=True)
 
 
+@effect("TRAVEL_SEASON")
+def test_travel_season_opens_the_causeway_in_the_dry_season():
+    from geo.analysis.coverage import FacilityPoints
+    from geo.analysis.travel import build_network, travel_time
+    from tests.geo.travel.test_travel import BRIDGE, CAUSEWAY, X0, Y0, _at, _river
+
+    grid = _river()  # a bridge 1.3 km east of the facility, the causeway 50 m west
+    facility = FacilityPoints.from_xy([X0 + 250], [Y0 + 50])
+
+    def minutes_across(season: str) -> float:
+        network = build_network(
+            grid, crossings=(BRIDGE, CAUSEWAY), settings=Settings.resolve({"TRAVEL_SEASON": season})
+        )
+        return float(travel_time(network, grid, facility).minutes[_at(grid, 3, 2)])
+
+    assert minutes_across("wet") == pytest.approx(50.37, abs=0.01)  # round by the bridge
+    assert minutes_across("dry") == pytest.approx(5.85, abs=0.01)  # straight over the causeway
+    with pytest.raises(InvalidParameter, match="allowed: wet, dry"):
+        minutes_across("monsoon")
+
+
+@effect("TRAVEL_THRESHOLDS_MIN")
+def test_travel_thresholds_set_the_rows_of_the_travel_time_table():
+    from geo.analysis.coverage import population_grid
+    from geo.analysis.travel import travel_coverage_table
+    from tests.geo.coverage.synthetic import facilities, strips
+
+    fac = facilities([("c1", "cscom", 250, 50, "exact", "ML090101001", "ML090101")])
+    grid = population_grid(strips(), fac, cell_m=100)  # one bank: no river, no crossing needed
+
+    def thresholds(value: str | None) -> list[float]:
+        table = travel_coverage_table(
+            grid, fac, ["cscom"], units=["district"], settings=Settings.resolve({"TRAVEL_THRESHOLDS_MIN": value})
+        )
+        return table["threshold_min"].tolist()
+
+    assert thresholds(None) == [10.0, 15.0, 30.0, 60.0]
+    assert thresholds("45,5") == [5.0, 45.0]
+
+
 @effect("COVERAGE_NORMS_PER_10K")
 def test_norms_flag_units_below_them_in_the_coverage_api(tiny_store):
     units = _coverage(_client(tiny_store), "kind=cscom&threshold_m=1000")["units"]
