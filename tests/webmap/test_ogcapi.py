@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlsplit
@@ -10,7 +12,7 @@ import pytest
 import shapely
 
 from geo.publication import ogc as features
-from geo.schema import conform
+from geo.schema import SCHEMAS, conform
 from geo.store import write_store
 from tests.conftest import tiny_layers
 
@@ -154,6 +156,11 @@ def test_property_filters_and_bbox(client):
         ("colour=red", "colour", "kind, name"),
         ("pop_estimate=x", "pop_estimate", "number"),
         ("crs=EPSG:4326", "crs", "CRS84"),
+        ("datetime=garbage", "datetime", "RFC 3339"),
+        ("datetime=2024-13-01", "datetime", "RFC 3339"),
+        ("datetime=2024-01-01T12:00", "datetime", "RFC 3339"),
+        ("datetime=../..", "datetime", "interval"),
+        ("datetime=2024-02-01/2024-01-01", "datetime", "ends before it starts"),
     ],
 )
 def test_bad_items_parameters_are_400_naming_the_parameter(client, query, parameter, form):
@@ -163,6 +170,24 @@ def test_bad_items_parameters_are_400_naming_the_parameter(client, query, parame
     body = resp.get_json()
     assert body["code"] == "InvalidParameterValue"
     assert body["description"].startswith(f"{parameter}:") and form in body["description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.5+01:00",
+        "2024-01-01",
+        "2024-01-01/..",
+        "../2024-01-01",
+        "2023-01-01/2024-01-01T00:00:00Z",
+    ],
+)
+def test_a_well_formed_datetime_selects_every_feature(client, value):
+    """The collections have no temporal property: a valid ``datetime`` filters nothing out."""
+    every = client.get("/ogcapi/collections/facilities/items").get_json()["numberMatched"]
+    resp = client.get("/ogcapi/collections/facilities/items", query_string={"datetime": value})
+    assert resp.status_code == 200 and resp.get_json()["numberMatched"] == every
 
 
 def test_single_item(client):
@@ -206,6 +231,9 @@ def test_queryables_and_schemas(client):
     assert described["properties"]["properties"]["properties"]["area_km2"] == {"type": "number"}
     rels = links_by_rel(client.get("/ogcapi/collections/quartiers").get_json())
     assert urlsplit(rels["describedby"][0]["href"]).path.endswith("/feature-schema")
+    # GDAL 3.6 matches only this spelling (RFC 8288 compares relation types case-insensitively).
+    assert rels["describedBy"][0]["href"] == rels["describedby"][0]["href"]
+    assert rels["describedBy"][0]["type"] == "application/schema+json"
     assert urlsplit(rels["http://www.opengis.net/def/rel/ogc/1.0/queryables"][0]["href"]).path.endswith("/queryables")
 
 
@@ -334,3 +362,47 @@ def test_owslib_client(live_url):
     assert api.collection_item("cscom", "dnacpn-01")["properties"]["name"] == "ASACOFA"
     assert "pcode" in api.collection_queryables("quartiers")["properties"]
     assert api.api()["paths"]["/collections/cscom/items"]
+
+
+# --- what partner GIS offices run: GDAL 3.6 (QGIS 3.22, Debian 12) -------------------------------
+
+
+def ogrinfo_fields(url: str, layer: str, *options: str) -> tuple[int, dict[str, str]]:
+    """Return the feature count and ``{field: OGR type}`` GDAL's ``ogrinfo`` reports for an OAPIF layer."""
+    run = subprocess.run(
+        ["ogrinfo", "-ro", "-so", *options, f"OAPIF:{url}", layer], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr
+    count = int(re.search(r"^Feature Count: (\d+)$", run.stdout, re.M).group(1))
+    fields = dict(re.findall(r"^(\w+): (\w+(?:\(\w+\))?) \(", run.stdout, re.M))
+    return count, fields
+
+
+@pytest.fixture(scope="module")
+def ogrinfo_3_6():
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("GDAL's ogrinfo is not installed (Debian: apt-get install gdal-bin, done by scripts/setup)")
+    version = subprocess.run(["ogrinfo", "--version"], capture_output=True, text=True).stdout
+    return version
+
+
+@pytest.mark.parametrize("layer", ["facilities", "cscom", "school", "quartiers", "communes"])
+def test_debian_gdal_types_every_field_from_the_schema(ogrinfo_3_6, live_url, layer):
+    """GDAL 3.6 reads 10 features a page and, without a schema, types an all-null count as String."""
+    count, fields = ogrinfo_fields(live_url, layer)
+    frame = tiny_layers()["facilities" if layer in ("cscom", "school") else layer]
+    if layer in ("cscom", "school"):
+        frame = frame[frame["kind"] == layer]
+    assert count == len(frame)
+    schema = SCHEMAS["facilities" if layer in ("cscom", "school") else layer]
+    expected = {"int": "Integer", "float": "Real", "bool": "Integer(Boolean)", "str": "String"}
+    for name, column in schema.items():
+        assert fields[name] == expected[column.type], (ogrinfo_3_6, layer, name, fields[name])
+
+
+def test_gdal_reading_a_first_page_of_ten_types_counts_as_integers(ogr, live_url):
+    """Without the schema (QGIS 3.22 samples ``limit=10``) the counts are integers wherever a value exists."""
+    info = ogr.read_info(f"OAPIF:{live_url}", layer="quartiers", PAGE_SIZE=10, IGNORE_SCHEMA=True)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["pop_estimate"] in ("int32", "int64") and types["area_km2"] == "float64"
+    assert info["features"] == len(tiny_layers()["quartiers"])
