@@ -6,6 +6,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +16,7 @@ import shapely
 from geo.publication import ogc as features
 from geo.schema import SCHEMAS, conform
 from geo.store import write_store
+from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
 
 GEOJSON = "application/geo+json"
@@ -289,28 +292,34 @@ server.serve_forever()
 """
 
 
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
-    """Serve the tiny atlas on a free loopback port; return the /ogcapi URL.
+@contextmanager
+def serving(store, log_path) -> Iterator[str]:
+    """Serve ``store`` on a free loopback port in a child process; yield the /ogcapi URL.
 
-    The server runs in a child process, not a thread: pyogrio holds the GIL
-    while GDAL downloads pages, which would stall a server thread of the same
-    interpreter.
+    A child process, not a thread: pyogrio holds the GIL while GDAL downloads
+    pages, which would stall a server thread of the same interpreter.
     """
-    folder = tmp_path_factory.mktemp("ogcapi-live")
-    store = write_store(folder / "atlas.gpkg", tiny_layers(), {"build_id": "live-1"})
-    with open(folder / "server.log", "w") as log:
+    with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", SERVER, str(store)], stdout=subprocess.PIPE, stderr=log, text=True
         )
     try:
         port = proc.stdout.readline().strip()
         if not port:
-            pytest.fail(f"the test server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"the test server did not start: {log_path.read_text()[-2000:]}")
         yield f"http://127.0.0.1:{port}/ogcapi"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory):
+    """Serve the tiny atlas on a free loopback port; return the /ogcapi URL."""
+    folder = tmp_path_factory.mktemp("ogcapi-live")
+    store = write_store(folder / "atlas.gpkg", tiny_layers(), {"build_id": "live-1"})
+    with serving(store, folder / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -406,3 +415,27 @@ def test_gdal_reading_a_first_page_of_ten_types_counts_as_integers(ogr, live_url
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert types["pop_estimate"] in ("int32", "int64") and types["area_km2"] == "float64"
     assert info["features"] == len(tiny_layers()["quartiers"])
+
+
+@pytest.mark.integration
+def test_gdal_reads_every_real_collection_with_integer_counts(ogr, real_store, tmp_path):
+    """The real build over HTTP: counts typed as integers from the schema (GDAL 3.6) and from a first page of 10."""
+    from geo.publication.ogc import collections
+    from geo.store import open_store
+
+    atlas = open_store(real_store)
+    expected = {cid: len(features.collection_frame(atlas.layers, c)) for cid, c in collections(atlas.layers).items()}
+    with serving(real_store, tmp_path / "server.log") as url:
+        assert [name for name, _ in ogr.list_layers(f"OAPIF:{url}")] == list(expected)
+        sampled = ogr.read_info(f"OAPIF:{url}", layer="facilities", PAGE_SIZE=10, IGNORE_SCHEMA=True)
+        types = dict(zip(sampled["fields"], sampled["dtypes"], strict=True))
+        assert all(types[c] in ("int32", "int64") for c in ("beds", "doctors", "nurses", "pupils")), types
+        assert types["in_analysis"] == "bool" and sampled["features"] == expected["facilities"]
+        if shutil.which("ogrinfo"):  # GDAL 3.6 as QGIS 3.22 runs it, every collection
+            for cid, count in expected.items():
+                got, fields = ogrinfo_fields(url, cid)
+                layer = "facilities" if cid in KINDS else cid
+                assert got == count, cid
+                for name, column in SCHEMAS[layer].items():
+                    if column.type == "int":
+                        assert fields[name] == "Integer", (cid, name, fields[name])
