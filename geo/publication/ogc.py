@@ -33,7 +33,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 100
 #: Largest page served; a larger ``limit`` is capped to it (OGC API Features /req/core/fc-limit-response-1).
 MAX_LIMIT = 10_000
-#: Features clients read to guess field types: QGIS 3.22 and GDAL < 3.9 ask for ``limit=10``
+#: Features clients read to guess field types: QGIS 3.22 and GDAL 3.6 ask for ``limit=10``
 #: and type a field from those features only (a count that is null in all of them becomes text).
 SAMPLE_SIZE = 10
 #: Query parameters of the items request that are not property filters.
@@ -166,7 +166,7 @@ def serving_order(
     Layer order, except that for every integer, number or boolean property
     with no value in the first :data:`SAMPLE_SIZE` features, the first feature
     that has one comes first: clients that type fields from a first page of 10
-    (QGIS 3.22, GDAL < 3.9 without the schema) then see a value of every typed
+    (QGIS 3.22, GDAL 3.6 without the schema) then see a value of every typed
     property that has any. The order is stable for a store version, so paging
     with ``offset`` stays consistent.
     """
