@@ -47,8 +47,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TRUSTED_PROXIES",
         0,
-        "Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host headers are trusted (0: none).",
+        "Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host/-Prefix headers are trusted "
+        "(0: none).",
         int,
+    ),
+    Setting(
+        "BASE_URL",
+        "",
+        "Public address of the atlas (e.g. https://sig.example.org/bamako) that starts every link it emits "
+        "(empty: the address of each request).",
     ),
     Setting("POP_YEAR", 2022, "Reference year of the population estimates.", int),
     Setting("POP_TOTAL", 4227569, "District population for POP_YEAR (RGPH 2022: 4 227 569).", int),

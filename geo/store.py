@@ -33,6 +33,11 @@ STORE_NAME = "atlas.gpkg"
 META_TABLE = "atlas_meta"
 #: Bumped when the store layout changes incompatibly.
 SCHEMA_VERSION = 1
+#: GeoPackage version of every file the atlas writes: GDAL ≥ 3.9 writes 1.4 by default, which QGIS 3.22 /
+#: GDAL 3.6 (Debian 12) open with a "may only be partially supported" warning; 1.2 reads everywhere.
+GPKG_VERSION = "1.2"
+#: Dataset creation options giving :data:`GPKG_VERSION` (pyogrio ``dataset_options``).
+GPKG_DATASET_OPTIONS = {"VERSION": GPKG_VERSION}
 
 
 def store_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
@@ -85,7 +90,14 @@ def write_store(
         with gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_SQLITE_JOURNAL="OFF"):
             for name, frame in layers.items():
                 typed = conform(frame, name) if name in SCHEMAS else frame  # real nulls, counts as integers
-                pyogrio.write_dataframe(typed, tmp, layer=name, driver="GPKG", promote_to_multi=False)
+                pyogrio.write_dataframe(
+                    typed,
+                    tmp,
+                    layer=name,
+                    driver="GPKG",
+                    promote_to_multi=False,
+                    dataset_options=None if tmp.exists() else GPKG_DATASET_OPTIONS,
+                )
         with sqlite3.connect(tmp) as con:
             con.execute("PRAGMA synchronous = OFF")
             con.execute("PRAGMA journal_mode = OFF")

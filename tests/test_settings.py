@@ -136,6 +136,28 @@ def test_trusted_proxies_give_the_forwarded_client_address(tiny_store):
     assert seen(TRUSTED_PROXIES=1) == "203.0.113.9"
 
 
+@effect("BASE_URL")
+def test_base_url_starts_every_link_whatever_the_request_host(tiny_store):
+    def landing(**settings) -> dict:
+        app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+        return app.test_client().get("/ogcapi", headers={"Host": "10.0.0.5:8000"}).get_json()
+
+    assert landing()["links"][0]["href"].startswith("http://10.0.0.5:8000/ogcapi")
+    links = [link["href"] for link in landing(BASE_URL="https://sig.example.org/bamako/")["links"]]
+    assert all(href.startswith("https://sig.example.org/bamako/") for href in links), links
+    app = create_app(
+        {
+            "TESTING": True,
+            "ATLAS_STORE": str(tiny_store),
+            "ATLAS_SETTINGS": {"BASE_URL": "https://sig.example.org/bamako"},
+        }
+    )
+    html = app.test_client().get("/bamako/couverture").get_data(as_text=True)  # a proxy that keeps the prefix
+    assert 'src="/bamako/vendor/atlas/coverage.js' in html and 'src="/vendor' not in html
+    with pytest.raises(InvalidParameter, match="BAMAKO_ATLAS_BASE_URL"):
+        landing(BASE_URL="sig.example.org")
+
+
 @effect("MAX_PLANNER_ROWS")
 def test_max_planner_rows_caps_the_planners_creations(tmp_path):
     from geo.planning.edits import EditStore

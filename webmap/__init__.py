@@ -31,12 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         overrides of ``geo.settings`` names, resolved once with the environment
         into ``app.extensions["atlas_settings"]`` (``webmap.settings.current_settings``).
     """
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    from geo.errors import InvalidParameter
     from geo.planning.imports import MAX_BYTES
     from geo.store import store_path
-    from webmap import auth, compress, errors, i18n, readonly, security, templating
+    from webmap import auth, compress, errors, i18n, proxy, readonly, security, templating
     from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
 
@@ -56,11 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     compress.init_app(app)
-    proxies = settings["TRUSTED_PROXIES"]
-    if proxies < 0:
-        raise InvalidParameter("BAMAKO_ATLAS_TRUSTED_PROXIES", f"expected a count of proxies ≥ 0, got {proxies}")
-    if proxies:  # client addresses (login limits), scheme and host as the reverse proxy saw them
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    proxy.init_app(app, settings)  # trusted X-Forwarded-* headers and BASE_URL
     templating.init_app(app)
     for bp in blueprints():
         app.register_blueprint(bp)

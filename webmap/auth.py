@@ -284,7 +284,7 @@ def require_role(role: str, *, login_page: bool = False) -> Callable:
             user = current_user()
             if user is None:
                 if login_page and request.method == "GET" and bearer_token() is None:
-                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                    return redirect(url_for("auth.login", next=request.script_root + request.full_path.rstrip("?")))
                 raise AuthRequired(_("Connexion requise : connectez-vous ou envoyez un jeton d'API."))
             if not user.has_role(role):
                 raise PermissionDenied(_("Votre rôle ne permet pas cette action."))

@@ -1,4 +1,4 @@
-"""Response headers: security, framing rules and CORS for the data APIs."""
+"""Response headers: security, framing rules and CORS for the data APIs and images (reads only)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ from flask import Flask, request
 
 #: Only the embed routes (/embed and what is under /embed/) may be framed by other sites.
 EMBEDDABLE_PATH = "/embed"
-CORS_PREFIXES = ("/api/", "/ogcapi")
+#: Paths other sites' scripts may read (GET/HEAD only): the data APIs and the print images.
+CORS_PREFIXES = ("/api/", "/ogcapi", "/maps/")
+#: Methods open to other origins; writes (POST, PATCH, DELETE) never are.
+CORS_METHODS = ("GET", "HEAD")
+#: Request headers a cross-origin read may carry (the preflight's answer): conditional requests, negotiation, and
+#: what libraries add (jQuery's X-Requested-With). Not Authorization: token reads stay same-origin or server-side.
+CORS_REQUEST_HEADERS = (
+    "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match, Pragma, X-Requested-With"
+)
+#: Response headers other sites' scripts may read besides the safelisted ones.
+CORS_EXPOSED_HEADERS = "Content-Crs, Content-Disposition, ETag, Retry-After"
+#: Seconds a browser may reuse a preflight's answer.
+CORS_MAX_AGE_S = 86400
 
 #: Scripts only from the app itself (no inline code: page data travels in JSON <script> blocks, which are not run);
 #: inline styles are needed by Leaflet; images may come from the three online basemaps.
@@ -39,6 +51,27 @@ def init_app(app: Flask) -> None:
         for name, value in _HEADERS[framable(path)]:
             if name not in headers:
                 headers[name] = value
-        if path.startswith(CORS_PREFIXES) and request.method in ("GET", "HEAD", "OPTIONS"):
-            headers["Access-Control-Allow-Origin"] = "*"
+        if path.startswith(CORS_PREFIXES):
+            _cors(headers)
         return resp
+
+
+def _cors(headers) -> None:
+    """Open reads of the current path to every origin, and answer a preflight for a read.
+
+    Anonymous reads only: ``*`` forbids credentials, so cookies and tokens are
+    never sent cross-origin; a preflight for any other method, or for a path
+    without GET (Flask's automatic OPTIONS lists them in ``Allow``), gets no
+    CORS header and the browser refuses the request.
+    """
+    if request.method in CORS_METHODS:
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+        return
+    asked = request.headers.get("Access-Control-Request-Method")
+    allowed = {m.strip() for m in headers.get("Allow", "").split(",")}
+    if request.method == "OPTIONS" and asked in CORS_METHODS and "GET" in allowed:
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Allow-Methods"] = ", ".join((*CORS_METHODS, "OPTIONS"))
+        headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+        headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_S)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +20,7 @@ import shapely
 
 from geo.errors import FeatureNotFound, InvalidParameter, LayerNotFound
 from geo.publication.exports import COORDINATE_DECIMALS, json_records, prepare
+from geo.schema import SCHEMAS
 from geo.spatial.query import parse_bbox as parse_bbox_2d
 from geo.spatial.query import select
 from geo.text import whole_number
@@ -30,6 +33,9 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 100
 #: Largest page served; a larger ``limit`` is capped to it (OGC API Features /req/core/fc-limit-response-1).
 MAX_LIMIT = 10_000
+#: Features clients read to guess field types: QGIS 3.22 and GDAL 3.6 ask for ``limit=10``
+#: and type a field from those features only (a count that is null in all of them becomes text).
+SAMPLE_SIZE = 10
 #: Query parameters of the items request that are not property filters.
 ITEMS_PARAMETERS = ("f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime")
 
@@ -131,13 +137,51 @@ JSON_TYPES = {
 }
 
 
-def queryables(frame: gpd.GeoDataFrame) -> dict[str, str]:
-    """Return ``{property: JSON Schema type}`` of the properties (every non-geometry column)."""
+#: ``geo.schema`` column type → JSON Schema type.
+SCHEMA_JSON_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
+
+
+def queryables(frame: gpd.GeoDataFrame, layer: str | None = None) -> dict[str, str]:
+    """Return ``{property: JSON Schema type}`` of the properties (every non-geometry column).
+
+    Columns of store ``layer`` declared in ``geo.schema`` take their declared
+    type (a count column stays ``integer`` even where every value is missing);
+    others are inferred from their values.
+    """
+    declared = SCHEMAS.get(layer or "", {})
     return {
-        c: JSON_TYPES.get(pd.api.types.infer_dtype(frame[c], skipna=True), "string")
+        c: SCHEMA_JSON_TYPES[declared[c].type]
+        if c in declared
+        else JSON_TYPES.get(pd.api.types.infer_dtype(frame[c], skipna=True), "string")
         for c in frame.columns
         if c != frame.geometry.name
     }
+
+
+def serving_order(
+    layers: Mapping[str, gpd.GeoDataFrame], collection: Collection, types: Mapping[str, str]
+) -> np.ndarray:
+    """Return the layer row positions of ``collection`` in the order its items are served.
+
+    Layer order, except that for every integer, number or boolean property
+    with no value in the first :data:`SAMPLE_SIZE` features, the first feature
+    that has one comes first: clients that type fields from a first page of 10
+    (QGIS 3.22, GDAL 3.6 without the schema) then see a value of every typed
+    property that has any. The order is stable for a store version, so paging
+    with ``offset`` stays consistent.
+    """
+    frame = collection_frame(layers, collection)
+    positions = layers[collection.layer].index.get_indexer(frame.index)
+    typed = [c for c, t in types.items() if t in ("integer", "number", "boolean") and c in frame.columns]
+    present = {c: frame[c].notna().to_numpy(dtype=bool) for c in typed}
+    front: list[int] = []
+    while True:  # moving rows forward may push another column's only early value out of the sample
+        order = np.concatenate([front, np.setdiff1d(np.arange(len(frame)), front, assume_unique=True)]).astype(int)
+        sample = order[:SAMPLE_SIZE]
+        missing = [c for c in typed if present[c].any() and not present[c][sample].any()]
+        if not missing or len(front) >= SAMPLE_SIZE:
+            return positions[order]
+        front.append(int(np.flatnonzero(present[missing[0]])[0]))
 
 
 #: Geometry types present → OGC API Features Part 5 ``format`` of the geometry property.
@@ -233,6 +277,49 @@ def parse_limit(text: str | None, *, default: int = DEFAULT_LIMIT, maximum: int 
     return min(value, maximum)
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?$")
+
+
+def _instant(text: str) -> datetime | None:
+    """Return an RFC 3339 date (naive, at midnight) or date-time (aware), or None when malformed."""
+    if not _RFC3339.match(text):
+        return None
+    try:
+        if len(text) == len("2024-01-01"):
+            return datetime.combine(date.fromisoformat(text), time())
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:  # month 13, 25 o'clock…
+        return None
+
+
+def parse_datetime(text: str | None) -> str | None:
+    """Validate an OGC ``datetime``: an RFC 3339 date or date-time, or an interval ``start/end`` (``..`` open).
+
+    The collections have no temporal property, so a well-formed value selects
+    every feature (OGC API Features Part 1, parameter datetime); a malformed
+    one is an InvalidParameter naming ``datetime``.
+    """
+    if text is None:
+        return None
+    example = "e.g. datetime=2024-01-01T00:00:00Z or datetime=2024-01-01/.."
+    parts = text.split("/")
+    if len(parts) > 2 or (len(parts) == 2 and parts[0] in ("", "..") and parts[1] in ("", "..")):
+        raise InvalidParameter("datetime", f"{text!r} is not a date-time or an interval; {example}")
+    instants = []
+    for part in parts:
+        if len(parts) == 2 and part in ("", ".."):
+            continue
+        instant = _instant(part)
+        if instant is None:
+            raise InvalidParameter("datetime", f"{part!r} is not an RFC 3339 date or date-time; {example}")
+        instants.append(instant)
+    if len(instants) == 2:
+        start, end = instants
+        if (start.tzinfo is None) == (end.tzinfo is None) and start > end:
+            raise InvalidParameter("datetime", f"{text!r} ends before it starts; {example}")
+    return text
+
+
 def parse_offset(text: str | None) -> int:
     """Parse ``offset`` (an integer ≥ 0, the number of matching features to skip)."""
     if text is None or text == "":
@@ -268,13 +355,14 @@ def parse_items_query(
 
     ``available`` is the collection's queryables (see :func:`queryables`); any
     parameter that is neither in ``ITEMS_PARAMETERS`` nor a queryable is refused
-    (OGC API Features /req/core/query-param-unknown). ``datetime`` is accepted and
-    ignored: the atlas has no temporal data. ``crs`` and ``bbox-crs`` (Part 2,
+    (OGC API Features /req/core/query-param-unknown). ``datetime`` is validated
+    (:func:`parse_datetime`) and selects every feature: the atlas has no temporal data. ``crs`` and ``bbox-crs`` (Part 2,
     sent by GDAL) may only name CRS84, the one CRS served.
     """
     for name in ("crs", "bbox-crs"):
         if args.get(name) not in (None, CRS84):
             raise InvalidParameter(name, f"unsupported CRS {args.get(name)!r}; the only CRS served is {name}={CRS84}")
+    parse_datetime(args.get("datetime"))
     filters = []
     for name, text in args.items():
         if name in ITEMS_PARAMETERS:
@@ -333,11 +421,21 @@ class Page:
         return max(self.offset - self.limit, 0) if self.offset > 0 else None
 
 
-def select_page(layers: Mapping[str, gpd.GeoDataFrame], collection: Collection, query: ItemsQuery) -> Page:
-    """Return the page of ``collection`` matching ``query``, rows in layer order."""
+def select_page(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    collection: Collection,
+    query: ItemsQuery,
+    *,
+    order: np.ndarray | None = None,
+) -> Page:
+    """Return the page of ``collection`` matching ``query``, rows in ``order`` (see :func:`serving_order`) or layer order."""
     frame = collection_frame(layers, collection, bbox=query.bbox)
     frame = frame[filter_mask(frame, query.filters)]
     rows = layers[collection.layer].index.get_indexer(frame.index)
+    if order is not None:
+        rank = np.full(len(layers[collection.layer]), len(order), dtype=int)
+        rank[order] = np.arange(len(order))
+        rows = rows[np.argsort(rank[rows], kind="stable")]
     return Page(rows[query.offset : query.offset + query.limit], len(rows), query.limit, query.offset)
 
 

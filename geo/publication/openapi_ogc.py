@@ -56,7 +56,12 @@ def _components() -> dict:
             "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Matching features to skip."),
             "crs": _param("crs", {"type": "string", "enum": [features.CRS84]}, "CRS of the response: CRS84 only."),
             "bbox-crs": _param("bbox-crs", {"type": "string", "enum": [features.CRS84]}, "CRS of bbox: CRS84 only."),
-            "datetime": _param("datetime", {"type": "string"}, "Accepted and ignored: the atlas has no temporal data."),
+            "datetime": _param(
+                "datetime",
+                {"type": "string"},
+                "RFC 3339 date-time or interval (start/end, '..' for an open end); validated, then selects every "
+                "feature: the atlas has no temporal data.",
+            ),
             "featureId": _param("featureId", {"type": "string"}, "Feature id.", where="path"),
         },
         "schemas": {

@@ -114,7 +114,15 @@ def test_parse_bbox_accepts_4_or_6_numbers():
 def test_items_query_types_the_property_filters(layers):
     types = features.queryables(layers["facilities"])
     query = features.parse_items_query(
-        {"kind": "school", "in_analysis": "true", "limit": "2", "offset": "4", "f": "json", "datetime": "2020"}, types
+        {
+            "kind": "school",
+            "in_analysis": "true",
+            "limit": "2",
+            "offset": "4",
+            "f": "json",
+            "datetime": "2020-01-01T00:00:00Z",
+        },
+        types,
     )
     assert query.filters == (("kind", "school"), ("in_analysis", True))
     assert (query.limit, query.offset, query.bbox) == (2, 4, None)

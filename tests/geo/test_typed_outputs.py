@@ -9,6 +9,9 @@ import csv
 import io
 import json
 import re
+import shutil
+import sqlite3
+import subprocess
 import zipfile
 from xml.etree import ElementTree
 
@@ -67,6 +70,22 @@ def check_ogr_file(layer: str, path, *, layer_name: str | None = None, renamed: 
     assert not missing_texts(frame.drop(columns="geometry")), (layer, missing_texts(frame))
 
 
+#: ``PRAGMA application_id`` of a GeoPackage ("GPKG") and the newest ``user_version`` QGIS 3.22 / GDAL 3.6 read
+#: without a warning (GeoPackage 1.3.x; GDAL ≥ 3.9 writes 1.4 = 10400 unless told otherwise).
+GPKG_APPLICATION_ID = 0x47504B47
+NEWEST_GPKG_READ_BY_GDAL_3_6 = 10399
+
+
+def check_gpkg_version(path) -> None:
+    """Fail unless ``path`` is a GeoPackage of version 1.3 or older."""
+    with sqlite3.connect(path) as con:
+        application_id = con.execute("PRAGMA application_id").fetchone()[0]
+        user_version = con.execute("PRAGMA user_version").fetchone()[0]
+    con.close()
+    assert application_id == GPKG_APPLICATION_ID, (path, hex(application_id))
+    assert 10200 <= user_version <= NEWEST_GPKG_READ_BY_GDAL_3_6, (path, user_version)
+
+
 def check_csv(layer: str, data: bytes) -> None:
     """Fail on artefact texts and on counts written as reals (``12.0``)."""
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -113,6 +132,7 @@ def check_every_format(atlas, tmp_path) -> None:
             elif fmt == "gpkg":
                 path = tmp_path / f"{layer}.gpkg"
                 path.write_bytes(data)
+                check_gpkg_version(path)
                 check_ogr_file(layer, path)
             else:
                 folder = tmp_path / f"{layer}-shp"
@@ -126,6 +146,7 @@ def check_package(atlas, tmp_path) -> None:
     members = {name.split("/", 1)[1]: name for name in archive.namelist()}
     gpkg = tmp_path / "package.gpkg"
     gpkg.write_bytes(archive.read(next(v for k, v in members.items() if k.endswith(".gpkg"))))
+    check_gpkg_version(gpkg)
     for layer in LAYERS:
         check_ogr_file(layer, gpkg, layer_name=layer)
         doc = json.loads(archive.read(members[f"geojson/{layer}.geojson"]))
@@ -201,6 +222,7 @@ def check_store(atlas) -> None:
 
 
 def test_tiny_store_outputs_are_clean_and_typed(tiny_store, tmp_path):
+    check_gpkg_version(tiny_store)
     atlas = open_store(tiny_store)
     check_store(atlas)
     check_every_format(atlas, tmp_path)
@@ -224,6 +246,7 @@ def test_tiny_store_counts_read_back_as_integers(tiny_store, tmp_path):
 
 @pytest.mark.integration
 def test_real_build_outputs_are_clean_and_typed(real_store, tmp_path):
+    check_gpkg_version(real_store)
     atlas = open_store(real_store)
     check_store(atlas)
     fac = atlas.layers["facilities"]
@@ -263,3 +286,23 @@ def test_plain_tables_of_the_store_hold_real_nulls(tiny_store):
     write_store(path, {"communes": open_store(tiny_store)["communes"]}, meta, tables={"cscom_reconciliation": report})
     back = read_table(path, "cscom_reconciliation")
     assert back.loc[0, "survey_id"] is None and back.loc[0, "note"] is None and back.loc[0, "status"] == "sheet_only"
+
+
+def test_gdal_3_6_opens_every_exported_geopackage_without_a_warning(tiny_store, tmp_path):
+    """QGIS 3.22 / GDAL 3.6 (Debian 12's ``gdal-bin``, installed by scripts/setup) open the files silently."""
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("GDAL's ogrinfo is not installed (Debian: apt-get install gdal-bin)")
+    atlas = open_store(tiny_store)
+    files = {"store": tiny_store}
+    request = exports.parse_request("facilities", units=exports.unit_pcodes(atlas.layers))
+    (tmp_path / "facilities.gpkg").write_bytes(exports.export_layer(atlas, request, "gpkg").data)
+    files["export"] = tmp_path / "facilities.gpkg"
+    archive = zipfile.ZipFile(io.BytesIO(package.build_package(atlas).data))
+    (tmp_path / "package.gpkg").write_bytes(archive.read(next(n for n in archive.namelist() if n.endswith(".gpkg"))))
+    files["package"] = tmp_path / "package.gpkg"
+    for what, path in files.items():
+        run = subprocess.run([ogrinfo, "-ro", "-so", str(path)], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, (what, run.stderr)
+        assert "Warning" not in run.stdout + run.stderr, (what, run.stdout + run.stderr)
+        assert "facilities" in run.stdout, (what, run.stdout)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import shapely
 
 from geo.publication import ogc as features
-from geo.schema import conform
+from geo.schema import SCHEMAS, conform
 from geo.store import write_store
+from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
 
 GEOJSON = "application/geo+json"
@@ -154,6 +159,11 @@ def test_property_filters_and_bbox(client):
         ("colour=red", "colour", "kind, name"),
         ("pop_estimate=x", "pop_estimate", "number"),
         ("crs=EPSG:4326", "crs", "CRS84"),
+        ("datetime=garbage", "datetime", "RFC 3339"),
+        ("datetime=2024-13-01", "datetime", "RFC 3339"),
+        ("datetime=2024-01-01T12:00", "datetime", "RFC 3339"),
+        ("datetime=../..", "datetime", "interval"),
+        ("datetime=2024-02-01/2024-01-01", "datetime", "ends before it starts"),
     ],
 )
 def test_bad_items_parameters_are_400_naming_the_parameter(client, query, parameter, form):
@@ -163,6 +173,24 @@ def test_bad_items_parameters_are_400_naming_the_parameter(client, query, parame
     body = resp.get_json()
     assert body["code"] == "InvalidParameterValue"
     assert body["description"].startswith(f"{parameter}:") and form in body["description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.5+01:00",
+        "2024-01-01",
+        "2024-01-01/..",
+        "../2024-01-01",
+        "2023-01-01/2024-01-01T00:00:00Z",
+    ],
+)
+def test_a_well_formed_datetime_selects_every_feature(client, value):
+    """The collections have no temporal property: a valid ``datetime`` filters nothing out."""
+    every = client.get("/ogcapi/collections/facilities/items").get_json()["numberMatched"]
+    resp = client.get("/ogcapi/collections/facilities/items", query_string={"datetime": value})
+    assert resp.status_code == 200 and resp.get_json()["numberMatched"] == every
 
 
 def test_single_item(client):
@@ -206,6 +234,9 @@ def test_queryables_and_schemas(client):
     assert described["properties"]["properties"]["properties"]["area_km2"] == {"type": "number"}
     rels = links_by_rel(client.get("/ogcapi/collections/quartiers").get_json())
     assert urlsplit(rels["describedby"][0]["href"]).path.endswith("/feature-schema")
+    # GDAL 3.6 matches only this spelling (RFC 8288 compares relation types case-insensitively).
+    assert rels["describedBy"][0]["href"] == rels["describedby"][0]["href"]
+    assert rels["describedBy"][0]["type"] == "application/schema+json"
     assert urlsplit(rels["http://www.opengis.net/def/rel/ogc/1.0/queryables"][0]["href"]).path.endswith("/queryables")
 
 
@@ -261,28 +292,34 @@ server.serve_forever()
 """
 
 
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
-    """Serve the tiny atlas on a free loopback port; return the /ogcapi URL.
+@contextmanager
+def serving(store, log_path) -> Iterator[str]:
+    """Serve ``store`` on a free loopback port in a child process; yield the /ogcapi URL.
 
-    The server runs in a child process, not a thread: pyogrio holds the GIL
-    while GDAL downloads pages, which would stall a server thread of the same
-    interpreter.
+    A child process, not a thread: pyogrio holds the GIL while GDAL downloads
+    pages, which would stall a server thread of the same interpreter.
     """
-    folder = tmp_path_factory.mktemp("ogcapi-live")
-    store = write_store(folder / "atlas.gpkg", tiny_layers(), {"build_id": "live-1"})
-    with open(folder / "server.log", "w") as log:
+    with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", SERVER, str(store)], stdout=subprocess.PIPE, stderr=log, text=True
         )
     try:
         port = proc.stdout.readline().strip()
         if not port:
-            pytest.fail(f"the test server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"the test server did not start: {log_path.read_text()[-2000:]}")
         yield f"http://127.0.0.1:{port}/ogcapi"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory):
+    """Serve the tiny atlas on a free loopback port; return the /ogcapi URL."""
+    folder = tmp_path_factory.mktemp("ogcapi-live")
+    store = write_store(folder / "atlas.gpkg", tiny_layers(), {"build_id": "live-1"})
+    with serving(store, folder / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -334,3 +371,71 @@ def test_owslib_client(live_url):
     assert api.collection_item("cscom", "dnacpn-01")["properties"]["name"] == "ASACOFA"
     assert "pcode" in api.collection_queryables("quartiers")["properties"]
     assert api.api()["paths"]["/collections/cscom/items"]
+
+
+# --- what partner GIS offices run: GDAL 3.6 (QGIS 3.22, Debian 12) -------------------------------
+
+
+def ogrinfo_fields(url: str, layer: str, *options: str) -> tuple[int, dict[str, str]]:
+    """Return the feature count and ``{field: OGR type}`` GDAL's ``ogrinfo`` reports for an OAPIF layer."""
+    run = subprocess.run(
+        ["ogrinfo", "-ro", "-so", *options, f"OAPIF:{url}", layer], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr
+    count = int(re.search(r"^Feature Count: (\d+)$", run.stdout, re.M).group(1))
+    fields = dict(re.findall(r"^(\w+): (\w+(?:\(\w+\))?) \(", run.stdout, re.M))
+    return count, fields
+
+
+@pytest.fixture(scope="module")
+def ogrinfo_3_6():
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("GDAL's ogrinfo is not installed (Debian: apt-get install gdal-bin, done by scripts/setup)")
+    version = subprocess.run(["ogrinfo", "--version"], capture_output=True, text=True).stdout
+    return version
+
+
+@pytest.mark.parametrize("layer", ["facilities", "cscom", "school", "quartiers", "communes"])
+def test_debian_gdal_types_every_field_from_the_schema(ogrinfo_3_6, live_url, layer):
+    """GDAL 3.6 reads 10 features a page and, without a schema, types an all-null count as String."""
+    count, fields = ogrinfo_fields(live_url, layer)
+    frame = tiny_layers()["facilities" if layer in ("cscom", "school") else layer]
+    if layer in ("cscom", "school"):
+        frame = frame[frame["kind"] == layer]
+    assert count == len(frame)
+    schema = SCHEMAS["facilities" if layer in ("cscom", "school") else layer]
+    expected = {"int": "Integer", "float": "Real", "bool": "Integer(Boolean)", "str": "String"}
+    for name, column in schema.items():
+        assert fields[name] == expected[column.type], (ogrinfo_3_6, layer, name, fields[name])
+
+
+def test_gdal_reading_a_first_page_of_ten_types_counts_as_integers(ogr, live_url):
+    """Without the schema (QGIS 3.22 samples ``limit=10``) the counts are integers wherever a value exists."""
+    info = ogr.read_info(f"OAPIF:{live_url}", layer="quartiers", PAGE_SIZE=10, IGNORE_SCHEMA=True)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["pop_estimate"] in ("int32", "int64") and types["area_km2"] == "float64"
+    assert info["features"] == len(tiny_layers()["quartiers"])
+
+
+@pytest.mark.integration
+def test_gdal_reads_every_real_collection_with_integer_counts(ogr, real_store, tmp_path):
+    """The real build over HTTP: counts typed as integers from the schema (GDAL 3.6) and from a first page of 10."""
+    from geo.publication.ogc import collections
+    from geo.store import open_store
+
+    atlas = open_store(real_store)
+    expected = {cid: len(features.collection_frame(atlas.layers, c)) for cid, c in collections(atlas.layers).items()}
+    with serving(real_store, tmp_path / "server.log") as url:
+        assert [name for name, _ in ogr.list_layers(f"OAPIF:{url}")] == list(expected)
+        sampled = ogr.read_info(f"OAPIF:{url}", layer="facilities", PAGE_SIZE=10, IGNORE_SCHEMA=True)
+        types = dict(zip(sampled["fields"], sampled["dtypes"], strict=True))
+        assert all(types[c] in ("int32", "int64") for c in ("beds", "doctors", "nurses", "pupils")), types
+        assert types["in_analysis"] == "bool" and sampled["features"] == expected["facilities"]
+        if shutil.which("ogrinfo"):  # GDAL 3.6 as QGIS 3.22 runs it, every collection
+            for cid, count in expected.items():
+                got, fields = ogrinfo_fields(url, cid)
+                layer = "facilities" if cid in KINDS else cid
+                assert got == count, cid
+                for name, column in SCHEMAS[layer].items():
+                    if column.type == "int":
+                        assert fields[name] == "Integer", (cid, name, fields[name])

@@ -86,17 +86,17 @@ def field_labels() -> dict[str, str]:
 def urls() -> dict[str, str]:
     """Return the addresses the editing scripts call."""
     return {
-        "facilities": "/api/v1/facilities",
-        "facility": "/api/v1/facilities/ID",
-        "merge": "/api/v1/facilities/merge",
-        "imports": "/api/v1/imports",
-        "importCommit": "/api/v1/imports/ID/commit",
+        "facilities": url_for("edit_api.create_facility"),
+        "facility": url_for("edit_api.get_facility", facility_id="ID"),
+        "merge": url_for("edit_api.merge_facilities"),
+        "imports": url_for("edit_api.create_import"),
+        "importCommit": url_for("edit_api.commit_import", import_id="ID"),
         "mapData": url_for("pages.map_data"),
         "map": url_for("pages.index"),
         "facilityPage": url_for("pages.facility", facility_id="ID"),
         "importPage": url_for("imports_page.page"),
-        "history": "/history",
-        "login": url_for("auth.login", next=request.full_path.rstrip("?")),
+        "history": url_for("history.page"),
+        "login": url_for("auth.login", next=request.script_root + request.full_path.rstrip("?")),
     }
 
 

@@ -243,8 +243,8 @@ def client_config(
         "urls": {
             "map": url_for("pages.index"),
             "embed": url_for("pages.embed"),
-            "png": "/maps/view.png",
-            "pdf": "/maps/view.pdf",
+            "png": url_for("images.static_map", name="view", fmt="png"),
+            "pdf": url_for("images.static_map", name="view", fmt="pdf"),
             "commune": url_for("pages.commune", pcode="PCODE"),
             "quartier": url_for("pages.quartier", pcode="PCODE"),
             "facility": url_for("pages.facility", facility_id="ID"),

@@ -24,7 +24,6 @@ from webmap.snapshot import snapshot
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CACHE_CONTROL = "public, max-age=300"
-EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
 #: Bounds of the per-store-version caches: selections without bbox, and with bbox.
 CACHE_LIMITS = {"plain": (256, 512 * 2**20), "bbox": (32, 64 * 2**20)}
 #: Exports are titled in French, the atlas's first language (KML name, GeoPackage description).
@@ -37,7 +36,7 @@ def _cache(kind: str) -> LRUCache[Body]:
 
 def _send(body: Body, *, vary: tuple[str, ...] = ()) -> Response:
     """Return the export (gzip when accepted), or 304 when the client's ETag matches."""
-    return send(body, cache_control=CACHE_CONTROL, vary=vary, disposition="attachment", headers=EXPOSE)
+    return send(body, cache_control=CACHE_CONTROL, vary=vary, disposition="attachment")
 
 
 def _body(export: exports.Export) -> Body:

@@ -45,7 +45,6 @@ from webmap.views.images import send_image
 bp = Blueprint("coverage", __name__)
 
 API_CACHE_CONTROL = "public, max-age=300"
-EXPOSE = {"Access-Control-Expose-Headers": "ETag, Content-Disposition"}
 #: Finished responses kept (per store version): entries and bytes.
 RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 #: Response formats of /api/v1/coverage: media type and file extension.
@@ -69,7 +68,7 @@ def _responses() -> LRUCache[Body]:
 
 
 def _send(body: Body, *, attachment: bool = False) -> Response:
-    return send(body, cache_control=API_CACHE_CONTROL, headers=EXPOSE, disposition="attachment" if attachment else None)
+    return send(body, cache_control=API_CACHE_CONTROL, disposition="attachment" if attachment else None)
 
 
 def _stem(query: CoverageQuery, what: str = "couverture") -> str:

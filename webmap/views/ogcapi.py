@@ -113,7 +113,12 @@ def _collection(collection_id: str) -> features.Collection:
 
 def _queryables(coll: features.Collection) -> dict[str, str]:
     layer = snapshot().atlas.layers[coll.layer]
-    return snapshot().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer))
+    return snapshot().memo(f"ogcapi:queryables:{coll.layer}", lambda: features.queryables(layer, coll.layer))
+
+
+def _order(coll: features.Collection):
+    layers = snapshot().atlas.layers
+    return snapshot().memo(f"ogcapi:order:{coll.id}", lambda: features.serving_order(layers, coll, _queryables(coll)))
 
 
 def _layer_features(coll: features.Collection) -> list[dict]:
@@ -150,6 +155,9 @@ def _collection_doc(coll: features.Collection) -> dict:
             _link(_url(f"{path}/queryables"), REL_QUERYABLES, SCHEMA, _("Propriétés filtrables")),
             _link(_url(f"{path}/schema"), REL_SCHEMA, SCHEMA, _("Schéma des objets")),
             _link(_url(f"{path}/feature-schema"), "describedby", SCHEMA, _("Schéma GeoJSON des objets")),
+            # The same link spelt as GDAL 3.6 (QGIS 3.22's Debian 12) looks for it: it compares rel values
+            # case-sensitively, while RFC 8288 makes them case-insensitive, so both spellings mean the same.
+            _link(_url(f"{path}/feature-schema"), "describedBy", SCHEMA, _("Schéma GeoJSON des objets")),
         ],
     }
     if extent:
@@ -314,7 +322,7 @@ def items(collection_id: str):
     query = features.parse_items_query(request.args, _queryables(coll))
 
     def build():
-        page = features.select_page(snapshot().atlas.layers, coll, query)
+        page = features.select_page(snapshot().atlas.layers, coll, query, order=_order(coll))
         all_features = _layer_features(coll)
         return {
             "type": "FeatureCollection",

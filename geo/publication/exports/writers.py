@@ -25,6 +25,7 @@ import shapely
 
 from geo import vocabulary
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_default, json_records
+from geo.store import GPKG_DATASET_OPTIONS
 from geo.text import defuse_formula
 
 #: Credit line written into every export (exports are in French).
@@ -145,6 +146,7 @@ def to_gpkg_layers(frames: Mapping[str, tuple[gpd.GeoDataFrame, ExportContext]])
                 name=name,
                 driver="GPKG",
                 append=path.exists(),
+                dataset_options=None if path.exists() else GPKG_DATASET_OPTIONS,  # GeoPackage 1.2: QGIS 3.22 reads it
                 layer_options={"DESCRIPTION": description},
             )
         return path.read_bytes()
