@@ -1,13 +1,16 @@
-"""What every template may call: asset URLs, the current URL in another language, numbers, planners' extras."""
+"""What every template may call: asset URLs, the URL in another language, numbers, labels, planners' extras."""
 
 from __future__ import annotations
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
 
+from geo import vocabulary
 from geo.analysis.population import round_people
+from geo.publication import phrases
 from webmap import assets
 from webmap.clientconfig.edit import editor_config
+from webmap.clientconfig.map import language
 from webmap.clientconfig.notes import atlas_notes
 from webmap.views.history import facility_history
 
@@ -33,6 +36,16 @@ def people(value: float | int | None) -> str:
     return number(round_people(float(value)))
 
 
+def value_label(column: str, value: object) -> str:
+    """Return a controlled value (``operator_type``, ``status``, a boolean…) in the request's language."""
+    return vocabulary.value_label(column, value, language())
+
+
+def note_text(text: object) -> str:
+    """Return a note written by the build (or row references) in the request's language (geo.publication.phrases)."""
+    return phrases.translate(text, language())
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -41,5 +54,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")
     app.add_template_global(atlas_notes, "atlas_notes")
+    app.add_template_global(value_label, "value_label")
+    app.add_template_filter(note_text, "note_text")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")

@@ -23,6 +23,7 @@ from webmap.pagecache import cached_html
 from webmap.send import Body, send
 from webmap.settings import current_settings
 from webmap.snapshot import snapshot
+from webmap.views.data_page import unit_downloads
 
 bp = Blueprint("pages", __name__)
 
@@ -121,15 +122,16 @@ def _unit_page(name: str, level: str) -> Response:
     if fmt == "json":
         return _json(profile)
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
-                                      "bbox": profile["bbox"]})  # fmt: skip
+                                      "bbox": profile["bbox"]}, downloads=unit_downloads(level, pcode))  # fmt: skip
 
 
-def _unit_html(profile: dict, *, focus: dict) -> Response:
+def _unit_html(profile: dict, *, focus: dict | None, downloads: list[dict] | None = None) -> Response:
     view = params.view_state()
     config = mapconfig.page_config(view, focus=focus)
     return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
                                  kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
-                                 labels=mapconfig, json_url=request.script_root + request.path + ".json"))  # fmt: skip
+                                 labels=mapconfig, json_url=request.script_root + request.path + ".json",
+                                 downloads=downloads))  # fmt: skip
 
 
 @bp.get("/communes/<pcode>")

@@ -1,7 +1,7 @@
 """The French-Excel CSV dialect: what a spreadsheet set to French opens straight into columns.
 
-``;`` between fields, a decimal comma, ``oui``/``non`` for booleans, headings in
-French (:data:`geo.schema.HEADINGS`), UTF-8 with a byte-order mark and CRLF line
+``;`` between fields, a decimal comma, ``oui``/``non`` for booleans, headings and
+controlled values in French (:data:`geo.schema.HEADINGS`, :data:`geo.vocabulary.VALUE_LABELS`), UTF-8 with a byte-order mark and CRLF line
 ends. Served as the ``fr.csv`` format (``/api/v1/layers/cscom.fr.csv``) next to
 the standard ``csv``, whose English column names and ``.`` decimals stay as they are.
 """
@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo.publication.exports.writers import ExportContext, csv_frame
 from geo.schema import heading
+from geo.vocabulary import VALUE_LABELS, value_label
 
 #: Field separator, decimal mark and boolean words of the dialect.
 SEPARATOR = ";"
@@ -52,5 +53,13 @@ def excel_fr(table: pd.DataFrame, headings: Callable[[str], str] = heading) -> b
 
 
 def to_excel_fr_csv(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
-    """Return a prepared layer as French-Excel CSV (the columns of :func:`~.writers.csv_frame`)."""
-    return excel_fr(csv_frame(frame, ctx.layer))
+    """Return a prepared layer as French-Excel CSV (the columns of :func:`~.writers.csv_frame`).
+
+    Controlled values (kind, precision, operator…) are written as their French labels
+    (:data:`geo.vocabulary.VALUE_LABELS`): this file is for reading, the standard CSV keeps the codes.
+    """
+    table = csv_frame(frame, ctx.layer)
+    for column in table.columns:
+        if column in VALUE_LABELS and not pd.api.types.is_bool_dtype(table[column]):
+            table[column] = table[column].map(lambda v, c=column: None if pd.isna(v) else value_label(c, v))
+    return excel_fr(table)
