@@ -47,4 +47,7 @@ def test_the_format_is_in_the_registry():
     spec = exports.format_or_raise("fr.csv")
     assert spec.extension == ".fr.csv"
     text = spec.write(frame, exports.ExportContext(layer="facilities", name="x")).decode("utf-8-sig")
-    assert text.splitlines() == ["Identifiant;Type;Lits;Dans les analyses;Longitude;Latitude", "a;Centre de santé communautaire (CSCOM);3;oui;-8;12,6"]
+    assert text.splitlines() == [
+        "Identifiant;Type;Lits;Dans les analyses;Longitude;Latitude",
+        "a;Centre de santé communautaire (CSCOM);3;oui;-8;12,6",
+    ]
