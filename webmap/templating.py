@@ -12,6 +12,7 @@ from webmap import assets
 from webmap.clientconfig.edit import editor_config
 from webmap.clientconfig.map import language
 from webmap.clientconfig.notes import atlas_notes
+from webmap.clientconfig.tables import tables_config
 from webmap.views.history import facility_history
 
 
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")
     app.add_template_global(atlas_notes, "atlas_notes")
+    app.add_template_global(tables_config, "tables_config")
     app.add_template_global(value_label, "value_label")
     app.add_template_filter(note_text, "note_text")
     app.add_template_filter(number, "num")
