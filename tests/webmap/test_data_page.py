@@ -54,3 +54,13 @@ def test_quartier_pages_show_coverage_nearest_facilities_and_a_what_if_link(clie
     assert "ASACOFA</a>" in page and re.search(r"ASACOFA</a>\s*\(\d+ m\)", page)
     link = re.search(r'href="(/couverture\?kind=cscom&amp;add=[^"]+)"', page).group(1).replace("&amp;", "&")
     assert client.get(link).status_code == 200  # the scenario point is inside the District
+
+
+def test_coverage_table_has_a_french_excel_twin(client):
+    resp = client.get("/api/v1/coverage.fr.csv?kind=cscom&threshold_m=2000")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('.fr.csv"')
+    lines = resp.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Rang;Niveau;Code P;Nom;Code P commune;Commune;Équipement;Distance (m);Population;")
+    assert "True" not in resp.get_data(as_text=True) and all(len(line.split(";")) > 5 for line in lines)
+    assert ";0." not in resp.get_data(as_text=True)  # decimal comma
+    assert client.get("/api/v1/coverage?kind=cscom&format=fr.csv").status_code == 308

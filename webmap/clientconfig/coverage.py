@@ -191,6 +191,7 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
             "urls": {
                 "api": url_for("coverage.coverage_api"),
                 "csv": url_for("coverage.coverage_file", fmt="csv"),
+                "csvfr": url_for("coverage.coverage_file", fmt="fr.csv"),
                 "geojson": url_for("coverage.coverage_file", fmt="geojson"),
                 "suggest": url_for("coverage.suggest_api"),
                 "catchments": url_for("coverage.catchments_api"),

@@ -104,6 +104,7 @@ function syncUrl() {
   $("cov-iframe").value = iframeSnippet(location.origin + C.urls.embed + "?" + qs(pageParams(true)), 520, T.iframe_title);
   var lang = cfg.lang !== "fr" ? "&lang=" + cfg.lang : "";
   $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + q;
+  $("cov-dl-csvfr").href = $("cov-table-csvfr").href = C.urls.csvfr + "?" + q;
   $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
   $("cov-dl-png").href = C.urls.png + "?" + q + lang;
   $("cov-dl-pdf").href = C.urls.pdf + "?" + q + lang;

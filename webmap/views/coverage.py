@@ -28,12 +28,15 @@ from flask_babel import gettext as _
 
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
+from geo.analysis.coverage.headings import heading as coverage_heading
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage_state, parse_k
 from geo.cache import LRUCache
+from geo.publication import exports
 from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
+from geo.text import defuse_formula
 from webmap.clientconfig import coverage as coverage_config
 from webmap.clientconfig import map as mapconfig
 from webmap.params import image_language, redirect_format_parameter, view_state
@@ -52,6 +55,7 @@ RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 COVERAGE_FORMATS = {
     "json": ("application/json", "json"),
     "csv": ("text/csv; charset=utf-8", "csv"),
+    "fr.csv": ("text/csv; charset=utf-8", "fr.csv"),  # French Excel (geo.publication.exports.excel)
     "geojson": ("application/geo+json", "geojson"),
 }
 SUGGEST_FORMATS = ("json", "csv")
@@ -104,12 +108,23 @@ def _links(query: CoverageQuery) -> dict:
     }
 
 
+def _excel_fr(table: pd.DataFrame) -> bytes:
+    """Return a coverage table as French-Excel CSV (rounded as the JSON, text formula-safe)."""
+    plain = pd.DataFrame(cf.records(table), columns=list(table.columns))
+    for column in plain.columns:
+        if plain[column].dtype == object:
+            plain[column] = defuse_formula(plain[column])
+    return exports.excel_fr(plain, headings=coverage_heading)
+
+
 def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body:
     table = state.table(query)  # validates the scenario against the store first
     media_type, extension = COVERAGE_FORMATS[fmt]
     filename = f"{_stem(query)}-{query.unit}.{extension}"
     if fmt == "csv":
         return Body(cf.to_csv(table), media_type, filename)
+    if fmt == "fr.csv":
+        return Body(_excel_fr(table), media_type, filename)
     if fmt == "geojson":
         return Body(cf.to_geojson(table, state.unit_geometry[query.unit], _header(state, query)), media_type, filename)
     district = state.table(query, unit="district")
@@ -146,7 +161,7 @@ def coverage_api() -> Response:
     return _coverage_response("json")
 
 
-@bp.get("/api/v1/coverage.<any(json, csv, geojson):fmt>")
+@bp.get("/api/v1/coverage.<any(json, csv, geojson, 'fr.csv'):fmt>")
 def coverage_file(fmt: str) -> Response:
     """Coverage indicators per unit in the format named by the extension."""
     return _coverage_response(fmt)

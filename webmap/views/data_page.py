@@ -83,6 +83,7 @@ def _context() -> dict:
         ],
         "packages": doc["package"],
         "coverage_csv": url_for("coverage.coverage_file", fmt="csv"),
+        "coverage_csv_fr": url_for("coverage.coverage_file", fmt="fr.csv"),
     }
 
 
