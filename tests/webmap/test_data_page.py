@@ -64,3 +64,14 @@ def test_coverage_table_has_a_french_excel_twin(client):
     assert "True" not in resp.get_data(as_text=True) and all(len(line.split(";")) > 5 for line in lines)
     assert ";0." not in resp.get_data(as_text=True)  # decimal comma
     assert client.get("/api/v1/coverage?kind=cscom&format=fr.csv").status_code == 308
+
+
+def test_the_coverage_table_filter_reaches_the_csv(client):
+    whole = client.get("/api/v1/coverage.csv?kind=cscom").get_data().decode("utf-8-sig").splitlines()
+    one = client.get("/api/v1/coverage.csv?kind=cscom&commune=ML090102").get_data().decode("utf-8-sig").splitlines()
+    assert len(whole) == 4 and len(one) == 2 and "ML090102" in one[1]
+    assert client.get("/api/v1/coverage.fr.csv?kind=cscom&commune=ML090102").status_code == 200
+    bad = client.get("/api/v1/coverage.csv?kind=cscom&commune=ML099999")
+    assert bad.status_code == 400 and bad.get_json()["error"]["message"].startswith("commune:")
+    page = client.get("/couverture").get_data(as_text=True)
+    assert 'id="cov-table-commune"' in page and 'id="cov-table-csvfr"' in page

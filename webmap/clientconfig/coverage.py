@@ -128,6 +128,7 @@ def ui_strings() -> dict[str, str]:
         "approx_people": _("{n} hab. couverts selon des positions approximatives"),
         "approx_short": _("positions approx. : {n} hab."),
         "rank": _("Rang"),
+        "sort": _("Trier"),
         "quartier": _("Quartier"),
         "unit_page": _("Fiche du quartier"),
         "served": _("Population desservie (aire de desserte)"),

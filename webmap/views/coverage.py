@@ -5,7 +5,7 @@ Every URL takes the same parameters: ``kind`` (a kind group such as
 metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
 the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
 ``remove=id,id`` (facilities left out). The API also takes ``unit``
-(quartier, commune, district), and ``/api/v1/coverage/suggest`` takes ``k``
+(quartier, commune, district) and ``commune`` (keep one commune's units: the page's table filter), and ``/api/v1/coverage/suggest`` takes ``k``
 (1–20 sites). The extension names the format (``/api/v1/coverage.csv``,
 ``.geojson``, ``/api/v1/coverage/suggest.csv``; JSON without one); the older
 ``?format=csv`` redirects there (webmap.params).
@@ -31,6 +31,7 @@ from geo.analysis.coverage import walk_minutes
 from geo.analysis.coverage.headings import heading as coverage_heading
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage_state, parse_k
 from geo.cache import LRUCache
+from geo.errors import InvalidParameter
 from geo.publication import exports
 from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, render
@@ -117,8 +118,20 @@ def _excel_fr(table: pd.DataFrame) -> bytes:
     return exports.excel_fr(plain, headings=coverage_heading)
 
 
-def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body:
+def _commune_filter(state: CoverageState) -> str | None:
+    """Return ``?commune=`` (a commune P-code whose units the table keeps), checked; None when absent."""
+    commune = request.args.get("commune") or None
+    if commune is not None and commune not in state.names["commune"]:
+        allowed = ", ".join(sorted(state.names["commune"]))
+        raise InvalidParameter("commune", f"unknown commune {commune!r}; expected one of {allowed}")
+    return commune
+
+
+def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str, commune: str | None = None) -> Body:
     table = state.table(query)  # validates the scenario against the store first
+    if commune is not None:  # the page's commune filter, carried into its CSV links
+        column = "commune_pcode" if "commune_pcode" in table.columns else "pcode"
+        table = table[(table[column] == commune).to_numpy()]
     media_type, extension = COVERAGE_FORMATS[fmt]
     filename = f"{_stem(query)}-{query.unit}.{extension}"
     if fmt == "csv":
@@ -149,8 +162,9 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body
 def _coverage_response(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
-    key = query.key("coverage", fmt, request.script_root)
-    cached = _responses().get(key, lambda: _coverage_body(state, query, fmt))
+    commune = _commune_filter(state)
+    key = query.key("coverage", fmt, commune, request.script_root)
+    cached = _responses().get(key, lambda: _coverage_body(state, query, fmt, commune))
     return _send(cached, attachment=fmt != "json")
 
 
