@@ -10,7 +10,7 @@ from geo.analysis.coverage.suggest import MAX_SITES
 from geo.vocabulary import KINDS
 
 #: Media type of each ``format`` of the coverage API.
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "geojson": "application/geo+json"}
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "fr.csv": "text/csv", "geojson": "application/geo+json"}
 SUGGEST_FORMATS = ("json", "csv")
 
 
@@ -56,6 +56,7 @@ def coverage_paths() -> dict[str, Any]:
         _query("remove", {"type": "string"}, "Scenario: facility ids left out, comma-separated."),
     ]
     unit = _query("unit", {"type": "string", "enum": list(UNIT_LEVELS), "default": "quartier"}, "Reporting unit.")
+    commune = _query("commune", {"type": "string"}, "Keep only the units of this commune (P-code, e.g. ML090106).")
     k = _query("k", {"type": "integer", "minimum": 1, "maximum": MAX_SITES, "default": 3}, "Number of sites.")
     by_extension = {
         "name": "fmt",
@@ -66,13 +67,15 @@ def coverage_paths() -> dict[str, Any]:
     suggest_by_extension = {**by_extension, "schema": {"type": "string", "enum": list(SUGGEST_FORMATS)}}
     return {
         "/coverage": _get(
-            "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit],
+            "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit, commune],
             "Inhabitants and share within the threshold, distances, facilities per 10 000 (JSON; other formats: "
             "/coverage.{fmt}; the older `?format=` redirects there).",
         ),
         "/coverage.{fmt}": _get(
-            "getCoverageFile", "Coverage indicators as a file", list(MEDIA_TYPES.values()),
-            [by_extension, *query, unit], "The same as /coverage, in the format named by the extension (attachment).",
+            "getCoverageFile", "Coverage indicators as a file", sorted(set(MEDIA_TYPES.values())),
+            [by_extension, *query, unit, commune],
+            "The same as /coverage, in the format named by the extension (attachment); fr.csv is the French-Excel "
+            "CSV (';', decimal comma, French headings, oui/non).",
         ),
         "/coverage/suggest": _get(
             "suggestSites", "Where to build next (greedy maximal covering)", [MEDIA_TYPES["json"]], [*query, k],
