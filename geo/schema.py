@@ -172,6 +172,60 @@ DOCS: dict[str, dict[str, Text]] = {
 }
 
 
+#: Short column headings (French-Excel CSV, tables), by column name across layers; ``lon``/``lat``/``wkt`` are
+#: the CSV's own columns. A column without one keeps its name.
+HEADINGS: dict[str, Text] = {
+    "pcode": Text("Code P", "P-code"),
+    "name": Text("Nom", "Name"),
+    "alt_name": Text("Autre nom", "Other name"),
+    "area_km2": Text("Superficie (km²)", "Area (km²)"),
+    "pop_2009": Text("Population 2009", "Population 2009"),
+    "pop_estimate": Text("Population estimée", "Estimated population"),
+    "pop_uniform": Text("Projection (part constante)", "Projection (constant share)"),
+    "pop_growth": Text("Projection (croissance)", "Projection (growth)"),
+    "pop_low": Text("Population basse", "Population low"),
+    "pop_high": Text("Population haute", "Population high"),
+    "pop_commune_method": Text("Méthode de projection", "Projection method"),
+    "pop_method": Text("Méthode de répartition", "Split method"),
+    "pop_evidence": Text("Base de répartition", "Split evidence"),
+    "pop_year": Text("Année de population", "Population year"),
+    "commune_pcode": Text("Code P commune", "Commune P-code"),
+    "commune_name": Text("Commune", "Commune"),
+    "id": Text("Identifiant", "Identifier"),
+    "kind": Text("Type", "Kind"),
+    "commune_declared": Text("Commune déclarée", "Declared commune"),
+    "quartier_declared": Text("Quartier déclaré", "Declared quartier"),
+    "location_precision": Text("Précision de la position", "Position precision"),
+    "sources": Text("Sources", "Sources"),
+    "source_refs": Text("Références dans les sources", "Source references"),
+    "operator_type": Text("Gestionnaire", "Operator"),
+    "beds": Text("Lits", "Beds"),
+    "doctors": Text("Médecins", "Doctors"),
+    "nurses": Text("Infirmiers", "Nurses"),
+    "opening_hours": Text("Horaires", "Opening hours"),
+    "pupils": Text("Élèves", "Pupils"),
+    "confidence": Text("Fiabilité de la position", "Position confidence"),
+    "note": Text("Note", "Note"),
+    "quartier_pcode": Text("Code P quartier", "Quartier P-code"),
+    "join_status": Text("Relation aux limites", "Boundary status"),
+    "in_analysis": Text("Dans les analyses", "In the analyses"),
+    "check": Text("Contrôle", "Check"),
+    "facility_id": Text("Identifiant de l'équipement", "Facility identifier"),
+    "facility_name": Text("Nom de l'équipement", "Facility name"),
+    "evidence": Text("Constat", "Evidence"),
+    "related_id": Text("Équipement lié", "Related facility"),
+    "lon": Text("Longitude", "Longitude"),
+    "lat": Text("Latitude", "Latitude"),
+    "wkt": Text("Géométrie (WKT)", "Geometry (WKT)"),
+}
+
+
+def heading(column: str, lang: str = "fr") -> str:
+    """Return the short heading of ``column`` in ``lang`` (its name when it has none)."""
+    text = HEADINGS.get(column)
+    return text(lang) if text else column
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a published layer: its type (one of ``TYPES``), nullability and definition."""

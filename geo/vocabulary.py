@@ -234,6 +234,21 @@ OPERATOR_LABELS: dict[str, Text] = {
 #: (placed at its unit's representative point when the unit is known).
 JOIN_STATUSES = ("inside", "snapped", "outside", "unlocated")
 
+#: Labels of ``JOIN_STATUSES``.
+JOIN_STATUS_LABELS: dict[str, Text] = {
+    "inside": Text("dans un quartier", "inside a quartier"),
+    "snapped": Text("juste hors du District, rattaché au quartier le plus proche",
+                    "just outside the District, assigned to the nearest quartier"),
+    "outside": Text("hors du District", "outside the District"),
+    "unlocated": Text("sans coordonnées", "no coordinates"),
+}  # fmt: skip
+#: States of a facility in the planners' register (``status``), with their labels.
+STATUS_LABELS: dict[str, Text] = {"active": Text("en service", "active"), "retired": Text("retiré", "retired")}
+#: Yes and no (``in_analysis`` and other booleans).
+BOOLEAN_LABELS: dict[bool, Text] = {True: Text("oui", "yes"), False: Text("non", "no")}
+#: Who added a facility (``sources``) besides the upstream sources and the project's places: the planners.
+PLANNER_SOURCE_LABEL = Text("Planificateurs de l'atlas", "The atlas's planners")
+
 #: Points outside the District but closer than this are snapped to the nearest unit.
 SNAP_DISTANCE_M = 250.0
 
@@ -373,6 +388,31 @@ POP_METHODS: dict[str, Text] = {
     "areal": Text("répartition selon la surface", "split by area"),
     "commune_share": Text("part de la commune au recensement de 2009", "the commune's share at the 2009 census"),
 }
+
+
+#: Controlled values shown to readers: column → value → label (``value_label``); kinds come from ``KINDS``.
+VALUE_LABELS: dict[str, dict] = {
+    "kind": {k: kind.label for k, kind in KINDS.items()},
+    "location_precision": PRECISION_LABELS,
+    "confidence": CONFIDENCE_LABELS,
+    "operator_type": OPERATOR_LABELS,
+    "join_status": JOIN_STATUS_LABELS,
+    "status": STATUS_LABELS,
+    "in_analysis": BOOLEAN_LABELS,
+    "pop_method": POP_METHODS,
+}
+
+
+def value_label(column: str, value: object, lang: str = "fr") -> str:
+    """Return a controlled value of ``column`` as readers see it in ``lang`` (unknown values as written)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        value = bool(value)
+    labels = VALUE_LABELS.get(column, BOOLEAN_LABELS if isinstance(value, bool) else {})
+    try:
+        label = labels.get(value)
+    except TypeError:  # an unhashable value is not a controlled one
+        label = None
+    return label(lang) if label is not None else ("" if value is None else str(value))
 
 
 def kind_or_raise(key: str) -> Kind:

@@ -14,10 +14,10 @@ UPLOAD_ENVELOPE_BYTES = 64 * 1024
 def blueprints() -> tuple[Blueprint, ...]:
     """Return the app's blueprints, one per URL area, in registration order."""
     from webmap import assets
-    from webmap.views import api, auth, coverage, edit_api, history, images, imports_page, ogcapi, pages
+    from webmap.views import api, auth, coverage, data_page, edit_api, history, images, imports_page, ogcapi, pages
 
     return (pages.bp, assets.bp, api.bp, ogcapi.bp, images.bp, auth.bp, coverage.bp, imports_page.bp, edit_api.bp,
-            history.bp)  # fmt: skip
+            history.bp, data_page.bp)  # fmt: skip
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

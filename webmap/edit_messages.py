@@ -46,6 +46,8 @@ FIELD_LABELS = {
     "commune": _l("commune"),
     "confirm_outside": _l("confirmation hors du District"),
     "reason": _l("motif"),
+    "status": _l("état"),
+    "retired_reason": _l("motif du retrait"),
     "version": _l("version"),
     "keep_version": _l("version de l'équipement gardé"),
     "drop_version": _l("version de l'équipement retiré"),

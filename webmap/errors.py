@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from geo.errors import (
@@ -46,6 +47,32 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
     (StoreError, 503, "StoreUnavailable"),
     (AtlasError, 500, "ServerError"),
 )
+#: Title of an HTML error page by status (others: « Erreur »).
+STATUS_TITLES = {
+    400: _l("Requête invalide"),
+    401: _l("Connexion requise"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    409: _l("Conflit de modification"),
+    413: _l("Envoi trop volumineux"),
+    415: _l("Type de contenu non pris en charge"),
+    429: _l("Trop de requêtes"),
+    500: _l("Erreur interne du serveur"),
+    503: _l("Service indisponible"),
+}
+#: What an HTML error page says when the library's message is technical (English): by status.
+STATUS_TEXTS = {
+    400: _l("La requête contient une valeur que l'atlas ne comprend pas."),
+    401: _l("Connectez-vous pour voir cette page."),
+    403: _l("Votre compte n'a pas accès à cette page."),
+    404: _l("Page ou ressource introuvable."),
+    405: _l("Méthode non autorisée."),
+    413: _l("L'envoi dépasse la taille permise."),
+    415: _l("Type de contenu non pris en charge."),
+    429: _l("Trop de requêtes : réessayez dans un moment."),
+    503: _l("L'atlas est momentanément indisponible : réessayez dans un moment."),
+}
 #: Blueprints of the planners' interfaces (stable codes, extras, never cached).
 PLANNING = ("edit_api", "history")
 
@@ -59,8 +86,25 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    """Return the error response for the current request (``extra``: ``field``, ``detail``, ``current``)."""
+def page_text(status: int, message: str, exc: Exception | None = None) -> tuple[str, str | None]:
+    """Return what an HTML error page says for a technical ``message``: a translated text, and the detail.
+
+    The detail (the library's or werkzeug's message, in English) is shown apart, marked ``lang="en"``.
+    """
+    if isinstance(exc, InvalidParameter):
+        return _("Le paramètre « %(name)s » n'est pas valide.", name=exc.parameter), str(exc)
+    text = STATUS_TEXTS.get(status)
+    return (str(text), message if message != str(text) else None) if text is not None else (message, None)
+
+
+def error_response(
+    status: int, code: str, message: str, *, page: tuple[str, str | None] | None = None, **extra: Any
+) -> Response:
+    """Return the error response for the current request.
+
+    ``page``: what the HTML page says instead of ``message`` (a translated text and an English detail);
+    ``extra``: ``field``, ``detail``, ``current`` of the JSON errors.
+    """
     if wants_json():
         if request.path.startswith("/ogcapi"):  # OGC API exception schema
             resp = jsonify({"code": code, "description": message})
@@ -69,7 +113,11 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
             resp = jsonify({"error": {"status": status, "code": code, "message": message, **described}, **extra})
         resp.status_code = status
     else:
-        resp = make_response(render_template("error.html", status=status, message=message), status)
+        text, detail = page or (message, None)
+        title = STATUS_TITLES.get(status, _l("Erreur"))
+        resp = make_response(
+            render_template("error.html", status=status, title=title, message=text, detail=detail), status
+        )
     if request.blueprint in PLANNING:
         resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -123,7 +171,7 @@ def init_app(app: Flask) -> None:
             planned = _planning_error(exc, status)
             if planned is not None:
                 return planned
-        resp = make_response(error_response(status, code, str(exc)))
+        resp = make_response(error_response(status, code, str(exc), page=page_text(status, str(exc), exc)))
         if isinstance(exc, RateLimited) and exc.retry_after_s:
             resp.headers["Retry-After"] = str(exc.retry_after_s)
         return resp
@@ -136,10 +184,10 @@ def init_app(app: Flask) -> None:
             404: _("Page ou ressource introuvable."),
             405: _("Méthode non autorisée."),
         }
+        status = exc.code or 500
+        message = str(messages.get(status, exc.description or exc.name))
         resp = make_response(
-            error_response(
-                exc.code or 500, exc.name.replace(" ", ""), messages.get(exc.code, exc.description or exc.name)
-            )
+            error_response(status, exc.name.replace(" ", ""), message, page=page_text(status, message, exc))
         )
         if exc.code == 405 and getattr(exc, "valid_methods", None):  # RFC 9110: a 405 lists the allowed methods
             resp.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -1,4 +1,4 @@
-"""What every template may call: asset URLs, the current URL in another language, numbers, planners' extras."""
+"""What every template may call: asset URLs, the URL in another language, numbers, labels, planners' extras."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from flask import Flask, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from geo import vocabulary
 from geo.analysis.population import round_people
+from geo.publication import phrases
 from webmap import assets
 from webmap.clientconfig.edit import editor_config
+from webmap.clientconfig.map import language
 from webmap.clientconfig.notes import atlas_notes
+from webmap.clientconfig.tables import tables_config
 from webmap.views.history import facility_history
 
 
@@ -49,6 +53,16 @@ def population(value: float | int | None, low: float | int | None = None, high: 
     return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
 
 
+def value_label(column: str, value: object) -> str:
+    """Return a controlled value (``operator_type``, ``status``, a boolean…) in the request's language."""
+    return vocabulary.value_label(column, value, language())
+
+
+def note_text(text: object) -> str:
+    """Return a note written by the build (or row references) in the request's language (geo.publication.phrases)."""
+    return phrases.translate(text, language())
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -57,6 +71,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")
     app.add_template_global(atlas_notes, "atlas_notes")
+    app.add_template_global(tables_config, "tables_config")
+    app.add_template_global(value_label, "value_label")
+    app.add_template_filter(note_text, "note_text")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")
     app.add_template_filter(population, "population")

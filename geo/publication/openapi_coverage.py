@@ -12,7 +12,7 @@ from geo.analysis.population import COMMUNE_METHODS
 from geo.vocabulary import KINDS
 
 #: Media type of each ``format`` of the coverage API.
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "geojson": "application/geo+json"}
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "fr.csv": "text/csv", "geojson": "application/geo+json"}
 SUGGEST_FORMATS = ("json", "csv")
 
 
@@ -153,6 +153,7 @@ def coverage_paths() -> dict[str, Any]:
         _query("remove", {"type": "string"}, "Scenario: facility ids left out, comma-separated."),
     ]
     unit = _query("unit", {"type": "string", "enum": list(UNIT_LEVELS), "default": "quartier"}, "Reporting unit.")
+    commune = _query("commune", {"type": "string"}, "Keep only the units of this commune (P-code, e.g. ML090106).")
     k = _query("k", {"type": "integer", "minimum": 1, "maximum": MAX_SITES, "default": 3}, "Number of sites.")
     by_extension = {
         "name": "fmt",
@@ -163,15 +164,17 @@ def coverage_paths() -> dict[str, Any]:
     suggest_by_extension = {**by_extension, "schema": {"type": "string", "enum": list(SUGGEST_FORMATS)}}
     return {
         "/coverage": _get(
-            "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit],
+            "getCoverage", "Coverage indicators per unit", [MEDIA_TYPES["json"]], [*query, unit, commune],
             "Inhabitants and share within the threshold, distances, facilities per 10 000 (JSON; other formats: "
             "/coverage.{fmt}; the older `?format=` redirects there). Shares come with their range across the "
             "population methods (share_covered_low/high), populations with their interval (pop_low/high).",
             {"$ref": "#/components/schemas/Coverage"},
         ),
         "/coverage.{fmt}": _get(
-            "getCoverageFile", "Coverage indicators as a file", list(MEDIA_TYPES.values()),
-            [by_extension, *query, unit], "The same as /coverage, in the format named by the extension (attachment).",
+            "getCoverageFile", "Coverage indicators as a file", sorted(set(MEDIA_TYPES.values())),
+            [by_extension, *query, unit, commune],
+            "The same as /coverage, in the format named by the extension (attachment); fr.csv is the French-Excel "
+            "CSV (';', decimal comma, French headings, oui/non).",
         ),
         "/coverage/suggest": _get(
             "suggestSites", "Where to build next (greedy maximal covering)", [MEDIA_TYPES["json"]], [*query, k],

@@ -22,7 +22,7 @@ from geo.analysis import population
 from geo.errors import FormatNotFound, InvalidParameter, LayerNotFound, UnitNotFound
 from geo.pipeline import quality, sources
 from geo.publication import exports, package
-from geo.schema import conform
+from geo.schema import conform, heading
 from geo.store import Atlas, open_store
 from geo.vocabulary import (
     ATTRIBUTION,
@@ -56,7 +56,8 @@ def read_back(export: exports.Export, tmp_path: Path):
     """Return the export read with pyogrio (CSV with the csv module, as a spreadsheet would)."""
     if export.filename.endswith(".csv"):
         text = export.data.decode("utf-8-sig")
-        return pd.DataFrame(list(csv.DictReader(io.StringIO(text))))
+        delimiter = ";" if export.filename.endswith(".fr.csv") else ","
+        return pd.DataFrame(list(csv.DictReader(io.StringIO(text), delimiter=delimiter)))
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / export.filename
     path.write_bytes(export.data)
@@ -265,7 +266,7 @@ def test_bad_requests_name_the_value_and_the_allowed_ones(atlas, name, filters, 
 
 
 def test_unknown_format_lists_the_formats():
-    with pytest.raises(FormatNotFound, match="'xls'.*geojson, gpkg, csv, kml, shp.zip"):
+    with pytest.raises(FormatNotFound, match="'xls'.*geojson, gpkg, csv, fr.csv, kml, shp.zip"):
         exports.format_or_raise("xls")
 
 
@@ -405,6 +406,8 @@ def test_real_store_round_trips_in_every_format(real_store, tmp_path):
             assert len(back) == len(store), (layer, fmt)
             if fmt == "shp.zip":
                 back = back.rename(columns={v: k for k, v in exports.shapefile_field_names(store.columns).items()})
+            if fmt == "fr.csv":  # French headings
+                back = back.rename(columns={heading(c): c for c in [*store.columns, "lon", "lat", "wkt"]})
             columns = set(back.columns) - {"geometry", "lon", "lat", "wkt", "Name", "Name2", "id2", "description", "timestamp",
                                            "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                                            "drawOrder", "icon"}  # fmt: skip

@@ -25,7 +25,7 @@ from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.service import CoverageState
 from geo.publication import exports, package
 from geo.publication.ogc import collections, geojson_features
-from geo.schema import NULL_TEXTS, SCHEMAS, conform, missing_texts
+from geo.schema import NULL_TEXTS, SCHEMAS, conform, heading, missing_texts
 from geo.store import open_store, read_table, write_store
 from geo.vocabulary import LAYERS, METRIC_CRS, STORE_CRS
 from tests.conftest import X0, Y0
@@ -99,6 +99,22 @@ def check_csv(layer: str, data: bytes) -> None:
                 assert row[name] in ("True", "False"), (layer, name, row[name])
 
 
+def check_excel_fr_csv(layer: str, data: bytes) -> None:
+    """Fail on artefact texts, English booleans, decimal points and counts written as reals (``12,0``)."""
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    for row in rows:
+        bad = {k: v for k, v in row.items() if v.strip() in NULL_TEXTS - {""}}
+        assert not bad, (layer, bad)
+        for name, column in SCHEMAS[layer].items():
+            value = row[heading(name)]
+            if column.type == "int" and value != "":
+                assert _INTEGER.match(value), (layer, name, value)
+            if column.type == "bool":
+                assert value in ("oui", "non"), (layer, name, value)
+            if column.type == "float" and value != "":
+                assert "." not in value, (layer, name, value)
+
+
 def check_kml(layer: str, data: bytes) -> None:
     """Fail on artefact texts in ExtendedData and on count fields not declared as integers."""
     ns = {"k": "http://www.opengis.net/kml/2.2"}
@@ -127,6 +143,8 @@ def check_every_format(atlas, tmp_path) -> None:
                 check_json_properties(layer, [f["properties"] for f in json.loads(data)["features"]])
             elif fmt == "csv":
                 check_csv(layer, data)
+            elif fmt == "fr.csv":
+                check_excel_fr_csv(layer, data)
             elif fmt == "kml":
                 check_kml(layer, data)
             elif fmt == "gpkg":

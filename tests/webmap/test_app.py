@@ -11,7 +11,7 @@ from webmap.cli import main
 def test_every_blueprint_is_registered_explicitly(app):
     assert [bp.name for bp in blueprints()] == list(app.blueprints)
     assert {"pages", "assets", "api", "ogcapi", "images", "auth", "coverage", "imports_page", "edit_api",
-            "history"} == set(app.blueprints)  # fmt: skip
+            "history", "data_page"} == set(app.blueprints)  # fmt: skip
 
 
 def test_every_command_is_registered():

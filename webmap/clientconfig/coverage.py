@@ -136,6 +136,7 @@ def ui_strings() -> dict[str, str]:
             "relevée au GPS sur place."
         ),
         "rank": _("Rang"),
+        "sort": _("Trier"),
         "quartier": _("Quartier"),
         "unit_page": _("Fiche du quartier"),
         "served": _("Population desservie (aire de desserte)"),
@@ -199,6 +200,7 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
             "urls": {
                 "api": url_for("coverage.coverage_api"),
                 "csv": url_for("coverage.coverage_file", fmt="csv"),
+                "csvfr": url_for("coverage.coverage_file", fmt="fr.csv"),
                 "geojson": url_for("coverage.coverage_file", fmt="geojson"),
                 "suggest": url_for("coverage.suggest_api"),
                 "catchments": url_for("coverage.catchments_api"),

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from geo.analysis import map_indicators as indicators
 from geo.pipeline.quality import CHECKS
 from geo.pipeline.sources import registry
+from geo.planning.edits.state import CREATED_SOURCE
 from geo.publication import symbols as styles
 from geo.publication.viewstate import (
     BASEMAPS,
@@ -24,7 +25,7 @@ from geo.publication.viewstate import (
     DEFAULT_ZOOM,
     ViewState,
 )
-from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, POP_METHODS
+from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, PLANNER_SOURCE_LABEL, POP_METHODS
 from webmap.snapshot import snapshot
 
 #: Census year whose commune shares split the District total.
@@ -77,6 +78,8 @@ def source_label(key: str) -> str:
     """Return who to credit for a source key of data/sources.toml (or the project's own places)."""
     if key == "places":
         return _("Lieux compilés par le projet")
+    if key == CREATED_SOURCE:
+        return PLANNER_SOURCE_LABEL(language())
     source = registry().get(key)
     return source.attribution if source else key
 
@@ -224,7 +227,7 @@ def client_config(
         "kinds": {k: kind_label(k) for k in KINDS},
         "checks": {k: check.label(lang) for k, check in CHECKS.items()},
         "precisions": {k: str(v) for k, v in PRECISION_BADGES.items()},
-        "sources": {k: source_label(k) for k in (*registry(), "places")},
+        "sources": {k: source_label(k) for k in (*registry(), "places", CREATED_SOURCE)},
         "indicators": indicator_menu(),
         "basemaps": [
             {

@@ -75,6 +75,8 @@ var S = {
   show: { surface: true, catchments: false, facilities: true }
 };
 var doc = null, rows = {}, showAllRows = false;
+// The table's sort (a column of doc.units, 1 or -1) and commune filter; the commune goes into the CSV links.
+var tableSort = { key: null, dir: 1 }, tableCommune = "";
 
 function entryOf(kind) {
   for (var i = 0; i < C.kinds.length; i++) if (C.kinds[i].key === kind) return C.kinds[i];
@@ -105,7 +107,9 @@ function syncUrl() {
   link.value = location.origin + C.urls.page + "?" + qs(pageParams(true));
   $("cov-iframe").value = iframeSnippet(location.origin + C.urls.embed + "?" + qs(pageParams(true)), 520, T.iframe_title);
   var lang = cfg.lang !== "fr" ? "&lang=" + cfg.lang : "";
-  $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + q;
+  var qc = tableCommune ? q + "&commune=" + encodeURIComponent(tableCommune) : q;
+  $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + qc;
+  $("cov-dl-csvfr").href = $("cov-table-csvfr").href = C.urls.csvfr + "?" + qc;
   $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
   $("cov-dl-png").href = C.urls.png + "?" + q + lang;
   $("cov-dl-pdf").href = C.urls.pdf + "?" + q + lang;
@@ -458,13 +462,21 @@ function renderTable() {
   if (!head) return;
   var scenario = doc.units.length && doc.units[0].share_covered_before !== undefined;
   head.textContent = "";
-  [[T.rank, "num"], [T.quartier, ""], [T.population, "num opt"], [T.uncovered, "num"],
-   [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num"], [T.median, "num opt"]].forEach(function (h) {
-    head.appendChild(el("th", { scope: "col", class: h[1], text: h[0] }));
+  [[T.rank, "num", "rank"], [T.quartier, "", "name"], [T.population, "num opt", "pop"], [T.uncovered, "num", "pop_uncovered"],
+   [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num", "share_covered"], [T.median, "num opt", "median_distance_m"]].forEach(function (h) {
+    var th = el("th", { scope: "col", class: h[1] }, [el("button", { type: "button", class: "sort-button", title: T.sort, text: h[0] })]);
+    if (tableSort.key === h[2]) th.setAttribute("aria-sort", tableSort.dir > 0 ? "ascending" : "descending");
+    th.firstChild.addEventListener("click", function () {
+      tableSort = { key: h[2], dir: tableSort.key === h[2] ? -tableSort.dir : 1 };
+      renderTable();
+    });
+    head.appendChild(th);
   });
+  communeFilter();
   body.textContent = "";
-  var limit = showAllRows ? doc.units.length : Math.min(20, doc.units.length);
-  doc.units.slice(0, limit).forEach(function (r) {
+  var units = tableUnits();
+  var limit = showAllRows ? units.length : Math.min(20, units.length);
+  units.slice(0, limit).forEach(function (r) {
     var flags = el("span", { class: "flags" });
     if (!r.has_facility_data) flags.appendChild(el("span", { class: "badge", title: T.partial_help, text: T.partial }));
     if (r.pop_depending_on_approximate >= 1) {
@@ -483,8 +495,30 @@ function renderTable() {
     body.appendChild(tr);
   });
   var more = $("cov-table-more");
-  more.hidden = doc.units.length <= 20;
-  more.textContent = fill(showAllRows ? T.show_less : T.show_all, { n: fmt(doc.units.length) });
+  more.hidden = units.length <= 20;
+  more.textContent = fill(showAllRows ? T.show_less : T.show_all, { n: fmt(units.length) });
+}
+/** Return the table's rows: doc.units of the chosen commune, in the chosen order (missing values last). */
+function tableUnits() {
+  var units = doc.units.filter(function (r) { return !tableCommune || r.commune_pcode === tableCommune; });
+  if (!tableSort.key) return units;
+  var k = tableSort.key, d = tableSort.dir;
+  return units.slice().sort(function (a, b) {
+    var x = a[k], y = b[k];
+    if (x === null || x === undefined) return 1;
+    if (y === null || y === undefined) return -1;
+    return (typeof x === "string" ? x.localeCompare(y, LOCALE) : x - y) * d;
+  });
+}
+/** Fill the commune filter of the table once from the rows (the table itself needs the script). */
+function communeFilter() {
+  var select = $("cov-table-commune");
+  if (!select || select.options.length > 1) return;
+  var seen = {};
+  doc.units.forEach(function (r) { if (r.commune_pcode) seen[r.commune_pcode] = r.commune_name; });
+  Object.keys(seen).sort().forEach(function (c) { select.appendChild(el("option", { value: c, text: seen[c] })); });
+  select.closest(".table-filters").hidden = Object.keys(seen).length < 2;
+  select.addEventListener("change", function () { tableCommune = select.value; renderTable(); syncUrl(); });
 }
 function highlight(pcode, on) {
   var i = Q ? Q.p.indexOf(pcode) : -1;

@@ -101,7 +101,8 @@ def _filters(layer: str) -> list[str]:
     return kinds + [p for p in ("commune", "quartier") if (layer, p) in UNIT_COLUMNS] + ["bbox"] + scope
 
 
-def _layers_doc(lang: str) -> dict:
+def layers_doc(lang: str) -> dict:
+    """Return the layer list: title, counts, geometry, filters and a link per format of every layer."""
     atlas = snapshot().atlas
     facilities = atlas.layers["facilities"]
     kind_counts = facilities["kind"].value_counts()
@@ -164,6 +165,6 @@ def layer_list():
     lang = language()
     body = snapshot().memo(
         f"api:layers:{lang}:{request.script_root}",
-        lambda: Body(jsonify(_layers_doc(lang)).get_data(), "application/json"),
+        lambda: Body(jsonify(layers_doc(lang)).get_data(), "application/json"),
     )
     return send(body, cache_control=CACHE_CONTROL, vary=("Accept-Language",))

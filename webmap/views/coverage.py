@@ -5,7 +5,7 @@ Every URL takes the same parameters: ``kind`` (a kind group such as
 metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
 the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
 ``remove=id,id`` (facilities left out). The API also takes ``unit``
-(quartier, commune, district), and ``/api/v1/coverage/suggest`` takes ``k``
+(quartier, commune, district) and ``commune`` (keep one commune's units: the page's table filter), and ``/api/v1/coverage/suggest`` takes ``k``
 (1–20 sites). The extension names the format (``/api/v1/coverage.csv``,
 ``.geojson``, ``/api/v1/coverage/suggest.csv``; JSON without one); the older
 ``?format=csv`` redirects there (webmap.params).
@@ -28,12 +28,16 @@ from flask_babel import gettext as _
 
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
+from geo.analysis.coverage.headings import heading as coverage_heading
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage_state, parse_k
 from geo.cache import LRUCache
+from geo.errors import InvalidParameter
+from geo.publication import exports
 from geo.publication.exports import ATTRIBUTION
 from geo.render import PRESETS, file_name, render
 from geo.render.cartography import parse_page
 from geo.render.coverage import CoverageLayer
+from geo.text import defuse_formula
 from webmap.clientconfig import coverage as coverage_config
 from webmap.clientconfig import map as mapconfig
 from webmap.params import image_language, redirect_format_parameter, view_state
@@ -51,6 +55,7 @@ RESPONSE_CACHE_LIMITS = (256, 64 * 2**20)
 COVERAGE_FORMATS = {
     "json": ("application/json", "json"),
     "csv": ("text/csv; charset=utf-8", "csv"),
+    "fr.csv": ("text/csv; charset=utf-8", "fr.csv"),  # French Excel (geo.publication.exports.excel)
     "geojson": ("application/geo+json", "geojson"),
 }
 SUGGEST_FORMATS = ("json", "csv")
@@ -103,12 +108,35 @@ def _links(query: CoverageQuery) -> dict:
     }
 
 
-def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body:
+def _excel_fr(table: pd.DataFrame) -> bytes:
+    """Return a coverage table as French-Excel CSV (rounded as the JSON, text formula-safe)."""
+    plain = pd.DataFrame(cf.records(table), columns=list(table.columns))
+    for column in plain.columns:
+        if plain[column].dtype == object:
+            plain[column] = defuse_formula(plain[column])
+    return exports.excel_fr(plain, headings=coverage_heading)
+
+
+def _commune_filter(state: CoverageState) -> str | None:
+    """Return ``?commune=`` (a commune P-code whose units the table keeps), checked; None when absent."""
+    commune = request.args.get("commune") or None
+    if commune is not None and commune not in state.names["commune"]:
+        allowed = ", ".join(sorted(state.names["commune"]))
+        raise InvalidParameter("commune", f"unknown commune {commune!r}; expected one of {allowed}")
+    return commune
+
+
+def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str, commune: str | None = None) -> Body:
     table = state.table(query)  # validates the scenario against the store first
+    if commune is not None:  # the page's commune filter, carried into its CSV links
+        column = "commune_pcode" if "commune_pcode" in table.columns else "pcode"
+        table = table[(table[column] == commune).to_numpy()]
     media_type, extension = COVERAGE_FORMATS[fmt]
     filename = f"{_stem(query)}-{query.unit}.{extension}"
     if fmt == "csv":
         return Body(cf.to_csv(table), media_type, filename)
+    if fmt == "fr.csv":
+        return Body(_excel_fr(table), media_type, filename)
     if fmt == "geojson":
         return Body(cf.to_geojson(table, state.unit_geometry[query.unit], _header(state, query)), media_type, filename)
     district = state.table(query, unit="district")
@@ -134,8 +162,9 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str) -> Body
 def _coverage_response(fmt: str) -> Response:
     state = _state()
     query = state.parse(request.args)
-    key = query.key("coverage", fmt, request.script_root)
-    cached = _responses().get(key, lambda: _coverage_body(state, query, fmt))
+    commune = _commune_filter(state)
+    key = query.key("coverage", fmt, commune, request.script_root)
+    cached = _responses().get(key, lambda: _coverage_body(state, query, fmt, commune))
     return _send(cached, attachment=fmt != "json")
 
 
@@ -146,7 +175,7 @@ def coverage_api() -> Response:
     return _coverage_response("json")
 
 
-@bp.get("/api/v1/coverage.<any(json, csv, geojson):fmt>")
+@bp.get("/api/v1/coverage.<any(json, csv, geojson, 'fr.csv'):fmt>")
 def coverage_file(fmt: str) -> Response:
     """Coverage indicators per unit in the format named by the extension."""
     return _coverage_response(fmt)

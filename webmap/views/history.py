@@ -13,8 +13,11 @@ from typing import Any
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from geo import vocabulary
+from geo.publication import phrases
 from webmap import auth, edit_messages, params
 from webmap.catalog import current_catalog
+from webmap.clientconfig.map import language, source_label
 from webmap.edit_json import history_filters
 
 bp = Blueprint("history", __name__)
@@ -29,11 +32,18 @@ FILTERS = ("facility", "user", "since", "until", "action")
 
 
 def _value(field: str, value: Any) -> str:
+    """Return a field's value as planners read it: controlled values and build notes translated, counts bare."""
     if value is None or value == "":
         return "—"
     if field in ("lon", "lat") and isinstance(value, float):
         return f"{value:.6f}"
-    return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if field in ("note", "source_refs", "retired_reason", "reason"):
+        return phrases.translate(value, language())
+    if field == "sources":
+        return " ; ".join(source_label(s) for s in str(value).split(";") if s)
+    return vocabulary.value_label(field, value, language())
 
 
 def display_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -51,6 +61,7 @@ def display_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "when": f"{c['at'][:10]} {c['at'][11:16]} UTC",
                 "action_label": edit_messages.action_label(c["action"]),
                 "facility_name": after.get("name") or before.get("name") or "",
+                "reason": phrases.translate(c.get("reason"), language()),
                 "diffs": diffs,
             }
         )

@@ -14,15 +14,20 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import get_locale
 
 from geo.analysis import map_indicators as indicators
+from geo.analysis.coverage.service import coverage_state
+from geo.analysis.coverage.unit_summary import quartier_access
 from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS
 from webmap import params
 from webmap.clientconfig import map as mapconfig
+from webmap.clientconfig.coverage import distance_text
+from webmap.clientconfig.coverage import kind_label as coverage_kind_label
 from webmap.pagecache import cached_html
 from webmap.send import Body, send
 from webmap.settings import current_settings
 from webmap.snapshot import snapshot
+from webmap.views.data_page import unit_downloads
 
 bp = Blueprint("pages", __name__)
 
@@ -120,16 +125,25 @@ def _unit_page(name: str, level: str) -> Response:
     profile = snapshot().memo(f"pages:{level}:{pcode}", lambda: indicators.unit_profile(layers, pcode, level=level))
     if fmt == "json":
         return _json(profile)
+    access = None
+    if level == "quartiers":
+        state = coverage_state(snapshot(), current_settings())
+        access = snapshot().memo(f"pages:access:{pcode}", lambda: quartier_access(state, pcode))
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
-                                      "bbox": profile["bbox"]})  # fmt: skip
+                                      "bbox": profile["bbox"]}, downloads=unit_downloads(level, pcode),
+                      access=access)  # fmt: skip
 
 
-def _unit_html(profile: dict, *, focus: dict) -> Response:
+def _unit_html(
+    profile: dict, *, focus: dict | None, downloads: list[dict] | None = None, access: dict | None = None
+) -> Response:
     view = params.view_state()
     config = mapconfig.page_config(view, focus=focus)
     return _page(render_template("unit.html", p=profile, config=config, view=view, menu=config["indicators"],
                                  kind_label=mapconfig.kind_label, source_label=mapconfig.source_label,
-                                 labels=mapconfig, json_url=request.script_root + request.path + ".json"))  # fmt: skip
+                                 labels=mapconfig, json_url=request.script_root + request.path + ".json",
+                                 downloads=downloads, access=access, group_label=coverage_kind_label,
+                                 distance_text=distance_text))  # fmt: skip
 
 
 @bp.get("/communes/<pcode>")

@@ -1,4 +1,4 @@
-"""Export atlas layers for partners: GeoJSON, GeoPackage, CSV, KML and zipped Shapefile.
+"""Export atlas layers for partners: GeoJSON, GeoPackage, CSV (standard and French Excel), KML, zipped Shapefile.
 
 Formats come from a registry (:data:`EXPORT_FORMATS`, :mod:`geo.publication.exports.formats`).
 Each writer (:mod:`~geo.publication.exports.writers`, :mod:`~geo.publication.exports.shapefile`) turns
@@ -10,6 +10,7 @@ knows about HTTP: the web API and the CLI call the same functions.
 """
 
 from geo.files import write_atomic, write_files_atomic, zip_bytes
+from geo.publication.exports.excel import excel_fr, to_excel_fr_csv
 from geo.publication.exports.formats import EXPORT_FORMATS, Export, ExportFormat, export_layer, format_or_raise
 from geo.publication.exports.prepare import COORDINATE_DECIMALS, json_records, prepare
 from geo.publication.exports.request import (
@@ -56,6 +57,7 @@ __all__ = [
     "check_parameters",
     "csv_frame",
     "defuse_formula",
+    "excel_fr",
     "export_layer",
     "fit_dbf_text",
     "format_or_raise",
@@ -64,6 +66,7 @@ __all__ = [
     "prepare",
     "shapefile_field_names",
     "to_csv",
+    "to_excel_fr_csv",
     "to_geojson",
     "to_gpkg",
     "to_gpkg_layers",

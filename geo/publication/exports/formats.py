@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo.errors import FormatNotFound
+from geo.publication.exports.excel import to_excel_fr_csv
 from geo.publication.exports.prepare import prepare
 from geo.publication.exports.request import ExportRequest, build_date
 from geo.publication.exports.shapefile import to_shp_zip
@@ -48,6 +49,8 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat("geojson", ".geojson", "application/geo+json", True, to_geojson),
         ExportFormat("gpkg", ".gpkg", "application/geopackage+sqlite3", False, to_gpkg),
         ExportFormat("csv", ".csv", "text/csv; charset=utf-8", True, to_csv),
+        # French Excel: ";", decimal comma, French headings, oui/non (geo.publication.exports.excel)
+        ExportFormat("fr.csv", ".fr.csv", "text/csv; charset=utf-8", True, to_excel_fr_csv),
         ExportFormat("kml", ".kml", "application/vnd.google-earth.kml+xml", True, to_kml),
         ExportFormat("shp.zip", ".shp.zip", "application/zip", False, to_shp_zip),
     )

@@ -1,0 +1,53 @@
+"""The French-Excel CSV dialect: separator, decimal comma, French headings, oui/non, BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from geo.publication import exports
+from geo.schema import HEADINGS, SCHEMAS
+
+
+def test_cells_follow_the_french_dialect():
+    table = pd.DataFrame(
+        {
+            "name": ["Centre; Nord", None],
+            "beds": pd.array([12, None], dtype="Int64"),
+            "area_km2": [0.6089, 2.0],
+            "in_analysis": [True, False],
+        }
+    )
+    data = exports.excel_fr(table)
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel detects the encoding
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Nom;Lits;Superficie (km²);Dans les analyses"
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1] == ["Centre; Nord", "12", "0,6089", "oui"]
+    assert rows[2] == ["", "", "2", "non"]
+    assert "\r\n" in text
+
+
+def test_every_published_column_has_a_french_heading():
+    columns = {c for schema in SCHEMAS.values() for c in schema}
+    assert columns <= set(HEADINGS), columns - set(HEADINGS)
+
+
+def test_the_format_is_in_the_registry():
+    frame = gpd.GeoDataFrame(
+        {"id": ["a"], "kind": ["cscom"], "beds": pd.array([3], dtype="Int64"), "in_analysis": np.array([True])},
+        geometry=[Point(-8.0, 12.6)],
+        crs="EPSG:4326",
+    )
+    spec = exports.format_or_raise("fr.csv")
+    assert spec.extension == ".fr.csv"
+    text = spec.write(frame, exports.ExportContext(layer="facilities", name="x")).decode("utf-8-sig")
+    assert text.splitlines() == [
+        "Identifiant;Type;Lits;Dans les analyses;Longitude;Latitude",
+        "a;Centre de santé communautaire (CSCOM);3;oui;-8;12,6",
+    ]
