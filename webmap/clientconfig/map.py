@@ -39,6 +39,10 @@ KIND_TITLES = {
     "count": _l("%(layer)s : nombre par quartier"),
 }
 PRECISION_BADGES = {
+    "sheet_dms_conflict": _l("point GPS 2021 ; la fiche DNACPN donne un autre point"),
+    "sheet_dms": _l("coordonnées de la fiche DNACPN, non vérifiées"),
+    "cited_point": _l("point tiré d'une source citée"),
+    "exact": _l("point saisi par un utilisateur"),
     "quartier": _l("position approximative (quartier)"),
     "commune": _l("position approximative (commune)"),
 }
