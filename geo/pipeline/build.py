@@ -125,7 +125,10 @@ def build(
         "counts": {name: int(len(layers[name])) for name in LAYERS},
         "facility_kinds": {k: int(v) for k, v in fac["kind"].value_counts().sort_index().items()},
         "cscom_reconciliation": {k: int(v) for k, v in cscom_report["status"].value_counts().items()},
-        "snisi_comparison": comparison.to_dict(orient="records"),
+        "snisi_comparison": comparison.astype(object).where(comparison.notna(), None).to_dict(orient="records"),
+        "sheet_gps_distances_m": sorted(
+            round(float(d), 1) for d in cscom_report.loc[cscom_report["status"] == "matched", "distance_m"].dropna()
+        ),
         "population": {
             "year": int(settings["POP_YEAR"]),
             "total": int(settings["POP_TOTAL"]),

@@ -115,6 +115,10 @@ VOCABULARIES: dict[str, dict[str, Text]] = {
             "doublon probable (même type, noms proches, à courte distance)",
             "probable duplicate (same kind, similar names, close by)",
         ),
+        "cscom_close": Text(
+            "deux CSCOM à moins de 100 m : un même centre deux fois ou un point erroné",
+            "two CSCOMs within 100 m: one centre twice or a wrong point",
+        ),
         "outside_district": Text("point hors du District", "point outside the District"),
         "snapped_to_boundary": Text(
             "juste hors limite, rattaché au quartier voisin",

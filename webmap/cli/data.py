@@ -95,9 +95,11 @@ def qa_cmd(out_dir: Path | None) -> None:
     table = report.apply(lambda column: defuse_formula(column.astype(object)))
     csv_bytes = table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     written.append(write_atomic(out / "cscom_reconciliation.csv", csv_bytes))
-    comparison = read_table(store_path(current_settings()), "snisi_comparison")
     click.echo("\nCSCOM de l'atlas × aires de santé SNISI 2016, par commune :")
-    click.echo(comparison_text(comparison))
+    try:
+        click.echo(comparison_text(read_table(store_path(current_settings()), "snisi_comparison")))
+    except StoreError as exc:  # a store built before the SNISI reconciliation: say so, list the rest
+        click.echo(f"  {exc}")
     for path in written:
         click.echo(f"Écrit : {path}")
 

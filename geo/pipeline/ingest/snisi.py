@@ -3,7 +3,8 @@
 One row per (health area, locality) in the source; one row per health area here. SNISI
 locality codes are the COD-AB quartier P-codes in another spelling: ``9109`` + commune
 digit + three digits is ``ML09010`` + the same digit + the same three digits
-(91091112 BOULKASSOUMBOUGOU is ML090101112).
+(91091112 BOULKASSOUMBOUGOU is ML090101112), checked by name on the 65 localities; the one code
+without a COD-AB unit, 91095900 GARANTIGUIBOUGOU, is COD-AB's Garantiguibougou ``ML090105951``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ COLUMNS = ("commune", "health_area_code", "health_area_name", "locality_code", "
 #: Kinds of SNISI health areas: a community health area (ASACO), a CSRef, another public structure.
 AREA_KINDS = ("asaco", "csref", "other")
 _LOCALITY_CODE = re.compile(r"^9109([1-6])(\d{3})$")
+#: SNISI locality codes whose COD-AB P-code is not the transcribed one (checked by name).
+CODE_FIXES = {"91095900": "ML090105951"}
 
 
 def area_kind(name: str) -> str:
@@ -40,6 +43,8 @@ def quartier_pcode(locality_code: str) -> str:
     """
     if not locality_code:
         return ""
+    if locality_code in CODE_FIXES:
+        return CODE_FIXES[locality_code]
     found = _LOCALITY_CODE.match(locality_code)
     if found is None:
         raise ValueError(f"locality code {locality_code!r} is not 9109 + commune digit + 3 digits")

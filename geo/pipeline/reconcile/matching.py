@@ -52,9 +52,9 @@ class MatchRules:
         A survey name scoring at least this with a sheet row names that row.
     conflict_m
         A matched sheet point further than this from the survey GPS point disagrees with it: the pair
-        is placed at the GPS point with precision "sheet_dms_conflict". Over the 19 matched pairs of
-        the 2021 sources the gaps are 6–449 m (median 39 m) and then 1 068–1 739 m (five pairs);
-        300 m is ``near_m``, past which a point may as well be the neighbouring centre's.
+        is placed at the GPS point with precision "sheet_dms_conflict". Over the 16 matched pairs with
+        both points the gaps are 6–144 m (nine pairs), 359 and 449 m, then 1 068–1 739 m (five pairs),
+        median 92 m; 300 m is ``near_m``, past which a point may as well be the neighbouring centre's.
     """
 
     colocated_m: float = 60.0
