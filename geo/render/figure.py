@@ -286,6 +286,11 @@ def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tu
         counts["qa"] = int(qa_mask.sum()) if qa_mask is not None else len(data.qa)
     shown = fac["layer"].isin(view.layers).to_numpy() & mask
     approx = bool(fac.loc[shown, "location_precision"].isin(PLACED_PRECISIONS).any())
+    unverified = int((fac.loc[shown, "location_precision"] == "sheet_dms").sum())
+    if unverified:  # the precision class in words: these points are hand-typed, not surveyed
+        caption += " ; " + ctx.t(
+            st.N_("dont %(n)s aux coordonnées de la fiche DNACPN, non vérifiées"), n=ctx.num(unverified)
+        )
     return caption, counts, approx
 
 

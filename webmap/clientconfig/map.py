@@ -39,10 +39,10 @@ KIND_TITLES = {
     "count": _l("%(layer)s : nombre par quartier"),
 }
 PRECISION_BADGES = {
-    "sheet_dms_conflict": _l("point GPS 2021 ; la fiche DNACPN donne un autre point"),
-    "sheet_dms": _l("coordonnées de la fiche DNACPN, non vérifiées"),
-    "cited_point": _l("point tiré d'une source citée"),
-    "exact": _l("point saisi par un utilisateur"),
+    "sheet_dms_conflict": _l("GPS 2021, autre point sur la fiche DNACPN"),
+    "sheet_dms": _l("fiche DNACPN, non vérifiée"),
+    "cited_point": _l("source citée"),
+    "exact": _l("saisie utilisateur"),
     "quartier": _l("position approximative (quartier)"),
     "commune": _l("position approximative (commune)"),
 }
