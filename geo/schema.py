@@ -149,6 +149,14 @@ DOCS: dict[str, dict[str, Text]] = {
             "Vrai si l'équipement compte dans les indicateurs (faux pour les points hors du District).",
             "True when the facility counts in the indicators (false for points outside the District).",
         ),  # fmt: skip
+        "health_area_code": Text(
+            "Code SNISI 2016 de l'aire de santé du CSCOM (table de référence SNISI ; nul si non rapproché).",
+            "SNISI 2016 code of the CSCOM's health area (SNISI reference table; null when not matched).",
+        ),
+        "health_area_name": Text(
+            "Nom SNISI 2016 de l'aire de santé (l'ASACO) du CSCOM (nul si non rapproché).",
+            "SNISI 2016 name of the CSCOM's health area (its ASACO; null when not matched).",
+        ),
     },
     "qa_findings": {
         "check": Text(
@@ -286,6 +294,8 @@ _TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "quartier_pcode": ("str", True),
         "join_status": ("str", False),
         "in_analysis": ("bool", False),
+        "health_area_code": ("str", True),
+        "health_area_name": ("str", True),
     },
     "qa_findings": {
         "check": ("str", False),

@@ -197,13 +197,28 @@ COMPATIBLE_KINDS: tuple[frozenset[str], ...] = (
     frozenset(KIND_GROUPS["sports"].kinds),
 )
 
-#: Location precision values, from best to worst, with their labels.
+#: Location precision classes, from best to worst, with their labels. The first five are points at
+#: the facility itself (``POINT_PRECISIONS``); "quartier" and "commune" are a unit's representative
+#: point (``PLACED_PRECISIONS``). See data/README.md "Position precision" for the reasoning.
 PRECISION_LABELS: dict[str, Text] = {
-    "exact": Text("Exacte (point précis)", "Exact (precise point)"),
+    "gps_survey": Text("Point GPS du relevé 2021", "2021 survey GPS point"),
+    "sheet_dms_conflict": Text(
+        "Point GPS du relevé 2021 (la fiche DNACPN donne un autre point)",
+        "2021 survey GPS point (the DNACPN sheet gives another point)",
+    ),
+    "sheet_dms": Text(
+        "Coordonnées saisies de la fiche DNACPN (non vérifiées)", "Coordinates typed in the DNACPN sheet (unverified)"
+    ),
+    "cited_point": Text("Point tiré d'une source citée", "Point taken from a cited source"),
+    "exact": Text("Point saisi par un utilisateur (édition ou import)", "Point entered by a user (edit or import)"),
     "quartier": Text("Approximative : quartier", "Approximate: quartier"),
     "commune": Text("Approximative : commune", "Approximate: commune"),
 }
 PRECISIONS = tuple(PRECISION_LABELS)
+#: Precisions placed at a unit's representative point, not at the facility.
+PLACED_PRECISIONS = ("quartier", "commune")
+#: Precisions that are a point at the facility itself.
+POINT_PRECISIONS = tuple(p for p in PRECISIONS if p not in PLACED_PRECISIONS)
 
 #: Confidence levels of project-compiled places (data/places.csv), from worst to best, with their labels
 #: ("": not known).
@@ -304,11 +319,28 @@ SOURCE_FACILITY_COLUMNS = (
     "confidence",  # one of CONFIDENCES, or "" (project-compiled places only)
     "note",
 )
+#: Columns the SNISI reconciliation fills on CSCOMs (null elsewhere): the SNISI 2016 health-area code and
+#: name (the ASACO).
+HEALTH_AREA_COLUMNS = ("health_area_code", "health_area_name")
 FACILITY_COLUMNS = SOURCE_FACILITY_COLUMNS + (
     "commune_pcode",
     "quartier_pcode",
     "join_status",  # one of JOIN_STATUSES
     "in_analysis",  # bool: False for ``outside`` points
+    *HEALTH_AREA_COLUMNS,
+)
+
+#: Columns of the per-commune table comparing the atlas's CSCOMs with the SNISI 2016 health areas
+#: (store table and package ``csv/snisi_comparison.csv``; a last row for the District).
+SNISI_COMPARISON_COLUMNS = (
+    "commune_pcode",
+    "commune_name",
+    "snisi_health_areas",  # SNISI 2016 community health areas (ASACOs) of the commune
+    "atlas_cscoms",  # CSCOMs of the atlas in the commune (in the analyses)
+    "matched_to_snisi",  # of them, matched to a SNISI health area
+    "atlas_not_in_snisi",  # of them, kept as CSCOM without a SNISI area (with the reason in their note)
+    "snisi_without_atlas",  # SNISI health areas without a CSCOM in the atlas
+    "snisi_unmatched_names",  # their names, ", "-joined
 )
 
 #: Columns of the ``qa_findings`` layer (plus optional point geometry).

@@ -122,7 +122,13 @@ def tiny_store(tmp_path) -> Path:
             "name_score": [90.0],
         }
     )
-    return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta, tables={"cscom_reconciliation": report})
+    comparison = pd.DataFrame(
+        [["ML090101", "Commune I", 12, 10, 10, 0, 2, "ASACODJAN, ASACOMSI"]],
+        columns=["commune_pcode", "commune_name", "snisi_health_areas", "atlas_cscoms", "matched_to_snisi",
+                 "atlas_not_in_snisi", "snisi_without_atlas", "snisi_unmatched_names"],
+    )  # fmt: skip
+    tables = {"cscom_reconciliation": report, "snisi_comparison": comparison}
+    return write_store(tmp_path / "atlas.gpkg", tiny_layers(), meta, tables=tables)
 
 
 @pytest.fixture(scope="session")

@@ -226,7 +226,7 @@ def test_population_settings_drive_the_build(mirror_dir):
         {"POP_YEAR": 2030, "POP_TOTAL": 5_000_000, "POP_METHOD": "areal", "POP_COMMUNE_METHOD": "uniform"},
         environ={},
     )
-    layers, _, _ = build_layers(sources.fetch_all({"MIRROR": str(mirror_dir)}), settings)
+    layers, *_ = build_layers(sources.fetch_all({"MIRROR": str(mirror_dir)}), settings)
     communes, quartiers = layers["communes"], layers["quartiers"]
     assert communes["pop_estimate"].sum() == 5_000_000 and set(communes["pop_year"]) == {2030}
     assert (communes["pop_estimate"] == communes["pop_uniform"]).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pandas as pd
 from geo import __version__
 from geo.analysis import population
 from geo.pipeline import quality, reconcile, sources
-from geo.pipeline.ingest import admin, dnacpn, places, surveys
+from geo.pipeline.ingest import admin, dnacpn, places, snisi, surveys
 from geo.settings import Settings, data_dir, resolve
 from geo.spatial import joins
 from geo.spatial.district import district_layer
@@ -34,12 +34,13 @@ class BuildReport:
     meta: dict[str, Any]
     cscom_report: pd.DataFrame
     population_scores: population.QuartierScores
+    snisi_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] | None = None):
-    """Return (layers, cscom_report, population_scores) from verified source files.
+    """Return (layers, cscom_report, snisi_comparison, population_scores) from verified source files.
 
-    ``paths`` maps each source key of ``data/sources.toml`` to a local file;
+    ``paths`` maps each source and reference key of ``data/sources.toml`` to a local file;
     ``settings`` gives ``POP_YEAR``, ``POP_TOTAL``, ``POP_METHOD`` and ``POP_COMMUNE_METHOD``.
     """
     settings = resolve(settings)
@@ -52,13 +53,17 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
     waste = surveys.read_waste(paths["survey_waste"], quartiers=quartiers)
     project_places = places.read_places(data_dir() / "places.csv", quartiers)
     project_places, education = places.merge_survey_duplicates(project_places, education)
+    areas = snisi.read_health_areas(paths["snisi_health_areas"])
     health, cscom_report = reconcile.reconcile_cscoms(sheet.cscoms, health)
+    health, outside_rows = reconcile.fix_sheet_points_outside(health, district, areas, quartiers)
 
     facilities = gpd.GeoDataFrame(
         pd.concat([health, education, waste, project_places], ignore_index=True), crs=STORE_CRS
     )
     facilities = joins.place_unlocated(facilities, communes, quartiers)
     facilities = joins.assign_units(facilities, quartiers)
+    facilities, area_rows, comparison = reconcile.reconcile_health_areas(facilities, areas, communes)
+    cscom_report = reconcile.append_report(cscom_report, [*outside_rows, *area_rows])
 
     year, total = settings["POP_YEAR"], settings["POP_TOTAL"]
     communes = population.estimate_communes(
@@ -80,7 +85,7 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
         "qa_findings": findings,
         "district": district[list(DISTRICT_COLUMNS) + ["geometry"]],
     }
-    return layers, cscom_report, scores
+    return layers, cscom_report, comparison, scores
 
 
 def build(
@@ -96,6 +101,7 @@ def build(
     registry = sources.registry()
     paths = sources.fetch_all(settings)
     hashes = {key: s.sha256 for key, s in registry.items()}
+    reference_hashes = {key: s.sha256 for key, s in sources.references().items()}
     if target.exists() and not force:
         from geo.store import read_meta
 
@@ -103,19 +109,26 @@ def build(
             old = read_meta(target)
         except Exception:  # unreadable or old store: rebuild it
             old = {}
-        if old.get("sources") == hashes and old.get("package_version") == __version__:
+        if (old.get("sources"), old.get("references")) == (hashes, reference_hashes) and old.get(
+            "package_version"
+        ) == __version__:
             log.info("store %s is up to date", target)
             return None
-    layers, cscom_report, scores = build_layers(paths, settings)
+    layers, cscom_report, comparison, scores = build_layers(paths, settings)
     fac = layers["facilities"]
     meta = {
         "build_id": uuid.uuid4().hex,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "sources": hashes,
+        "references": reference_hashes,
         "counts": {name: int(len(layers[name])) for name in LAYERS},
         "facility_kinds": {k: int(v) for k, v in fac["kind"].value_counts().sort_index().items()},
         "cscom_reconciliation": {k: int(v) for k, v in cscom_report["status"].value_counts().items()},
+        "snisi_comparison": comparison.astype(object).where(comparison.notna(), None).to_dict(orient="records"),
+        "sheet_gps_distances_m": sorted(
+            round(float(d), 1) for d in cscom_report.loc[cscom_report["status"] == "matched", "distance_m"].dropna()
+        ),
         "population": {
             "year": int(settings["POP_YEAR"]),
             "total": int(settings["POP_TOTAL"]),
@@ -129,5 +142,6 @@ def build(
             "no_evidence_units": int((layers["quartiers"]["pop_evidence"] == population.EVIDENCE_NONE).sum()),
         },
     }
-    write_store(target, layers, meta, tables={"cscom_reconciliation": cscom_report})
-    return BuildReport(target, meta, cscom_report, scores)
+    tables = {"cscom_reconciliation": cscom_report, "snisi_comparison": comparison}
+    write_store(target, layers, meta, tables=tables)
+    return BuildReport(target, meta, cscom_report, scores, comparison)

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geo.errors import ChecksumMismatch, SourceError
+from geo.errors import ChecksumMismatch, DataError, SourceError
 from geo.settings import Settings, data_dir, resolve
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class Source:
     role: str
     licence: str
     attribution: str
+    citation: str = ""
 
 
 @cache
@@ -52,6 +53,48 @@ def registry() -> dict[str, Source]:
         )
         for key, s in doc["sources"].items()
     }
+
+
+@cache
+def references() -> dict[str, Source]:
+    """Return the reference tables declared in ``data/sources.toml`` (``[references.*]``), keyed by name."""
+    with open(data_dir() / "sources.toml", "rb") as f:
+        doc = tomllib.load(f)
+    fields = ("path", "sha256", "url", "role", "licence", "attribution", "citation")
+    return {key: Source(key=key, **{k: s[k] for k in fields}) for key, s in doc.get("references", {}).items()}
+
+
+def reference_dir(settings: Settings | Mapping[str, Any] | None = None) -> Path | None:
+    """Return the folder of the reference tables: ``reference`` two levels above the mirror, if a mirror is set.
+
+    The shared data folder holds ``upstream/OCA_Bamako_Maps`` (the mirror) and ``reference`` side by side.
+    """
+    mirror = resolve(settings).mirror_dir()
+    return mirror.resolve().parent.parent / "reference" if mirror is not None else None
+
+
+def fetch_reference(key: str, settings: Settings | Mapping[str, Any] | None = None) -> Path:
+    """Return the verified local path of reference table ``key``.
+
+    Raises
+    ------
+    DataError
+        The file is not in the reference folder, or its sha256 is not the pinned one (the file is named).
+    """
+    source = references()[key]
+    folder = reference_dir(settings)
+    if folder is None:
+        raise DataError(
+            f"reference table {source.path} not found: set BAMAKO_ATLAS_MIRROR to the mirror folder "
+            f"(e.g. ../shared/data/upstream/OCA_Bamako_Maps); the table is read from ../../reference beside it"
+        )
+    path = folder / source.path
+    if not path.is_file():
+        raise DataError(f"reference table {path} not found (source: {source.citation})")
+    actual = sha256_of(path)
+    if actual != source.sha256:
+        raise DataError(f"reference table {path} has sha256 {actual}, expected {source.sha256}: refusing to use it")
+    return path
 
 
 def sha256_of(path: Path) -> str:
@@ -80,10 +123,10 @@ def fetch(key: str, settings: Settings | Mapping[str, Any] | None = None) -> Pat
 
 
 def fetch_all(settings: Settings | Mapping[str, Any] | None = None) -> dict[str, Path]:
-    """Return verified local paths of every registered source, keyed by name.
+    """Return verified local paths of every registered source and reference table, keyed by name.
 
     Raises one SourceError naming every file that could not be had (and both
-    remedies), or the first ChecksumMismatch.
+    remedies), or the first ChecksumMismatch; a reference table missing or altered is a DataError.
     """
     settings = resolve(settings)
     paths: dict[str, Path] = {}
@@ -101,6 +144,7 @@ def fetch_all(settings: Settings | Mapping[str, Any] | None = None) -> dict[str,
             f"be downloaded from {registry()[next(iter(registry()))].url.rsplit('/Vector/', 1)[0]}/. Either set "
             f"{REMEDY}"
         )
+    paths.update({key: fetch_reference(key, settings) for key in references()})
     return paths
 
 

@@ -248,7 +248,7 @@ def map_payload(
     located = fac[~(fac.geometry.isna() | fac.geometry.is_empty).to_numpy()]
     counted = indicators.analysed(located)
     kinds, kind_codes = codec.code_table(located["kind"])
-    precisions, precision_codes = codec.code_table(located["location_precision"], missing="exact")
+    precisions, precision_codes = codec.code_table(located["location_precision"], missing="gps_survey")
     sources, source_codes = codec.code_table(located["sources"])
     quartier_codes = [quartier_index.get(p, -1) for p in located["quartier_pcode"]]
 

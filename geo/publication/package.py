@@ -10,9 +10,11 @@ import json
 import logging
 from collections.abc import Mapping
 
+import pandas as pd
+
 from geo import __version__
 from geo.errors import InvalidParameter
-from geo.pipeline.sources import registry
+from geo.pipeline.sources import references, registry
 from geo.publication.exports import (
     COORDINATE_DECIMALS,
     Export,
@@ -27,7 +29,7 @@ from geo.publication.exports import (
 from geo.schema import DOCS
 from geo.settings import Settings, resolve
 from geo.store import Atlas
-from geo.vocabulary import ATTRIBUTION, KINDS, LANGUAGES, LAYERS, STORE_LAYERS, Text
+from geo.vocabulary import ATTRIBUTION, KINDS, LANGUAGES, LAYERS, SNISI_COMPARISON_COLUMNS, STORE_LAYERS, Text
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,23 @@ COLUMNS: dict[str, dict[str, Text]] = {layer: dict(docs) for layer, docs in DOCS
 #: Coded values of the columns, with their meaning.
 VOCABULARIES: dict[str, dict[str, Text]] = {
     "location_precision": {
-        "exact": Text(
-            "coordonnées relevées (enquête, inventaire ou lieu vérifié)",
-            "surveyed coordinates (survey, inventory or checked place)",
+        "gps_survey": Text(
+            "point GPS du relevé 2021 (enquêtes santé, éducation, déchets)",
+            "GPS point of the 2021 survey (health, education, waste)",
         ),
+        "sheet_dms_conflict": Text(
+            "point GPS du relevé 2021 ; le point de la fiche DNACPN, à plus de 300 m, est gardé dans la note",
+            "GPS point of the 2021 survey; the DNACPN sheet point, more than 300 m away, is kept in the note",
+        ),
+        "sheet_dms": Text(
+            "coordonnées saisies à la main dans la fiche DNACPN, sans point GPS pour les vérifier",
+            "coordinates typed by hand in the DNACPN sheet, no GPS point to check them",
+        ),
+        "cited_point": Text(
+            "point tiré d'une source citée (lieux compilés par le projet, voir source_refs)",
+            "point taken from a cited source (places compiled by the project, see source_refs)",
+        ),
+        "exact": Text("point saisi par un utilisateur (édition ou import)", "point entered by a user (edit or import)"),
         "quartier": Text(
             "pas de coordonnées : point représentatif du quartier déclaré",
             "no coordinates: representative point of the declared quartier",
@@ -99,6 +114,10 @@ VOCABULARIES: dict[str, dict[str, Text]] = {
         "duplicate": Text(
             "doublon probable (même type, noms proches, à courte distance)",
             "probable duplicate (same kind, similar names, close by)",
+        ),
+        "cscom_close": Text(
+            "deux CSCOM à moins de 100 m : un même centre deux fois ou un point erroné",
+            "two CSCOMs within 100 m: one centre twice or a wrong point",
         ),
         "outside_district": Text("point hors du District", "point outside the District"),
         "snapped_to_boundary": Text(
@@ -222,6 +241,13 @@ T: dict[str, Text] = {
         "places: places compiled by the project (data/places.csv in the bamako-atlas repository), with their "
         "confidence.",
     ),
+    "snisi": Text("CSCOM et aires de santé SNISI 2016", "CSCOMs and SNISI 2016 health areas"),
+    "snisi_intro": Text(
+        "Par commune : aires de santé communautaires (ASACO) du SNISI 2016, CSCOM de l'atlas (dans le District), "
+        "CSCOM rapprochés d'une aire, CSCOM hors SNISI, aires sans CSCOM dans l'atlas (csv/snisi_comparison.csv).",
+        "Per commune: SNISI 2016 community health areas (ASACOs), the atlas's CSCOMs (in the District), CSCOMs "
+        "matched to an area, CSCOMs not in SNISI, areas without a CSCOM in the atlas (csv/snisi_comparison.csv).",
+    ),
     "licence_title": Text("Licence et crédit", "Licence and credit"),
     "licence_text": Text(
         "Chaque donnée reste sous la licence de sa source (voir « Sources »). Toute carte ou réutilisation doit "
@@ -292,6 +318,7 @@ def readme(atlas: Atlas, *, lang: str = "fr", settings: Settings | None = None) 
         lines += _table((T["value"](lang), T["meaning"](lang)), [(v, t(lang)) for v, t in values.items()])
     lines += _population_section(atlas, lang, settings)
     lines += [f"## {T['indicators'](lang)}", "", *(f"- {t(lang)}" for t in INDICATORS.values()), ""]
+    lines += _snisi_section(meta, lang)
     lines += _sources_section(meta, lang)
     lines += [f"## {T['licence_title'](lang)}", "", T["licence_text"](lang), "", f"> {ATTRIBUTION(lang)}", ""]
     return "\n".join(lines)
@@ -314,17 +341,35 @@ def _population_section(atlas: Atlas, lang: str, settings: Settings | None) -> l
     return lines
 
 
+def _snisi_section(meta: Mapping, lang: str) -> list[str]:
+    rows = meta.get("snisi_comparison") or []
+    if not rows:  # a store built before the SNISI reconciliation
+        return []
+    columns = list(SNISI_COMPARISON_COLUMNS[1:])
+    lines = [f"## {T['snisi'](lang)}", "", T["snisi_intro"](lang), ""]
+    lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell("" if r.get(c) is None else r[c]) for c in columns) + " |" for r in rows]
+    return [*lines, ""]
+
+
+def snisi_csv(meta: Mapping) -> bytes:
+    """Return the per-commune SNISI comparison recorded in the store metadata as CSV (UTF-8 with BOM)."""
+    frame = pd.DataFrame(meta.get("snisi_comparison") or [], columns=list(SNISI_COMPARISON_COLUMNS))
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
 def _sources_section(meta: Mapping, lang: str) -> list[str]:
-    sources = registry()
+    sources = {**registry(), **references()}
     stored = meta.get("sources") or {}
     lines = [f"## {T['sources'](lang)}", "", T["sources_intro"](lang), ""]
     for key, source in sources.items():
-        recorded = stored.get(key)
+        recorded = stored.get(key, (meta.get("references") or {}).get(key))
         state = T["missing"](lang) if recorded is None else T["same" if recorded == source.sha256 else "differs"](lang)
         lines += [
             f"### {key}",
             "",
             f"- {T['file'](lang)} : `{source.path}` — {source.url}",
+            *([f"- citation : {source.citation}"] if source.citation else []),
             f"- {T['role'](lang)} : {source.role}",
             f"- sha256 : `{source.sha256}`",
             f"- {T['store_hash'](lang)} : `{recorded or '—'}` ({state})",
@@ -345,6 +390,7 @@ def metadata(atlas: Atlas) -> dict:
         "build": {k: atlas.meta.get(k) for k in ("build_id", "built_at", "package_version")},
         "counts": {layer: int(len(atlas.layers[layer])) for layer in LAYERS if layer in atlas.layers},
         "population": atlas.meta.get("population"),
+        "snisi_comparison": atlas.meta.get("snisi_comparison"),
         "sources": {
             key: {
                 "url": s.url,
@@ -388,6 +434,8 @@ def build_package(atlas: Atlas, *, lang: str = "fr", settings: Settings | None =
         members[f"{root}geojson/{layer}.geojson"] = to_geojson(frame, ctx)
     for layer, (frame, ctx) in prepared.items():
         members[f"{root}csv/{layer}.csv"] = to_csv(frame, ctx)
+    if atlas.meta.get("snisi_comparison"):
+        members[f"{root}csv/snisi_comparison.csv"] = snisi_csv(atlas.meta)
     members[root + "metadata.json"] = json.dumps(metadata(atlas), ensure_ascii=False, indent=2).encode("utf-8")
     stamp = (int(day[:4]), int(day[5:7]), int(day[8:10]), 0, 0, 0) if day != "undated" else (2000, 1, 1, 0, 0, 0)
     data = zip_bytes(members, date_time=stamp)

@@ -72,6 +72,36 @@ def _cscom(atlas: Atlas) -> str:
     return "\n".join(rows) + f"\n\nCSCOMs in the analyses per commune: {communes} (total {_int(per_commune.sum())})."
 
 
+def _snisi_comparison(atlas: Atlas) -> str:
+    rows = atlas.meta.get("snisi_comparison") or []
+    lines = [
+        "| commune | SNISI health areas | atlas CSCOMs | matched to SNISI | CSCOMs not in SNISI | "
+        "SNISI areas without a CSCOM |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        missing = f"{_int(r['snisi_without_atlas'])}" + (
+            f" ({r['snisi_unmatched_names']})" if r["snisi_unmatched_names"] else ""
+        )
+        lines.append(
+            f"| {r['commune_name']} | {_int(r['snisi_health_areas'])} | {_int(r['atlas_cscoms'])} | "
+            f"{_int(r['matched_to_snisi'])} | {_int(r['atlas_not_in_snisi'])} | {missing} |"
+        )
+    return "\n".join(lines)
+
+
+def _sheet_gps_distances(atlas: Atlas) -> str:
+    gaps = np.array(atlas.meta.get("sheet_gps_distances_m") or [], dtype=float)
+    if not len(gaps):
+        return "No sheet point could be checked against a survey GPS point."
+    q1, median, q3 = np.percentile(gaps, [25, 50, 75])
+    return (
+        f"Sheet point vs survey GPS point of the same centre, over the {len(gaps)} matched pairs with both: "
+        f"median {median:.0f} m (quartiles {q1:.0f}–{q3:.0f} m), {int((gaps > 300).sum())} beyond 300 m "
+        f"({int((gaps > 1000).sum())} beyond 1 km, the largest {_int(round(gaps.max()))} m)."
+    )
+
+
 def _commune_population(atlas: Atlas) -> str:
     pop = atlas.meta["population"]
     year, default = pop["year"], pop["commune_method"]
@@ -162,6 +192,8 @@ BLOCKS: dict[str, Callable[[Atlas], str]] = {
     "store-counts": _store_counts,
     "facility-counts": _facility_counts,
     "cscom-reconciliation": _cscom,
+    "snisi-comparison": _snisi_comparison,
+    "sheet-gps-distances": _sheet_gps_distances,
     "commune-population": _commune_population,
     "population-scores": _population_scores,
     "holdout-rows": _holdout_rows,

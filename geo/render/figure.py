@@ -33,7 +33,7 @@ from geo.render.data import Focus, MapData, resolve_focus
 from geo.render.furniture import draw_north_arrow, draw_scale_bar
 from geo.render.layers import draw_map
 from geo.render.legend import indicator_title
-from geo.vocabulary import ATTRIBUTION, MAP_LAYERS, METRIC_CRS, STORE_CRS
+from geo.vocabulary import ATTRIBUTION, MAP_LAYERS, METRIC_CRS, PLACED_PRECISIONS, STORE_CRS
 
 #: Output formats and their media types.
 IMAGE_MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
@@ -285,7 +285,12 @@ def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tu
     if "qa" in view.layers:
         counts["qa"] = int(qa_mask.sum()) if qa_mask is not None else len(data.qa)
     shown = fac["layer"].isin(view.layers).to_numpy() & mask
-    approx = bool((fac.loc[shown, "location_precision"].fillna("exact") != "exact").any())
+    approx = bool(fac.loc[shown, "location_precision"].isin(PLACED_PRECISIONS).any())
+    unverified = int((fac.loc[shown, "location_precision"] == "sheet_dms").sum())
+    if unverified:  # the precision class in words: these points are hand-typed, not surveyed
+        caption += " ; " + ctx.t(
+            st.N_("dont %(n)s aux coordonnées de la fiche DNACPN, non vérifiées"), n=ctx.num(unverified)
+        )
     return caption, counts, approx
 
 

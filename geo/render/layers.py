@@ -15,6 +15,7 @@ from geo.render.coverage import CoverageLayer, draw_points
 from geo.render.ctx import Ctx, halo, text
 from geo.render.data import Focus, MapData
 from geo.render.legend import class_colors
+from geo.vocabulary import PLACED_PRECISIONS
 
 #: Quartier names are drawn when at most this many fall in each square inch of the map frame.
 QUARTIER_LABELS_PER_SQ_IN = 0.6
@@ -177,7 +178,7 @@ def _draw_facilities(ax, data: MapData, view: ViewState, extent, ctx: Ctx) -> pd
                 zorder=style.zorder,
             )
             continue
-        exact = (rows["location_precision"].fillna("exact") == "exact").to_numpy()
+        exact = ~rows["location_precision"].isin(PLACED_PRECISIONS).to_numpy()
         ax.scatter(
             rows["x"][exact],
             rows["y"][exact],

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.errors import DataError
 from geo.text import commune_pcode_from_text, compact_name
-from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, SNAP_DISTANCE_M, STORE_CRS
+from geo.vocabulary import FACILITY_COLUMNS, HEALTH_AREA_COLUMNS, METRIC_CRS, SNAP_DISTANCE_M, STORE_CRS
 
 
 def analysed(facilities: pd.DataFrame) -> pd.DataFrame:
@@ -130,5 +130,8 @@ def assign_units(facilities: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame) -> g
     out.loc[out["location_precision"] == "commune", "quartier_pcode"] = None
     out["join_status"] = status
     out["in_analysis"] = status.isin(["inside", "snapped"])
+    for column in HEALTH_AREA_COLUMNS:  # filled later by the SNISI reconciliation, on CSCOMs only
+        if column not in out:
+            out[column] = None
     extra = [c for c in out.columns if c not in FACILITY_COLUMNS and c != "geometry"]
     return gpd.GeoDataFrame(out[list(FACILITY_COLUMNS) + extra + ["geometry"]], crs=STORE_CRS)

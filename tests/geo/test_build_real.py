@@ -115,3 +115,55 @@ def test_no_personal_data_anywhere_in_the_store(real_store, mirror_dir, atlas):
 
 def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def test_cscom_register_is_reconciled_against_snisi_per_commune(atlas, real_store):
+    from geo.store import read_table
+
+    table = read_table(real_store, "snisi_comparison").set_index("commune_name")
+    columns = ["snisi_health_areas", "atlas_cscoms", "matched_to_snisi", "atlas_not_in_snisi", "snisi_without_atlas"]
+    assert table[columns].astype(int).to_dict(orient="index") == {
+        "Commune I": dict(zip(columns, [12, 10, 10, 0, 2], strict=True)),
+        "Commune II": dict(zip(columns, [10, 8, 8, 0, 2], strict=True)),
+        "Commune III": dict(zip(columns, [8, 7, 7, 0, 1], strict=True)),
+        "Commune IV": dict(zip(columns, [10, 9, 9, 0, 1], strict=True)),
+        "Commune V": dict(zip(columns, [12, 12, 9, 3, 3], strict=True)),
+        "Commune VI": dict(zip(columns, [14, 11, 11, 0, 3], strict=True)),
+        "District de Bamako": dict(zip(columns, [66, 57, 54, 3, 12], strict=True)),
+    }
+    assert atlas.meta["snisi_comparison"][-1]["atlas_cscoms"] == 57
+    fac = atlas["facilities"].set_index("id")
+    cscoms = fac[(fac["kind"] == "cscom") & fac["in_analysis"]]
+    # Every CSCOM either holds its SNISI health area, once, or says why it is a CSCOM without one.
+    held = cscoms["health_area_code"].dropna()
+    assert not held.duplicated().any()
+    assert cscoms.loc[cscoms["health_area_code"].isna(), "note"].str.contains("not in SNISI 2016: kept as CSCOM").all()
+    # The duplicates of the issue are one record each, with every source reference.
+    for area, refs in (("ASACOGA", {"row 41", "row 46"}), ("ASACOYIR", {"row 58", "row 61"})):
+        row = cscoms[cscoms["health_area_name"] == area].iloc[0]
+        assert refs <= set(row["source_refs"].split(";")) and "dnacpn_cscom" in row["sources"]
+    # Non-ASACO structures are not CSCOMs, with the reason on the record.
+    for fid, reason in (("dnacpn-62", "a mutuelle"), ("sante-0196", "faith-based"), ("sante-0205", "CSRef-sized")):
+        assert fac.at[fid, "kind"] == "health_other" and reason in fac.at[fid, "note"]
+    # No two CSCOMs of the analyses on one point or within 100 m unflagged.
+    findings = atlas["qa_findings"]
+    assert findings.loc[findings["check"] == "cscom_close", ["facility_id", "related_id"]].values.tolist() == [
+        ["dnacpn-37", "sante-0160"]
+    ]
+
+
+def test_sheet_gps_conflicts_use_the_gps_point_and_asaconia_is_in_commune_vi(atlas):
+    fac = atlas["facilities"].set_index("id")
+    for fid in ("dnacpn-01", "dnacpn-10", "dnacpn-20", "dnacpn-21", "dnacpn-24"):  # KOSA, BA, DES, KOULPOINT, BAKON
+        row = fac.loc[fid]
+        assert row["location_precision"] == "sheet_dms_conflict"
+        assert "m from the survey GPS point: GPS point used" in row["note"]
+    niamakoro = fac.loc["dnacpn-56"]
+    assert niamakoro["name"] == "ASACONIA" and niamakoro["in_analysis"]
+    assert (niamakoro["commune_pcode"], niamakoro["quartier_pcode"]) == ("ML090106", "ML090106496")
+    assert niamakoro["location_precision"] == "quartier" and "coordinate error" in niamakoro["note"]
+    assert sorted(atlas.meta["sheet_gps_distances_m"])[len(atlas.meta["sheet_gps_distances_m"]) // 2] > 80
+    # The unit mismatches the atlas made with sheet points of matched centres are gone.
+    findings = atlas["qa_findings"]
+    mismatched = set(findings.loc[findings["check"] == "unit_mismatch", "facility_id"])
+    assert mismatched.isdisjoint({"dnacpn-01", "dnacpn-10", "dnacpn-20", "dnacpn-21", "dnacpn-24"})

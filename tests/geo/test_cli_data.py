@@ -40,6 +40,7 @@ def test_status_and_qa_on_a_store(tiny_store, tmp_path):
     assert "duplicate" in qa.output
     assert (tmp_path / "qa" / "qa_findings.csv").is_file() and (tmp_path / "qa" / "qa_findings.geojson").is_file()
     assert "matched" in qa.output and (tmp_path / "qa" / "cscom_reconciliation.csv").is_file()
+    assert "Aires SNISI" in qa.output and "ASACODJAN, ASACOMSI" in qa.output  # the per-commune SNISI comparison
 
 
 def test_missing_store_is_reported_not_crashed(tmp_path):

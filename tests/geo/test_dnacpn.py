@@ -86,7 +86,7 @@ def test_coordinates_come_from_the_text(sheet):
     point = by_id.loc["dnacpn-01", "geometry"]
     assert point.y == pytest.approx(12 + 40 / 60 + 7.212 / 3600, abs=1e-12)
     assert point.x == pytest.approx(-(7 + 57 / 60 + 14.123 / 3600), abs=1e-12)
-    assert by_id.loc["dnacpn-01", "location_precision"] == "exact"
+    assert by_id.loc["dnacpn-01", "location_precision"] == "sheet_dms"
 
 
 def test_row_without_coordinates_is_kept_empty(sheet):

@@ -41,7 +41,13 @@ def tiny_units() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def row(**values: str) -> dict[str, str]:
     base = dict.fromkeys(pl.PLACES_COLUMNS, "")
     base.update(
-        kind="stadium", name="Stade A", lat="12.65", lon="-8.0", precision="exact", confidence="high", source_url=URL
+        kind="stadium",
+        name="Stade A",
+        lat="12.65",
+        lon="-8.0",
+        precision="cited_point",
+        confidence="high",
+        source_url=URL,
     )
     base.update(values)
     return base
@@ -93,7 +99,7 @@ def test_read_places_schema_and_geometry(tmp_path):
     assert set(out["sources"]) == {"places"}
     assert out["source_refs"].tolist() == [URL, URL, f"{URL}/a {URL}/b"]
     assert out["commune_declared"].tolist() == ["", "Commune II", "Commune II"]
-    assert out["location_precision"].tolist() == ["exact", "commune", "quartier"]
+    assert out["location_precision"].tolist() == ["cited_point", "commune", "quartier"]
     assert out["pupils"].isna().all()
 
 
@@ -118,8 +124,8 @@ def test_unlocated_places_go_to_their_unit(tmp_path):
         ({"kind": "swimming_pool"}, "row 1, kind: 'swimming_pool' is not a kind"),
         ({"name": "  "}, "row 1, name: is empty"),
         ({"precision": "street"}, "row 1, precision: 'street' is not a precision"),
-        ({"precision": "commune", "commune": "Commune II"}, "row 1, precision: must be 'exact' with coordinates"),
-        ({"lat": "", "lon": ""}, "row 1, precision: must be 'exact' with coordinates"),
+        ({"precision": "commune", "commune": "Commune II"}, "row 1, precision: must be 'cited_point' with coordinates"),
+        ({"lat": "", "lon": ""}, "row 1, precision: must be 'cited_point' with coordinates"),
         ({"confidence": "very high"}, "row 1, confidence: 'very high' is not a confidence"),
         ({"lon": ""}, "row 1, lat: lat and lon must be given both or neither"),
         ({"lat": "-8.0", "lon": "12.65"}, "row 1, lat: -8.0 is outside"),

@@ -45,7 +45,7 @@ def communes(quartiers) -> gpd.GeoDataFrame:
     return _to_store(merged.rename(columns={"commune_pcode": "pcode", "commune_name": "name"}))
 
 
-def fac(fid, kind, name, x, y=500.0, *, commune="", quartier="", precision="exact") -> dict:
+def fac(fid, kind, name, x, y=500.0, *, commune="", quartier="", precision="gps_survey") -> dict:
     """Return one source facility row at (X0 + x, Y0 + y) metres; x=None means no coordinates."""
     row = dict.fromkeys(SOURCE_FACILITY_COLUMNS, "")
     row.update(id=fid, kind=kind, name=name, commune_declared=commune, quartier_declared=quartier)
@@ -436,3 +436,23 @@ def test_points_declared_in_their_own_real_quartier_raise_nothing(real_units):
     frame = _to_store(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS))
     found = quality.find_issues(assign_units(frame, quartiers), quartiers, communes)
     assert found.empty, found[["check", "facility_id", "evidence"]].to_string()
+
+
+# --- cscom_close -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("dx", "found"), [(0, "au même point"), (45, "à 45 m"), (150, "")])
+def test_two_cscoms_within_100_m_are_a_finding_of_their_own(quartiers, communes, dx, found):
+    rows = [fac("dnacpn-37", "cscom", "ASACOLABASAD", 400), fac("sante-0160", "cscom", "Asacola B5", 400 + dx)]
+    rows.append(fac("sante-0001", "pharmacy", "Pharmacie Kanu", 410))  # other kinds do not count
+    findings = run(rows, quartiers, communes, "cscom_close")
+    if not found:
+        assert findings.empty
+        return
+    assert findings[["facility_id", "related_id"]].values.tolist() == [["dnacpn-37", "sante-0160"]]
+    assert findings["evidence"].iloc[0].startswith(f"{found} du CSCOM « Asacola B5 » (sante-0160)")
+
+
+def test_cscoms_outside_the_analyses_are_not_compared(quartiers, communes):
+    rows = [fac("dnacpn-70", "cscom", "CSCOM A", 30_000), fac("dnacpn-71", "cscom", "CSCOM B", 30_010)]
+    assert run(rows, quartiers, communes, "cscom_close").empty

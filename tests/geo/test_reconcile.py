@@ -29,7 +29,7 @@ def frame(rows: list[dict]) -> gpd.GeoDataFrame:
     data = []
     for row in rows:
         base = {c: "" for c in SOURCE_FACILITY_COLUMNS} | {c: np.nan for c in ("beds", "doctors", "nurses", "pupils")}
-        base |= {"kind": "cscom", "location_precision": "exact"}
+        base |= {"kind": "cscom", "location_precision": "gps_survey"}
         data.append(base | {k: v for k, v in row.items() if k != "xy"})
     points = [Point(X0 + r["xy"][0], Y0 + r["xy"][1]) if r.get("xy") else Point() for r in rows]
     metric = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, crs=METRIC_CRS))
@@ -45,7 +45,7 @@ def sheet_row(n: int, name: str, xy=None, commune: str = "ML090101") -> dict:
         "name": name,
         "xy": xy,
         "commune_declared": f"Commune {numeral}",
-        "location_precision": "exact" if xy else "commune",
+        "location_precision": "sheet_dms" if xy else "commune",
         "sources": "dnacpn_cscom",
         "source_refs": f"row {n:02d}",
         "operator_type": "community",
@@ -158,7 +158,10 @@ def test_tiny_fixture_exact_statuses():
     assert merged["source_refs"] == "row 01;row 0001;row 0002"
     assert merged["beds"] == 8 and merged["quartier_declared"] == "Korofina-Sud"
     assert merged["asaco_code"] == "ASACOKOSA" and merged["commune_pcode_sheet"] == "ML090101"
-    assert merged.geometry.equals_exact(sheet.geometry.iloc[0], 1e-12)  # the sheet's point
+    # The survey GPS point: the sheet point, 20 m away, agrees with it.
+    assert merged.geometry.equals_exact(survey.geometry.iloc[0], 1e-12)
+    assert merged["location_precision"] == "gps_survey"
+    assert "sheet point 20 m from the survey GPS point" in merged["note"]
     assert "survey name: Asacokossa" in merged["note"]
     by_id = facilities.set_index("id")
     assert by_id.loc["sante-0003", "kind"] == "clinic"
@@ -223,7 +226,7 @@ def test_sheet_row_without_point_takes_the_survey_point_in_its_commune():
     facilities, report = reconcile_cscoms(sheet, survey)
     assert ("matched", "dnacpn-01", "sante-0001") in statuses(report)
     row = facilities.set_index("id").loc["dnacpn-01"]
-    assert row["location_precision"] == "exact"
+    assert row["location_precision"] == "gps_survey"
     assert row.geometry.equals_exact(survey.geometry.iloc[0], 1e-12)
     assert "sante-0002" in set(facilities["id"])
 
@@ -330,3 +333,21 @@ def test_real_reconciliation(mirror_dir):
     per_commune = placed[placed["kind"] == "cscom"].groupby("commune_pcode").size()
     assert set(per_commune.index) == {f"ML09010{i}" for i in range(1, 7)}
     assert per_commune.min() >= 1
+
+
+@pytest.mark.parametrize(
+    ("gap_m", "precision"), [(250, "gps_survey"), (290, "gps_survey"), (1_100, "sheet_dms_conflict")]
+)
+def test_a_pair_is_placed_at_the_survey_gps_point_and_flags_a_distant_sheet_point(gap_m, precision):
+    sheet = frame([sheet_row(1, "ASACOKOSA", (0, 0))])
+    survey = frame([survey_row(1, "Asacokossa", (gap_m, 0))])
+    facilities, _ = reconcile_cscoms(sheet, survey)
+    row = facilities.set_index("id").loc["dnacpn-01"]
+    assert row["location_precision"] == precision
+    assert row.geometry.equals_exact(survey.geometry.iloc[0], 1e-12)
+    if precision == "sheet_dms_conflict":  # the sheet point is kept as evidence, with the distance
+        point = sheet.geometry.iloc[0]
+        assert (
+            f"sheet point {point.y:.5f}, {point.x:.5f} is {gap_m} m from the survey GPS point: GPS point used"
+            in (row["note"])
+        )

@@ -64,11 +64,11 @@ def test_report_command_exits_1_with_a_diff_and_write_fixes_it(real_store, tmp_p
     for rel in DOCUMENTS:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         text = (ROOT / rel).read_text(encoding="utf-8")
-        (tmp_path / rel).write_text(text.replace("| `facilities` | 2 137 |", "| `facilities` | 1 |"), encoding="utf-8")
+        (tmp_path / rel).write_text(text.replace("| `facilities` | 2 132 |", "| `facilities` | 1 |"), encoding="utf-8")
     runner = CliRunner(env={"BAMAKO_ATLAS_HOME": str(real_store.parent)})
     stale = runner.invoke(main, ["data", "report", "--root", str(tmp_path)])
     assert stale.exit_code == 1, stale.output
-    assert "-| `facilities` | 1 |" in stale.output and "+| `facilities` | 2 137 |" in stale.output
+    assert "-| `facilities` | 1 |" in stale.output and "+| `facilities` | 2 132 |" in stale.output
     written = runner.invoke(main, ["data", "report", "--root", str(tmp_path), "--write"])
     assert written.exit_code == 0, written.output
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")

@@ -73,7 +73,7 @@ def test_schema_ids_and_precision(tmp_path):
     assert out["id"].tolist() == ["sante-0001", "sante-0002", "sante-0003"]
     assert out["source_refs"].tolist() == ["row 0001", "row 0002", "row 0003"]
     assert set(out["sources"]) == {"survey_health"}
-    assert set(out["location_precision"]) == {"exact"}
+    assert set(out["location_precision"]) == {"gps_survey"}
     assert out.geometry.x.round(3).tolist() == [-8.0, -7.999, -7.998]
     assert set(out["confidence"]) == {""}
 

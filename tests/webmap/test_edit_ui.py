@@ -8,6 +8,7 @@ import re
 import pytest
 
 from geo.planning import accounts
+from geo.vocabulary import PRECISIONS
 from tests.webmap.edit_helpers import bearer, login, make_app
 from webmap.clientconfig import edit as editconfig
 
@@ -59,7 +60,7 @@ def test_the_editor_config_is_translated_and_complete(app):
 
     assert sorted(kinds) == sorted(KINDS)
     assert [q["pcode"] for q in fr["quartiers"]] == ["ML090101001", "ML090101002", "ML090102001"]
-    assert {p["key"] for p in fr["precisions"]} == {"exact", "quartier", "commune"}
+    assert {p["key"] for p in fr["precisions"]} == set(PRECISIONS)
 
 
 def test_signed_in_pages_never_reach_the_anonymous_cache(app, db):

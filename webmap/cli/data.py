@@ -78,6 +78,7 @@ def status_cmd() -> None:
 def qa_cmd(out_dir: Path | None) -> None:
     """List data-quality findings by check and commune; write CSV and GeoJSON."""
     from geo.pipeline import quality
+    from geo.pipeline.reconcile import comparison_text
     from geo.publication.exports import defuse_formula, write_atomic
 
     atlas = open_store(store_path(current_settings()))
@@ -94,6 +95,11 @@ def qa_cmd(out_dir: Path | None) -> None:
     table = report.apply(lambda column: defuse_formula(column.astype(object)))
     csv_bytes = table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     written.append(write_atomic(out / "cscom_reconciliation.csv", csv_bytes))
+    click.echo("\nCSCOM de l'atlas × aires de santé SNISI 2016, par commune :")
+    try:
+        click.echo(comparison_text(read_table(store_path(current_settings()), "snisi_comparison")))
+    except StoreError as exc:  # a store built before the SNISI reconciliation: say so, list the rest
+        click.echo(f"  {exc}")
     for path in written:
         click.echo(f"Écrit : {path}")
 

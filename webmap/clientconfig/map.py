@@ -40,6 +40,10 @@ KIND_TITLES = {
     "count": _l("%(layer)s : nombre par quartier"),
 }
 PRECISION_BADGES = {
+    "sheet_dms_conflict": _l("GPS 2021, autre point sur la fiche DNACPN"),
+    "sheet_dms": _l("fiche DNACPN, non vérifiée"),
+    "cited_point": _l("source citée"),
+    "exact": _l("saisie utilisateur"),
     "quartier": _l("position approximative (quartier)"),
     "commune": _l("position approximative (commune)"),
 }

@@ -149,7 +149,7 @@ function symbolSvg(key, size) {
     hollow ? { fill: "none", stroke: "#000", "stroke-width": "2.5" } : { fill: s.color, stroke: "#1a1a1a", "stroke-width": "1" });
 }
 
-// variant: "" (exact, inside), "fac-approx" (quartier/commune precision), "fac-outside" (outside the District).
+// variant: "" (a point at the facility, inside), "fac-approx" (quartier/commune precision), "fac-outside" (outside the District).
 function iconFor(key) {
   var s = cfg.symbols[key], svg = symbolSvg(key);
   return function (variant) {
@@ -179,7 +179,7 @@ function facilityPopup(i) {
   var box = el("div", { class: "popup" });
   box.appendChild(el("h3", { text: F.n[i] || T.unnamed }));
   box.appendChild(el("p", { class: "kind", text: cfg.kinds[kind] || kind }));
-  if (prec !== "exact" && cfg.precisions[prec]) box.appendChild(el("p", { class: "badge", text: cfg.precisions[prec] }));
+  if (cfg.precisions[prec]) box.appendChild(el("p", { class: "badge", text: cfg.precisions[prec] }));
   if (F.o[i]) box.appendChild(el("p", { class: "badge badge-warn", text: T.outside }));
   var dl = el("dl");
   var q = F.q[i], c = communeOfFacility(i);
@@ -311,7 +311,7 @@ function build(payload, reloaded) {
   for (var i = 0; i < nf; i++) {
     var key = layerByKind[data.kinds[F.k[i]]];
     if (!key) continue;
-    var variant = F.o[i] ? "fac-outside" : (data.prec[F.x[i]] !== "exact" ? "fac-approx" : "");
+    var variant = F.o[i] ? "fac-outside" : (data.prec[F.x[i]] === "quartier" || data.prec[F.x[i]] === "commune" ? "fac-approx" : "");
     var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: true, riseOnHover: true });
     m.bindPopup(facilityPopup.bind(null, i), { maxWidth: 300 });
     markers[i] = { marker: m, layer: key };

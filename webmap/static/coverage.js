@@ -203,7 +203,7 @@ function facilityClick(i, ev) {
   if (S.edit) { toggleRemove(id); return; }
   var kind = data.kinds[F.k[i]], gone = S.remove.indexOf(id) >= 0;
   var box = el("div", { class: "popup" }, [el("h3", { text: F.n[i] || T.unnamed }), el("p", { class: "kind", text: C.kindNames[kind] || kind })]);
-  if (data.prec[F.x[i]] !== "exact") box.appendChild(el("p", { class: "badge", text: cfg.precisions[data.prec[F.x[i]]] || T.approximate }));
+  if (cfg.precisions[data.prec[F.x[i]]]) box.appendChild(el("p", { class: "badge", text: cfg.precisions[data.prec[F.x[i]]] }));
   var served = el("p", { class: "served" });
   box.appendChild(served);
   servedBy(id, served);

@@ -35,7 +35,7 @@ from geo.analysis.coverage.grid import PopulationGrid
 from geo.errors import DataError, InvalidParameter
 from geo.settings import Settings, resolve
 from geo.spatial.joins import analysed
-from geo.vocabulary import KIND_GROUPS, KINDS, METRIC_CRS, STORE_CRS, data_level
+from geo.vocabulary import KIND_GROUPS, KINDS, METRIC_CRS, PLACED_PRECISIONS, STORE_CRS, data_level
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def facility_points(
         x=geom.x.to_numpy(dtype=float),
         y=geom.y.to_numpy(dtype=float),
         ids=fac["id"].astype(str).to_numpy(dtype=object),
-        approximate=(fac["location_precision"].astype(str) != "exact").to_numpy(),
+        approximate=fac["location_precision"].astype(str).isin(PLACED_PRECISIONS).to_numpy(),
         kinds=wanted,
         kind=fac["kind"].astype(str).to_numpy(dtype=object),
         quartier_pcode=text("quartier_pcode"),

@@ -157,7 +157,7 @@ def read_dnacpn(path: Path) -> DnacpnSheet:
     -------
     DnacpnSheet
         ``cscoms`` in EPSG:4326, ids "dnacpn-NN" (NN the 1-based sheet row),
-        ``location_precision`` "exact" with coordinates, "commune" without
+        ``location_precision`` "sheet_dms" with coordinates, "commune" without
         (empty geometry, to be placed by :func:`geo.spatial.joins.place_unlocated`).
 
     Raises
@@ -189,7 +189,7 @@ def read_dnacpn(path: Path) -> DnacpnSheet:
         kind="cscom",
         name=raw["Cscom"],
         commune_declared=declared,
-        location_precision=np.where(located, "exact", "commune"),
+        location_precision=np.where(located, "sheet_dms", "commune"),
         sources=SOURCE_KEY,
         source_refs="row " + refs,
         # The sheet lists community health centres (its "Observation" column says ASACO on every filled row).

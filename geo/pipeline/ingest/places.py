@@ -2,7 +2,7 @@
 
 Each row is a fact compiled from a cited public source (``source_url``; the
 provenance is described in ``data/README.md``). A row has coordinates and
-precision "exact", or no coordinates and precision "quartier" or "commune": it
+precision "cited_point", or no coordinates and precision "quartier" or "commune": it
 then gets an empty geometry, and :func:`geo.spatial.joins.place_unlocated` puts it at
 its unit's representative point.
 """
@@ -22,11 +22,13 @@ from shapely import Point
 from geo.errors import DataError
 from geo.spatial.joins import quartier_lookup
 from geo.text import commune_pcode_from_text, compact_name, normalize_name
-from geo.vocabulary import CONFIDENCES, KINDS, METRIC_CRS, PRECISIONS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.vocabulary import CONFIDENCES, KINDS, METRIC_CRS, PLACED_PRECISIONS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 log = logging.getLogger(__name__)
 
 SOURCE_KEY = "places"
+#: Precision classes a row of data/places.csv may have: a point from its cited source, or a unit.
+PLACE_PRECISIONS = ("cited_point", *PLACED_PRECISIONS)
 #: Columns of data/places.csv, in order.
 PLACES_COLUMNS = ("kind", "name", "commune", "quartier", "lat", "lon", "precision", "confidence", "source_url", "note")
 #: (lon_min, lat_min, lon_max, lat_max) in degrees that every coordinate must fall in: the District
@@ -135,11 +137,11 @@ def _check_name(row: dict[str, str], _lookup: object) -> str:
 
 
 def _check_precision(row: dict[str, str], _lookup: object) -> str:
-    if row["precision"] not in PRECISIONS:
-        return f"{row['precision']!r} is not a precision; allowed: {', '.join(PRECISIONS)}"
+    if row["precision"] not in PLACE_PRECISIONS:
+        return f"{row['precision']!r} is not a precision; allowed: {', '.join(PLACE_PRECISIONS)}"
     has_point = bool(row["lat"] or row["lon"])
-    if (row["precision"] == "exact") != has_point:
-        return "must be 'exact' with coordinates and 'quartier' or 'commune' without"
+    if (row["precision"] == "cited_point") != has_point:
+        return "must be 'cited_point' with coordinates and 'quartier' or 'commune' without"
     return ""
 
 
@@ -173,7 +175,7 @@ def _check_commune(row: dict[str, str], _lookup: object) -> str:
     if not row["commune"]:
         return (
             ""
-            if row["precision"] == "exact" and not row["quartier"]
+            if row["precision"] == "cited_point" and not row["quartier"]
             else "is required without coordinates or with a quartier"
         )
     return (

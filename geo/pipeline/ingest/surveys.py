@@ -211,7 +211,7 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
         Points in EPSG:4326, one row per survey row in file order. ``id`` is
         the prefix and the 1-based row position, zero-padded to 4 digits
         (stable for the pinned file); ``source_refs`` is "row NNNN";
-        ``location_precision`` is "exact" ("commune" for a row without a
+        ``location_precision`` is "gps_survey" ("commune" for a row without a
         point); counts are nullable integers.
 
     Raises
@@ -241,7 +241,7 @@ def read_survey(path: Path, layer: SurveyLayer, *, quartiers: gpd.GeoDataFrame |
         name=name,
         commune_declared=_clean_series(raw["commune_declared"]),
         quartier_declared=quartier,
-        location_precision=np.where(empty, "commune", "exact"),
+        location_precision=np.where(empty, "commune", "gps_survey"),
         sources=layer.source,
         source_refs="row " + refs,
         operator_type=operator,

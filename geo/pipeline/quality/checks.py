@@ -21,7 +21,7 @@ from geo.pipeline.quality.names import name_similarity, quartier_matcher, unit_k
 from geo.pipeline.quality.registry import CHECKS as CHECKS  # re-exported: the registry these checks fill
 from geo.pipeline.quality.registry import Context, register
 from geo.text import normalize_name
-from geo.vocabulary import METRIC_CRS, Text
+from geo.vocabulary import METRIC_CRS, PLACED_PRECISIONS, POINT_PRECISIONS, Text
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ DUPLICATE_TIGHT_RADIUS_M = 5.0
 #: (Dianguina/Diaguina 97, Makalou/Macalou 86, Source Vive/Sourvie 82, ESBAB/ESBAD
 #: 80); the first clearly different pair scores 71 (Mahamadou Camara/Mamadou Moctar Bah).
 DUPLICATE_NAME_SCORE = 80.0
+#: Two CSCOMs of the analyses closer than this are one centre twice or a wrong point: the CSCOMs
+#: SNISI tells apart are at least 250 m apart in the sheet (ASACODJENEKA, ASACODJIP).
+CSCOM_CLOSE_M = 100.0
 #: A point this close to the quartier its record declares is a boundary
 #: ambiguity, not a mismatch: people's quartier limits are not COD-AB's. In the
 #: 2021 surveys 474 of 2,007 located facilities declare another known quartier
@@ -69,7 +72,7 @@ _NAME_KIND_RES = tuple(re.compile(pattern) for pattern, _, _ in NAME_KIND_PATTER
 @register("duplicate", Text("Doublon probable", "Probable duplicate"))
 def _duplicates(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
-    pos = np.flatnonzero(ctx.located & (fac["location_precision"] == "exact").to_numpy())
+    pos = np.flatnonzero(ctx.located & fac["location_precision"].isin(POINT_PRECISIONS).to_numpy())
     if len(pos) < 2:
         return finding_rows([], [])
     pts = ctx.metric.iloc[pos]
@@ -94,6 +97,32 @@ def _duplicates(ctx: Context) -> pd.DataFrame:
         for o, d, s, g in zip(other, dist, score, generic, strict=True)
     ]
     return finding_rows(first, evidence, ids[other])
+
+
+@register("cscom_close", Text("Deux CSCOM à moins de 100 m", "Two CSCOMs within 100 m"))
+def _cscoms_close(ctx: Context) -> pd.DataFrame:
+    """Find CSCOMs of the analyses closer than ``CSCOM_CLOSE_M``: one centre twice, or a wrong point."""
+    fac = ctx.facilities
+    in_analysis = fac["in_analysis"].fillna(False).astype(bool).to_numpy() if "in_analysis" in fac else True
+    pos = np.flatnonzero(ctx.located & (fac["kind"] == "cscom").to_numpy() & in_analysis)
+    if len(pos) < 2:
+        return finding_rows([], [])
+    pts = ctx.metric.iloc[pos]
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    pairs = cKDTree(xy).query_pairs(CSCOM_CLOSE_M, output_type="ndarray")
+    ids, names = fac["id"].to_numpy(), fac["name"].to_numpy()
+    rows, evidence, related = [], [], []
+    for a, b in pairs:
+        first, other = sorted((pos[a], pos[b]), key=lambda r: ids[r])
+        gap = float(np.hypot(*(xy[a] - xy[b])))
+        where = "au même point" if gap < 1 else f"à {gap:.0f} m"
+        rows.append(first)
+        related.append(ids[other])
+        evidence.append(
+            f"{where} du CSCOM {reference(names[other], ids[other])} : deux aires de santé distinctes selon "
+            "le SNISI ou un même centre ; vérifiez les deux points"
+        )
+    return finding_rows(rows, evidence, related)
 
 
 def _nearest_unit(ctx: Context, mask: np.ndarray) -> pd.DataFrame:
@@ -159,7 +188,11 @@ def _snapped(ctx: Context) -> pd.DataFrame:
 )
 def _unit_mismatch(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
-    judged = ctx.located & (fac["location_precision"] == "exact").to_numpy() & fac["commune_pcode"].notna().to_numpy()
+    judged = (
+        ctx.located
+        & fac["location_precision"].isin(POINT_PRECISIONS).to_numpy()
+        & fac["commune_pcode"].notna().to_numpy()
+    )
     declared_commune = ctx.declared_commune
     differs = judged & declared_commune.notna().to_numpy() & (declared_commune != fac["commune_pcode"]).to_numpy()
 
@@ -285,7 +318,7 @@ def _missing_name(ctx: Context) -> pd.DataFrame:
 @register("missing_coordinates", Text("Coordonnées manquantes", "Missing coordinates"))
 def _missing_coordinates(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
-    placed = (fac["location_precision"] != "exact").to_numpy() & ctx.located
+    placed = fac["location_precision"].isin(PLACED_PRECISIONS).to_numpy() & ctx.located
     lost = ~ctx.located
     evidence = []
     for row in np.flatnonzero(placed):

@@ -47,6 +47,7 @@ from geo.pipeline.reconcile.cscoms import (
     SHEET_SOURCE,
     STATUSES,
     SURVEY_SOURCE,
+    append_report,
     reconcile_cscoms,
 )
 from geo.pipeline.reconcile.matching import MatchRules
@@ -57,8 +58,25 @@ from geo.pipeline.reconcile.names import (
     name_score,
     probable_mislabel_kinds,
 )
+from geo.pipeline.reconcile.snisi import (
+    COMPARISON_COLUMNS,
+    SNISI_STATUSES,
+    AreaRules,
+    comparison_table,
+    comparison_text,
+    fix_sheet_points_outside,
+    reconcile_health_areas,
+)
 
 __all__ = [
+    "COMPARISON_COLUMNS",
+    "SNISI_STATUSES",
+    "AreaRules",
+    "append_report",
+    "comparison_table",
+    "comparison_text",
+    "fix_sheet_points_outside",
+    "reconcile_health_areas",
     "GENERIC_TOKENS",
     "PRIVATE_PRACTICE_KINDS",
     "REPORT_COLUMNS",

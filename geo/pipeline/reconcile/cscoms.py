@@ -52,14 +52,30 @@ def _join_note(*parts: object) -> str:
     return "; ".join(str(p) for p in parts if p)
 
 
-def _merged_row(sheet_row: pd.Series, members: gpd.GeoDataFrame, rep_id: str, distance: float) -> dict:
-    """Return the one row a matched pair becomes: sheet id, name and point; survey attributes."""
+def _pair_precision(located: bool, surveyed: bool, distance: float, conflict_m: float) -> str:
+    """Return the precision class of a matched pair: the survey GPS point, flagged when the sheet disagrees."""
+    if not surveyed:
+        return "sheet_dms" if located else "commune"
+    return "sheet_dms_conflict" if located and distance > conflict_m else "gps_survey"
+
+
+def _position_note(sheet_point: object, distance: float, conflict_m: float) -> str:
+    """Return the note keeping the sheet point as evidence (fixed templates, translated at display time)."""
+    if distance > conflict_m:
+        return f"sheet point {sheet_point.y:.5f}, {sheet_point.x:.5f} is {distance:.0f} m from the survey GPS point: GPS point used"
+    return f"sheet point {distance:.0f} m from the survey GPS point"
+
+
+def _merged_row(
+    sheet_row: pd.Series, members: gpd.GeoDataFrame, rep_id: str, distance: float, conflict_m: float
+) -> dict:
+    """Return the one row a matched pair becomes: sheet id and name, survey GPS point and attributes."""
     rep = members.loc[rep_id]
     row = rep.to_dict()
     for column in (*NUMERIC_COLUMNS, "opening_hours", "quartier_declared", "operator_type"):
         if _blank(row[column]):  # a repeat visit fills what the chosen visit left blank
             row[column] = next((v for v in members[column] if not _blank(v)), row[column])
-    located = not _is_empty(sheet_row.geometry)
+    located, surveyed = not _is_empty(sheet_row.geometry), not _is_empty(rep.geometry)
     # The sheet's ASACO code is the register's own, stable spelling; the survey's
     # free text replaces it only when the sheet says nothing distinctive ("Centre").
     use_survey_name = name_core(sheet_row["name"]) == "" and name_core(rep["name"]) != ""
@@ -68,15 +84,16 @@ def _merged_row(sheet_row: pd.Series, members: gpd.GeoDataFrame, rep_id: str, di
         kind="cscom",
         name=rep["name"] if use_survey_name else sheet_row["name"],
         commune_declared=sheet_row["commune_declared"] or rep["commune_declared"],
-        location_precision="exact" if located or not _is_empty(rep.geometry) else sheet_row["location_precision"],
+        location_precision=_pair_precision(located, surveyed, distance, conflict_m),
         sources=f"{SHEET_SOURCE};{SURVEY_SOURCE}",
         source_refs=";".join([sheet_row["source_refs"], *members["source_refs"].astype(str)]),
         operator_type=row["operator_type"] or sheet_row["operator_type"],
-        geometry=sheet_row.geometry if located else rep.geometry,
+        geometry=rep.geometry if surveyed else sheet_row.geometry,
         note=_join_note(
             sheet_row["note"],
             f"survey name: {rep['name']}" if rep["name"] and not use_survey_name else "",
-            f"survey point {distance:.0f} m away" if located else "point from the survey (none in the sheet)",
+            _position_note(sheet_row.geometry, distance, conflict_m) if located and surveyed else "",
+            "point from the survey (none in the sheet)" if surveyed and not located else "",
             f"surveyed {len(members)} times" if len(members) > 1 else "",
         ),
         **{c: sheet_row.get(c, "") for c in SHEET_COLUMNS},
@@ -148,9 +165,10 @@ def reconcile_cscoms(
     -------
     facilities
         The survey frame with CSCOMs reconciled, sorted by id: a matched pair is
-        one row with the sheet id, name and point (the survey's point, precision
-        "exact", when the sheet has none; the survey's name when the sheet's is
-        generic), both sources and refs and the survey's attributes; repeat
+        one row with the sheet id and name (the survey's name when the sheet's is
+        generic) at the survey GPS point (precision "gps_survey", or
+        "sheet_dms_conflict" when the sheet point is more than ``rules.conflict_m``
+        away, the sheet point then kept in the note), both sources and refs and the survey's attributes; repeat
         visits collapsed into one row; sheet-only rows added; private practices
         labelled CSCOM re-kinded; other survey rows unchanged. Adds the columns
         ``SHEET_COLUMNS`` ("" on rows without a sheet row).
@@ -182,7 +200,7 @@ def reconcile_cscoms(
         members, rep_id, s = by_id.loc[centre["member_ids"]], centre["rep_id"], partner.get(c)
         if s is not None:
             kept = sheet.at[s, "id"]
-            merged.append(_merged_row(sheet.iloc[s], members, rep_id, ev.dist[s, c]))
+            merged.append(_merged_row(sheet.iloc[s], members, rep_id, ev.dist[s, c], rules.conflict_m))
             dropped.update(centre["member_ids"])
             report.append(
                 _entry("matched", sheet_id=kept, survey_id=rep_id, sheet_name=sheet.at[s, "name"],
@@ -239,6 +257,11 @@ def _entry(status: str, **fields: object) -> dict:
     return {**blank, "status": status, **fields}
 
 
+def append_report(report: pd.DataFrame, entries: list[dict]) -> pd.DataFrame:
+    """Return the reconciliation ``report`` with more decision rows (same columns), sorted like it."""
+    return _report_frame([*report.to_dict(orient="records"), *entries])
+
+
 def _report_frame(entries: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(entries, columns=[*REPORT_COLUMNS, *REPORT_EXTRA_COLUMNS])
     numeric = ["distance_m", "name_score"]
@@ -247,7 +270,7 @@ def _report_frame(entries: list[dict]) -> pd.DataFrame:
     frame[numeric] = frame[numeric].astype(float).round(1)
     frame = frame.sort_values(["status", "sheet_id", "survey_id"], kind="stable").reset_index(drop=True)
     counts = frame["status"].value_counts()
-    log.info("CSCOM reconciliation: %s", ", ".join(f"{s} {counts.get(s, 0)}" for s in STATUSES))
+    log.info("CSCOM reconciliation: %s", ", ".join(f"{s} {n}" for s, n in counts.items()))
     return frame
 
 

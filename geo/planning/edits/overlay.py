@@ -30,7 +30,7 @@ import shapely
 from geo.errors import StoreError
 from geo.schema import conform
 from geo.spatial.joins import assign_units
-from geo.vocabulary import FACILITY_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
+from geo.vocabulary import FACILITY_COLUMNS, HEALTH_AREA_COLUMNS, SOURCE_FACILITY_COLUMNS, STORE_CRS
 
 #: Columns of :func:`current`'s result, before ``geometry``.
 CURRENT_COLUMNS: tuple[str, ...] = FACILITY_COLUMNS + ("version",)
@@ -246,7 +246,8 @@ def current(
         keep[retired] = False
         out = out[keep]
     if extra:
-        table = {c: [r.get(c) for r in extra] for c in SOURCE_FACILITY_COLUMNS}
+        # A created facility has no SNISI health area: only the reconciliation of the sources sets one.
+        table = {c: [r.get(c) for r in extra] for c in (*SOURCE_FACILITY_COLUMNS, *HEALTH_AREA_COLUMNS)}
         table.update(zip(JOIN_COLUMNS, (list(v) for v in zip(*found[len(rows) :], strict=True)), strict=True))
         table["version"] = extra_versions
         new = gpd.GeoDataFrame(
