@@ -108,6 +108,10 @@ class MapData:
     _choropleths: dict = field(repr=False, default_factory=dict)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
 
+    def is_counted(self, rows: pd.DataFrame) -> np.ndarray:
+        """Return which of ``rows`` (facilities, with ``id``) count in analyses (inside the District)."""
+        return rows["id"].isin(self.counted["id"]).to_numpy() if "id" in self.counted else np.ones(len(rows), bool)
+
     def choropleth(self, key: str, kind: str | None = None) -> Choropleth:
         """Return indicator ``key`` (for facility layer ``kind`` when it needs one), computed once."""
         with self._lock:
@@ -116,6 +120,17 @@ class MapData:
                 counted = self.counted if self.geo_counted is None else self.geo_counted
                 self._choropleths[key, kind] = choropleth(units, counted, key, kind, settings=self.settings)
             return self._choropleths[key, kind]
+
+
+#: Position precisions that place a facility only at its unit's centre (drawn hollow).
+APPROXIMATE_PRECISIONS = ("quartier", "commune")
+
+
+def approximate(rows: pd.DataFrame) -> np.ndarray:
+    """Return which facilities are placed only at their quartier's or commune's centre."""
+    if "location_precision" not in rows:
+        return np.zeros(len(rows), bool)
+    return rows["location_precision"].isin(APPROXIMATE_PRECISIONS).to_numpy()
 
 
 def _points(frame: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from geo.render import styles as st
 from geo.render.cartography import Page, fit_extent, zoom_extent
 from geo.render.coverage import CoverageLayer
 from geo.render.ctx import Ctx, Translate, text
-from geo.render.data import Focus, MapData, resolve_focus
+from geo.render.data import Focus, MapData, approximate, resolve_focus
 from geo.render.furniture import draw_north_arrow, draw_scale_bar
 from geo.render.layers import draw_map
 from geo.render.legend import indicator_title
@@ -285,7 +285,7 @@ def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tu
     if "qa" in view.layers:
         counts["qa"] = int(qa_mask.sum()) if qa_mask is not None else len(data.qa)
     shown = fac["layer"].isin(view.layers).to_numpy() & mask
-    approx = bool((fac.loc[shown, "location_precision"].fillna("exact") != "exact").any())
+    approx = bool(approximate(fac[shown]).any())
     return caption, counts, approx
 
 

@@ -78,6 +78,8 @@ QUARTIER_EDGE = "#ffffff"
 TEXT_COLOR = "#222222"
 MUTED_TEXT = "#555555"
 FONT_FAMILY = "DejaVu Sans"
+#: The gid of every scatter of point symbols: names are placed off them.
+MARKER_GID = "markers"
 
 
 @dataclass(frozen=True)
