@@ -21,8 +21,7 @@ QUARTIER_LABELS_PER_SQ_IN = 0.6
 #: Facility names are drawn only when at most this many facilities are in view.
 MAX_FACILITY_LABELS = 30
 MARKER_GID = st.MARKER_GID
-#: Opacity of the facilities left out of analyses (outside the District), as ``.fac-outside`` on the web map.
-OUTSIDE_ALPHA = 0.45
+OUTSIDE_ALPHA = st.OUTSIDE_ALPHA
 
 
 def draw_map(
@@ -137,13 +136,17 @@ def place_labels(ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx,
     frame = ax.get_window_extent(renderer)
     pt = ax.figure.dpi / 72 * ctx.s
     data_per_px = np.abs(ax.transData.inverted().transform([[1, 1]]) - ax.transData.inverted().transform([[0, 0]]))[0]
-    pad = 1.2 * pt
+    pad = 2.0 * pt
     taken: list[Bbox] = []
     for i, (label, (x, y)) in enumerate(zip(labels, anchors, strict=True)):
         best = None
-        for dx, dy in _UNIT_OFFSETS:
+        # first inside the unit; if nothing there fits in the frame, anywhere near its anchor
+        tries = [(o, True) for o in _UNIT_OFFSETS] + [(o, False) for o in _UNIT_OFFSETS]
+        for (dx, dy), in_unit in tries:
+            if not in_unit and best is not None and best[0] < 1000:
+                break
             pos = (x + dx * pt * data_per_px[0], y + dy * pt * data_per_px[1])
-            if inside is not None and inside[i] is not None and not inside[i].contains_point(pos):
+            if in_unit and inside is not None and inside[i] is not None and not inside[i].contains_point(pos):
                 continue
             label.set_position(pos)
             box = label.get_window_extent(renderer).padded(pad)
