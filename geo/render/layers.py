@@ -119,7 +119,7 @@ def _overlaps(box: Bbox, others: np.ndarray) -> np.ndarray:
 #: Offsets (in scaled points) tried for a unit name, nearest first: the name moves off markers and frame edges.
 _UNIT_OFFSETS = [(0.0, 0.0)] + [
     (r * np.cos(a), r * np.sin(a))
-    for r in (5, 9, 14, 20, 27, 35, 45)
+    for r in (5, 9, 14, 20, 27, 35, 45, 56, 68)
     for a in np.radians([90, 270, 0, 180, 45, 135, 225, 315])
 ]
 
@@ -143,7 +143,7 @@ def place_labels(ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx,
         # first inside the unit; if nothing there fits in the frame, anywhere near its anchor
         tries = [(o, True) for o in _UNIT_OFFSETS] + [(o, False) for o in _UNIT_OFFSETS]
         for (dx, dy), in_unit in tries:
-            if not in_unit and best is not None and best[0] < 1000:
+            if not in_unit and best is not None and best[0] == 0:
                 break
             pos = (x + dx * pt * data_per_px[0], y + dy * pt * data_per_px[1])
             if in_unit and inside is not None and inside[i] is not None and not inside[i].contains_point(pos):

@@ -12,6 +12,7 @@ import {
   iframeSnippet, layerOfKind, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
   roundPeople, shapeLatLngs, splitTexts, statusLine, updateLangLinks
 } from "./lib/shared.js";
+import { printMenu } from "./lib/print.js";
 
 var cfg = readConfig("atlas-config");
 var T = cfg.t;
@@ -619,10 +620,6 @@ function updateShare() {
   var params = qs(viewParams(true));
   link.value = origin + cfg.urls.map + "?" + params;
   document.getElementById("share-iframe").value = iframeSnippet(origin + cfg.urls.embed + "?" + params, 480, T.iframe_title);
-  var noBasemap = viewParams(true);
-  noBasemap.delete("basemap");
-  document.getElementById("dl-png").href = cfg.urls.png + "?" + qs(noBasemap);
-  document.getElementById("dl-pdf").href = cfg.urls.pdf + "?" + qs(noBasemap);
 }
 
 function setupShare() {
@@ -641,6 +638,7 @@ map.on("moveend", syncUrl);
 setupPanel();
 setupSearch();
 setupShare();
+printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function () { return viewParams(true); });
 say(T.loading, true);
 getJson(cfg.dataUrl)
   .then(build)
