@@ -10,6 +10,7 @@ and one lock is held around rendering because rcParams are process-wide.
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -169,7 +170,10 @@ def _place(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx, extent
 
 def population_text(population: tuple[int, int, int], year: int | None, ctx: Ctx) -> str:
     """Return « ~25 000 hab. (15 000–40 000) en 2022 »: an estimate rounded to what it bears, with its interval."""
-    estimate, low, high = (ctx.num(round_people(v)) for v in population)
+    # the bounds at the estimate's precision, outwards, so a narrow range does not read « 970 000–970 000 »
+    step = 10 ** max(0, math.floor(math.log10(max(population[0], 1))) - 1)
+    estimate = ctx.num(round_people(population[0]))
+    low, high = ctx.num(math.floor(population[1] / step) * step), ctx.num(math.ceil(population[2] / step) * step)
     if year:
         return ctx.t(st.N_("~%(estimate)s hab. (%(low)s–%(high)s) en %(year)s"), estimate=estimate, low=low,
                      high=high, year=year)  # fmt: skip
@@ -249,6 +253,8 @@ def _compose(
 
     text_left = min(left, legend_xy[0]) / W
     foot_left = legend_xy[0] / W if wide else text_left
+    if wide:  # wrap the footer to the column it really has, right of the map
+        foot_lines = _footer_lines(data, ctx, _chars(W - margin - legend_xy[0], foot_pt))
     y = (H - margin) / H
     text(
         fig,

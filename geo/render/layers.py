@@ -86,7 +86,7 @@ def draw_map(
         fx, fy = focus.bounds[:2]
         ax.scatter([fx], [fy], s=(15 * s) ** 2, facecolors="none", edgecolors="#111111", linewidths=1.6 * s, zorder=14,
                    gid=MARKER_GID)  # fmt: skip
-    markers = marker_boxes(ax)
+    markers = np.concatenate([marker_boxes(ax), furniture_boxes(ax, ctx)])
     unit_labels = _unit_labels(ax, data, focus, extent, frame, ctx, markers)
     if 0 < len(shown) <= MAX_FACILITY_LABELS:
         _facility_labels(ax, shown, unit_labels, ctx)
@@ -107,6 +107,21 @@ def marker_boxes(ax) -> np.ndarray:
         radius = np.sqrt(np.broadcast_to(sizes, len(offsets))) / 2 * px_per_pt
         boxes.append(np.column_stack([centres - radius[:, None], centres + radius[:, None]]))
     return np.concatenate(boxes) if boxes else np.empty((0, 4))
+
+
+def furniture_boxes(ax, ctx: Ctx) -> np.ndarray:
+    """Return the display-space boxes of the scale bar (lower left) and the north arrow (upper right).
+
+    They are drawn after the names (geo.render.furniture), at these places, so names keep off them.
+    """
+    frame = ax.get_window_extent(ax.figure.canvas.get_renderer())
+    px = ax.figure.dpi / 72 * ctx.s
+    return np.array(
+        [
+            [frame.x0, frame.y0, frame.x0 + 0.25 * frame.width + 44 * px, frame.y0 + 42 * px],
+            [frame.x1 - 36 * px, frame.y1 - 50 * px, frame.x1, frame.y1],
+        ]
+    )
 
 
 def _overlaps(box: Bbox, others: np.ndarray) -> np.ndarray:
@@ -202,9 +217,7 @@ def _facility_labels(ax, shown: pd.DataFrame, avoid: list, ctx: Ctx) -> None:
     frame = ax.get_window_extent(renderer)
     px = ax.figure.dpi / 72 * ctx.s  # pixels per scaled point
     taken = [t.get_window_extent(renderer).padded(2 * px) for t in avoid]
-    # map furniture: the scale bar (lower left) and the north arrow (upper right)
-    taken.append(Bbox.from_extents(frame.x0, frame.y0, frame.x0 + 0.3 * frame.width, frame.y0 + 40 * px))
-    taken.append(Bbox.from_extents(frame.x1 - 40 * px, frame.y1 - 60 * px, frame.x1, frame.y1))
+    taken += [Bbox.from_extents(*box) for box in furniture_boxes(ax, ctx)]
     d = 5 * ctx.s
     e = d * 0.7
     sides = (((d, 0), "left", "center"), ((-d, 0), "right", "center"), ((0, d), "center", "bottom"),

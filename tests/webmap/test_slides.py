@@ -169,3 +169,10 @@ def test_commune_labels_cover_no_marker_on_the_real_map(real_store, size):
             assert not hits.any(), f"{label.get_text()} covers {int(hits.sum())} marker(s) at {size}"
             assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
     assert len(markers) > 80 and np.isfinite(markers).all()
+
+
+def test_a_narrow_population_range_is_widened_to_the_estimates_precision():
+    from geo.render.ctx import Ctx
+
+    ctx = Ctx(lambda s: s, "en", 1.0)
+    assert population_text((973689, 965059, 973689), None, ctx) == "~970,000 hab. (960,000–980,000)"

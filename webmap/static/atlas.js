@@ -638,7 +638,11 @@ map.on("moveend", syncUrl);
 setupPanel();
 setupSearch();
 setupShare();
-printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function () { return viewParams(true); });
+printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function () {
+  var p = viewParams(true);  // a unit page's image is focused on (named after, outlined around) its unit
+  if (!p.has("focus") && cfg.focus && cfg.focus.id) p.set("focus", cfg.focus.id);
+  return p;
+});
 say(T.loading, true);
 getJson(cfg.dataUrl)
   .then(build)
