@@ -124,8 +124,10 @@ def draw(
     coverage: CoverageLayer | None = None,
 ) -> Figure:
     """Return the map as a matplotlib Figure (call inside ``render_context()``); see ``render``."""
-    scale = min(page.width_in, page.height_in) / _A4_SHORT_IN * page.text_scale
-    ctx = Ctx(translate, lang, float(np.clip(scale, 0.6, 2.5)))
+    paper = min(page.width_in, page.height_in) / _A4_SHORT_IN
+    ctx = Ctx(translate, lang, float(np.clip(paper * page.text_scale, 0.6, 2.5)))
+    # The map's symbols and names grow less than the text read from afar: a crowded District stays legible.
+    map_ctx = Ctx(translate, lang, float(np.clip(paper * math.sqrt(page.text_scale), 0.6, 2.5)))
     if fmt == "png":  # size the figure so Agg's integer canvas is exactly page.pixels
         size = ((page.pixels[0] + 0.01) / page.dpi, (page.pixels[1] + 0.01) / page.dpi)
     else:
@@ -135,7 +137,7 @@ def draw(
         data.choropleth(view.indicator, view.extra.get("kind"))  # unknown indicator or missing kind: raise now
     fig = Figure(figsize=size, dpi=page.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    _compose(fig, data, view, preset, focus, ctx, coverage)
+    _compose(fig, data, view, preset, focus, ctx, coverage, map_ctx=map_ctx)
     return fig
 
 
@@ -193,8 +195,10 @@ def _compose(
     focus: Focus | None,
     ctx: Ctx,
     coverage: CoverageLayer | None = None,
+    *,
+    map_ctx: Ctx | None = None,
 ) -> None:
-    """Lay out title, map frame, legend and footer on the page, then draw each."""
+    """Lay out title, map frame, legend and footer on the page, then draw each (the map with ``map_ctx``'s scale)."""
     W, H = fig.get_size_inches()
     s = ctx.s
     margin = 0.3 * s
@@ -247,9 +251,10 @@ def _compose(
     anchored.set_bbox_to_anchor((legend_xy[0] / W, legend_xy[1] / H), transform=fig.transFigure)
 
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
-    draw_map(ax, data, view, focus, extent, (fw, fh), ctx, coverage=coverage)
-    draw_scale_bar(ax, extent, (fw, fh), ctx)
-    draw_north_arrow(ax, extent, (fw, fh), ctx)
+    map_ctx = map_ctx or ctx
+    draw_map(ax, data, view, focus, extent, (fw, fh), map_ctx, coverage=coverage)
+    draw_scale_bar(ax, extent, (fw, fh), map_ctx)
+    draw_north_arrow(ax, extent, (fw, fh), map_ctx)
 
     text_left = min(left, legend_xy[0]) / W
     foot_left = legend_xy[0] / W if wide else text_left

@@ -131,21 +131,32 @@ def _overlaps(box: Bbox, others: np.ndarray) -> np.ndarray:
     return (others[:, 0] < box.x1) & (others[:, 2] > box.x0) & (others[:, 1] < box.y1) & (others[:, 3] > box.y0)
 
 
+#: Cost of a name placed out of its unit: worse than straddling a boundary or touching another name,
+#: better than covering a symbol (10 per symbol) or leaving the frame (1000).
+OUT_OF_UNIT_COST = 8
+
+
+def _offsets(radii: tuple[float, ...], directions: int) -> list[tuple[float, float]]:
+    angles = np.radians(np.arange(directions) * 360 / directions + 90)
+    return [(0.0, 0.0)] + [(r * np.cos(a), r * np.sin(a)) for r in radii for a in angles]
+
+
 #: Offsets (in scaled points) tried for a unit name, nearest first: the name moves off markers and frame edges.
-_UNIT_OFFSETS = [(0.0, 0.0)] + [
-    (r * np.cos(a), r * np.sin(a))
-    for r in (5, 9, 14, 20, 27, 35, 45, 56, 68)
-    for a in np.radians([90, 270, 0, 180, 45, 135, 225, 315])
-]
+#: Commune names are few and large: they may travel further, in more directions, to stay in their commune.
+_UNIT_OFFSETS = _offsets((5, 9, 14, 20, 27, 35, 45, 56, 68), 8)
+_COMMUNE_OFFSETS = _offsets((6, 12, 18, 26, 35, 45, 56, 68, 82, 98, 116, 136), 16)
 
 
-def place_labels(ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx, *, inside: list | None = None) -> None:
+def place_labels(
+    ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx, *, inside: list | None = None, whole: bool = False
+) -> None:
     """Move each text of ``labels`` to the nearest offset of its anchor where it covers no marker and no other label.
 
     ``anchors`` are the data points the texts are centred on; ``markers`` display-space marker
     boxes (``marker_boxes``); ``inside``, when given, the path (data coordinates) each text's
-    centre must stay in. A name that fits nowhere goes where it covers the fewest markers,
-    inside the frame when it can.
+    centre must stay in, and with ``whole`` its two ends as well if it can (a commune name
+    straddling a boundary reads as the neighbour's). A name that fits nowhere goes where it
+    covers the fewest markers, inside the frame when it can.
     """
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
@@ -156,26 +167,35 @@ def place_labels(ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx,
     for i, (label, (x, y)) in enumerate(zip(labels, anchors, strict=True)):
         best = None
         # first inside the unit; if nothing there fits in the frame, anywhere near its anchor
-        tries = [(o, True) for o in _UNIT_OFFSETS] + [(o, False) for o in _UNIT_OFFSETS]
+        offsets = _COMMUNE_OFFSETS if whole else _UNIT_OFFSETS
+        tries = [(o, True) for o in offsets] + [(o, False) for o in offsets]
         for (dx, dy), in_unit in tries:
-            if not in_unit and best is not None and best[0] == 0:
-                break
+            if not in_unit and best is not None and best[0] <= OUT_OF_UNIT_COST:
+                break  # nothing out of the unit can do better
             pos = (x + dx * pt * data_per_px[0], y + dy * pt * data_per_px[1])
             if in_unit and inside is not None and inside[i] is not None and not inside[i].contains_point(pos):
                 continue
             label.set_position(pos)
-            box = label.get_window_extent(renderer).padded(pad)
+            raw = label.get_window_extent(renderer)
+            box = raw.padded(pad)
             fits = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             cost = (0 if fits else 1000) + int(_overlaps(box, markers).sum()) * 10
-            cost += sum(box.overlaps(t) for t in taken) * 5
+            # another name: overlapping it is the worst, only touching it (padded boxes) is minor
+            cost += sum(20 if raw.overlaps(t) else 3 if box.overlaps(t) else 0 for t in taken)
+            if inside is not None and inside[i] is not None:
+                if not in_unit:
+                    cost += OUT_OF_UNIT_COST
+                elif whole:
+                    mid = (box.y0 + box.y1) / 2
+                    ends = ax.transData.inverted().transform([[box.x0, mid], [box.x1, mid]])
+                    cost += 2 * int((~inside[i].contains_points(ends)).sum())
             if best is None or cost < best[0]:
-                best = (cost, pos, box)
+                best = (cost, pos, raw)
             if cost == 0:
                 break
         if best is None:  # no offset stays inside the unit: keep the anchor
             label.set_position((x, y))
-            box = label.get_window_extent(renderer).padded(pad)
-            best = (0, (x, y), box)
+            best = (0, (x, y), label.get_window_extent(renderer))
         label.set_position(best[1])
         taken.append(best[2])
 
@@ -190,21 +210,21 @@ def _unit_labels(ax, data: MapData, focus: Focus | None, extent, frame, ctx: Ctx
     in_view = _in_extent(data.quartiers, extent, "label_x", "label_y")
     if in_view.sum() <= QUARTIER_LABELS_PER_SQ_IN * frame[0] * frame[1]:
         rows, style = data.quartiers[in_view], {"fontsize": 6.3 * s, "color": st.MUTED_TEXT, "style": "italic"}
-        names, width = [_wrap_label(n) for n in rows["name"]], 2.0
+        names, width, communes = [_wrap_label(n) for n in rows["name"]], 2.0, False
         paths = [data.quartier_paths[i] for i in np.flatnonzero(in_view)]
     else:
         keep = _in_extent(data.communes, extent, "label_x", "label_y")
         if focus is not None and focus.kind == "commune":  # its name is in the subtitle
             keep &= (data.communes["pcode"] != focus.key).to_numpy()
         rows, style = data.communes[keep], {"fontsize": 9.5 * s, "color": st.TEXT_COLOR, "fontweight": "bold"}
-        names, width = list(rows["name"]), 2.8
+        names, width, communes = list(rows["name"]), 2.8, True
         paths = [data.commune_paths[i] for i in np.flatnonzero(keep)]
     anchors = list(zip(rows["label_x"], rows["label_y"], strict=True))
     labels = [
         text(ax, x, y, name, ha="center", va="center", zorder=16, clip_on=True, path_effects=halo(ctx, width), **style)
         for (x, y), name in zip(anchors, names, strict=True)
     ]
-    place_labels(ax, labels, anchors, markers, ctx, inside=paths)
+    place_labels(ax, labels, anchors, markers, ctx, inside=paths, whole=communes)
     return labels
 
 

@@ -149,7 +149,7 @@ def test_commune_labels_cover_no_marker_on_the_real_map(real_store, size):
     data = prepare(atlas.layers, atlas.meta)
     names = set(data.communes["name"])
     with render_context():
-        fig = draw(data, ViewState(layers=("cscom", "hospitals", "claec")), preset=PRESETS["view"],
+        fig = draw(data, ViewState(layers=("cscom", "hospitals", "claec", "sports")), preset=PRESETS["view"],
                    page=parse_page(size, "100"))  # fmt: skip
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
@@ -158,6 +158,9 @@ def test_commune_labels_cover_no_marker_on_the_real_map(real_store, size):
         frame = ax.get_window_extent(renderer)
         labels = [t for t in ax.texts if t.get_text() in names]
         assert len(labels) == 6
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        for i, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[i + 1 :]), f"{labels[i].get_text()} overlaps another name"
         for label in labels:
             box = label.get_window_extent(renderer)
             hits = (
