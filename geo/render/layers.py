@@ -166,12 +166,14 @@ def place_labels(
     taken: list[Bbox] = []
     for i, (label, (x, y)) in enumerate(zip(labels, anchors, strict=True)):
         best = None
-        # first inside the unit; if nothing there fits in the frame, anywhere near its anchor
+        # first inside the unit; then near its anchor: a commune name that covers symbols there,
+        # or any name cut by the frame there
         offsets = _COMMUNE_OFFSETS if whole else _UNIT_OFFSETS
         tries = [(o, True) for o in offsets] + [(o, False) for o in offsets]
+        good_enough = OUT_OF_UNIT_COST if whole else 999
         for (dx, dy), in_unit in tries:
-            if not in_unit and best is not None and best[0] <= OUT_OF_UNIT_COST:
-                break  # nothing out of the unit can do better
+            if not in_unit and best is not None and best[0] <= good_enough:
+                break  # nothing out of the unit does better
             pos = (x + dx * pt * data_per_px[0], y + dy * pt * data_per_px[1])
             if in_unit and inside is not None and inside[i] is not None and not inside[i].contains_point(pos):
                 continue
