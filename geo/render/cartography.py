@@ -21,12 +21,18 @@ MM_PER_INCH = 25.4
 #: Paper sizes (short side, long side) in millimetres.
 PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 DEFAULT_SIZE = "A4-landscape"
+#: Slide sizes (width, height) in inches, as presentation software makes them, and their default resolution:
+#: 1920×1080 and 1440×1080 pixels. Slides are read from afar: their text is larger (``SLIDE_TEXT_SCALE``).
+SLIDES_IN: dict[str, tuple[float, float]] = {"slide-16x9": (40 / 3, 7.5), "slide-4x3": (10.0, 7.5)}
+SLIDE_DPI = 144
+SLIDE_TEXT_SCALE = 1.45
 DEFAULT_DPI = 150
 MIN_DPI, MAX_DPI = 50, 300
 #: Smallest and largest pixel size of a side (below, the layout does not fit).
 MIN_PX, MAX_PX = 300, 6000
 SIZE_FORM = (
     "size=A4 or A3, optionally with -landscape or -portrait (e.g. size=A4-landscape, the default), "
+    "slide-16x9 or slide-4x3 (1920×1080 or 1440×1080 pixels at the default dpi of 144), "
     f"or WIDTHxHEIGHT in pixels from {MIN_PX} to {MAX_PX} a side (e.g. size=1600x900)"
 )
 DPI_FORM = f"dpi=an integer from {MIN_DPI} to {MAX_DPI} (default {DEFAULT_DPI})"
@@ -45,11 +51,12 @@ class Page:
     size asked in pixels it is exactly that size.
     """
 
-    label: str  # "A4-landscape", "A3-portrait" or "1600x900"
+    label: str  # "A4-landscape", "A3-portrait", "slide-16x9" or "1600x900"
     width_in: float
     height_in: float
     dpi: int
     pixels: tuple[int, int]
+    text_scale: float = 1.0  # larger text and symbols (slides)
 
     @property
     def landscape(self) -> bool:
@@ -64,11 +71,12 @@ def parse_page(size: str | None, dpi: str | None) -> Page:
     ----------
     size
         ``A4`` or ``A3`` with an optional ``-landscape`` (default) or
-        ``-portrait`` suffix, or ``WIDTHxHEIGHT`` in pixels. None or empty
-        means ``A4-landscape``.
+        ``-portrait`` suffix, ``slide-16x9`` or ``slide-4x3`` (13.33 × 7.5 or
+        10 × 7.5 inches, larger text), or ``WIDTHxHEIGHT`` in pixels. None or
+        empty means ``A4-landscape``.
     dpi
         Resolution in dots per inch, an integer from 50 to 300; None or empty
-        means 150. For a pixel size it sets the text scale, not the raster size.
+        means 150 (144 for slides). For a pixel size it sets the text scale, not the raster size.
 
     Raises
     ------
@@ -77,8 +85,14 @@ def parse_page(size: str | None, dpi: str | None) -> Page:
         the accepted form (limits are refused, not capped, so a slide never
         silently gets a different image than the URL says).
     """
-    dots = _parse_dpi(dpi)
     text = (size or DEFAULT_SIZE).strip()
+    if text.lower() in SLIDES_IN:
+        dots = _parse_dpi(dpi, default=SLIDE_DPI)
+        w_in, h_in = SLIDES_IN[text.lower()]
+        pixels = (round(w_in * dots), round(h_in * dots))
+        _check_pixels(pixels, f"{text.lower()} at dpi={dots}")
+        return Page(text.lower(), w_in, h_in, dots, pixels, SLIDE_TEXT_SCALE)
+    dots = _parse_dpi(dpi)
     if m := _PAPER.match(text):
         paper, orientation = m.group(1).upper(), (m.group(2) or "landscape").lower()
         short_in, long_in = (v / MM_PER_INCH for v in PAPER_MM[paper])
@@ -93,9 +107,9 @@ def parse_page(size: str | None, dpi: str | None) -> Page:
     raise InvalidParameter("size", f"{text!r} is not a size; expected {SIZE_FORM}")
 
 
-def _parse_dpi(text: str | None) -> int:
+def _parse_dpi(text: str | None, *, default: int = DEFAULT_DPI) -> int:
     if text is None or text.strip() == "":
-        return DEFAULT_DPI
+        return default
     try:
         value = int(text)
     except ValueError:

@@ -81,7 +81,7 @@ def draw_points(ax, layer: CoverageLayer, extent, ctx: Ctx) -> None:
     fac = _in_extent(layer.facilities, extent)
     approx = fac["approximate"].to_numpy(dtype=bool)
     area = (style.size_pt * s) ** 2
-    common = {"s": area, "marker": style.marker, "zorder": style.zorder}
+    common = {"s": area, "marker": style.marker, "zorder": style.zorder, "gid": st.MARKER_GID}
     ax.scatter(fac["x"][~approx], fac["y"][~approx], c=style.color, edgecolors=style.edge, linewidths=0.6 * s, **common)
     if approx.any():
         ax.scatter(fac["x"][approx], fac["y"][approx], c="white", edgecolors=style.color, linewidths=1.4 * s, **common)
@@ -89,4 +89,4 @@ def draw_points(ax, layer: CoverageLayer, extent, ctx: Ctx) -> None:
         points = _in_extent(points, extent)
         if len(points):
             ax.scatter(points["x"], points["y"], s=(mark.size_pt * s) ** 2, marker=mark.marker, c=mark.color,
-                       edgecolors=mark.edge, linewidths=0.6 * s, zorder=mark.zorder)  # fmt: skip
+                       edgecolors=mark.edge, linewidths=0.6 * s, zorder=mark.zorder, gid=st.MARKER_GID)  # fmt: skip

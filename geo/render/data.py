@@ -25,7 +25,7 @@ from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS
 from geo.settings import Settings
 from geo.spatial.district import district_outline
-from geo.vocabulary import METRIC_CRS, STORE_CRS
+from geo.vocabulary import METRIC_CRS, PLACED_PRECISIONS, STORE_CRS
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,13 @@ class MapData:
     geo_quartiers: gpd.GeoDataFrame | None = field(repr=False, default=None)
     geo_counted: gpd.GeoDataFrame | None = field(repr=False, default=None)
     settings: Settings | None = field(repr=False, default=None)  # of the coverage indicators
+    built_at: datetime | None = None  # the store's build time: the files' creation date
     _choropleths: dict = field(repr=False, default_factory=dict)
     _lock: threading.Lock = field(repr=False, default_factory=threading.Lock)
+
+    def is_counted(self, rows: pd.DataFrame) -> np.ndarray:
+        """Return which of ``rows`` (facilities, with ``id``) count in analyses (inside the District)."""
+        return rows["id"].isin(self.counted["id"]).to_numpy() if "id" in self.counted else np.ones(len(rows), bool)
 
     def choropleth(self, key: str, kind: str | None = None) -> Choropleth:
         """Return indicator ``key`` (for facility layer ``kind`` when it needs one), computed once."""
@@ -116,6 +121,13 @@ class MapData:
                 counted = self.counted if self.geo_counted is None else self.geo_counted
                 self._choropleths[key, kind] = choropleth(units, counted, key, kind, settings=self.settings)
             return self._choropleths[key, kind]
+
+
+def approximate(rows: pd.DataFrame) -> np.ndarray:
+    """Return which facilities are placed only at their quartier's or commune's centre."""
+    if "location_precision" not in rows:
+        return np.zeros(len(rows), bool)
+    return rows["location_precision"].isin(PLACED_PRECISIONS).to_numpy()
 
 
 def _points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -180,9 +192,9 @@ def prepare(
     years = pd.to_numeric(quartiers.get("pop_year"), errors="coerce").dropna()
     built_at = str(meta.get("built_at") or "")
     try:
-        data_date = datetime.fromisoformat(built_at).date()
+        built = datetime.fromisoformat(built_at)
     except ValueError:
-        data_date = None
+        built = None
     log.info("static map layers prepared for build %s", meta.get("build_id"))
     return MapData(
         quartiers=quartiers,
@@ -194,7 +206,8 @@ def prepare(
         facilities=facilities,
         qa=qa,
         pop_year=int(years.max()) if len(years) else None,
-        data_date=data_date,
+        data_date=built.date() if built else None,
+        built_at=built,
         build_id=str(meta.get("build_id", "")),
         quartier_bounds=quartiers_m.geometry.bounds.to_numpy(),
         commune_bounds=communes_m.geometry.bounds.to_numpy(),
@@ -214,6 +227,34 @@ class Focus:
     name: str
     context: str  # e.g. the commune of a quartier
     bounds: tuple[float, float, float, float]
+    population: tuple[int, int, int] | None = None  # estimate, low, high (a commune's or quartier's)
+
+
+def _population(row: pd.Series) -> tuple[int, int, int] | None:
+    values = [pd.to_numeric(row.get(c), errors="coerce") for c in ("pop_estimate", "pop_low", "pop_high")]
+    if any(pd.isna(v) for v in values):
+        return None
+    return int(values[0]), int(values[1]), int(values[2])
+
+
+def communes_in_view(data: MapData, extent, *, share: float = 0.25, samples: int = 48) -> list[str]:
+    """Return the names of the communes covering at least ``share`` of the District's part of ``extent``.
+
+    Largest first; empty when the extent holds the whole District (a map of the District, not of a part).
+    ``extent`` is ``(xmin, ymin, xmax, ymax)`` in EPSG:32629 metres; areas are estimated on a
+    ``samples`` × ``samples`` grid of points.
+    """
+    x0, y0, x1, y1 = extent
+    d = data.district_bounds
+    if x0 <= d[0] and y0 <= d[1] and x1 >= d[2] and y1 >= d[3]:
+        return []
+    gx, gy = np.meshgrid(np.linspace(x0, x1, samples), np.linspace(y0, y1, samples))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    hits = np.array([path.contains_points(grid).sum() for path in data.commune_paths], dtype=float)
+    if hits.sum() == 0:
+        return []
+    order = np.argsort(-hits, kind="stable")
+    return [str(data.communes["name"].iloc[i]) for i in order if hits[i] / hits.sum() >= share]
 
 
 def resolve_focus(data: MapData, focus: str | None) -> Focus | None:
@@ -223,11 +264,12 @@ def resolve_focus(data: MapData, focus: str | None) -> Focus | None:
     hit = np.flatnonzero(data.communes["pcode"].to_numpy() == focus)
     if len(hit):
         row = data.communes.iloc[hit[0]]
-        return Focus("commune", focus, str(row["name"]), "", tuple(data.commune_bounds[hit[0]]))
+        return Focus("commune", focus, str(row["name"]), "", tuple(data.commune_bounds[hit[0]]), _population(row))
     hit = np.flatnonzero(data.quartiers["pcode"].to_numpy() == focus)
     if len(hit):
         row = data.quartiers.iloc[hit[0]]
-        return Focus("quartier", focus, str(row["name"]), str(row["commune_name"]), tuple(data.quartier_bounds[hit[0]]))
+        bounds = tuple(data.quartier_bounds[hit[0]])
+        return Focus("quartier", focus, str(row["name"]), str(row["commune_name"]), bounds, _population(row))
     hit = np.flatnonzero(data.facilities["id"].to_numpy() == focus)
     if len(hit):
         row = data.facilities.iloc[hit[0]]

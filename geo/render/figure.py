@@ -10,6 +10,7 @@ and one lock is held around rendering because rcParams are process-wide.
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pyproj import Transformer
 
+from geo.analysis.population import round_people
 from geo.errors import InvalidParameter
 from geo.publication.viewstate import ViewState
 from geo.render import legend as legend_mod
@@ -29,11 +31,12 @@ from geo.render import styles as st
 from geo.render.cartography import Page, fit_extent, zoom_extent
 from geo.render.coverage import CoverageLayer
 from geo.render.ctx import Ctx, Translate, text
-from geo.render.data import Focus, MapData, resolve_focus
+from geo.render.data import Focus, MapData, approximate, communes_in_view, resolve_focus
 from geo.render.furniture import draw_north_arrow, draw_scale_bar
 from geo.render.layers import draw_map
 from geo.render.legend import indicator_title
-from geo.vocabulary import ATTRIBUTION, MAP_LAYERS, METRIC_CRS, PLACED_PRECISIONS, STORE_CRS
+from geo.render.metadata import file_metadata
+from geo.vocabulary import ATTRIBUTION, MAP_LAYERS, METRIC_CRS, STORE_CRS
 
 #: Output formats and their media types.
 IMAGE_MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
@@ -46,6 +49,10 @@ _RC = {
     "axes.unicode_minus": True,
     "path.simplify": True,
 }
+#: Pages at least this wide (width / height) put the footer under the legend, beside the map.
+WIDE_ASPECT = 1.5
+#: Width of that footer column, as a share of the page width.
+WIDE_FOOTER_SHARE = 0.3
 #: A4 short side in inches: text and markers scale with the page's short side.
 _A4_SHORT_IN = 210 / 25.4
 _TO_METRIC = Transformer.from_crs(STORE_CRS, METRIC_CRS, always_xy=True)
@@ -94,9 +101,12 @@ def render(
         raise InvalidParameter("format", f"unknown format {fmt!r}; allowed: {', '.join(IMAGE_MEDIA_TYPES)}")
     with render_context():
         fig = draw(data, view, preset=preset, page=page, fmt=fmt, lang=lang, translate=translate, coverage=coverage)
-        metadata = {"Title": _title(view, preset, Ctx(translate, lang, 1.0), coverage), "Creator": "Atlas de Bamako"}
-        if fmt == "pdf":
-            metadata["CreationDate"] = None  # same bytes for the same store and parameters
+        ctx = Ctx(translate, lang, 1.0)
+        title = _title(view, preset, ctx, coverage)
+        focus = resolve_focus(data, view.focus)
+        place = _place(data, view, focus, ctx, _view_extent(data, view, focus, page.width_in, page.height_in))
+        keywords = ["Bamako", "Mali", *(MAP_LAYERS[k].short(lang) for k in view.layers)]
+        metadata = file_metadata(fmt, title=title, place=place, ctx=ctx, created=data.built_at, keywords=keywords)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=page.dpi, facecolor="white", metadata=metadata)
     return buf.getvalue()
@@ -114,7 +124,10 @@ def draw(
     coverage: CoverageLayer | None = None,
 ) -> Figure:
     """Return the map as a matplotlib Figure (call inside ``render_context()``); see ``render``."""
-    ctx = Ctx(translate, lang, float(np.clip(min(page.width_in, page.height_in) / _A4_SHORT_IN, 0.6, 2.5)))
+    paper = min(page.width_in, page.height_in) / _A4_SHORT_IN
+    ctx = Ctx(translate, lang, float(np.clip(paper * page.text_scale, 0.6, 2.5)))
+    # The map's symbols and names grow less than the text read from afar: a crowded District stays legible.
+    map_ctx = Ctx(translate, lang, float(np.clip(paper * math.sqrt(page.text_scale), 0.6, 2.5)))
     if fmt == "png":  # size the figure so Agg's integer canvas is exactly page.pixels
         size = ((page.pixels[0] + 0.01) / page.dpi, (page.pixels[1] + 0.01) / page.dpi)
     else:
@@ -124,7 +137,7 @@ def draw(
         data.choropleth(view.indicator, view.extra.get("kind"))  # unknown indicator or missing kind: raise now
     fig = Figure(figsize=size, dpi=page.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    _compose(fig, data, view, preset, focus, ctx, coverage)
+    _compose(fig, data, view, preset, focus, ctx, coverage, map_ctx=map_ctx)
     return fig
 
 
@@ -142,13 +155,36 @@ def _title(view: ViewState, preset: st.Preset, ctx: Ctx, coverage: CoverageLayer
     return f"{ctx.tr(st.N_('Équipements'))} — {indicator}" if view.layers else indicator
 
 
-def _place(focus: Focus | None, ctx: Ctx) -> str:
+def _place(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx, extent=None) -> str:
+    """Return the subtitle: the focused unit with its population range, else the communes in view, and the District.
+
+    Without a focus, a map zoomed in on part of the District names the communes it mostly shows.
+    """
     district = ctx.tr(st.N_("District de Bamako"))
     if focus is None:
-        return district
-    if focus.context:
-        return f"{focus.name} ({focus.context}) — {district}"
-    return f"{focus.name} — {district}"
+        names = communes_in_view(data, extent) if extent is not None and view.zoom is not None else []
+        return " — ".join([", ".join(names[:3]), district] if names else [district])
+    name = f"{focus.name} ({focus.context})" if focus.context else focus.name
+    if focus.population is not None:
+        name += " · " + population_text(focus.population, data.pop_year, ctx)
+    return f"{name} — {district}"
+
+
+def population_text(population: tuple[int, int, int], year: int | None, ctx: Ctx) -> str:
+    """Return « ~25 000 hab. (15 000–40 000) en 2022 »: an estimate rounded to what it bears, with its interval."""
+    # the bounds at the estimate's precision, outwards, so a narrow range does not read « 970 000–970 000 »
+    step = 10 ** max(0, math.floor(math.log10(max(population[0], 1))) - 1)
+    estimate = ctx.num(round_people(population[0]))
+    low, high = ctx.num(math.floor(population[1] / step) * step), ctx.num(math.ceil(population[2] / step) * step)
+    if year:
+        return ctx.t(st.N_("~%(estimate)s hab. (%(low)s–%(high)s) en %(year)s"), estimate=estimate, low=low,
+                     high=high, year=year)  # fmt: skip
+    return ctx.t(st.N_("~%(estimate)s hab. (%(low)s–%(high)s)"), estimate=estimate, low=low, high=high)
+
+
+def _view_extent(data: MapData, view: ViewState, focus: Focus | None, width_in: float, height_in: float):
+    """Return about the extent the map frame of a page this size shows (to name the communes in view)."""
+    return _frame(data, view, focus, (max(width_in * 0.62, 1.0), max(height_in * 0.75, 1.0)))[0]
 
 
 def _compose(
@@ -159,21 +195,28 @@ def _compose(
     focus: Focus | None,
     ctx: Ctx,
     coverage: CoverageLayer | None = None,
+    *,
+    map_ctx: Ctx | None = None,
 ) -> None:
-    """Lay out title, map frame, legend and footer on the page, then draw each."""
+    """Lay out title, map frame, legend and footer on the page, then draw each (the map with ``map_ctx``'s scale)."""
     W, H = fig.get_size_inches()
     s = ctx.s
     margin = 0.3 * s
     title_pt, sub_pt, foot_pt = 16.5 * s, 10 * s, 6.3 * s
     title_lines = textwrap.wrap(_title(view, preset, ctx, coverage), _chars(W - 2 * margin, title_pt, bold=True))
     title_lines = title_lines or [""]
-    place = _place(focus, ctx) + (f" — {coverage.subtitle}" if coverage is not None and coverage.subtitle else "")
+    place = _place(data, view, focus, ctx, _view_extent(data, view, focus, W, H)) + (
+        f" — {coverage.subtitle}" if coverage is not None and coverage.subtitle else ""
+    )
     sub_lines = textwrap.wrap(place, _chars(W - 2 * margin, sub_pt))
-    foot_lines = _footer_lines(data, ctx, _chars(W - 2 * margin, foot_pt))
+    # A wide page (16:9 slides) is short: the footer goes under the legend so the map takes the full height.
+    wide = W / H >= WIDE_ASPECT
+    foot_w = WIDE_FOOTER_SHARE * W if wide else W - 2 * margin
+    foot_lines = _footer_lines(data, ctx, _chars(foot_w, foot_pt))
     title_h = (len(title_lines) * title_pt * 1.25 + len(sub_lines) * sub_pt * 1.35) / 72
     foot_h = len(foot_lines) * foot_pt * 1.4 / 72
     body_top = H - margin - title_h - 0.15 * s
-    body_bottom = margin + foot_h + 0.12 * s
+    body_bottom = margin if wide else margin + foot_h + 0.12 * s
     gap = 0.22 * s
 
     counts_label, counts, approx = _counts(data, view, focus, ctx)
@@ -187,8 +230,9 @@ def _compose(
         approx=approx,
         landscape=W >= H,
         max_w=0.42 * W if W >= H else W - 2 * margin,
-        max_h=(body_top - body_bottom) * (1.0 if W >= H else 0.42),
+        max_h=(body_top - body_bottom - (foot_h + gap if wide else 0)) * (1.0 if W >= H else 0.42),
         coverage=coverage,
+        outside=_outside_layer(data, view) if coverage is None else None,
     )
     if W >= H:
         avail = (W - 2 * margin - leg_w - gap, body_top - body_bottom)
@@ -207,11 +251,15 @@ def _compose(
     anchored.set_bbox_to_anchor((legend_xy[0] / W, legend_xy[1] / H), transform=fig.transFigure)
 
     ax = fig.add_axes((left / W, bottom / H, fw / W, fh / H))
-    draw_map(ax, data, view, focus, extent, (fw, fh), ctx, coverage=coverage)
-    draw_scale_bar(ax, extent, (fw, fh), ctx)
-    draw_north_arrow(ax, extent, (fw, fh), ctx)
+    map_ctx = map_ctx or ctx
+    draw_map(ax, data, view, focus, extent, (fw, fh), map_ctx, coverage=coverage)
+    draw_scale_bar(ax, extent, (fw, fh), map_ctx)
+    draw_north_arrow(ax, extent, (fw, fh), map_ctx)
 
     text_left = min(left, legend_xy[0]) / W
+    foot_left = legend_xy[0] / W if wide else text_left
+    if wide:  # wrap the footer to the column it really has, right of the map
+        foot_lines = _footer_lines(data, ctx, _chars(W - margin - legend_xy[0], foot_pt))
     y = (H - margin) / H
     text(
         fig,
@@ -229,8 +277,8 @@ def _compose(
     text(fig, text_left, y, "\n".join(sub_lines), va="top", ha="left", fontsize=sub_pt, color=st.MUTED_TEXT)
     text(
         fig,
-        text_left,
-        margin / H,
+        foot_left,
+        (bottom if wide else margin) / H,
         "\n".join(foot_lines),
         va="bottom",
         ha="left",
@@ -265,6 +313,13 @@ def _footer_lines(data: MapData, ctx: Ctx, width: int) -> list[str]:
     return [line for part in parts for line in textwrap.wrap(part, width)]
 
 
+def _outside_layer(data: MapData, view: ViewState) -> str | None:
+    """Return the first layer of the view with facilities outside the District (drawn faded), if any."""
+    fac = data.facilities
+    outside = fac[~data.is_counted(fac)]
+    return next((key for key in view.layers if key != "qa" and (outside["layer"] == key).any()), None)
+
+
 def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tuple[str, dict[str, int], bool]:
     """Return the legend's count caption, the features per layer in the focus area, and whether any is approximate."""
     fac = data.facilities
@@ -285,7 +340,7 @@ def _counts(data: MapData, view: ViewState, focus: Focus | None, ctx: Ctx) -> tu
     if "qa" in view.layers:
         counts["qa"] = int(qa_mask.sum()) if qa_mask is not None else len(data.qa)
     shown = fac["layer"].isin(view.layers).to_numpy() & mask
-    approx = bool(fac.loc[shown, "location_precision"].isin(PLACED_PRECISIONS).any())
+    approx = bool(approximate(fac[shown]).any())
     unverified = int((fac.loc[shown, "location_precision"] == "sheet_dms").sum())
     if unverified:  # the precision class in words: these points are hand-typed, not surveyed
         caption += " ; " + ctx.t(

@@ -13,14 +13,15 @@ from geo.publication.viewstate import ViewState
 from geo.render import styles as st
 from geo.render.coverage import CoverageLayer, draw_points
 from geo.render.ctx import Ctx, halo, text
-from geo.render.data import Focus, MapData
+from geo.render.data import Focus, MapData, approximate
 from geo.render.legend import class_colors
-from geo.vocabulary import PLACED_PRECISIONS
 
 #: Quartier names are drawn when at most this many fall in each square inch of the map frame.
 QUARTIER_LABELS_PER_SQ_IN = 0.6
 #: Facility names are drawn only when at most this many facilities are in view.
 MAX_FACILITY_LABELS = 30
+MARKER_GID = st.MARKER_GID
+OUTSIDE_ALPHA = st.OUTSIDE_ALPHA
 
 
 def draw_map(
@@ -78,39 +79,155 @@ def draw_map(
         hit = [p for p, code in zip(paths, table["pcode"], strict=True) if code == focus.key]
         ax.add_collection(PathCollection(hit, facecolors="none", edgecolors="#111111", linewidths=2.2 * s, zorder=4))
 
-    unit_labels = _unit_labels(ax, data, focus, extent, frame, ctx)
     shown = _draw_facilities(ax, data, view, extent, ctx)
     if coverage is not None:
         draw_points(ax, coverage, extent, ctx)
     if focus is not None and focus.kind == "facility":
         fx, fy = focus.bounds[:2]
-        ax.scatter([fx], [fy], s=(15 * s) ** 2, facecolors="none", edgecolors="#111111", linewidths=1.6 * s, zorder=14)
+        ax.scatter([fx], [fy], s=(15 * s) ** 2, facecolors="none", edgecolors="#111111", linewidths=1.6 * s, zorder=14,
+                   gid=MARKER_GID)  # fmt: skip
+    markers = np.concatenate([marker_boxes(ax), furniture_boxes(ax, ctx)])
+    unit_labels = _unit_labels(ax, data, focus, extent, frame, ctx, markers)
     if 0 < len(shown) <= MAX_FACILITY_LABELS:
         _facility_labels(ax, shown, unit_labels, ctx)
 
 
-def _unit_labels(ax, data: MapData, focus: Focus | None, extent, frame, ctx: Ctx) -> list:
+def marker_boxes(ax) -> np.ndarray:
+    """Return the display-space box ``(x0, y0, x1, y1)`` of every marker drawn on ``ax`` (one row per point)."""
+    boxes = []
+    px_per_pt = ax.figure.dpi / 72
+    for coll in ax.collections:
+        if coll.get_gid() != MARKER_GID:
+            continue
+        offsets = np.asarray(coll.get_offsets(), dtype=float)
+        sizes = coll.get_sizes()
+        if not len(offsets) or not len(sizes):
+            continue
+        centres = ax.transData.transform(offsets)
+        radius = np.sqrt(np.broadcast_to(sizes, len(offsets))) / 2 * px_per_pt
+        boxes.append(np.column_stack([centres - radius[:, None], centres + radius[:, None]]))
+    return np.concatenate(boxes) if boxes else np.empty((0, 4))
+
+
+def furniture_boxes(ax, ctx: Ctx) -> np.ndarray:
+    """Return the display-space boxes of the scale bar (lower left) and the north arrow (upper right).
+
+    They are drawn after the names (geo.render.furniture), at these places, so names keep off them.
+    """
+    frame = ax.get_window_extent(ax.figure.canvas.get_renderer())
+    px = ax.figure.dpi / 72 * ctx.s
+    return np.array(
+        [
+            [frame.x0, frame.y0, frame.x0 + 0.25 * frame.width + 44 * px, frame.y0 + 42 * px],
+            [frame.x1 - 36 * px, frame.y1 - 50 * px, frame.x1, frame.y1],
+        ]
+    )
+
+
+def _overlaps(box: Bbox, others: np.ndarray) -> np.ndarray:
+    """Return which rows of ``others`` (x0, y0, x1, y1) overlap ``box``."""
+    if not len(others):
+        return np.zeros(0, bool)
+    return (others[:, 0] < box.x1) & (others[:, 2] > box.x0) & (others[:, 1] < box.y1) & (others[:, 3] > box.y0)
+
+
+#: Cost of a name placed out of its unit: worse than straddling a boundary or touching another name,
+#: better than covering a symbol (10 per symbol) or leaving the frame (1000).
+OUT_OF_UNIT_COST = 8
+
+
+def _offsets(radii: tuple[float, ...], directions: int) -> list[tuple[float, float]]:
+    angles = np.radians(np.arange(directions) * 360 / directions + 90)
+    return [(0.0, 0.0)] + [(r * np.cos(a), r * np.sin(a)) for r in radii for a in angles]
+
+
+#: Offsets (in scaled points) tried for a unit name, nearest first: the name moves off markers and frame edges.
+#: Commune names are few and large: they may travel further, in more directions, to stay in their commune.
+_UNIT_OFFSETS = _offsets((5, 9, 14, 20, 27, 35, 45, 56, 68), 8)
+_COMMUNE_OFFSETS = _offsets((6, 12, 18, 26, 35, 45, 56, 68, 82, 98, 116, 136), 16)
+
+
+def place_labels(
+    ax, labels: list, anchors: list, markers: np.ndarray, ctx: Ctx, *, inside: list | None = None, whole: bool = False
+) -> None:
+    """Move each text of ``labels`` to the nearest offset of its anchor where it covers no marker and no other label.
+
+    ``anchors`` are the data points the texts are centred on; ``markers`` display-space marker
+    boxes (``marker_boxes``); ``inside``, when given, the path (data coordinates) each text's
+    centre must stay in, and with ``whole`` its two ends as well if it can (a commune name
+    straddling a boundary reads as the neighbour's). A name that fits nowhere goes where it
+    covers the fewest markers, inside the frame when it can.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    pt = ax.figure.dpi / 72 * ctx.s
+    data_per_px = np.abs(ax.transData.inverted().transform([[1, 1]]) - ax.transData.inverted().transform([[0, 0]]))[0]
+    pad = 2.0 * pt
+    taken: list[Bbox] = []
+    for i, (label, (x, y)) in enumerate(zip(labels, anchors, strict=True)):
+        best = None
+        # first inside the unit; then near its anchor: a commune name that covers symbols there,
+        # or any name cut by the frame there
+        offsets = _COMMUNE_OFFSETS if whole else _UNIT_OFFSETS
+        tries = [(o, True) for o in offsets] + [(o, False) for o in offsets]
+        good_enough = OUT_OF_UNIT_COST if whole else 999
+        for (dx, dy), in_unit in tries:
+            if not in_unit and best is not None and best[0] <= good_enough:
+                break  # nothing out of the unit does better
+            pos = (x + dx * pt * data_per_px[0], y + dy * pt * data_per_px[1])
+            if in_unit and inside is not None and inside[i] is not None and not inside[i].contains_point(pos):
+                continue
+            label.set_position(pos)
+            raw = label.get_window_extent(renderer)
+            box = raw.padded(pad)
+            fits = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            cost = (0 if fits else 1000) + int(_overlaps(box, markers).sum()) * 10
+            # another name: overlapping it is the worst, only touching it (padded boxes) is minor
+            cost += sum(20 if raw.overlaps(t) else 3 if box.overlaps(t) else 0 for t in taken)
+            if inside is not None and inside[i] is not None:
+                if not in_unit:
+                    cost += OUT_OF_UNIT_COST
+                elif whole:
+                    mid = (box.y0 + box.y1) / 2
+                    ends = ax.transData.inverted().transform([[box.x0, mid], [box.x1, mid]])
+                    cost += 2 * int((~inside[i].contains_points(ends)).sum())
+            if best is None or cost < best[0]:
+                best = (cost, pos, raw)
+            if cost == 0:
+                break
+        if best is None:  # no offset stays inside the unit: keep the anchor
+            label.set_position((x, y))
+            best = (0, (x, y), label.get_window_extent(renderer))
+        label.set_position(best[1])
+        taken.append(best[2])
+
+
+def _unit_labels(ax, data: MapData, focus: Focus | None, extent, frame, ctx: Ctx, markers: np.ndarray) -> list:
     """Name the quartiers when the scale allows, else the communes; return the texts drawn.
 
-    They sit below the facility symbols: a name may be read around a marker, a hidden marker is lost.
+    Each name is moved off the facility symbols (``place_labels``) and drawn above them with a halo.
     """
     s = ctx.s
     x0, y0, x1, y1 = extent
     in_view = _in_extent(data.quartiers, extent, "label_x", "label_y")
     if in_view.sum() <= QUARTIER_LABELS_PER_SQ_IN * frame[0] * frame[1]:
         rows, style = data.quartiers[in_view], {"fontsize": 6.3 * s, "color": st.MUTED_TEXT, "style": "italic"}
-        names, width = [_wrap_label(n) for n in rows["name"]], 2.0
+        names, width, communes = [_wrap_label(n) for n in rows["name"]], 2.0, False
+        paths = [data.quartier_paths[i] for i in np.flatnonzero(in_view)]
     else:
-        inner = (x0 + 0.08 * (x1 - x0), y0 + 0.05 * (y1 - y0), x1 - 0.08 * (x1 - x0), y1 - 0.05 * (y1 - y0))
-        keep = _in_extent(data.communes, inner, "label_x", "label_y")
+        keep = _in_extent(data.communes, extent, "label_x", "label_y")
         if focus is not None and focus.kind == "commune":  # its name is in the subtitle
             keep &= (data.communes["pcode"] != focus.key).to_numpy()
         rows, style = data.communes[keep], {"fontsize": 9.5 * s, "color": st.TEXT_COLOR, "fontweight": "bold"}
-        names, width = list(rows["name"]), 2.8
-    return [
-        text(ax, x, y, name, ha="center", va="center", zorder=5, clip_on=True, path_effects=halo(ctx, width), **style)
-        for x, y, name in zip(rows["label_x"], rows["label_y"], names, strict=True)
+        names, width, communes = list(rows["name"]), 2.8, True
+        paths = [data.commune_paths[i] for i in np.flatnonzero(keep)]
+    anchors = list(zip(rows["label_x"], rows["label_y"], strict=True))
+    labels = [
+        text(ax, x, y, name, ha="center", va="center", zorder=16, clip_on=True, path_effects=halo(ctx, width), **style)
+        for (x, y), name in zip(anchors, names, strict=True)
     ]
+    place_labels(ax, labels, anchors, markers, ctx, inside=paths, whole=communes)
+    return labels
 
 
 def _facility_labels(ax, shown: pd.DataFrame, avoid: list, ctx: Ctx) -> None:
@@ -122,9 +239,7 @@ def _facility_labels(ax, shown: pd.DataFrame, avoid: list, ctx: Ctx) -> None:
     frame = ax.get_window_extent(renderer)
     px = ax.figure.dpi / 72 * ctx.s  # pixels per scaled point
     taken = [t.get_window_extent(renderer).padded(2 * px) for t in avoid]
-    # map furniture: the scale bar (lower left) and the north arrow (upper right)
-    taken.append(Bbox.from_extents(frame.x0, frame.y0, frame.x0 + 0.3 * frame.width, frame.y0 + 40 * px))
-    taken.append(Bbox.from_extents(frame.x1 - 40 * px, frame.y1 - 60 * px, frame.x1, frame.y1))
+    taken += [Bbox.from_extents(*box) for box in furniture_boxes(ax, ctx)]
     d = 5 * ctx.s
     e = d * 0.7
     sides = (((d, 0), "left", "center"), ((-d, 0), "right", "center"), ((0, d), "center", "bottom"),
@@ -156,7 +271,11 @@ def _in_extent(frame: pd.DataFrame, extent, xcol: str = "x", ycol: str = "y") ->
 
 
 def _draw_facilities(ax, data: MapData, view: ViewState, extent, ctx: Ctx) -> pd.DataFrame:
-    """Scatter each facility layer of the view; return the facilities drawn inside the extent."""
+    """Scatter each facility layer of the view; return the facilities drawn inside the extent.
+
+    As on the web map, approximate positions get a hollow symbol and the facilities left out
+    of analyses (outside the District) a faded one.
+    """
     s = ctx.s
     drawn = []
     for key in view.layers:
@@ -165,40 +284,18 @@ def _draw_facilities(ax, data: MapData, view: ViewState, extent, ctx: Ctx) -> pd
         rows = rows[_in_extent(rows, extent)] if len(rows) else rows
         if not len(rows):
             continue
-        area = (style.size_pt * s) ** 2
+        common = {"s": (style.size_pt * s) ** 2, "marker": style.marker, "zorder": style.zorder, "gid": MARKER_GID}
         if key == "qa":
-            ax.scatter(
-                rows["x"],
-                rows["y"],
-                s=area,
-                marker=style.marker,
-                facecolors="none",
-                edgecolors=style.edge,
-                linewidths=1.3 * s,
-                zorder=style.zorder,
-            )
+            ax.scatter(rows["x"], rows["y"], facecolors="none", edgecolors=style.edge, linewidths=1.3 * s, **common)
             continue
-        exact = ~rows["location_precision"].isin(PLACED_PRECISIONS).to_numpy()
-        ax.scatter(
-            rows["x"][exact],
-            rows["y"][exact],
-            s=area,
-            marker=style.marker,
-            c=style.color,
-            edgecolors=style.edge,
-            linewidths=0.6 * s,
-            zorder=style.zorder,
-        )
-        if (~exact).any():  # approximate positions: hollow marker in the layer colour
-            ax.scatter(
-                rows["x"][~exact],
-                rows["y"][~exact],
-                s=area,
-                marker=style.marker,
-                c="white",
-                edgecolors=style.color,
-                linewidths=1.4 * s,
-                zorder=style.zorder,
-            )
+        approx = approximate(rows)
+        counted = data.is_counted(rows)
+        for mask, look in (
+            (~approx & counted, {"c": style.color, "edgecolors": style.edge, "linewidths": 0.6 * s}),
+            (approx & counted, {"c": "white", "edgecolors": style.color, "linewidths": 1.4 * s}),
+            (~counted, {"c": style.color, "edgecolors": style.edge, "linewidths": 0.6 * s, "alpha": OUTSIDE_ALPHA}),
+        ):
+            if mask.any():
+                ax.scatter(rows["x"][mask], rows["y"][mask], **look, **common)
         drawn.append(rows)
     return pd.concat(drawn, ignore_index=True) if drawn else data.facilities.iloc[0:0]

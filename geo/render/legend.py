@@ -55,7 +55,7 @@ def _swatch_patch(k: float, face: str, hatch: str | None = None) -> DrawingArea:
     return area
 
 
-def _swatch_marker(k: float, style: st.LayerStyle, *, hollow: bool = False) -> DrawingArea:
+def _swatch_marker(k: float, style: st.LayerStyle, *, hollow: bool = False, alpha: float = 1.0) -> DrawingArea:
     area = DrawingArea(16 * k, 10 * k)
     face = "none" if style.color == "none" else ("white" if hollow else style.color)
     edge = style.color if hollow else style.edge
@@ -69,6 +69,7 @@ def _swatch_marker(k: float, style: st.LayerStyle, *, hollow: bool = False) -> D
             markeredgecolor=edge,
             markeredgewidth=(1.3 if hollow else 0.7) * k,
             linestyle="none",
+            alpha=alpha,
         )
     )
     return area
@@ -136,7 +137,7 @@ def _coverage_sections(layer: CoverageLayer, k: float) -> tuple[VPacker, VPacker
     return choropleth, _section(k, layer.facilities_title, layer.facilities_caption, rows)
 
 
-def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None):
+def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None, outside=None):
     tr = ctx.tr
     if coverage is not None:
         choropleth, facilities = _coverage_sections(coverage, k)
@@ -169,6 +170,14 @@ def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None):
                     _label(tr(st.N_("Position approximative (centre du quartier ou de la commune)")), 7.5 * k),
                 )
             )
+        if outside:
+            rows.append(
+                _row(
+                    k,
+                    _swatch_marker(k, st.LAYER_STYLES[outside], alpha=st.OUTSIDE_ALPHA),
+                    _label(tr(st.N_("Hors du District : exclu des analyses et des nombres")), 7.5 * k),
+                )
+            )
         facilities = _section(k, tr(st.N_("Équipements")), counts_label, rows)
 
     return choropleth, facilities, _limits(k, tr)
@@ -187,8 +196,10 @@ def _limits(k: float, tr) -> VPacker:
     )
 
 
-def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_w, max_h, coverage=None):
+def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_w, max_h, coverage=None, outside=None):
     """Add the legend to ``fig`` and return it with its width and height in inches.
+
+    ``outside`` is the layer whose symbol, faded, stands for the facilities outside the District (None: none shown).
 
     The legend is shrunk (down to 60 %) until it fits ``max_w`` × ``max_h``
     inches; the caller anchors its upper left corner afterwards.
@@ -196,7 +207,7 @@ def build(fig, data, view, ctx, *, counts, counts_label, approx, landscape, max_
     renderer = fig.canvas.get_renderer()
     k = ctx.s
     for attempt in range(5):
-        choropleth, facilities, limits = _sections(data, view, ctx, counts, counts_label, approx, k, coverage)
+        choropleth, facilities, limits = _sections(data, view, ctx, counts, counts_label, approx, k, coverage, outside)
         if landscape:
             box = VPacker(children=[b for b in (choropleth, facilities, limits) if b], align="left", pad=0, sep=12 * k)
         else:

@@ -78,6 +78,10 @@ QUARTIER_EDGE = "#ffffff"
 TEXT_COLOR = "#222222"
 MUTED_TEXT = "#555555"
 FONT_FAMILY = "DejaVu Sans"
+#: The gid of every scatter of point symbols: names are placed off them.
+MARKER_GID = "markers"
+#: Opacity of the facilities left out of analyses (outside the District), as ``.fac-outside`` on the web map.
+OUTSIDE_ALPHA = 0.45
 
 
 @dataclass(frozen=True)

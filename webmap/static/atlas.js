@@ -12,6 +12,7 @@ import {
   iframeSnippet, layerOfKind, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
   peopleRange, shapeLatLngs, splitTexts, statusLine, updateLangLinks
 } from "./lib/shared.js";
+import { printMenu } from "./lib/print.js";
 
 var cfg = readConfig("atlas-config");
 var T = cfg.t;
@@ -617,10 +618,6 @@ function updateShare() {
   var params = qs(viewParams(true));
   link.value = origin + cfg.urls.map + "?" + params;
   document.getElementById("share-iframe").value = iframeSnippet(origin + cfg.urls.embed + "?" + params, 480, T.iframe_title);
-  var noBasemap = viewParams(true);
-  noBasemap.delete("basemap");
-  document.getElementById("dl-png").href = cfg.urls.png + "?" + qs(noBasemap);
-  document.getElementById("dl-pdf").href = cfg.urls.pdf + "?" + qs(noBasemap);
 }
 
 function setupShare() {
@@ -639,6 +636,11 @@ map.on("moveend", syncUrl);
 setupPanel();
 setupSearch();
 setupShare();
+printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function () {
+  var p = viewParams(true);  // a unit page's image is focused on (named after, outlined around) its unit
+  if (!p.has("focus") && cfg.focus && cfg.focus.id) p.set("focus", cfg.focus.id);
+  return p;
+});
 say(T.loading, true);
 getJson(cfg.dataUrl)
   .then(build)

@@ -15,6 +15,7 @@ import {
   localeOf, numberFormatter, peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs,
   shareRange, statusLine, updateLangLinks
 } from "./lib/shared.js";
+import { printMenu } from "./lib/print.js";
 
 var cfg = readConfig("coverage-config");
 var C = cfg.coverage, T = C.t;
@@ -96,6 +97,18 @@ function pageParams(withLang) {
   if (withLang) p.set("lang", cfg.lang);
   return p;
 }
+// The image of what is on screen: the scenario, the map's centre and zoom, a focused unit, the language.
+function imageParams() {
+  var p = params();
+  if (typeof map !== "undefined" && map) {
+    var c = map.getCenter();
+    p.set("center", c.lng.toFixed(5) + "," + c.lat.toFixed(5));
+    p.set("zoom", String(map.getZoom()));
+  }
+  if (cfg.view && cfg.view.focus) p.set("focus", cfg.view.focus);
+  if (cfg.lang !== "fr") p.set("lang", cfg.lang);
+  return p;
+}
 function syncUrl() {
   var keepLang = new URLSearchParams(location.search).has("lang");
   history.replaceState(null, "", location.pathname + "?" + qs(pageParams(keepLang)));
@@ -106,13 +119,13 @@ function syncUrl() {
   if (!link) return;
   link.value = location.origin + C.urls.page + "?" + qs(pageParams(true));
   $("cov-iframe").value = iframeSnippet(location.origin + C.urls.embed + "?" + qs(pageParams(true)), 520, T.iframe_title);
-  var lang = cfg.lang !== "fr" ? "&lang=" + cfg.lang : "";
   var qc = tableCommune ? q + "&commune=" + encodeURIComponent(tableCommune) : q;
   $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + qc;
   $("cov-dl-csvfr").href = $("cov-table-csvfr").href = C.urls.csvfr + "?" + qc;
   $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
-  $("cov-dl-png").href = C.urls.png + "?" + q + lang;
-  $("cov-dl-pdf").href = C.urls.pdf + "?" + q + lang;
+  var shown = qs(imageParams());
+  $("cov-dl-png").href = C.urls.png + "?" + shown;
+  $("cov-dl-pdf").href = C.urls.pdf + "?" + shown;
   $("cov-api").href = C.urls.api + "?" + q;
 }
 
@@ -599,6 +612,7 @@ setupCopyButtons(document, T.copied, function () { say(T.copy_failed); });
 showThreshold();
 drawSites();
 surface.addTo(map);
+printMenu(document.querySelector("[data-print=cov-print]"), C.urls, imageParams);
 say(T.loading, true);
 getJson(cfg.dataUrl)
   .then(build)

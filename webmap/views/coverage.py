@@ -60,7 +60,7 @@ COVERAGE_FORMATS = {
 }
 SUGGEST_FORMATS = ("json", "csv")
 #: Bump when the coverage map's drawing changes (with images.RENDER_REVISION).
-COVERAGE_MAP_REVISION = "1"
+COVERAGE_MAP_REVISION = "2"
 
 
 def _state() -> CoverageState:

@@ -2,8 +2,8 @@
 
 Same view parameters as ``/embed`` (``layers``, ``indicator`` with ``kind``,
 ``focus``, ``center``, ``zoom``; ``basemap`` is accepted but no tiles are drawn) plus
-``size`` (``A4``/``A3`` with ``-landscape``/``-portrait``, or ``WIDTHxHEIGHT``
-pixels), ``dpi`` (50–300, default 150) and ``lang`` (``fr`` default, ``en``;
+``size`` (``A4``/``A3`` with ``-landscape``/``-portrait``, ``slide-16x9`` or
+``slide-4x3``, or ``WIDTHxHEIGHT`` pixels), ``dpi`` (50–300, default 150; 144 for slides) and ``lang`` (``fr`` default, ``en``;
 only the parameter counts, so a URL always gives the same image). Malformed
 values and values over the limits are refused with a 400 naming the parameter.
 Images are cached per (store version, parameters) in a bounded cache and
@@ -35,7 +35,7 @@ from webmap.snapshot import snapshot
 bp = Blueprint("images", __name__)
 
 #: Bump when the drawing changes, so clients holding an ETag fetch the new image.
-RENDER_REVISION = "1"
+RENDER_REVISION = "2"
 CACHE_MAX_ITEMS = 64
 CACHE_MAX_BYTES = 128 * 1024 * 1024
 CACHE_CONTROL = "public, max-age=3600"
