@@ -36,7 +36,7 @@ def _group(value: str, lang: str) -> str:
     """Return a matched group for display: a kind key as its label, a French decimal comma, a field's name."""
     if value in KINDS:
         return KINDS[value].label(lang).lower()
-    if lang != "en" and re.fullmatch(r"\d+\.\d+", value):
+    if lang != "en" and re.fullmatch(r"-?\d+\.\d+", value):
         return value.replace(".", ",")
     return FIELD_NAMES[value](lang) if value in FIELD_NAMES else value
 
@@ -46,6 +46,10 @@ FIELD_NAMES = {
     "name": Text("nom", "name"),
     "quartier": Text("quartier", "quartier"),
     "commune": Text("commune", "commune"),
+    "beds": Text("lits", "beds"),
+    "doctors": Text("médecins", "doctors"),
+    "nurses": Text("infirmiers", "nurses"),
+    "pupils": Text("élèves", "pupils"),
 }
 
 
@@ -74,6 +78,61 @@ TEMPLATES: tuple[Phrase, ...] = (
     _phrase(r"entered twice in the sheet \(rows (\d+) and (\d+), ([\d.]+) m apart, under ([^;]+) and ([^;]+)\)",
             "saisi deux fois dans la fiche DNACPN (lignes {0} et {1}, à {2} m l'une de l'autre, en {3} et {4})",
             "entered twice in the sheet (rows {0} and {1}, {2} m apart, under {3} and {4})"),
+    _phrase(r"(\w+): (\d+) kept but implausible \(above (\d+)\)",
+            "{0} : {1} conservé mais peu plausible (plus de {2})", "{0}: {1} kept but implausible (above {2})"),
+    _phrase(r"(\w+): value discarded \(not a count between 0 and (\d+)\)",
+            "{0} : valeur écartée (pas un effectif entre 0 et {1})",
+            "{0}: value discarded (not a count between 0 and {1})"),
+    _phrase(r"name replaced by a generic one: it contained the name of the row's data collector",
+            "nom remplacé par un nom générique : il contenait le nom de l'enquêteur",
+            "name replaced by a generic one: it contained the name of the row's data collector"),
+    _phrase(r'same facility as survey row (\S+) \("(.*)", (\d+) m\)',
+            "même équipement que la ligne {0} de l'enquête (« {1} », {2} m)",
+            'same facility as survey row {0} ("{1}", {2} m)'),
+    # the CSCOM register checked against SNISI 2016 (geo.pipeline.reconcile.snisi)
+    _phrase(r"sheet point (-?[\d.]+), (-?[\d.]+) is (\d+) m from the survey GPS point: GPS point used",
+            "point de la fiche DNACPN (lat. {0}, long. {1}) à {2} m du point GPS de l'enquête : point GPS retenu",
+            "sheet point {0}, {1} is {2} m from the survey GPS point: GPS point used"),
+    _phrase(r"sheet point (\d+) m from the survey GPS point",
+            "point de la fiche DNACPN à {0} m du point GPS de l'enquête",
+            "sheet point {0} m from the survey GPS point"),
+    _phrase(r"sheet point (-?[\d.]+), (-?[\d.]+) is ([\d.]+) km outside the District under ([^:]+): "
+            r"coordinate error, placed at its health area's quartier",
+            "point de la fiche DNACPN (lat. {0}, long. {1}) à {2} km hors du District, en {3} : erreur de "
+            "coordonnées, placé au quartier de son aire de santé",
+            "sheet point {0}, {1} is {2} km outside the District under {3}: coordinate error, "
+            "placed at its health area's quartier"),
+    _phrase(r"sheet point (-?[\d.]+), (-?[\d.]+) is ([\d.]+) km outside the District under ([^:]+): "
+            r"coordinate error, placed at its health area's commune",
+            "point de la fiche DNACPN (lat. {0}, long. {1}) à {2} km hors du District, en {3} : erreur de "
+            "coordonnées, placé à sa commune",
+            "sheet point {0}, {1} is {2} km outside the District under {3}: coordinate error, "
+            "placed at its health area's commune"),
+    _phrase(r"merged with (\S+) \(([^)]*)\): same SNISI health area (.+)",
+            "fusionné avec {0} ({1}) : même aire de santé SNISI {2}",
+            "merged with {0} ({1}): same SNISI health area {2}"),
+    _phrase(r"health area (.+) held by (\S+) (\d+) m away: not merged",
+            "aire de santé {0} déjà tenue par {1} à {2} m : non fusionné",
+            "health area {0} held by {1} {2} m away: not merged"),
+    _phrase(r"not in SNISI 2016 and in one source only: re-kinded (\S+)",
+            "absent de la liste SNISI 2016 et d'une seule source : type changé en « {0} »",
+            "not in SNISI 2016 and in one source only: re-kinded {0}"),
+    _phrase(r"not in SNISI 2016: CSRef-sized \((\d+) doctors\), re-kinded (\S+)",
+            "absent de la liste SNISI 2016 : taille d'un CSRef ({0} médecins), type changé en « {1} »",
+            "not in SNISI 2016: CSRef-sized ({0} doctors), re-kinded {1}"),
+    _phrase(r"not in SNISI 2016: a mutuelle, not an ASACO-run centre, re-kinded (\S+)",
+            "absent de la liste SNISI 2016 : une mutuelle, pas un centre géré par une ASACO, type changé en « {0} »",
+            "not in SNISI 2016: a mutuelle, not an ASACO-run centre, re-kinded {0}"),
+    _phrase(r"not in SNISI 2016: a faith-based centre, not an ASACO-run centre, re-kinded (\S+)",
+            "absent de la liste SNISI 2016 : un centre confessionnel, pas un centre géré par une ASACO, "
+            "type changé en « {0} »",
+            "not in SNISI 2016: a faith-based centre, not an ASACO-run centre, re-kinded {0}"),
+    _phrase(r"not in SNISI 2016: kept as CSCOM, the sheet and the survey agree",
+            "absent de la liste SNISI 2016 : gardé comme CSCOM, la fiche DNACPN et l'enquête concordent",
+            "not in SNISI 2016: kept as CSCOM, the sheet and the survey agree"),
+    _phrase(r"not in SNISI 2016: kept as CSCOM, (.+), opened in (\d{4}) after the SNISI 2016 list \(([^)]*)\)",
+            "absent de la liste SNISI 2016 : gardé comme CSCOM, {0}, ouvert en {1} après la liste SNISI 2016 ({2})",
+            "not in SNISI 2016: kept as CSCOM, {0}, opened in {1} after the SNISI 2016 list ({2})"),
     _phrase(r"row (\w+)", "ligne {0}", "row {0}"),
     # reasons the planners' register writes itself (geo.planning.edits)
     _phrase(r"revert of change (\d+)", "annulation de la modification n° {0}", "revert of change {0}"),

@@ -22,6 +22,42 @@ KNOWN = [
     ("surveyed 2 times", "relevé 2 fois par l'enquête"),
     ("entered twice in the sheet (rows 12 and 40, 3.5 m apart, under Commune V and Commune VI)",
      "saisi deux fois dans la fiche DNACPN (lignes 12 et 40, à 3,5 m l'une de l'autre, en Commune V et Commune VI)"),
+    ("doctors: 412 kept but implausible (above 150)", "médecins : 412 conservé mais peu plausible (plus de 150)"),
+    ("pupils: value discarded (not a count between 0 and 5000)",
+     "élèves : valeur écartée (pas un effectif entre 0 et 5000)"),
+    ("name replaced by a generic one: it contained the name of the row's data collector",
+     "nom remplacé par un nom générique : il contenait le nom de l'enquêteur"),
+    ('same facility as survey row educ-1479 ("Claec", 0 m)', "même équipement que la ligne educ-1479 de l'enquête (« Claec », 0 m)"),
+    ("sheet point 12.55938, -7.99271 is 911 m from the survey GPS point: GPS point used",
+     "point de la fiche DNACPN (lat. 12,55938, long. -7,99271) à 911 m du point GPS de l'enquête : point GPS retenu"),
+    ("sheet point 39 m from the survey GPS point", "point de la fiche DNACPN à 39 m du point GPS de l'enquête"),
+    ("sheet point 12.60115, -7.84211 is 7.6 km outside the District under Commune VI: coordinate error, placed at "
+     "its health area's quartier",
+     "point de la fiche DNACPN (lat. 12,60115, long. -7,84211) à 7,6 km hors du District, en Commune VI : erreur "
+     "de coordonnées, placé au quartier de son aire de santé"),
+    ("sheet point 12.60115, -7.84211 is 7.6 km outside the District under Commune VI: coordinate error, placed at "
+     "its health area's commune",
+     "point de la fiche DNACPN (lat. 12,60115, long. -7,84211) à 7,6 km hors du District, en Commune VI : erreur "
+     "de coordonnées, placé à sa commune"),
+    ("merged with dnacpn-41 (ASACOGA): same SNISI health area ASACOGA",
+     "fusionné avec dnacpn-41 (ASACOGA) : même aire de santé SNISI ASACOGA"),
+    ("health area ASACOLA B5 held by dnacpn-35 579 m away: not merged",
+     "aire de santé ASACOLA B5 déjà tenue par dnacpn-35 à 579 m : non fusionné"),
+    ("not in SNISI 2016 and in one source only: re-kinded pharmacy",
+     "absent de la liste SNISI 2016 et d'une seule source : type changé en « pharmacie »"),
+    ("not in SNISI 2016: CSRef-sized (17 doctors), re-kinded pharmacy",
+     "absent de la liste SNISI 2016 : taille d'un CSRef (17 médecins), type changé en « pharmacie »"),
+    ("not in SNISI 2016: a mutuelle, not an ASACO-run centre, re-kinded pharmacy",
+     "absent de la liste SNISI 2016 : une mutuelle, pas un centre géré par une ASACO, type changé en « pharmacie »"),
+    ("not in SNISI 2016: a faith-based centre, not an ASACO-run centre, re-kinded pharmacy",
+     "absent de la liste SNISI 2016 : un centre confessionnel, pas un centre géré par une ASACO, type changé en "
+     "« pharmacie »"),
+    ("not in SNISI 2016: kept as CSCOM, the sheet and the survey agree",
+     "absent de la liste SNISI 2016 : gardé comme CSCOM, la fiche DNACPN et l'enquête concordent"),
+    ("not in SNISI 2016: kept as CSCOM, Badalabougou Sema I, opened in 2021 after the SNISI 2016 list "
+     "(reference/README.md)",
+     "absent de la liste SNISI 2016 : gardé comme CSCOM, Badalabougou Sema I, ouvert en 2021 après la liste "
+     "SNISI 2016 (reference/README.md)"),
     ("row 0201", "ligne 0201"),
     ("revert of change 4", "annulation de la modification n° 4"),
     ("removed from the sources", "retiré des sources"),
