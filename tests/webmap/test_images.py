@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import warnings
 from pathlib import Path
 
@@ -330,15 +329,12 @@ def test_renderer_does_not_use_flask_or_pyplot():
 
 
 @pytest.mark.integration
-def test_real_store_renders_quickly(real_store):
+def test_real_store_renders_district_and_focused_maps(real_store):
     client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
     client.get("/maps/view.png?size=300x300&dpi=50")  # load the store and prepare the layers
     for url, check in (
         ("/maps/district.png", lambda d: png_size(d) == (1754, 1240)),
         ("/maps/cscom.pdf?focus=ML090103", lambda d: pdf_page_pt(d) == (842, 595)),
     ):
-        start = time.perf_counter()
-        resp = client.get(url)
-        elapsed = time.perf_counter() - start
+        resp = client.get(url)  # its speed is measured by bench/, not here
         assert resp.status_code == 200 and check(resp.data)
-        assert elapsed < 5, f"{url} took {elapsed:.1f} s"

@@ -162,11 +162,9 @@ def test_backup_is_consistent_while_another_connection_writes(store, tmp_path):
     assert len({c.name for c in copies}) == 5
 
 
-def test_apply_rows_commits_10000_rows_in_under_5_seconds_all_or_none(store, inside):
-    started = time.perf_counter()
-    ids = store.apply_rows(_rows(10_000, inside), user="importer", import_id="imp-10k")
-    elapsed = time.perf_counter() - started
-    assert len(set(ids)) == 10_000 and elapsed < 5, f"{elapsed:.2f} s"
+def test_apply_rows_commits_10000_rows_all_or_none(store, inside):
+    ids = store.apply_rows(_rows(10_000, inside), user="importer", import_id="imp-10k")  # speed: bench/
+    assert len(set(ids)) == 10_000
     assert store.stamp() == 1 and len(store.history(import_id="imp-10k", limit=None)) == 10_000
     assert len(store.current()) == 10_005
 

