@@ -78,7 +78,7 @@ def test_map_page_hands_its_view_to_the_script(client):
     assert "per10k:cscom" in [entry["id"] for entry in cfg["indicators"]]
     assert cfg["popNote"] == "Population : estimation 2022, part 2009 de chaque commune"
     assert "OCHA COD-AB" in cfg["attribution"]
-    assert {b["key"] for b in cfg["basemaps"]} == {"osm", "positron", "esri", "none"}
+    assert {b["key"] for b in cfg["basemaps"]} == {"atlas", "osm", "positron", "esri", "none"}
     assert cfg["extent"][0] < cfg["extent"][2]
 
 

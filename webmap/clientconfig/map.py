@@ -43,6 +43,7 @@ PRECISION_BADGES = {
     "commune": _l("position approximative (commune)"),
 }
 BASEMAP_LABELS = {
+    "atlas": _l("Fond de l'atlas (hors ligne)"),
     "osm": _l("OpenStreetMap"),
     "positron": _l("CARTO Positron (clair)"),
     "esri": _l("Esri imagerie satellite"),
@@ -170,7 +171,8 @@ def ui_strings() -> dict[str, str]:
         "zoom_out": _("Zoom arrière"),
         "locate_failed": _("Localisation impossible"),
         "you_are_here": _("Vous êtes ici"),
-        "tiles_failed": _("Fond de carte indisponible (hors ligne ?) : choisissez « Aucun fond »."),
+        "tiles_failed": _("Fond de carte en ligne indisponible : le fond de l'atlas est affiché."),
+        "river": _("Niger"),
         "loading": _("Chargement des données…"),
         "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
         "iframe_title": _("Atlas de Bamako"),
@@ -221,23 +223,22 @@ def client_config(
         "palette": list(styles.PALETTE),
         "noData": styles.NO_DATA,
         "outline": styles.OUTLINE,
+        "context": styles.CONTEXT,
         "kinds": {k: kind_label(k) for k in KINDS},
         "checks": {k: check.label(lang) for k, check in CHECKS.items()},
         "precisions": {k: str(v) for k, v in PRECISION_BADGES.items()},
         "sources": {k: source_label(k) for k in (*registry(), "places")},
         "indicators": indicator_menu(),
         "basemaps": [
-            {
-                "key": k,
-                "label": str(BASEMAP_LABELS[k]),
-                "url": b.url,
-                "attribution": b.attribution,
-                "maxZoom": b.max_zoom,
-                "subdomains": b.subdomains,
-            }
+            {"key": k, "label": str(BASEMAP_LABELS[k])}
+            | (
+                {"url": b.url, "attribution": b.attribution, "maxZoom": b.max_zoom, "subdomains": b.subdomains}
+                if b.url
+                else {}
+            )
             for k, b in styles.BASEMAPS.items()
             if k in BASEMAPS
-        ],  # fmt: skip
+        ],  # tiles only for the online ones
         "attribution": ATTRIBUTION(lang),
         "popNote": pop_note(pop_year, commune_method),
         "urls": {

@@ -8,8 +8,8 @@
  */
 
 import {
-  basemapSwitcher, classOf, createMap, decodeDeltas, decodeMapData, el, fillUrl as pageUrl, getJson, haloSymbol,
-  iframeSnippet, layerOfKind, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
+  basemapSwitcher, classOf, contextLayer, createMap, decodeDeltas, decodeFacilities, decodeShapes, el, fillUrl as pageUrl, getJson, haloSymbol,
+  iframeSnippet, initialBasemap, layerOfKind, loadMapData, loadScript, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
   roundPeople, shapeLatLngs, splitTexts, statusLine, updateLangLinks
 } from "./lib/shared.js";
 
@@ -31,7 +31,7 @@ var view = cfg.view;
 var state = {
   layers: new Set(view.layers),
   indicator: view.indicator === "density" ? "density" : view.indicator + ":" + (view.kind || cfg.defaults.kind),
-  basemap: view.basemap
+  basemap: initialBasemap(view.basemap, cfg.basemaps)
 };
 var isMapPage = !cfg.focus || cfg.embed || document.body.classList.contains("page-map");
 
@@ -134,8 +134,9 @@ if (view.center && view.zoom) {
 }
 
 // --------------------------------------------------------------- basemaps
-var switchBasemap = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
-function setBasemap(key) { state.basemap = switchBasemap(key); }
+var basemaps = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
+function setBasemap(key, byUser) { state.basemap = basemaps.set(key, byUser); }
+basemaps.onFallback(function (key) { state.basemap = key; syncUrl(); });
 setBasemap(state.basemap);
 
 // ------------------------------------------------------------------ data
@@ -251,7 +252,7 @@ function quartierSummary(i, withLinks) {
   }
   var dens = data.ind.density ? data.ind.density.v[i] : null;
   if (dens !== null) box.appendChild(el("div", { text: indicatorEntry("density").title + T.sep + fmt(dens) + " " + indicatorEntry("density").unit }));
-  var counts = cfg.layers.filter(function (l) { return state.layers.has(l.key) && data.counts[l.key]; })
+  var counts = cfg.layers.filter(function (l) { return state.layers.has(l.key) && data.counts && data.counts[l.key]; })
     .map(function (l) { return l.short + T.sep + data.counts[l.key][i]; });
   if (counts.length) box.appendChild(el("div", { class: "counts", text: counts.join(" · ") }));
   if (withLinks) {
@@ -260,19 +261,17 @@ function quartierSummary(i, withLinks) {
   return box;
 }
 
+// The map data comes in two parts (see loadMapData): the shapes are drawn first, the facilities when the rest is in.
 function build(payload, reloaded) {
+  drawShapes(payload);
+  drawFacilities(payload, reloaded);
+}
+
+function drawShapes(payload) {
   data = payload;
-  var decoded = decodeMapData(data), scale = decoded.scale, nf = decoded.F.ids.length;
-  arcs = decoded.arcs; Q = decoded.Q; F = decoded.F;
-  var qa = data.qa, nlinked = qa.f.length, norphans = qa.k.length - nlinked, acc = 0;
-  qa.f.forEach(function (delta, j) {
-    acc += delta;
-    (qaByFacility[acc] = qaByFacility[acc] || []).push(qa.checks[qa.k[j]]);
-  });
-  orphans = {
-    n: splitTexts(qa.orphans.n, norphans), e: splitTexts(qa.orphans.e, norphans),
-    pts: decodeDeltas(qa.orphans.pt, scale), k: qa.k.slice(nlinked).map(function (c) { return qa.checks[c]; })
-  };
+  var decoded = decodeShapes(data), scale = decoded.scale;
+  arcs = decoded.arcs; Q = decoded.Q;
+  basemaps.context(contextLayer(map, data.communes, arcs, cfg.context, T.river));
 
   // Quartiers: choropleth, tooltip, popup.
   var quartierGroup = L.featureGroup().addTo(outlines);
@@ -299,6 +298,23 @@ function build(payload, reloaded) {
       .setLatLng([lp[2 * i] / scale, lp[2 * i + 1] / scale]).setContent(label).addTo(communeLabels);
   });
   communeLabels.addTo(map);
+  applyIndicator();
+  applyZoomClasses();
+}
+
+function drawFacilities(payload, reloaded) {
+  data = payload;
+  F = decodeFacilities(data);
+  var scale = Math.pow(10, data.d), nf = F.ids.length;
+  var qa = data.qa, nlinked = qa.f.length, norphans = qa.k.length - nlinked, acc = 0;
+  qa.f.forEach(function (delta, j) {
+    acc += delta;
+    (qaByFacility[acc] = qaByFacility[acc] || []).push(qa.checks[qa.k[j]]);
+  });
+  orphans = {
+    n: splitTexts(qa.orphans.n, norphans), e: splitTexts(qa.orphans.e, norphans),
+    pts: decodeDeltas(qa.orphans.pt, scale), k: qa.k.slice(nlinked).map(function (c) { return qa.checks[c]; })
+  };
 
   // Facilities, one group per map layer.
   var icons = {};
@@ -340,8 +356,6 @@ function build(payload, reloaded) {
 
   buildSearch();
   applyLayers();
-  applyIndicator();
-  applyZoomClasses();
   if (!reloaded) highlightFocus(scale);
   root.classList.add("ready");
   if (statusBox && statusBox.textContent === T.loading) say("");
@@ -587,12 +601,12 @@ function setupPanel() {
   document.querySelectorAll("input[name=layer]").forEach(function (c) {
     c.addEventListener("change", function () {
       if (c.checked) state.layers.add(c.value); else state.layers.delete(c.value);
-      if (data) applyLayers();
+      if (F) applyLayers();
       syncUrl();
     });
   });
   document.querySelectorAll("input[name=basemap]").forEach(function (r) {
-    r.addEventListener("change", function () { if (r.checked) { setBasemap(r.value); syncUrl(); } });
+    r.addEventListener("change", function () { if (r.checked) { setBasemap(r.value, true); syncUrl(); } });
   });
   var select = document.getElementById("indicator");
   if (select) select.addEventListener("change", function () { state.indicator = select.value; applyIndicator(); syncUrl(); });
@@ -642,7 +656,15 @@ setupPanel();
 setupSearch();
 setupShare();
 say(T.loading, true);
-getJson(cfg.dataUrl)
-  .then(build)
+// Marker clustering (the plugin's script and its style, side by side in its bundle) comes after the first shapes.
+function clusterScript() {
+  var src = root.getAttribute("data-markercluster");
+  if (!document.querySelector("link[data-markercluster]")) {
+    document.head.appendChild(el("link", { rel: "stylesheet", href: src.replace("leaflet.markercluster.js", "MarkerCluster.css"), "data-markercluster": "" }));
+  }
+  return loadScript(src, function () { return !!L.markerClusterGroup; });
+}
+loadMapData(cfg.dataUrl, drawShapes, clusterScript)
+  .then(function (whole) { drawFacilities(whole, false); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
 syncUrl();
