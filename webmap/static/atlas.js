@@ -108,6 +108,25 @@ document.addEventListener("fullscreenchange", function () {
   map.invalidateSize();
 });
 
+// Popups pan clear of what floats over the map: the search box, the buttons on the right, the panel toggle.
+// Every popup reads these defaults when it opens (its options inherit from L.Popup's).
+function popupPadding() {
+  var box = map.getContainer().getBoundingClientRect(), narrow = box.width < 600, top = 8, right = 8, bottom = 8;
+  var over = function (sel) {
+    var node = root.querySelector(sel);
+    return node && node.offsetParent ? node.getBoundingClientRect() : null;
+  };
+  var search = over(".map-search"), tools = over(".leaflet-top.leaflet-right"), toggle = over("#panel-toggle");
+  if (search) top = Math.max(top, search.bottom - box.top + 8);
+  if (tools && narrow) top = Math.max(top, tools.bottom - box.top + 8);  // no room beside them: keep below
+  else if (tools) right = Math.max(right, box.right - tools.left + 8);
+  if (toggle && toggle.top > box.top + box.height / 2) bottom = Math.max(bottom, box.bottom - toggle.top + 8);
+  L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(8, top);
+  L.Popup.prototype.options.autoPanPaddingBottomRight = L.point(right, bottom);
+}
+map.on("resize", popupPadding);
+map.on("popupopen", function (e) { popupPadding(); e.popup.update(); });
+
 var here = L.layerGroup().addTo(map);
 map.on("locationfound", function (e) {
   here.clearLayers();
@@ -150,11 +169,16 @@ function symbolSvg(key, size) {
     hollow ? { fill: "none", stroke: "#000", "stroke-width": "2.5" } : { fill: s.color, stroke: "#1a1a1a", "stroke-width": "1" });
 }
 
+// Smallest touch target of a marker, CSS pixels (WCAG 2.2 target size).
+var TOUCH_PX = 24;
+
 // variant: "" (exact, inside), "fac-approx" (quartier/commune precision), "fac-outside" (outside the District).
 function iconFor(key) {
   var s = cfg.symbols[key], svg = symbolSvg(key);
   return function (variant) {
-    return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key + (variant ? " " + variant : ""), iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
+    // the box (what a finger hits) is at least TOUCH_PX wide, the symbol keeps its size in the middle
+    var box = Math.max(s.size, TOUCH_PX);
+    return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key + (variant ? " " + variant : ""), iconSize: [box, box], iconAnchor: [box / 2, box / 2], popupAnchor: [0, -s.size / 2] });
   };
 }
 
@@ -330,7 +354,8 @@ function drawFacilities(payload, reloaded) {
     var key = layerByKind[data.kinds[F.k[i]]];
     if (!key) continue;
     var variant = F.o[i] ? "fac-outside" : (data.prec[F.x[i]] !== "exact" ? "fac-approx" : "");
-    var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: true, riseOnHover: true });
+    // not a Tab stop each (126 of them): keyboard users reach facilities through the search
+    var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: false, riseOnHover: true });
     m.bindPopup(facilityPopup.bind(null, i), { maxWidth: 300 });
     markers[i] = { marker: m, layer: key };
     (perLayer[key] = perLayer[key] || []).push(m);
@@ -341,7 +366,7 @@ function drawFacilities(payload, reloaded) {
   });
   var qaIcon = iconFor("qa");
   var addQa = function (latlng, popup) {
-    var m = L.marker(latlng, { icon: qaIcon(), title: T.qa_finding, keyboard: true, zIndexOffset: 500 });
+    var m = L.marker(latlng, { icon: qaIcon(), title: T.qa_finding, keyboard: false, zIndexOffset: 500 });
     m.bindPopup(popup, { maxWidth: 320 });
     groups.qa.addLayer(m);
     qaMarkers.push(m);
