@@ -63,3 +63,30 @@ def test_the_keyboard_skips_to_the_map_and_markers_are_not_tab_stops(open_map, r
     zoom = page.evaluate("() => window.BamakoAtlas.map.getZoom()")
     page.keyboard.press("+")  # Leaflet's keyboard handler works once the map has the focus
     page.wait_for_function("z => window.BamakoAtlas.map.getZoom() > z", arg=zoom)
+
+
+def test_an_embedded_map_lets_the_wheel_scroll_the_host_page_until_clicked(open_map, real_server):
+    page = open_map(real_server, "/embed")
+    zoom = page.evaluate("() => window.BamakoAtlas.map.getZoom()")
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => window.BamakoAtlas.map.getZoom()") == zoom
+    assert "molette" in page.locator("#atlas-status").inner_text()
+    page.mouse.click(box["x"] + 10, box["y"] + box["height"] - 60)
+    page.mouse.wheel(0, -400)
+    page.wait_for_function("z => window.BamakoAtlas.map.getZoom() > z", arg=zoom)
+
+
+def test_a_unit_page_map_leaves_one_finger_swipes_to_the_page_until_tapped(open_map, real_server):
+    page = open_map(real_server, "/communes/ML090105", viewport=PHONE_390)
+    assert page.evaluate("() => window.BamakoAtlas.map.dragging.enabled()") is False
+    assert page.locator("#atlas.map-asleep").count() == 1
+    box = page.locator("#map").bounding_box()
+    page.touchscreen.tap(box["x"] + 20, box["y"] + box["height"] - 40)
+    page.wait_for_function("() => window.BamakoAtlas.map.dragging.enabled()")
+    assert page.locator("#atlas.map-asleep").count() == 0
+    # the main map, alone on its page, takes the gestures at once
+    main = open_map(real_server, "/", viewport=PHONE_390)
+    assert main.evaluate("() => window.BamakoAtlas.map.dragging.enabled()") is True

@@ -123,7 +123,7 @@ def indicator_menu() -> list[dict]:
 
     Each entry: ``id``, ``indicator``, ``kind`` (layer key or None), ``group``
     (menu group label or None), ``title`` (what the menu shows), ``legend``
-    (the legend's title, with the unit), ``unit`` and ``decimals``.
+    (the legend's title with the unit, only where it differs from ``title``), ``unit`` and ``decimals``.
     """
     menu = []
     for entry in menu_entries():
@@ -133,7 +133,7 @@ def indicator_menu() -> list[dict]:
             layer = MAP_LAYERS[entry["kind"]].short(language())
             template = KIND_TITLES.get(ind.key)
             title = str(template) % {"layer": layer} if template else f"{label} : {layer}"
-            entry = {**entry, "group": label, "title": title, "legend": title}
+            entry = {**entry, "group": label, "title": title}  # the legend's title is the title
         else:
             entry = {**entry, "group": None, "title": label, "legend": f"{label} ({unit})"}
         menu.append({**entry, "unit": unit, "decimals": ind.decimals})
@@ -173,6 +173,8 @@ def ui_strings() -> dict[str, str]:
         "you_are_here": _("Vous êtes ici"),
         "tiles_failed": _("Fond de carte en ligne indisponible : le fond de l'atlas est affiché."),
         "river": _("Niger"),
+        "wheel_hint": _("Cliquez sur la carte pour zoomer avec la molette."),
+        "drag_hint": _("Touchez la carte une fois pour la déplacer ; faites défiler la page à côté."),
         "loading": _("Chargement des données…"),
         "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
         "iframe_title": _("Atlas de Bamako"),

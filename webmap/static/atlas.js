@@ -127,6 +127,33 @@ function popupPadding() {
 map.on("resize", popupPadding);
 map.on("popupopen", function (e) { popupPadding(); e.popup.update(); });
 
+// A map inside a page that scrolls must not take the page's gestures: an embedded map ignores the mouse wheel,
+// and on touch screens a unit page's map ignores one-finger drags, until clicked or tapped once (a hint says so).
+function holdGestures() {
+  var inPage = cfg.embed || !isMapPage, touch = window.matchMedia("(pointer: coarse)").matches;
+  if (!inPage) return;
+  var wheel = cfg.embed, drag = !cfg.embed && touch;
+  if (!wheel && !drag) return;
+  if (wheel) map.scrollWheelZoom.disable();
+  if (drag) { map.dragging.disable(); if (map.tap) map.tap.disable(); }
+  root.classList.add("map-asleep");
+  var container = map.getContainer();
+  var hint = function () { say(wheel ? T.wheel_hint : T.drag_hint); };
+  if (wheel) container.addEventListener("wheel", hint, { passive: true });
+  if (drag) container.addEventListener("touchmove", hint, { passive: true });
+  var wake = function () {
+    if (wheel) { map.scrollWheelZoom.enable(); container.removeEventListener("wheel", hint); }
+    if (drag) { map.dragging.enable(); if (map.tap) map.tap.enable(); container.removeEventListener("touchmove", hint); }
+    root.classList.remove("map-asleep");
+    container.removeEventListener("click", wake);
+    container.removeEventListener("focus", wake);
+    say("");
+  };
+  container.addEventListener("click", wake);
+  container.addEventListener("focus", wake);
+}
+holdGestures();
+
 var here = L.layerGroup().addTo(map);
 map.on("locationfound", function (e) {
   here.clearLayers();
@@ -459,7 +486,7 @@ function renderLegend(entry, ind, hasMissing) {
   var box = document.getElementById("legend");
   if (!box) return;
   box.textContent = "";
-  box.appendChild(el("p", { class: "legend-title", text: entry.legend }));
+  box.appendChild(el("p", { class: "legend-title", text: entry.legend || entry.title }));
   var list = el("ul", { class: "legend-classes" });
   var lo = null;
   ind.b.forEach(function (upper, i) {
