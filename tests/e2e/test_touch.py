@@ -90,3 +90,21 @@ def test_a_unit_page_map_leaves_one_finger_swipes_to_the_page_until_tapped(open_
     # the main map, alone on its page, takes the gestures at once
     main = open_map(real_server, "/", viewport=PHONE_390)
     assert main.evaluate("() => window.BamakoAtlas.map.dragging.enabled()") is True
+
+
+def test_a_what_if_site_can_be_added_with_the_keyboard(open_map, real_server):
+    page = open_map(real_server, "/couverture", viewport=PHONE_390, wait=False)
+    page.locator("#cov-table-body tr").first.wait_for()
+    picker = page.locator("#cov-add-q")
+    page.wait_for_selector("#cov-add-q:not([disabled])")
+    assert page.locator("label[for=cov-add-q]").inner_text() == "Ajouter un site dans un quartier"
+    picker.focus()
+    page.keyboard.press("ArrowDown")  # the first quartier in alphabetical order
+    chosen = picker.input_value()
+    assert chosen != ""
+    page.keyboard.press("Tab")  # to « Ajouter »
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('add')")
+    assert page.locator("#cov-added li").count() == 1
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "touch-coverage-keyboard-site-fr-phone")

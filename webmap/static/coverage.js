@@ -155,6 +155,23 @@ function build(payload) {
   });
   drawFacilities();
   update();
+  fillQuartierPicker(decoded.scale);
+}
+
+// A keyboard way to add a site: a quartier chosen in a list, the site at a point inside it.
+function fillQuartierPicker(scale) {
+  var select = $("cov-add-q"), lp = data.quartiers.lp;
+  if (!select) return;
+  Q.n.map(function (name, i) { return { i: i, name: name, c: Q.c[i] >= 0 ? data.communes.n[Q.c[i]] : "" }; })
+    .sort(function (a, b) { return a.name.localeCompare(b.name, cfg.lang); })
+    .forEach(function (q) { select.appendChild(el("option", { value: String(q.i), text: q.name + (q.c ? " (" + q.c + ")" : "") })); });
+  select.disabled = false;
+  $("cov-add-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (select.value === "") return;
+    var i = Number(select.value);
+    addSite(L.latLng(lp[2 * i] / scale, lp[2 * i + 1] / scale));
+  });
 }
 
 map.on("click", function () { if (S.edit) say(T.outside); });
