@@ -108,3 +108,14 @@ def test_a_what_if_site_can_be_added_with_the_keyboard(open_map, real_server):
     assert page.locator("#cov-added li").count() == 1
     page.wait_for_load_state("networkidle")
     screenshot(page, "touch-coverage-keyboard-site-fr-phone")
+
+
+def test_an_embedded_map_shows_a_compact_legend_while_its_panel_is_closed(open_map, real_server):
+    page = open_map(real_server, "/embed", viewport=PHONE_390)
+    legend = page.locator(".legend-compact")
+    assert legend.is_visible()
+    assert legend.locator(".legend-title").inner_text() == page.locator("#legend .legend-title").inner_text()
+    assert legend.locator("li").count() == page.locator("#legend li").count() >= 2
+    screenshot(page, "touch-embed-legend-fr-phone")
+    page.locator("#panel-toggle").click()
+    assert legend.is_hidden()  # the panel shows the full legend

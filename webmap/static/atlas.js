@@ -482,6 +482,16 @@ function applyIndicator() {
   renderLegend(entry, ind, hasMissing);
 }
 
+// An embedded map starts with its panel closed: a compact copy of the legend stays on the map (bottom left).
+var compactLegend = null;
+if (cfg.embed) {
+  var CompactLegend = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: function () { return el("div", { class: "legend legend-compact", "aria-hidden": "true" }); }
+  });
+  compactLegend = new CompactLegend().addTo(map).getContainer();
+}
+
 function renderLegend(entry, ind, hasMissing) {
   var box = document.getElementById("legend");
   if (!box) return;
@@ -503,6 +513,7 @@ function renderLegend(entry, ind, hasMissing) {
     list.appendChild(el("li", {}, [sw, T.no_data]));
   }
   box.appendChild(list);
+  if (compactLegend) compactLegend.replaceChildren.apply(compactLegend, Array.from(box.cloneNode(true).childNodes));
 }
 
 function applyZoomClasses() {
