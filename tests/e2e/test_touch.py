@@ -119,3 +119,19 @@ def test_an_embedded_map_shows_a_compact_legend_while_its_panel_is_closed(open_m
     screenshot(page, "touch-embed-legend-fr-phone")
     page.locator("#panel-toggle").click()
     assert legend.is_hidden()  # the panel shows the full legend
+
+
+def test_facilities_on_one_spot_spread_when_their_group_is_clicked(open_map, real_server, real_store):
+    fac = gpd.read_file(real_store, layer="facilities")
+    cscom = fac[(fac["kind"] == "cscom") & ~(fac.geometry.isna() | fac.geometry.is_empty)]
+    spots = cscom.groupby([cscom.geometry.x.round(5), cscom.geometry.y.round(5)]).size()
+    (lon, lat), n = spots.idxmax(), int(spots.max())
+    assert n >= 2, "the real store has CSCOMs sharing one point"
+    page = open_map(real_server, f"/?layers=cscom&zoom=18&center={lon},{lat}", viewport=PHONE_390)
+    badge = page.locator(f".cluster-cscom .cluster-badge[data-n='{n}']")
+    badge.click()
+    page.wait_for_function("n => document.querySelectorAll('#map .fac-cscom').length >= n", arg=n)
+    page.wait_for_timeout(400)  # the spread animation
+    boxes = [b for b in (m.bounding_box() for m in page.locator("#map .fac-cscom").all()) if b]
+    centres = {(round(b["x"] + b["width"] / 2), round(b["y"] + b["height"] / 2)) for b in boxes}
+    assert len(centres) == len(boxes) >= n  # no two on one pixel any more

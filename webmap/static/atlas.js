@@ -372,9 +372,13 @@ function drawFacilities(payload, reloaded) {
   cfg.layers.forEach(function (l) {
     var s = cfg.symbols[l.key];
     icons[l.key] = iconFor(l.key);
-    groups[l.key] = s.cluster
-      ? L.markerClusterGroup({ iconCreateFunction: clusterIcon(l.key), showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 17, chunkedLoading: true })
-      : L.layerGroup();
+    // Dense layers cluster up to zoom 16; from 17, and in the sparse layers at every zoom, only markers on one
+    // spot stay grouped, and a click spreads them (spiderfy) instead of opening the top one only.
+    groups[l.key] = L.markerClusterGroup({
+      iconCreateFunction: clusterIcon(l.key), showCoverageOnHover: false, chunkedLoading: true,
+      maxClusterRadius: s.cluster ? function (zoom) { return zoom >= 17 ? 1 : 40; } : 1,
+      removeOutsideVisibleBounds: !!s.cluster  // a sparse layer stays drawn in full, as a plain layer was
+    });
   });
   var perLayer = {};
   for (var i = 0; i < nf; i++) {
