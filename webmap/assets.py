@@ -95,7 +95,7 @@ def _read(bundle: str, filename: str) -> Body:
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if mimetype.startswith("text/") or mimetype.endswith("javascript"):
         mimetype += "; charset=utf-8"
-    return Body(body, mimetype, compress=path.suffix in COMPRESSIBLE, level=9)
+    return Body(body, mimetype, compress=path.suffix in COMPRESSIBLE, level=9, brotli=True)
 
 
 def load(bundle: str, filename: str) -> Body:

@@ -33,7 +33,7 @@ from geo.errors import InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication import symbols as styles
 from geo.publication.exports import ATTRIBUTION
-from geo.publication.viewstate import DEFAULT_BASEMAP, DEFAULT_LAYERS, DEFAULT_ZOOM, FACILITY_LAYERS, parse_view
+from geo.publication.viewstate import DEFAULT_LAYERS, DEFAULT_ZOOM, FACILITY_LAYERS, parse_view
 from geo.store import Atlas, open_store, store_path
 from geo.vocabulary import KINDS, MAP_LAYERS, STORE_CRS
 from webmap.clientconfig.map import DEFAULT_KIND_LAYER
@@ -48,6 +48,9 @@ border:1px solid #666;margin-right:6px"></span>{{ text }}</div>{% endfor %}
 background:{{ colour }};border:1px solid #222;margin-right:6px"></span>{{ text }}</div>{% endfor %}
 <div style="color:#555;margin-top:4px">{{ note }}</div></div>"""
 )
+
+#: Tiles of a notebook map (a notebook runs online; the web pages default to the atlas's own basemap).
+NOTEBOOK_BASEMAP = "positron"
 
 
 def _class_labels(bins: tuple[float, ...], decimals: int) -> list[str]:
@@ -66,7 +69,7 @@ def folium_map(
     layers: Sequence[str] = DEFAULT_LAYERS,
     indicator: str = "density",
     kind: str | None = None,
-    basemap: str = DEFAULT_BASEMAP,
+    basemap: str = NOTEBOOK_BASEMAP,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
     title: str | None = None,

@@ -25,7 +25,7 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def _page(html: str) -> Body:
-    return Body(html.encode("utf-8"), "text/html; charset=utf-8", compress=True)
+    return Body(html.encode("utf-8"), "text/html; charset=utf-8", compress=True, brotli=True)
 
 
 def personal() -> bool:

@@ -1,7 +1,9 @@
 """One way to send bytes: a ``Body`` (bytes, media type, ETag, gzip computed once) and ``send()``.
 
 ``send`` negotiates gzip (the compressed variant's ETag gets a ``-gz`` suffix, as
-the two byte sequences differ), answers 304 when If-None-Match names either
+the two byte sequences differ) and, for bodies sent often and kept (``brotli=True``:
+library files, the map data), brotli (``-br``), a sixth smaller for the bytes a
+slow link waits for first; answers 304 when If-None-Match names either
 variant, and sets Cache-Control, Vary and Content-Disposition. A ``Body`` kept in
 a cache carries its gzip bytes with it, so a hit is never compressed again.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import brotli
 from flask import Response, request
 
 #: Media types worth compressing (by their part before ``;``).
@@ -34,6 +37,12 @@ def compressible(media_type: str) -> bool:
     return media_type.split(";", 1)[0].strip().lower() in COMPRESSIBLE
 
 
+def accepts_brotli() -> bool:
+    """Return True when the request accepts a brotli-encoded response."""
+    header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    return "br" in header.lower() and request.accept_encodings["br"] > 0
+
+
 def accepts_gzip() -> bool:
     """Return True when the request accepts a gzip-encoded response."""
     header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
@@ -44,7 +53,8 @@ def accepts_gzip() -> bool:
 class Body:
     """Bytes ready to send: media type, strong ETag (of the bytes unless ``tag``) and a lazily computed gzip.
 
-    ``compress`` forces whether a gzip variant is served (default: by media type and size).
+    ``compress`` forces whether a gzip variant is served (default: by media type and size); ``brotli`` adds a
+    brotli variant at its best quality (slow to compute: only for bodies computed once and kept).
     """
 
     data: bytes
@@ -53,6 +63,7 @@ class Body:
     tag: str | None = field(default=None, repr=False)
     compress: bool | None = None
     level: int = GZIP_LEVEL
+    brotli: bool = False
 
     @cached_property
     def etag(self) -> str:
@@ -71,18 +82,23 @@ class Body:
         """Return the gzip variant, compressed on first use and kept with the body."""
         return gzip_bytes(self.data, self.level)
 
+    @cached_property
+    def br(self) -> bytes:
+        """Return the brotli variant, compressed on first use and kept with the body."""
+        return brotli.compress(self.data, quality=11)
+
     @property
     def size(self) -> int:
-        """Return the memory held, in bytes (counting the gzip variant, whether computed yet or not)."""
-        return len(self.data) * (2 if self.compressible else 1)
+        """Return the memory held, in bytes (counting the compressed variants, whether computed yet or not)."""
+        return len(self.data) * ((3 if self.brotli else 2) if self.compressible else 1)
 
 
 def not_modified(etag: str) -> bool:
-    """Return True when the request's If-None-Match names ``etag`` or its gzip variant."""
+    """Return True when the request's If-None-Match names ``etag`` or its gzip or brotli variant."""
     if "HTTP_IF_NONE_MATCH" not in request.environ:
         return False
     match = request.if_none_match
-    return match.contains_weak(etag) or match.contains_weak(f"{etag}-gz")
+    return any(match.contains_weak(tag) for tag in (etag, f"{etag}-gz", f"{etag}-br"))
 
 
 def unchanged(etag: str, *, cache_control: str, headers: Mapping[str, str] | None = None) -> Response | None:
@@ -100,13 +116,15 @@ def send(
     disposition: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """Return ``body`` (gzip when accepted and worth it), or 304 when the client holds it.
+    """Return ``body`` (brotli or gzip when accepted and worth it), or 304 when the client holds it.
 
     ``disposition`` is ``"attachment"`` or ``"inline"`` (with the body's file name);
     ``headers`` are added to both the 200 and the 304.
     """
-    use_gzip = body.compressible and accepts_gzip()
-    etag = f"{body.etag}-gz" if use_gzip else body.etag
+    encoding = None
+    if body.compressible:
+        encoding = "br" if body.brotli and accepts_brotli() else "gzip" if accepts_gzip() else None
+    etag = f"{body.etag}-{'gz' if encoding == 'gzip' else encoding}" if encoding else body.etag
     out = {"ETag": f'"{etag}"', "Cache-Control": cache_control, **(headers or {})}
     vary = [*vary, *(("Accept-Encoding",) if body.compressible else ())]
     if vary:
@@ -115,6 +133,7 @@ def send(
         return Response(status=304, headers=out)
     if disposition and body.filename:
         out["Content-Disposition"] = f'{disposition}; filename="{body.filename}"'
-    if use_gzip:
-        out["Content-Encoding"] = "gzip"
-    return Response(body.gz if use_gzip else body.data, headers=out, content_type=body.media_type)
+    if encoding:
+        out["Content-Encoding"] = encoding
+    data = body.br if encoding == "br" else body.gz if encoding else body.data
+    return Response(data, headers=out, content_type=body.media_type)

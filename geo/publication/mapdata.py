@@ -305,3 +305,22 @@ def map_payload(
             quartiers, counted, indicator_options or {"density": ("density", ())}, scheme=scheme, settings=settings
         ),
     }
+
+
+#: Keys of the map payload every part carries (format version, decimals, store build).
+PART_COMMON = ("v", "d", "build")
+#: Parts of the map payload a page fetches one after the other, so the first shapes need a fifth of the bytes:
+#: "shapes" (quartiers, communes and their choropleth) and "rest" (facilities, QA findings, counts).
+PAYLOAD_PARTS = ("shapes", "rest")
+SHAPE_KEYS = ("arcs", "communes", "quartiers", "ind")
+
+
+def payload_part(payload: Mapping, part: str) -> dict:
+    """Return the keys of ``payload`` (as map_payload) in ``part``, one of PAYLOAD_PARTS.
+
+    The two parts merged (``{**shapes, **rest}``) are the whole payload.
+    """
+    if part not in PAYLOAD_PARTS:
+        raise InvalidParameter("part", f"unknown part {part!r}; allowed: {', '.join(PAYLOAD_PARTS)}")
+    keep = (lambda k: k in SHAPE_KEYS) if part == "shapes" else (lambda k: k not in SHAPE_KEYS)
+    return {k: v for k, v in payload.items() if k in PART_COMMON or keep(k)}

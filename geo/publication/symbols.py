@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from geo.text import COMMUNE_NUMERALS
 from geo.vocabulary import MAP_LAYERS
 
 
@@ -60,6 +61,18 @@ NO_DATA = "#d9d9d9"
 #: Map background when no basemap is shown: light blue, so the Niger (the gap between quartiers) reads as water.
 WATER = "#cfe3f1"
 OUTLINE = {"quartier": "#4d4d4d", "commune": "#1a1a1a"}
+#: The atlas's own basemap: land around the District, the Niger as a band along the limit between the
+#: left-bank communes (I–IV) and the right-bank ones (V, VI) — the COD-AB limits meet in mid-river.
+#: ``width_m`` is the band's width on the ground (the river is about 1 km wide in Bamako, islands included).
+CONTEXT = {
+    "land": "#ecebe6",
+    "water": "#6fa8d6",
+    "width_m": 450,
+    "banks": (
+        tuple(COMMUNE_NUMERALS[n] for n in ("I", "II", "III", "IV")),
+        tuple(COMMUNE_NUMERALS[n] for n in ("V", "VI")),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,7 @@ class Basemap:
 
 #: Basemap key (geo.publication.viewstate.BASEMAPS) → tiles. Only loaded when the user picks one.
 BASEMAPS: dict[str, Basemap] = {
+    "atlas": Basemap("atlas", "", ""),  # vector, drawn by the page from the map data it already has
     "osm": Basemap(
         "osm",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

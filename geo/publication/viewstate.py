@@ -13,8 +13,9 @@ from geo.errors import InvalidParameter
 from geo.vocabulary import FACILITY_LAYERS
 
 DEFAULT_LAYERS = ("cscom", "hospitals", "claec", "sports")
-BASEMAPS = ("osm", "positron", "esri", "none")
-DEFAULT_BASEMAP = "positron"
+BASEMAPS = ("atlas", "osm", "positron", "esri", "none")
+#: The atlas's own vector basemap (drawn from the map data): the default view needs no other server.
+DEFAULT_BASEMAP = "atlas"
 #: Map centre (lon, lat in degrees) and zoom showing the whole District.
 DEFAULT_CENTER = (-7.985, 12.615)
 DEFAULT_ZOOM = 12

@@ -153,10 +153,12 @@ def test_phone_controls_are_reachable_and_a_popup_fits(open_map, real_server, re
     screenshot(page, "map-fr-phone-popup")
 
 
-def test_an_online_basemap_offline_says_so(open_map, real_server):
+def test_an_online_basemap_offline_falls_back_to_the_atlas_basemap(open_map, real_server):
     page = open_map(real_server, "/?basemap=none", allow_tiles=True)
     page.locator("input[name=basemap][value=osm]").check()
-    page.wait_for_selector("#atlas.tiles-failed", state="attached", timeout=10_000)
+    page.wait_for_selector("#atlas.tiles-failed.basemap-atlas", state="attached", timeout=10_000)
     assert page.locator("#atlas-status").is_visible()
-    assert "Aucun fond" in page.locator("#atlas-status").inner_text()
-    assert view_params(page)["basemap"] == "osm"
+    assert "fond de l'atlas" in page.locator("#atlas-status").inner_text()
+    assert page.locator("input[name=basemap][value=atlas]").is_checked()
+    assert page.locator("path.context-river").count() == 1
+    wait_for_param(page, "basemap", "atlas")

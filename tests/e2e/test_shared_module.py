@@ -82,8 +82,8 @@ def test_coverage_switches_basemaps_as_the_map_does(open_map, markup_server):
     assert snippet.startswith('<iframe src="' + markup_server.base_url + "/embed/couverture?kind=")
     assert 'height="520"' in snippet and "&amp;threshold_m=" in snippet
     page.locator("#cov-basemap").select_option("osm")
-    page.wait_for_selector("#cov.tiles-failed", state="attached", timeout=10_000)  # offline: tiles fail
-    assert page.locator("#cov-status").is_visible() and "Aucun fond" in page.locator("#cov-status").inner_text()
-    assert "basemap=osm" in page.url
+    page.wait_for_selector("#cov.tiles-failed.basemap-atlas", state="attached", timeout=10_000)  # offline: tiles fail
+    assert page.locator("#cov-status").is_visible() and "fond de l'atlas" in page.locator("#cov-status").inner_text()
+    assert page.locator("#cov-basemap").input_value() == "atlas" and "basemap=osm" not in page.url
     page.locator("#cov-basemap").select_option("none")
     assert page.locator("#cov.basemap-none:not(.tiles-failed)").count() == 1

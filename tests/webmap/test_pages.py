@@ -78,7 +78,7 @@ def test_map_page_hands_its_view_to_the_script(client):
     assert "per10k:cscom" in [entry["id"] for entry in cfg["indicators"]]
     assert cfg["popNote"] == "Population : estimation 2022, part 2009 de chaque commune"
     assert "OCHA COD-AB" in cfg["attribution"]
-    assert {b["key"] for b in cfg["basemaps"]} == {"osm", "positron", "esri", "none"}
+    assert {b["key"] for b in cfg["basemaps"]} == {"atlas", "osm", "positron", "esri", "none"}
     assert cfg["extent"][0] < cfg["extent"][2]
 
 
@@ -300,3 +300,37 @@ def test_population_method_is_named_in_the_page_language(client, app):
     with app.test_request_context("/"):
         assert mapconfig.pop_method_label("areal") == "répartition selon la surface"
         assert mapconfig.pop_method_label("unknown") == "unknown"
+
+
+def test_map_data_comes_in_two_parts_that_make_the_whole(client):
+    whole = client.get("/api/v1/map-data.json?v=test-build-1").get_json()
+    shapes = client.get("/api/v1/map-data.json?v=test-build-1&part=shapes")
+    rest = client.get("/api/v1/map-data.json?v=test-build-1&part=rest")
+    assert shapes.status_code == rest.status_code == 200 and shapes.cache_control.max_age
+    assert set(shapes.get_json()) == {"v", "d", "build", "arcs", "communes", "quartiers", "ind"}
+    assert "f" in rest.get_json() and "arcs" not in rest.get_json()
+    assert {**shapes.get_json(), **rest.get_json()} == whole
+    assert shapes.headers["ETag"] not in (rest.headers["ETag"], client.get("/api/v1/map-data.json").headers["ETag"])
+    bad = client.get("/api/v1/map-data.json?part=facilities")
+    assert (
+        bad.status_code == 400 and "part" in bad.get_data(as_text=True) and "shapes, rest" in bad.get_data(as_text=True)
+    )
+
+
+def test_map_pages_preload_the_first_part_of_the_map_data(client):
+    for url in ("/", "/couverture", "/embed", "/communes/ML090101"):
+        html = client.get(url).get_data(as_text=True)
+        assert re.search(r'<link rel="preload" href="/api/v1/map-data\.json\?v=test-build-1&amp;part=shapes" as="fetch" '
+                         r"crossorigin>", html), url  # fmt: skip
+        assert "leaflet.markercluster.js" not in re.findall(r'<script src="([^"]+)"', html), url
+
+
+def test_the_default_basemap_is_the_atlas_own(client):
+    cfg = config_of(client, "/")
+    assert cfg["view"]["basemap"] == "atlas" == cfg["defaults"]["basemap"]
+    atlas = next(b for b in cfg["basemaps"] if b["key"] == "atlas")
+    assert atlas == {"key": "atlas", "label": "Fond de l'atlas (hors ligne)"}  # no tiles to fetch
+    assert cfg["context"]["banks"] == [["ML090101", "ML090102", "ML090103", "ML090104"], ["ML090105", "ML090106"]]
+    assert (
+        config_of(client, "/?lang=en")["t"]["tiles_failed"] == "Online basemap unavailable: showing the atlas basemap."
+    )

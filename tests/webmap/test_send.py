@@ -65,3 +65,19 @@ def test_a_planners_responses_are_never_kept(tiny_store, tmp_path, monkeypatch):
     for _ in range(2):
         assert client.get("/ogcapi/collections?f=json", headers=GZIP).headers["Content-Encoding"] == "gzip"
     assert calls == [1, 1]  # built for them each time, never served from (or stored in) the shared cache
+
+
+def test_kept_bodies_are_sent_with_brotli_when_accepted(client):
+    import brotli
+
+    url = "/api/v1/map-data.json?v=test-build-1&part=shapes"
+    br = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert br.headers["Content-Encoding"] == "br" and br.headers["ETag"].endswith('-br"')
+    gz = client.get(url, headers=GZIP)
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert brotli.decompress(br.data) == gzip.decompress(gz.data)
+    assert client.get(url, headers={"If-None-Match": br.headers["ETag"]}).status_code == 304
+    leaflet = client.get("/vendor/leaflet/leaflet.js?v=1.9.3", headers={"Accept-Encoding": "br"})
+    assert leaflet.headers["Content-Encoding"] == "br"
+    # bodies built per request keep gzip (brotli at its best quality is too slow for them)
+    assert client.get("/api/v1/layers", headers={"Accept-Encoding": "gzip, br"}).headers["Content-Encoding"] == "gzip"

@@ -158,7 +158,6 @@ def ui_strings() -> dict[str, str]:
         "copy_failed": _("Copie impossible : sélectionnez le texte"),
         "iframe_title": _("Atlas de Bamako : couverture"),
         "map_label": _("Carte de la couverture par quartier"),
-        "tiles_failed": _("Fond de carte indisponible (hors ligne ?) : choisissez « Aucun fond »."),
         "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
     }
 

@@ -48,6 +48,7 @@ PRECISION_BADGES = {
     "commune": _l("position approximative (commune)"),
 }
 BASEMAP_LABELS = {
+    "atlas": _l("Fond de l'atlas (hors ligne)"),
     "osm": _l("OpenStreetMap"),
     "positron": _l("CARTO Positron (clair)"),
     "esri": _l("Esri imagerie satellite"),
@@ -129,7 +130,7 @@ def indicator_menu() -> list[dict]:
 
     Each entry: ``id``, ``indicator``, ``kind`` (layer key or None), ``group``
     (menu group label or None), ``title`` (what the menu shows), ``legend``
-    (the legend's title, with the unit), ``unit`` and ``decimals``.
+    (the legend's title with the unit, only where it differs from ``title``), ``unit`` and ``decimals``.
     """
     menu = []
     for entry in menu_entries():
@@ -139,7 +140,7 @@ def indicator_menu() -> list[dict]:
             layer = MAP_LAYERS[entry["kind"]].short(language())
             template = KIND_TITLES.get(ind.key)
             title = str(template) % {"layer": layer} if template else f"{label} : {layer}"
-            entry = {**entry, "group": label, "title": title, "legend": title}
+            entry = {**entry, "group": label, "title": title}  # the legend's title is the title
         else:
             entry = {**entry, "group": None, "title": label, "legend": f"{label} ({unit})"}
         menu.append({**entry, "unit": unit, "decimals": ind.decimals})
@@ -177,7 +178,10 @@ def ui_strings() -> dict[str, str]:
         "zoom_out": _("Zoom arrière"),
         "locate_failed": _("Localisation impossible"),
         "you_are_here": _("Vous êtes ici"),
-        "tiles_failed": _("Fond de carte indisponible (hors ligne ?) : choisissez « Aucun fond »."),
+        "tiles_failed": _("Fond de carte en ligne indisponible : le fond de l'atlas est affiché."),
+        "river": _("Niger"),
+        "wheel_hint": _("Cliquez sur la carte pour zoomer avec la molette."),
+        "drag_hint": _("Touchez la carte une fois pour la déplacer ; faites défiler la page à côté."),
         "loading": _("Chargement des données…"),
         "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
         "iframe_title": _("Atlas de Bamako"),
@@ -228,23 +232,22 @@ def client_config(
         "palette": list(styles.PALETTE),
         "noData": styles.NO_DATA,
         "outline": styles.OUTLINE,
+        "context": styles.CONTEXT,
         "kinds": {k: kind_label(k) for k in KINDS},
         "checks": {k: check.label(lang) for k, check in CHECKS.items()},
         "precisions": {k: str(v) for k, v in PRECISION_BADGES.items()},
         "sources": {k: source_label(k) for k in (*registry(), "places", CREATED_SOURCE)},
         "indicators": indicator_menu(),
         "basemaps": [
-            {
-                "key": k,
-                "label": str(BASEMAP_LABELS[k]),
-                "url": b.url,
-                "attribution": b.attribution,
-                "maxZoom": b.max_zoom,
-                "subdomains": b.subdomains,
-            }
+            {"key": k, "label": str(BASEMAP_LABELS[k])}
+            | (
+                {"url": b.url, "attribution": b.attribution, "maxZoom": b.max_zoom, "subdomains": b.subdomains}
+                if b.url
+                else {}
+            )
             for k, b in styles.BASEMAPS.items()
             if k in BASEMAPS
-        ],  # fmt: skip
+        ],  # tiles only for the online ones
         "attribution": ATTRIBUTION(lang),
         "popNote": pop_note(pop_year, commune_method),
         "urls": {

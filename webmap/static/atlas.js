@@ -8,9 +8,10 @@
  */
 
 import {
-  basemapSwitcher, classOf, createMap, decodeDeltas, decodeMapData, el, fillUrl as pageUrl, getJson, haloSymbol,
-  iframeSnippet, layerOfKind, localeOf, numberFormatter, queryString as qs, readConfig, setupCopyButtons,
-  peopleRange, shapeLatLngs, splitTexts, statusLine, updateLangLinks
+  basemapSwitcher, classOf, contextLayer, createMap, decodeDeltas, decodeFacilities, decodeShapes, el,
+  fillUrl as pageUrl, getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, loadScript,
+  localeOf, numberFormatter, peopleRange, queryString as qs, readConfig, setupCopyButtons, shapeLatLngs,
+  splitTexts, statusLine, updateLangLinks
 } from "./lib/shared.js";
 import { printMenu } from "./lib/print.js";
 
@@ -32,7 +33,7 @@ var view = cfg.view;
 var state = {
   layers: new Set(view.layers),
   indicator: view.indicator === "density" ? "density" : view.indicator + ":" + (view.kind || cfg.defaults.kind),
-  basemap: view.basemap
+  basemap: initialBasemap(view.basemap, cfg.basemaps)
 };
 var isMapPage = !cfg.focus || cfg.embed || document.body.classList.contains("page-map");
 
@@ -109,6 +110,52 @@ document.addEventListener("fullscreenchange", function () {
   map.invalidateSize();
 });
 
+// Popups pan clear of what floats over the map: the search box, the buttons on the right, the panel toggle.
+// Every popup reads these defaults when it opens (its options inherit from L.Popup's).
+function popupPadding() {
+  var box = map.getContainer().getBoundingClientRect(), narrow = box.width < 600, top = 8, right = 8, bottom = 8;
+  var over = function (sel) {
+    var node = root.querySelector(sel);
+    return node && node.offsetParent ? node.getBoundingClientRect() : null;
+  };
+  var search = over(".map-search"), tools = over(".leaflet-top.leaflet-right"), toggle = over("#panel-toggle");
+  if (search) top = Math.max(top, search.bottom - box.top + 8);
+  if (tools && narrow) top = Math.max(top, tools.bottom - box.top + 8);  // no room beside them: keep below
+  else if (tools) right = Math.max(right, box.right - tools.left + 8);
+  if (toggle && toggle.top > box.top + box.height / 2) bottom = Math.max(bottom, box.bottom - toggle.top + 8);
+  L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(8, top);
+  L.Popup.prototype.options.autoPanPaddingBottomRight = L.point(right, bottom);
+}
+map.on("resize", popupPadding);
+map.on("popupopen", function (e) { popupPadding(); e.popup.update(); });
+
+// A map inside a page that scrolls must not take the page's gestures: an embedded map ignores the mouse wheel,
+// and on touch screens a unit page's map ignores one-finger drags, until clicked or tapped once (a hint says so).
+function holdGestures() {
+  var inPage = cfg.embed || !isMapPage, touch = window.matchMedia("(pointer: coarse)").matches;
+  if (!inPage) return;
+  var wheel = cfg.embed, drag = !cfg.embed && touch;
+  if (!wheel && !drag) return;
+  if (wheel) map.scrollWheelZoom.disable();
+  if (drag) { map.dragging.disable(); if (map.tap) map.tap.disable(); }
+  root.classList.add("map-asleep");
+  var container = map.getContainer();
+  var hint = function () { say(wheel ? T.wheel_hint : T.drag_hint); };
+  if (wheel) container.addEventListener("wheel", hint, { passive: true });
+  if (drag) container.addEventListener("touchmove", hint, { passive: true });
+  var wake = function () {
+    if (wheel) { map.scrollWheelZoom.enable(); container.removeEventListener("wheel", hint); }
+    if (drag) { map.dragging.enable(); if (map.tap) map.tap.enable(); container.removeEventListener("touchmove", hint); }
+    root.classList.remove("map-asleep");
+    container.removeEventListener("click", wake);
+    container.removeEventListener("focus", wake);
+    say("");
+  };
+  container.addEventListener("click", wake);
+  container.addEventListener("focus", wake);
+}
+holdGestures();
+
 var here = L.layerGroup().addTo(map);
 map.on("locationfound", function (e) {
   here.clearLayers();
@@ -135,8 +182,9 @@ if (view.center && view.zoom) {
 }
 
 // --------------------------------------------------------------- basemaps
-var switchBasemap = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
-function setBasemap(key) { state.basemap = switchBasemap(key); }
+var basemaps = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
+function setBasemap(key, byUser) { state.basemap = basemaps.set(key, byUser); }
+basemaps.onFallback(function (key) { state.basemap = key; syncUrl(); });
 setBasemap(state.basemap);
 
 // ------------------------------------------------------------------ data
@@ -150,11 +198,16 @@ function symbolSvg(key, size) {
     hollow ? { fill: "none", stroke: "#000", "stroke-width": "2.5" } : { fill: s.color, stroke: "#1a1a1a", "stroke-width": "1" });
 }
 
+// Smallest touch target of a marker, CSS pixels (WCAG 2.2 target size).
+var TOUCH_PX = 24;
+
 // variant: "" (a point at the facility, inside), "fac-approx" (quartier/commune precision), "fac-outside" (outside the District).
 function iconFor(key) {
   var s = cfg.symbols[key], svg = symbolSvg(key);
   return function (variant) {
-    return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key + (variant ? " " + variant : ""), iconSize: [s.size, s.size], iconAnchor: [s.size / 2, s.size / 2], popupAnchor: [0, -s.size / 2] });
+    // the box (what a finger hits) is at least TOUCH_PX wide, the symbol keeps its size in the middle
+    var box = Math.max(s.size, TOUCH_PX);
+    return L.divIcon({ html: svg.cloneNode(true), className: "fac-icon fac-" + key + (variant ? " " + variant : ""), iconSize: [box, box], iconAnchor: [box / 2, box / 2], popupAnchor: [0, -s.size / 2] });
   };
 }
 
@@ -250,7 +303,7 @@ function quartierSummary(i, withLinks) {
   }
   var dens = data.ind.density ? data.ind.density.v[i] : null;
   if (dens !== null) box.appendChild(el("div", { text: indicatorEntry("density").title + T.sep + fmt(dens) + " " + indicatorEntry("density").unit }));
-  var counts = cfg.layers.filter(function (l) { return state.layers.has(l.key) && data.counts[l.key]; })
+  var counts = cfg.layers.filter(function (l) { return state.layers.has(l.key) && data.counts && data.counts[l.key]; })
     .map(function (l) { return l.short + T.sep + data.counts[l.key][i]; });
   if (counts.length) box.appendChild(el("div", { class: "counts", text: counts.join(" · ") }));
   if (withLinks) {
@@ -259,19 +312,17 @@ function quartierSummary(i, withLinks) {
   return box;
 }
 
+// The map data comes in two parts (see loadMapData): the shapes are drawn first, the facilities when the rest is in.
 function build(payload, reloaded) {
+  drawShapes(payload);
+  drawFacilities(payload, reloaded);
+}
+
+function drawShapes(payload) {
   data = payload;
-  var decoded = decodeMapData(data), scale = decoded.scale, nf = decoded.F.ids.length;
-  arcs = decoded.arcs; Q = decoded.Q; F = decoded.F;
-  var qa = data.qa, nlinked = qa.f.length, norphans = qa.k.length - nlinked, acc = 0;
-  qa.f.forEach(function (delta, j) {
-    acc += delta;
-    (qaByFacility[acc] = qaByFacility[acc] || []).push(qa.checks[qa.k[j]]);
-  });
-  orphans = {
-    n: splitTexts(qa.orphans.n, norphans), e: splitTexts(qa.orphans.e, norphans),
-    pts: decodeDeltas(qa.orphans.pt, scale), k: qa.k.slice(nlinked).map(function (c) { return qa.checks[c]; })
-  };
+  var decoded = decodeShapes(data), scale = decoded.scale;
+  arcs = decoded.arcs; Q = decoded.Q;
+  basemaps.context(contextLayer(map, data.communes, arcs, cfg.context, T.river));
 
   // Quartiers: choropleth, tooltip, popup.
   var quartierGroup = L.featureGroup().addTo(outlines);
@@ -298,22 +349,44 @@ function build(payload, reloaded) {
       .setLatLng([lp[2 * i] / scale, lp[2 * i + 1] / scale]).setContent(label).addTo(communeLabels);
   });
   communeLabels.addTo(map);
+  applyIndicator();
+  applyZoomClasses();
+}
+
+function drawFacilities(payload, reloaded) {
+  data = payload;
+  F = decodeFacilities(data);
+  var scale = Math.pow(10, data.d), nf = F.ids.length;
+  var qa = data.qa, nlinked = qa.f.length, norphans = qa.k.length - nlinked, acc = 0;
+  qa.f.forEach(function (delta, j) {
+    acc += delta;
+    (qaByFacility[acc] = qaByFacility[acc] || []).push(qa.checks[qa.k[j]]);
+  });
+  orphans = {
+    n: splitTexts(qa.orphans.n, norphans), e: splitTexts(qa.orphans.e, norphans),
+    pts: decodeDeltas(qa.orphans.pt, scale), k: qa.k.slice(nlinked).map(function (c) { return qa.checks[c]; })
+  };
 
   // Facilities, one group per map layer.
   var icons = {};
   cfg.layers.forEach(function (l) {
     var s = cfg.symbols[l.key];
     icons[l.key] = iconFor(l.key);
-    groups[l.key] = s.cluster
-      ? L.markerClusterGroup({ iconCreateFunction: clusterIcon(l.key), showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 17, chunkedLoading: true })
-      : L.layerGroup();
+    // Dense layers cluster up to zoom 16; from 17, and in the sparse layers at every zoom, only markers on one
+    // spot stay grouped, and a click spreads them (spiderfy) instead of opening the top one only.
+    groups[l.key] = L.markerClusterGroup({
+      iconCreateFunction: clusterIcon(l.key), showCoverageOnHover: false, chunkedLoading: true,
+      maxClusterRadius: s.cluster ? function (zoom) { return zoom >= 17 ? 1 : 40; } : 1,
+      removeOutsideVisibleBounds: !!s.cluster  // a sparse layer stays drawn in full, as a plain layer was
+    });
   });
   var perLayer = {};
   for (var i = 0; i < nf; i++) {
     var key = layerByKind[data.kinds[F.k[i]]];
     if (!key) continue;
     var variant = F.o[i] ? "fac-outside" : (data.prec[F.x[i]] === "quartier" || data.prec[F.x[i]] === "commune" ? "fac-approx" : "");
-    var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: true, riseOnHover: true });
+    // not a Tab stop each (126 of them): keyboard users reach facilities through the search
+    var m = L.marker(F.pts[i], { icon: icons[key](variant), title: F.n[i] || T.unnamed, keyboard: false, riseOnHover: true });
     m.bindPopup(facilityPopup.bind(null, i), { maxWidth: 300 });
     markers[i] = { marker: m, layer: key };
     (perLayer[key] = perLayer[key] || []).push(m);
@@ -324,7 +397,7 @@ function build(payload, reloaded) {
   });
   var qaIcon = iconFor("qa");
   var addQa = function (latlng, popup) {
-    var m = L.marker(latlng, { icon: qaIcon(), title: T.qa_finding, keyboard: true, zIndexOffset: 500 });
+    var m = L.marker(latlng, { icon: qaIcon(), title: T.qa_finding, keyboard: false, zIndexOffset: 500 });
     m.bindPopup(popup, { maxWidth: 320 });
     groups.qa.addLayer(m);
     qaMarkers.push(m);
@@ -339,8 +412,6 @@ function build(payload, reloaded) {
 
   buildSearch();
   applyLayers();
-  applyIndicator();
-  applyZoomClasses();
   if (!reloaded) highlightFocus(scale);
   root.classList.add("ready");
   if (statusBox && statusBox.textContent === T.loading) say("");
@@ -415,11 +486,21 @@ function applyIndicator() {
   renderLegend(entry, ind, hasMissing);
 }
 
+// An embedded map starts with its panel closed: a compact copy of the legend stays on the map (bottom left).
+var compactLegend = null;
+if (cfg.embed) {
+  var CompactLegend = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: function () { return el("div", { class: "legend legend-compact", "aria-hidden": "true" }); }
+  });
+  compactLegend = new CompactLegend().addTo(map).getContainer();
+}
+
 function renderLegend(entry, ind, hasMissing) {
   var box = document.getElementById("legend");
   if (!box) return;
   box.textContent = "";
-  box.appendChild(el("p", { class: "legend-title", text: entry.legend }));
+  box.appendChild(el("p", { class: "legend-title", text: entry.legend || entry.title }));
   var list = el("ul", { class: "legend-classes" });
   var lo = null;
   ind.b.forEach(function (upper, i) {
@@ -436,6 +517,7 @@ function renderLegend(entry, ind, hasMissing) {
     list.appendChild(el("li", {}, [sw, T.no_data]));
   }
   box.appendChild(list);
+  if (compactLegend) compactLegend.replaceChildren.apply(compactLegend, Array.from(box.cloneNode(true).childNodes));
 }
 
 function applyZoomClasses() {
@@ -586,12 +668,12 @@ function setupPanel() {
   document.querySelectorAll("input[name=layer]").forEach(function (c) {
     c.addEventListener("change", function () {
       if (c.checked) state.layers.add(c.value); else state.layers.delete(c.value);
-      if (data) applyLayers();
+      if (F) applyLayers();
       syncUrl();
     });
   });
   document.querySelectorAll("input[name=basemap]").forEach(function (r) {
-    r.addEventListener("change", function () { if (r.checked) { setBasemap(r.value); syncUrl(); } });
+    r.addEventListener("change", function () { if (r.checked) { setBasemap(r.value, true); syncUrl(); } });
   });
   var select = document.getElementById("indicator");
   if (select) select.addEventListener("change", function () { state.indicator = select.value; applyIndicator(); syncUrl(); });
@@ -642,7 +724,15 @@ printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function (
   return p;
 });
 say(T.loading, true);
-getJson(cfg.dataUrl)
-  .then(build)
+// Marker clustering (the plugin's script and its style, side by side in its bundle) comes after the first shapes.
+function clusterScript() {
+  var src = root.getAttribute("data-markercluster");
+  if (!document.querySelector("link[data-markercluster]")) {
+    document.head.appendChild(el("link", { rel: "stylesheet", href: src.replace("leaflet.markercluster.js", "MarkerCluster.css"), "data-markercluster": "" }));
+  }
+  return loadScript(src, function () { return !!L.markerClusterGroup; });
+}
+loadMapData(cfg.dataUrl, drawShapes, clusterScript)
+  .then(function (whole) { drawFacilities(whole, false); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
 syncUrl();

@@ -11,9 +11,10 @@
  */
 
 import {
-  basemapSwitcher, classOf, createMap, decodeMapData, el, fillUrl, getJson, haloSymbol, iframeSnippet, layerOfKind,
-  localeOf, numberFormatter, peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs,
-  shareRange, statusLine, updateLangLinks
+  basemapSwitcher, classOf, contextLayer, createMap, decodeFacilities, decodeShapes, el, fillUrl,
+  getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, localeOf, numberFormatter,
+  peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs, shareRange, statusLine,
+  updateLangLinks
 } from "./lib/shared.js";
 import { printMenu } from "./lib/print.js";
 
@@ -71,7 +72,7 @@ var S = {
   threshold: C.state.threshold_m,
   add: C.state.add.map(function (p) { return [p[0], p[1]]; }),
   remove: C.state.remove.slice(),
-  basemap: cfg.view.basemap,
+  basemap: initialBasemap(cfg.view.basemap, cfg.basemaps),
   edit: false,
   show: { surface: true, catchments: false, facilities: true }
 };
@@ -139,8 +140,9 @@ var e = cfg.extent;
 if (cfg.view.center && cfg.view.zoom) map.setView([cfg.view.center[1], cfg.view.center[0]], cfg.view.zoom);  // [lon, lat]
 else map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [6, 6] });
 
-var switchBasemap = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(T.tiles_failed); });
-function setBasemap(key) { S.basemap = switchBasemap(key); }
+var basemaps = basemapSwitcher(map, created.attribution, root, cfg.basemaps, function () { say(cfg.t.tiles_failed); });
+function setBasemap(key, byUser) { S.basemap = basemaps.set(key, byUser); $("cov-basemap").value = S.basemap; }
+basemaps.onFallback(function (key) { S.basemap = key; $("cov-basemap").value = key; syncUrl(); });
 setBasemap(S.basemap);
 
 var surface = L.imageOverlay(C.urls.surface + "?" + qs(params()), C.surfaceBounds,
@@ -153,8 +155,9 @@ var facLayer = L.layerGroup(), siteLayer = L.layerGroup().addTo(map), suggestLay
 var data = null, Q = null, F = null, shapes = [], polys = [];
 function build(payload) {
   data = payload;
-  var decoded = decodeMapData(data), arcs = decoded.arcs;
-  Q = decoded.Q; F = decoded.F;
+  var decoded = decodeShapes(data), arcs = decoded.arcs;
+  basemaps.context(contextLayer(map, data.communes, arcs, cfg.context, cfg.t.river));
+  Q = decoded.Q;
   data.quartiers.g.forEach(function (shape, i) {
     shapes.push(shapeLatLngs(shape, arcs));
     var poly = L.polygon(shapes[i], { color: "#ffffff", weight: 0.9, opacity: 1, fillOpacity: 0.92, fillColor: C.noValue,
@@ -172,6 +175,23 @@ function build(payload) {
   });
   drawFacilities();
   update();
+  fillQuartierPicker(decoded.scale);
+}
+
+// A keyboard way to add a site: a quartier chosen in a list, the site at a point inside it.
+function fillQuartierPicker(scale) {
+  var select = $("cov-add-q"), lp = data.quartiers.lp;
+  if (!select) return;
+  Q.n.map(function (name, i) { return { i: i, name: name, c: Q.c[i] >= 0 ? data.communes.n[Q.c[i]] : "" }; })
+    .sort(function (a, b) { return a.name.localeCompare(b.name, cfg.lang); })
+    .forEach(function (q) { select.appendChild(el("option", { value: String(q.i), text: q.name + (q.c ? " (" + q.c + ")" : "") })); });
+  select.disabled = false;
+  $("cov-add-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (select.value === "") return;
+    var i = Number(select.value);
+    addSite(L.latLng(lp[2 * i] / scale, lp[2 * i + 1] / scale));
+  });
 }
 
 map.on("click", function () { if (S.edit) say(T.outside); });
@@ -593,7 +613,7 @@ document.querySelectorAll("input[name=cov-layer]").forEach(function (box) {
     if (doc) renderLegend();
   });
 });
-$("cov-basemap").addEventListener("change", function () { setBasemap(this.value); syncUrl(); });
+$("cov-basemap").addEventListener("change", function () { setBasemap(this.value, true); syncUrl(); });
 var editBtn = $("cov-edit");
 editBtn.addEventListener("click", function () {
   S.edit = !S.edit;
@@ -614,6 +634,7 @@ drawSites();
 surface.addTo(map);
 printMenu(document.querySelector("[data-print=cov-print]"), C.urls, imageParams);
 say(T.loading, true);
-getJson(cfg.dataUrl)
-  .then(build)
+// the shapes first (build), the facilities when the rest of the map data is in
+loadMapData(cfg.dataUrl, build)
+  .then(function (whole) { data = whole; F = decodeFacilities(whole); drawFacilities(); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });

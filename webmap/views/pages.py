@@ -36,7 +36,7 @@ PAGE_FORMATS = ("html", "json")
 MAP_DATA_MAX_AGE_S = 7 * 24 * 3600
 
 
-def _build_map_data() -> Body:
+def _map_payload() -> dict:
     atlas = snapshot().atlas
     payload = display.map_payload(
         atlas.layers,
@@ -45,8 +45,15 @@ def _build_map_data() -> Body:
         settings=current_settings(),
     )
     payload["build"] = atlas.version
+    return payload
+
+
+def _build_map_data(part: str | None = None) -> Body:
+    payload = snapshot().memo("pages:map-payload", _map_payload)
+    if part:
+        payload = display.payload_part(payload, part)
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    return Body(raw, "application/json", compress=True, level=9)
+    return Body(raw, "application/json", compress=True, level=9, brotli=True)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -106,12 +113,19 @@ def embed() -> Response:
 
 @bp.get("/api/v1/map-data.json")
 def map_data() -> Response:
-    """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag."""
+    """Everything the map draws, compact (see geo.publication.mapdata.map_payload), gzip-compressed, with an ETag.
+
+    ``part=shapes`` or ``part=rest``: half of it (geo.publication.mapdata.payload_part), for a quicker first view.
+    """
     snap = snapshot()
+    part = request.args.get("part") or None
+    if part is not None and part not in display.PAYLOAD_PARTS:
+        raise InvalidParameter("part", f"unknown part {part!r}; allowed: {', '.join(display.PAYLOAD_PARTS)}")
     # A URL naming the store build is safe to keep.
     versioned = request.args.get("v") == snap.version
     cache_control = f"public, max-age={MAP_DATA_MAX_AGE_S}" if versioned else "public, no-cache"
-    return send(snap.memo("pages:map-data", _build_map_data), cache_control=cache_control)
+    memo = f"pages:map-data:{part}" if part else "pages:map-data"
+    return send(snap.memo(memo, lambda: _build_map_data(part)), cache_control=cache_control)
 
 
 def _json(document: dict) -> Response:

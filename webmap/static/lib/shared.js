@@ -157,20 +157,56 @@ export function shareRange(locale, share, low, high) {
 
 /** Return the decoded columns of /api/v1/map-data.json: scale, arcs, quartiers (Q) and facilities (F). */
 export function decodeMapData(data) {
-  var scale = Math.pow(10, data.d);
-  var nq = data.quartiers.p.length, nf = data.f.k.length;
+  var out = decodeShapes(data);
+  out.F = decodeFacilities(data);
+  return out;
+}
+
+/** Return scale, arcs and quartiers (Q) of the map data or of its part "shapes". */
+export function decodeShapes(data) {
+  var scale = Math.pow(10, data.d), nq = data.quartiers.p.length;
   return {
     scale: scale,
     arcs: data.arcs.map(function (flat) { return decodeDeltas(flat, scale); }),
     Q: {
       p: data.quartiers.p, n: splitTexts(data.quartiers.n, nq), a: splitTexts(data.quartiers.a, nq),
       c: data.quartiers.c, pop: data.quartiers.pop, lo: data.quartiers.lo || null, hi: data.quartiers.hi || null
-    },
-    F: {
-      ids: decodeIds(data.f.id), k: data.f.k, n: splitTexts(data.f.n, nf), q: data.f.q, c: data.f.c,
-      x: data.f.x, s: data.f.s, o: data.f.o, pts: decodeDeltas(data.f.pt, scale)
     }
   };
+}
+
+/** Return the facilities (F) of the map data or of its part "rest". */
+export function decodeFacilities(data) {
+  var scale = Math.pow(10, data.d), nf = data.f.k.length;
+  return {
+    ids: decodeIds(data.f.id), k: data.f.k, n: splitTexts(data.f.n, nf), q: data.f.q, c: data.f.c,
+    x: data.f.x, s: data.f.s, o: data.f.o, pts: decodeDeltas(data.f.pt, scale)
+  };
+}
+
+/** Return a promise of the map data at `url` fetched in two parts, part=shapes then part=rest (the page preloads
+ * the first): `onShapes(shapes)` is called as soon as the first is in, and the promise resolves to the whole data
+ * once `before()` (a promise, e.g. a script to load) and the rest are in. */
+export function loadMapData(url, onShapes, before) {
+  var part = function (name) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "part=" + name; };
+  return getJson(part("shapes")).then(function (shapes) {
+    onShapes(shapes);
+    return Promise.all([getJson(part("rest")), before ? before() : null]).then(function (r) {
+      return Object.assign(shapes, r[0]);
+    });
+  });
+}
+
+/** Return a promise that loads the classic script at `src` (resolves at once when `ready()` is already true). */
+export function loadScript(src, ready) {
+  if (ready && ready()) return Promise.resolve();
+  return new Promise(function (resolve, reject) {
+    var s = document.createElement("script");
+    s.src = src;
+    s.onload = function () { resolve(); };
+    s.onerror = function () { reject(new Error("script " + src)); };
+    document.head.appendChild(s);
+  });
 }
 
 // --------------------------- URLs and requests to the atlas's own server
@@ -248,34 +284,126 @@ export function createMap(cfg, maxZoom) {
   return { map: map, attribution: attribution };
 }
 
-/** Return setBasemap(key) → the key shown: switch the tiles of `map` among `specs` (the first for an unknown key).
- *
- * `root` gets the class "basemap-none" without tiles and "tiles-failed" when three tiles failed before any
- * loaded (offline); `onFail()` is called then. The radio buttons name=basemap follow.
+// ------------------------------------------------------------- basemaps
+var BASEMAP_STORE = "bamako-atlas:basemap";
+
+/** Return the basemap the user chose on an earlier page or visit (null: none, or storage blocked). */
+export function storedBasemap() {
+  try { return window.localStorage.getItem(BASEMAP_STORE); } catch (e) { return null; }
+}
+
+/** Remember the user's basemap for the next pages and visits (quietly skipped when storage is blocked). */
+export function rememberBasemap(key) {
+  try { window.localStorage.setItem(BASEMAP_STORE, key); } catch (e) { /* private mode, sandboxed iframe */ }
+}
+
+/** Return the basemap a page starts with: the URL's, else the stored choice, else the server's default. */
+export function initialBasemap(viewKey, specs) {
+  if (new URLSearchParams(location.search).has("basemap")) return viewKey;
+  var stored = storedBasemap();
+  return specs.some(function (b) { return b.key === stored; }) ? stored : viewKey;
+}
+
+/** Return the atlas's own basemap drawn from the decoded map data: the Niger along the limit between the
+ * left-bank and right-bank communes (`ctx.banks`, P-codes), labelled `riverName`, in a pane "river" over the
+ * quartiers' fill and under the commune limits (z 410) that lets clicks through; the land is the map's
+ * background colour (CSS). */
+export function contextLayer(map, communes, arcs, ctx, riverName) {
+  if (!map.getPane("river")) {
+    var pane = map.createPane("river");
+    pane.style.zIndex = 410;
+    pane.style.pointerEvents = "none";
+  }
+  var bank = {};
+  communes.p.forEach(function (p, i) {
+    if (ctx.banks[0].indexOf(p) >= 0) bank[i] = 0;
+    else if (ctx.banks[1].indexOf(p) >= 0) bank[i] = 1;
+  });
+  var sides = {};  // arc → banks of the communes using it
+  communes.g.forEach(function (shape, i) {
+    if (!(i in bank)) return;
+    shape.forEach(function (polygon) {
+      polygon.forEach(function (refs) {
+        refs.forEach(function (ref) { var a = ref >= 0 ? ref : ~ref; (sides[a] = sides[a] || {})[bank[i]] = true; });
+      });
+    });
+  });
+  var lines = Object.keys(sides).filter(function (a) { return sides[a][0] && sides[a][1]; })
+    .map(function (a) { return arcs[a]; });
+  var group = L.layerGroup();
+  var river = L.polyline(lines, { pane: "river", color: ctx.water, opacity: 0.55, lineCap: "round", lineJoin: "round", interactive: false, className: "context-river" });
+  var widen = function () {
+    var lat = map.getCenter().lat * Math.PI / 180;
+    var metresPerPixel = 40075016.7 * Math.cos(lat) / (256 * Math.pow(2, map.getZoom()));
+    river.setStyle({ weight: Math.max(3, Math.min(60, ctx.width_m / metresPerPixel)) });
+  };
+  widen();
+  group.on("add", function () { map.on("zoomend", widen); widen(); map.getContainer().style.backgroundColor = ctx.land; });
+  group.on("remove", function () { map.off("zoomend", widen); map.getContainer().style.backgroundColor = ""; });
+  if (!lines.length) return group;  // another District: the land colour alone
+  group.addLayer(river);
+  var longest = lines.reduce(function (a, b) { return b.length > a.length ? b : a; });
+  L.tooltip({ permanent: true, direction: "center", className: "river-label", interactive: false, pane: "river" })
+    .setLatLng(longest[Math.floor(longest.length / 2)]).setContent(riverName).addTo(group);
+  return group;
+}
+
+/** Return {set(key, byUser) → key shown, context(layer)}: the basemap of `map` among `specs` (the first for an
+ * unknown key). The key "atlas" shows the vector layer given to context() (once the map data is in); online
+ * tiles are only asked for when the browser says it is online, and when three fail before any loaded the
+ * map falls back to "atlas" — silently, except `onFail()` right after the user's own choice. A choice by
+ * the user is remembered across pages and visits. `root` gets the class "basemap-<key>"; the radio buttons
+ * name=basemap follow.
  */
 export function basemapSwitcher(map, attribution, root, specs, onFail) {
-  var tiles = null, loads = 0, errors = 0;
-  return function setBasemap(key) {
-    var spec = specs.filter(function (b) { return b.key === key; })[0] || specs[0];
+  var tiles = null, context = null, current = null, loads = 0, errors = 0;
+  function spec(key) { return specs.filter(function (b) { return b.key === key; })[0] || specs[0]; }
+  function show(key) {
+    var s = spec(key);
     if (tiles) { attribution.removeAttribution(tiles.options.attribution); map.removeLayer(tiles); tiles = null; }
-    root.classList.toggle("basemap-none", !spec.url);
+    if (context && map.hasLayer(context) && s.key !== "atlas") map.removeLayer(context);
+    if (context && s.key === "atlas" && !map.hasLayer(context)) context.addTo(map);
+    specs.forEach(function (b) { root.classList.toggle("basemap-" + b.key, b.key === s.key); });
     root.classList.remove("tiles-failed");
+    current = s.key;
+    document.querySelectorAll("input[name=basemap]").forEach(function (r) { r.checked = r.value === s.key; });
+    var select = root.querySelector("select[data-basemap]");
+    if (select) select.value = s.key;
+    return s;
+  }
+  function set(key, byUser) {
+    var s = spec(key);
+    if (byUser) rememberBasemap(s.key);
+    if (s.url && navigator.onLine === false) return show("atlas").key;
+    show(s.key);
+    if (!s.url) return s.key;
     loads = 0; errors = 0;
-    if (spec.url) {
-      tiles = L.tileLayer(spec.url, { maxZoom: spec.maxZoom, subdomains: spec.subdomains, attribution: spec.attribution, crossOrigin: true });
-      tiles.on("tileload", function () { loads++; root.classList.remove("tiles-failed"); });
-      tiles.on("tileerror", function () {
-        errors++;
-        if (errors >= 3 && loads === 0 && !root.classList.contains("tiles-failed")) {
-          root.classList.add("tiles-failed");
-          onFail();
-        }
-      });
-      tiles.addTo(map);
-      attribution.addAttribution(spec.attribution);
-    }
-    document.querySelectorAll("input[name=basemap]").forEach(function (r) { r.checked = r.value === spec.key; });
-    return spec.key;
+    var layer = L.tileLayer(s.url, { maxZoom: s.maxZoom, subdomains: s.subdomains, attribution: s.attribution, crossOrigin: true });
+    layer.on("tileload", function () { loads++; });
+    layer.on("tileerror", function () {
+      errors++;
+      if (errors >= 3 && loads === 0 && tiles === layer) {
+        show("atlas");
+        root.classList.add("tiles-failed");
+        if (byUser) onFail();
+        if (set.onChange) set.onChange("atlas");
+      }
+    });
+    tiles = layer.addTo(map);
+    attribution.addAttribution(s.attribution);
+    return s.key;
+  }
+  return {
+    set: set,
+    current: function () { return current; },
+    /** Give (or replace) the vector layer of the "atlas" basemap, shown at once when it is the current one. */
+    context: function (layer) {
+      if (context && map.hasLayer(context)) map.removeLayer(context);
+      context = layer;
+      if (current === "atlas") context.addTo(map);
+    },
+    /** Call fn(key) when the map falls back to "atlas" by itself. */
+    onFallback: function (fn) { set.onChange = fn; }
   };
 }
 
