@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.analysis import map_indicators as indicators
+from geo.analysis.population import round_people
 from geo.errors import DataError, InvalidParameter
 from geo.publication import codec
 from geo.settings import Settings
@@ -137,11 +138,15 @@ def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = 
 PAYLOAD_VERSION = 1
 
 
-def _optional_ints(frame: pd.DataFrame, column: str) -> list[int | None]:
-    """Return ``column`` as integers with None for missing values (all None without the column)."""
+def _optional_ints(frame: pd.DataFrame, column: str, *, shown: bool = False) -> list[int | None]:
+    """Return ``column`` as integers with None for missing values (all None without the column).
+
+    ``shown`` rounds them to two significant digits, as ``round_people`` shows a number of people.
+    """
     if column not in frame.columns:
         return [None] * len(frame)
-    return [None if pd.isna(v) else int(v) for v in frame[column]]
+    as_int = round_people if shown else int
+    return [None if pd.isna(v) else as_int(v) for v in frame[column]]
 
 
 def indicator_values(
@@ -271,9 +276,10 @@ def map_payload(
             "a": codec.join_texts(alt),
             "c": [commune_index.get(p, -1) for p in quartiers["commune_pcode"]],
             "pop": [int(v) for v in quartiers["pop_estimate"].fillna(0)],
-            # interval of the estimate (None for a store built before intervals existed)
-            "lo": _optional_ints(quartiers, "pop_low"),
-            "hi": _optional_ints(quartiers, "pop_high"),
+            # interval of the estimate as pages show it, two significant digits (None for a store built
+            # before intervals existed)
+            "lo": _optional_ints(quartiers, "pop_low", shown=True),
+            "hi": _optional_ints(quartiers, "pop_high", shown=True),
             "g": topology["layers"][0],
             "lp": codec.label_points(quartiers.geometry, decimals=decimals),
         },
