@@ -213,6 +213,8 @@ HEADINGS: dict[str, Text] = {
     "opening_hours": Text("Horaires", "Opening hours"),
     "pupils": Text("Élèves", "Pupils"),
     "confidence": Text("Fiabilité de la position", "Position confidence"),
+    "health_area_code": Text("Code de l'aire de santé (SNISI)", "Health area code (SNISI)"),
+    "health_area_name": Text("Aire de santé (SNISI)", "Health area (SNISI)"),
     "note": Text("Note", "Note"),
     "quartier_pcode": Text("Code P quartier", "Quartier P-code"),
     "join_status": Text("Relation aux limites", "Boundary status"),
