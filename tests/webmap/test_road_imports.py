@@ -37,6 +37,8 @@ def test_the_api_previews_and_commits_a_road_layer(app, db):
     doc = resp.get_json()
     assert doc["summary"]["target"] == "roads" and doc["duplicates"] == []
     assert [r["line"] for r in doc["rows_to_add"]] == ["osm:way/10", "osm:way/11", "osm:way/12"]
+    assert doc["rows_to_add"][0] == {"line": "osm:way/10", "fields": {"highway": "primary",
+                                     "name": "Avenue de l'Indépendance"}, "points": 2}  # fmt: skip
     assert doc["summary"]["counts"]["skipped_not_a_road"] == 1
     committed = client.post(f"/api/v1/imports/{doc['id']}/commit", headers=bearer(db))
     assert committed.status_code == 200 and committed.get_json()["added"] == 3

@@ -132,7 +132,7 @@ function render(doc) {
   }));
   if (roads) {
     previewEl.appendChild(listSection("pv-rows", T.roads_title, rows, null, T.none, [T.line, T.name, T.highway, T.points], function (r) {
-      return [lineText(r.line), rowName(r), (r.fields || {}).highway || "", fmt((r.coords || []).length)];
+      return [lineText(r.line), rowName(r), (r.fields || {}).highway || "", fmt(r.points || 0)];
     }));
   } else {
     previewEl.appendChild(listSection("pv-rows", T.rows_title, rows, null, T.none, [T.line, T.name, T.kind, T.position], function (r) {
