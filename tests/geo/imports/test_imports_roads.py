@@ -12,6 +12,7 @@ from geo.analysis.coverage import FacilityPoints, population_grid
 from geo.analysis.travel import cached_network, travel_time
 from geo.errors import InvalidParameter
 from geo.planning.imports import (
+    Budget,
     commit,
     current_road_layer,
     load_import,
@@ -184,3 +185,32 @@ def test_the_command_line_imports_a_road_layer(tmp_path, monkeypatch):
     csv.write_bytes(b"name,kind,lat,lon\n")
     refused = run(home, str(csv), "--user", "awa", "--target", "roads", "--yes")
     assert refused.exit_code != 0 and "roads.csv" in refused.output and "OpenStreetMap" in refused.output
+
+
+def _many_ways(n: int) -> bytes:
+    """An extract of ``n`` two-node residential streets across the tiny District."""
+    nodes = "".join(
+        '<node id="{}" version="1" lat="{:.7f}" lon="{:.7f}"/>'.format(i, *reversed(ll(10 + (i % 2900), 100 + i % 800)))
+        for i in range(1, 2 * n + 1)
+    )
+    ways = "".join(
+        f'<way id="{k}" version="1"><nd ref="{2 * k - 1}"/><nd ref="{2 * k}"/><tag k="highway" v="residential"/></way>'
+        for k in range(1, n + 1)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">{nodes}{ways}</osm>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("budget", "code", "says"),
+    [
+        (Budget(seconds=0.3, memory_mb=1536), "import_too_slow", "IMPORT_SECONDS"),
+        (Budget(seconds=120.0, memory_mb=40), "import_too_large_in_memory", "IMPORT_MEMORY_MB"),
+    ],
+)
+def test_a_road_extract_over_its_budget_is_refused_and_nothing_is_written(edit_store, quartiers, budget, code, says):
+    data = _many_ways(40_000)
+    with pytest.raises(InvalidParameter) as info:
+        parse_and_preview(data, "big.osm", quartiers=quartiers, existing=None, target="roads", budget=budget)
+    assert (info.value.parameter, info.value.code) == ("file", code)
+    assert "big.osm" in info.value.message and says in info.value.message
+    assert current_road_layer(edit_store.path) is None
