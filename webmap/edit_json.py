@@ -183,8 +183,14 @@ def history_filters() -> dict[str, str | None]:
 
 
 def import_doc(record: imports.ImportRecord) -> dict[str, Any]:
-    """Return an import: status, summary, rows to add, duplicates, errors in the request's language, links."""
+    """Return an import: status, summary, rows to add, duplicates, errors in the request's language, links.
+
+    Road ways are listed without their coordinates (``points``: how many), which only the commit needs.
+    """
     preview = record.preview
+    rows = preview.to_add
+    if preview.target == "roads":
+        rows = [{"line": r["line"], "fields": r["fields"], "points": len(r["coords"])} for r in rows]
     return {
         "id": record.id,
         "status": record.status,
@@ -194,7 +200,7 @@ def import_doc(record: imports.ImportRecord) -> dict[str, Any]:
         "decided_by": record.decided_by,
         "facility_ids": record.facility_ids,
         "summary": preview.summary(),
-        "rows_to_add": preview.to_add,
+        "rows_to_add": rows,
         "duplicates": preview.duplicates,
         "errors": [edit_messages.row_error(e.to_dict()) for e in preview.errors],
         "links": {

@@ -141,6 +141,8 @@ MESSAGES = {
     "geopackage_too_slow": _l("GeoPackage refusé : sa vérification a dépassé le temps accordé."),
     "unknown_layer": _l("Cette couche n'existe pas dans le GeoPackage."),
     "unreadable_osm": _l("Fichier OpenStreetMap illisible (fichier tronqué ou abîmé)."),
+    "roads_need_osm": _l("Une couche de routes s'importe d'un extrait OpenStreetMap (.osm ou .osm.pbf)."),
+    "no_roads": _l("Le fichier ne contient aucune voie highway=* dans le District."),
     "import_too_slow": _l("Import refusé : la lecture du fichier a dépassé le temps accordé. Découpez-le."),
     "import_too_large_in_memory": _l(
         "Import refusé : la lecture du fichier demande plus de mémoire que permis. Découpez-le."
@@ -156,6 +158,7 @@ MESSAGES = {
     "projected_without_crs": _l("Coordonnées projetées sans système de coordonnées déclaré."),
     "ambiguous_quartier": _l("Ce nom de quartier existe dans plusieurs communes : ajoutez une colonne commune."),
     "invalid_feature": _l("Objet GeoJSON invalide (Feature attendu)."),
+    "invalid_geometry": _l("Voie sans tracé (moins de deux nœuds)."),
 }
 
 #: History actions as shown to planners.

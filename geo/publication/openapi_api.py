@@ -361,6 +361,13 @@ def _edit_paths() -> dict[str, Any]:
                     },
                     "crs": {"type": "string", "description": "CRS of a CSV's x/y when not lon/lat, e.g. EPSG:32629."},
                     "layer": {"type": "string", "description": "GeoPackage layer (default: the first point layer)."},
+                    "target": {
+                        "type": "string",
+                        "enum": ["facilities", "roads"],
+                        "default": "facilities",
+                        "description": "roads: the highway=* ways of an .osm/.osm.pbf extract become the road layer "
+                        "travel time follows (a commit replaces the previous layer).",
+                    },
                 },
             }
         }

@@ -450,3 +450,24 @@ def test_writes_need_login_role_and_csrf_token(open_map, planner_server):
     assert anonymous.request.post(planner_server.base_url + "/api/v1/imports", multipart=upload).status == 401
     assert editor.request.post(planner_server.base_url + "/api/v1/imports", multipart=upload).status == 403
     assert fetch_json(editor, "/api/v1/facilities/lieu-claec-commune-ii")["version"] == 1  # nothing was written
+
+
+def test_import_a_road_layer_on_a_phone(open_map, planner_server):
+    from tests.geo.imports.test_imports_roads import _osm
+
+    page = open_map(planner_server, "/imports", viewport=PHONE, user="awa", wait=False)
+    page.locator("#import-target").select_option("roads")
+    upload(page, "bamako.osm", _osm(), "application/xml")
+    page.locator("#pv-rows").wait_for()
+    assert page.locator("#pv-rows").inner_text().startswith("Voies de la couche de routes (3)")
+    cells = page.locator("#import-preview section:has(#pv-rows) tbody tr").nth(0).locator("td").all_inner_texts()
+    assert cells[0] == "osm:way/10" and cells[2] == "primary" and cells[3] == "2"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "import-fr-phone-roads-preview")
+    page.locator("#import-commit").click()
+    page.locator(".import-ok").wait_for()
+    assert "la couche de routes compte 3 voie(s)" in page.locator(".import-ok").inner_text()
+    page.reload()
+    page.locator("#import-roads-help summary").click()
+    assert "Couche actuelle : bamako.osm, 3 voies" in page.locator("#import-roads-current").inner_text()
+    screenshot(page, "import-fr-phone-roads-current")

@@ -1,4 +1,4 @@
-"""``bamako-atlas import FILE --user NAME``: preview an import, then commit it on confirmation."""
+"""``bamako-atlas import FILE --user NAME [--target roads]``: preview an import, then commit it on confirmation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from geo.errors import PermissionDenied
 from geo.planning import accounts
 from geo.planning.edits import EditStore
 from geo.planning.edits.db import edits_path
-from geo.planning.imports import check_size, commit, discard, parse_and_preview, save_preview
+from geo.planning.imports import TARGETS, check_size, commit, discard, parse_and_preview, save_preview
 from geo.planning.imports.preview import Preview
 from geo.store import open_store, store_path
 from webmap.cli.settings import current_settings
@@ -33,6 +33,8 @@ def _echo_preview(pv: Preview, *, max_errors: int) -> None:
         click.echo(f"  système de coordonnées : {pv.source_crs}")
     if pv.licence:
         click.echo(f"  licence : {pv.licence}")
+    if pv.target == "roads":
+        click.echo("  cible : couche de routes (remplace la couche actuelle ; le temps de trajet la suivra)")
     click.echo(f"  lignes lues           {counts['read']:>7}")
     click.echo(f"  à ajouter             {counts['to_add']:>7}")
     click.echo(f"  doublons probables    {counts['duplicates']:>7}")
@@ -66,12 +68,26 @@ def _echo_preview(pv: Preview, *, max_errors: int) -> None:
 @click.option("--yes", is_flag=True, help="Commit without asking for confirmation.")
 @click.option("--crs", default=None, help="CRS of a CSV's x/y columns when not lon/lat, e.g. EPSG:32629.")
 @click.option("--layer", default=None, help="GeoPackage layer to read (default: the first point layer).")
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default="facilities",
+    show_default=True,
+    help="What the file holds: facilities, or roads (the highway=* ways of an .osm/.osm.pbf extract).",
+)
 @click.option("--include-duplicates", is_flag=True, help="Also add the rows flagged as probable duplicates.")
 @click.option("--max-errors", default=50, show_default=True, help="How many errors and duplicates to list.")
 def import_cmd(
-    file: Path, user_name: str, yes: bool, crs: str | None, layer: str | None, include_duplicates: bool, max_errors: int
+    file: Path,
+    user_name: str,
+    yes: bool,
+    crs: str | None,
+    layer: str | None,
+    target: str,
+    include_duplicates: bool,
+    max_errors: int,
 ) -> None:
-    """Import facilities (CSV, GeoJSON, GeoPackage, .osm, .osm.pbf): preview, then commit."""
+    """Import facilities (CSV, GeoJSON, GeoPackage, .osm, .osm.pbf) or a road layer: preview, then commit."""
     db = edits_path(current_settings())
     user = _editor(db, user_name)
     check_size(file.stat().st_size, file.name)
@@ -84,6 +100,7 @@ def import_cmd(
         existing=edits.current(),
         crs=crs,
         layer=layer,
+        target=target,
         settings=current_settings(),
     )
     _echo_preview(pv, max_errors=max_errors)
@@ -92,9 +109,13 @@ def import_cmd(
     if count == 0:
         click.echo(f"Rien à importer (aperçu {import_id} conservé).")
         return
-    if not yes and not click.confirm(f"Importer {count} établissement(s) ?", default=False):
+    what = "voie(s) comme couche de routes" if target == "roads" else "établissement(s)"
+    if not yes and not click.confirm(f"Importer {count} {what} ?", default=False):
         discard(db, import_id, user)
         click.echo(f"Import {import_id} abandonné.")
         return
     ids = commit(import_id, edits, user, include_duplicates=include_duplicates)
+    if target == "roads":
+        click.echo(f"Import {import_id} validé : couche de routes de {len(ids)} voie(s) par {user}.")
+        return
     click.echo(f"Import {import_id} validé : {len(ids)} établissement(s) ajouté(s) par {user}.")

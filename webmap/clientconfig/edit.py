@@ -198,6 +198,11 @@ def import_strings() -> dict[str, str]:
         "licence": _("Licence"),
         "ignored": _("Colonnes ignorées"),
         "rows_title": _("Équipements à ajouter"),
+        "roads_title": _("Voies de la couche de routes"),
+        "highway": _("Classe (highway)"),
+        "points": _("Points"),
+        "commit_roads": _("Remplacer la couche de routes par ces voies"),
+        "committed_roads": _("Import validé : la couche de routes compte %(n)s voie(s)."),
         "dups_title": _("Doublons probables d'équipements existants"),
         "dups_note": _(
             "Ces lignes ressemblent à un équipement existant (à moins de 50 m, nom proche) : "

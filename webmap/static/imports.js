@@ -15,6 +15,7 @@ var T = C.t, PROBLEMS = C.problems, LABELS = C.fieldLabels;
 var SHOWN_ROWS = 200;
 var formEl = document.getElementById("import-form");
 var fileInput = document.getElementById("import-file");
+var targetInput = document.getElementById("import-target");
 var statusEl = document.getElementById("import-status");
 var alertEl = document.getElementById("import-alert");
 var previewEl = document.getElementById("import-preview");
@@ -97,6 +98,7 @@ function render(doc) {
   var rows = doc.rows_to_add || doc.to_add || [];
   var dups = doc.duplicates || [];
   var errors = doc.errors || [];
+  var roads = summary.target === "roads";
   previewEl.textContent = "";
 
   var rowsWithErrors = counts.rows_with_errors !== undefined ? counts.rows_with_errors
@@ -128,9 +130,15 @@ function render(doc) {
     }));
     return [lineText(row.line), rowName(row), rowKind(row), list];
   }));
-  previewEl.appendChild(listSection("pv-rows", T.rows_title, rows, null, T.none, [T.line, T.name, T.kind, T.position], function (r) {
-    return [lineText(r.line), rowName(r), rowKind(r), positionText(r)];
-  }));
+  if (roads) {
+    previewEl.appendChild(listSection("pv-rows", T.roads_title, rows, null, T.none, [T.line, T.name, T.highway, T.points], function (r) {
+      return [lineText(r.line), rowName(r), (r.fields || {}).highway || "", fmt(r.points || 0)];
+    }));
+  } else {
+    previewEl.appendChild(listSection("pv-rows", T.rows_title, rows, null, T.none, [T.line, T.name, T.kind, T.position], function (r) {
+      return [lineText(r.line), rowName(r), rowKind(r), positionText(r)];
+    }));
+  }
 
   // the commit box: everything listed above, or nothing
   var box = el("section", { class: "import-commit", "aria-label": T.commit });
@@ -139,17 +147,17 @@ function render(doc) {
     include = el("input", { type: "checkbox", id: "import-include-dups" });
     box.appendChild(el("label", { for: "import-include-dups" }, [include, T.include_dups]));
   }
-  var go = el("button", { type: "button", class: "btn btn-primary", id: "import-commit", text: T.commit });
+  var go = el("button", { type: "button", class: "btn btn-primary", id: "import-commit", text: roads ? T.commit_roads : T.commit });
   go.disabled = !rows.length && !dups.length;
   if (go.disabled) box.appendChild(el("p", { text: T.commit_none }));
   box.appendChild(go);
-  go.addEventListener("click", function () { commit(doc.id, include ? include.checked : false, go); });
+  go.addEventListener("click", function () { commit(doc.id, include ? include.checked : false, go, roads); });
   previewEl.appendChild(box);
   previewEl.querySelector("h2").setAttribute("tabindex", "-1");
   previewEl.querySelector("h2").focus();
 }
 
-function commit(id, includeDuplicates, button) {
+function commit(id, includeDuplicates, button, roads) {
   if (busy) return;
   busy = true;
   button.disabled = true;
@@ -161,7 +169,7 @@ function commit(id, includeDuplicates, button) {
     if (!res.ok) { button.disabled = false; fail(failure(res)); return; }
     var added = res.doc && (res.doc.added !== undefined ? res.doc.added : (res.doc.facility_ids || []).length);
     var done = el("div", { class: "import-ok", role: "status", tabindex: "-1" }, [
-      el("p", { text: T.committed.replace("%(n)s", fmt(added || 0)) }),
+      el("p", { text: (roads ? T.committed_roads : T.committed).replace("%(n)s", fmt(added || 0)) }),
       el("p", {}, [el("a", { href: C.urls.map, text: T.see_map + " →" }), " · ", el("a", { href: C.urls.history, text: T.see_history + " →" })])
     ]);
     var box = previewEl.querySelector(".import-commit");
@@ -180,6 +188,7 @@ formEl.addEventListener("submit", function (e) {
   if (file.size > C.maxBytes) { fail(PROBLEMS.file_too_large); return; }
   var data = new FormData();
   data.append("file", file, file.name);
+  data.append("target", targetInput.value);
   busy = true;
   say(T.uploading);
   send("POST", C.urls.imports, data, C.lang).then(function (res) {

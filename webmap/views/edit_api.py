@@ -213,7 +213,7 @@ def resolve_conflict():
 @bp.post("/imports")
 @auth.require_role("editor")
 def create_import():
-    """Upload a file (multipart field ``file``; optional ``crs``, ``layer``) → 201 with its preview."""
+    """Upload a file (multipart field ``file``; optional ``crs``, ``layer``, ``target``) → 201 with its preview."""
     upload = request.files.get("file")
     if upload is None:
         raise InvalidParameter("file", "no file in the multipart field 'file'", code="file_required")
@@ -226,6 +226,7 @@ def create_import():
         existing=atlas["facilities"],
         crs=request.form.get("crs") or None,
         layer=request.form.get("layer") or None,
+        target=request.form.get("target") or "facilities",
         settings=current_settings(),
     )
     store = catalog.edit_store()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
 
+from geo.planning.imports import road_layer_info
 from webmap import auth
+from webmap.catalog import current_catalog
 from webmap.clientconfig import edit as editconfig
 
 bp = Blueprint("imports_page", __name__)
@@ -18,6 +20,7 @@ bp = Blueprint("imports_page", __name__)
 @auth.require_role("editor", login_page=True)
 def page():
     """The import page (editors; anonymous visitors are sent to the sign-in page)."""
-    resp = make_response(render_template("imports.html", config=editconfig.import_config()))
+    roads = road_layer_info(current_catalog().edit_store().path)
+    resp = make_response(render_template("imports.html", config=editconfig.import_config(), roads=roads))
     resp.headers["Cache-Control"] = "no-store"
     return resp

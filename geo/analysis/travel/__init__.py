@@ -10,6 +10,9 @@ A pure library, the engine of issue 11 (river-aware walking time)::
 The Niger is the boundary between the left-bank communes (I–IV) and the right-bank
 ones (V–VI), impassable except at the crossings of ``data/crossings.csv``
 (the Sotuba causeway in the dry season only: setting ``TRAVEL_SEASON``).
+With a ``RoadLayer`` (``roads=``, e.g. the planners' imported OpenStreetMap
+ways, ``geo.planning.imports.current_road_layer``) travel follows the roads:
+road cells at their class's speed, off-road walking to reach them.
 """
 
 from geo.analysis.travel.barrier import RIGHT_BANK_COMMUNES, bank_line, barrier_mask
@@ -22,6 +25,7 @@ from geo.analysis.travel.indicators import (
     travel_coverage_table,
 )
 from geo.analysis.travel.raster import Raster
+from geo.analysis.travel.roads import RoadLayer
 from geo.analysis.travel.speeds import ROAD_CLASSES, WALK, friction, modes, rasterise_roads, speed_table
 from geo.analysis.travel.surface import (
     Network,
@@ -43,6 +47,7 @@ __all__ = [
     "Crossing",
     "Network",
     "Raster",
+    "RoadLayer",
     "TravelTime",
     "bank_line",
     "barrier_mask",

@@ -22,6 +22,7 @@ import pandas as pd
 from geo.analysis.coverage.access import Access, FacilityPoints, access, data_complete, facility_points
 from geo.analysis.coverage.grid import PopulationGrid
 from geo.analysis.coverage.indicators import LEVELS, PER_INHABITANTS, UNIT_LEVELS, _divide, _weighted_median, check_unit
+from geo.analysis.travel.roads import RoadLayer
 from geo.analysis.travel.speeds import WALK
 from geo.analysis.travel.surface import TravelTime, cached_travel_time
 from geo.errors import InvalidParameter
@@ -184,12 +185,14 @@ def travel_coverage_table(
     season: str | None = None,
     thresholds_min: Iterable[float] | None = None,
     units: Iterable[str] = UNIT_LEVELS,
+    roads: RoadLayer | None = None,
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Return the travel-time coverage of every kind × threshold × unit level in one long table.
 
     Thresholds default to the setting ``TRAVEL_THRESHOLDS_MIN``; surfaces come
-    from the cache (computed once per grid, mode, season and kind).
+    from the cache (computed once per grid, mode, season, road layer version and kind);
+    with ``roads`` travel follows the road layer.
     """
     settings = resolve(settings)
     thresholds = default_thresholds(settings) if thresholds_min is None else tuple(thresholds_min)
@@ -198,7 +201,7 @@ def travel_coverage_table(
     frames = []
     for kind in kinds:
         points = facility_points(facilities, kind)
-        surface = cached_travel_time(grid, points, mode=mode, season=season, settings=settings)
+        surface = cached_travel_time(grid, points, mode=mode, season=season, roads=roads, settings=settings)
         acc = access(grid, points)
         complete = data_complete(points.kinds) if points.kinds else True
         order = np.argsort(surface.minutes, kind="stable")  # inf (unreachable) last

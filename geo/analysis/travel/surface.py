@@ -34,6 +34,7 @@ from geo.analysis.coverage.grid import PopulationGrid
 from geo.analysis.travel.barrier import RIGHT_BANK_COMMUNES, bank_line, barrier_mask, snap_crossings
 from geo.analysis.travel.crossings import Crossing, crossing_lonlat, default_season, open_crossings, read_crossings
 from geo.analysis.travel.raster import Raster
+from geo.analysis.travel.roads import RoadLayer
 from geo.analysis.travel.speeds import WALK, friction
 from geo.cache import LRUCache
 from geo.settings import Settings, resolve
@@ -73,6 +74,8 @@ class Network:
         The travel mode and season (``wet``: bridges only; ``dry``: the causeway too).
     river
         The bank line (EPSG:32629), empty without a river.
+    roads_version
+        Version of the road layer the friction follows (None: no road layer, or a bare road raster).
     """
 
     raster: Raster
@@ -83,6 +86,7 @@ class Network:
     mode: str
     season: str
     river: shapely.Geometry
+    roads_version: str | None = None
 
     @cached_property
     def passable_nodes(self) -> np.ndarray:
@@ -187,7 +191,7 @@ def build_network(
     mode: str = WALK,
     season: str | None = None,
     crossings: tuple[Crossing, ...] | None = None,
-    roads: np.ndarray | None = None,
+    roads: RoadLayer | np.ndarray | None = None,
     right_bank: Collection[str] = RIGHT_BANK_COMMUNES,
     settings: Settings | None = None,
 ) -> Network:
@@ -204,7 +208,9 @@ def build_network(
     crossings
         Default: ``data/crossings.csv``.
     roads
-        Optional road raster (``rasterise_roads``) on the grid's raster.
+        Optional road layer (its lines are rasterised on the grid's raster: road cells go at the
+        speed of their class, the others at off-road walking speed), or a road raster
+        (``rasterise_roads``) on the grid's raster.
     right_bank
         Commune P-codes of the right bank.
     settings
@@ -223,9 +229,11 @@ def build_network(
         x, y = _TO_METRIC.transform(*crossing_lonlat(opened).T) if opened else (np.empty(0), np.empty(0))
         openings = snap_crossings(line, np.asarray(x), np.asarray(y), [c.name for c in opened])
         passable &= ~barrier_mask(raster, line, openings)
-    cost = friction(passable, mode, roads=roads, settings=settings)
+    version = roads.version if isinstance(roads, RoadLayer) else None
+    road_raster = roads.raster(raster) if isinstance(roads, RoadLayer) else roads
+    cost = friction(passable, mode, roads=road_raster, settings=settings)
     node, extra = _cell_nodes(grid, raster, cost, right_bank)
-    return Network(raster, cost, _graph(cost, raster.cell_m), node, extra, mode, season, line)
+    return Network(raster, cost, _graph(cost, raster.cell_m), node, extra, mode, season, line, version)
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,19 +288,25 @@ def _points_key(points: FacilityPoints) -> str:
 
 
 def cached_network(grid: PopulationGrid, *, mode: str = WALK, season: str | None = None,
-                   settings: Settings | None = None) -> Network:  # fmt: skip
-    """Return ``build_network(grid, mode=…, season=…)`` with the default crossings, built once per grid."""
+                   roads: RoadLayer | None = None, settings: Settings | None = None) -> Network:  # fmt: skip
+    """Return ``build_network(grid, mode=…, season=…, roads=…)`` with the default crossings, built once.
+
+    Kept per grid, mode, season, walking settings and road layer version: a new road layer builds a new network.
+    """
     settings = resolve(settings)
     season = default_season(settings) if season is None else season
-    key = (id(grid), mode, season, settings["COVERAGE_WALK_SPEED_KMH"], settings["COVERAGE_DETOUR"])
+    version = roads.version if roads is not None else None
+    key = (id(grid), mode, season, settings["COVERAGE_WALK_SPEED_KMH"], settings["COVERAGE_DETOUR"], version)
     # the grid is kept in the value, so its id cannot be reused while the entry lives
-    held = _networks.get(key, lambda: (grid, build_network(grid, mode=mode, season=season, settings=settings)))
+    held = _networks.get(
+        key, lambda: (grid, build_network(grid, mode=mode, season=season, roads=roads, settings=settings))
+    )
     return held[1]
 
 
 def cached_travel_time(grid: PopulationGrid, points: FacilityPoints, *, mode: str = WALK, season: str | None = None,
-                       settings: Settings | None = None) -> TravelTime:  # fmt: skip
-    """Return ``travel_time`` on the cached network of ``grid``, computed once per set of points."""
-    network = cached_network(grid, mode=mode, season=season, settings=settings)
+                       roads: RoadLayer | None = None, settings: Settings | None = None) -> TravelTime:  # fmt: skip
+    """Return ``travel_time`` on the cached network of ``grid`` (and ``roads``), computed once per set of points."""
+    network = cached_network(grid, mode=mode, season=season, roads=roads, settings=settings)
     key = (id(network), _points_key(points))
     return _surfaces.get(key, lambda: (network, travel_time(network, grid, points)))[1]

@@ -9,7 +9,10 @@ database, and :func:`commit` creates the facilities through
 uploader (``ImportRecord.user``) or an admin may commit or discard an import
 (:func:`check_owner`). :func:`parse_and_preview` reads and previews in a child
 process under a time and memory budget (settings ``IMPORT_SECONDS``,
-``IMPORT_MEMORY_MB``); the web app and the command line use it.
+``IMPORT_MEMORY_MB``); the web app and the command line use it. With
+``target="roads"`` the ``highway=*`` ways of an OpenStreetMap extract become
+the road layer travel time follows (:mod:`geo.planning.imports.roads`,
+:func:`current_road_layer`).
 """
 
 from geo.planning.imports.budget import Budget, ImportReaderError, parse_and_preview
@@ -25,6 +28,7 @@ from geo.planning.imports.parse import (
     parse_upload,
 )
 from geo.planning.imports.preview import COMPATIBLE_KINDS, Preview, preview
+from geo.planning.imports.roads import TARGETS, current_road_layer, road_layer_info, road_layer_version
 from geo.planning.imports.store import (
     ImportRecord,
     check_owner,
@@ -45,6 +49,7 @@ __all__ = [
     "OSM_LICENCE",
     "ROW_PROBLEMS",
     "TAG_RULES",
+    "TARGETS",
     "Budget",
     "ImportReaderError",
     "ImportRecord",
@@ -54,6 +59,7 @@ __all__ = [
     "check_owner",
     "check_size",
     "commit",
+    "current_road_layer",
     "discard",
     "format_for",
     "kind_for_tags",
@@ -62,5 +68,7 @@ __all__ = [
     "parse_and_preview",
     "parse_upload",
     "preview",
+    "road_layer_info",
+    "road_layer_version",
     "save_preview",
 ]

@@ -134,6 +134,7 @@ def parse_and_preview(
     existing: gpd.GeoDataFrame | None,
     crs: str | None = None,
     layer: str | None = None,
+    target: str = "facilities",
     budget: Budget | None = None,
     settings: Settings | None = None,
 ) -> Preview:
@@ -141,7 +142,7 @@ def parse_and_preview(
 
     Parameters
     ----------
-    data, filename, quartiers, crs, layer
+    data, filename, quartiers, crs, layer, target
         As for :func:`geo.planning.imports.parse_upload`.
     existing
         Facilities as they are now (EPSG:4326), as for :func:`geo.planning.imports.preview`.
@@ -164,6 +165,7 @@ def parse_and_preview(
         "quartiers": quartiers,
         "crs": crs,
         "layer": layer,
+        "target": target,
         "existing": existing,
     }
     workdir = tempfile.mkdtemp(prefix="atlas-import-")

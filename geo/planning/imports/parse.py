@@ -17,9 +17,13 @@ from typing import Any
 
 import geopandas as gpd
 
+from geo.errors import InvalidParameter
 from geo.planning.edits.validate import storable_text
+from geo.planning.imports.osm import OSM_LICENCE
 from geo.planning.imports.readers import Extract, file_error, read_csv, read_geojson, read_gpkg, read_osm_upload
+from geo.planning.imports.roads import TARGETS, parse_roads
 from geo.planning.imports.validate import RowError, validate
+from geo.vocabulary import STORE_CRS
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ FILE_PROBLEMS: dict[str, str] = {
     "geopackage_too_slow": "checking the GeoPackage took longer than its time budget",
     "unknown_layer": "the GeoPackage has no layer by that name",
     "unreadable_osm": "the OpenStreetMap file is truncated or corrupt",
+    "roads_need_osm": "a road layer is imported from an OpenStreetMap extract (.osm or .osm.pbf)",
+    "no_roads": "the OpenStreetMap file holds no highway=* way inside the District",
     "import_too_slow": "reading and checking the file took longer than its time budget (IMPORT_SECONDS)",
     "import_too_large_in_memory": "reading the file needed more memory than its budget (IMPORT_MEMORY_MB)",
     "import_reader_crashed": "the reader stopped on the file (corrupt, or too large for its budget)",
@@ -59,7 +65,8 @@ class ParsedImport:
 
     ``rows`` are dicts ``{"line", "fields", "lonlat", "quartier_pcode"}``:
     ``fields`` holds facility columns for :meth:`geo.planning.edits.EditStore.create`,
-    ``lonlat`` is ``[lon, lat]`` in EPSG:4326.
+    ``lonlat`` is ``[lon, lat]`` in EPSG:4326. With ``target`` ``"roads"`` rows are road ways
+    ``{"line", "fields": {"highway", "name"}, "coords"}`` (:mod:`geo.planning.imports.roads`).
     """
 
     rows: list[dict[str, Any]]
@@ -72,6 +79,7 @@ class ParsedImport:
     total: int = 0  # candidate rows read
     skipped: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    target: str = "facilities"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -138,6 +146,7 @@ def parse_upload(
     layer: str | None = None,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    target: str = "facilities",
 ) -> ParsedImport:
     """Read an uploaded file into facility rows and per-row errors; nothing is written.
 
@@ -160,6 +169,9 @@ def parse_upload(
         GeoPackage layer to read (default: the first point layer).
     max_bytes, max_rows
         Limits; larger files are refused.
+    target
+        ``"facilities"`` (any format) or ``"roads"``: the ``highway=*`` ways of an
+        OpenStreetMap extract as a road layer (:data:`TARGETS`).
 
     Returns
     -------
@@ -172,9 +184,19 @@ def parse_upload(
         Parameter ``"file"`` with a ``code`` of :data:`FILE_PROBLEMS`.
     """
     filename = storable_text(_CONTROL.sub("", re.split(r"[\\/]", filename or "")[-1])).strip() or "upload"
+    if target not in TARGETS:
+        raise InvalidParameter("target", f"unknown import target {target!r}; allowed: {', '.join(TARGETS)}")
     check_size(len(data), filename, max_bytes=max_bytes)
     if not data:
         raise file_error("empty_file", f"{filename}: the file is empty")
+    if target == "roads":
+        rows, errors, skipped, total = parse_roads(
+            data, filename, quartiers=quartiers, district=district, max_rows=max_rows
+        )
+        return ParsedImport(
+            rows=rows, errors=errors, format="osm", source_crs=STORE_CRS, filename=filename, licence=OSM_LICENCE,
+            total=total, skipped=skipped, target=target,
+        )  # fmt: skip
     fmt = format_for(filename)
     extract = fmt.read(data, filename, {"crs": crs, "layer": layer, "max_rows": max_rows})
     rows, errors, skipped = validate(extract, filename=filename, quartiers=quartiers, district=district)

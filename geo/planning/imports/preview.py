@@ -66,6 +66,7 @@ class Preview:
     total: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    target: str = "facilities"
 
     def counts(self) -> dict[str, int]:
         """Return the numbers shown first: rows read, to add, duplicates, errors, rows with errors."""
@@ -81,6 +82,7 @@ class Preview:
     def summary(self) -> dict[str, Any]:
         """Return everything but the rows: counts and how the file was read."""
         return {
+            "target": self.target,
             "format": self.format,
             "filename": self.filename,
             "source_crs": self.source_crs,
@@ -115,6 +117,7 @@ class Preview:
             total=int(data.get("counts", {}).get("read", 0)),
             skipped=dict(data.get("skipped", {})),
             ignored_columns=list(data.get("ignored_columns", [])),
+            target=data.get("target", "facilities"),
         )
 
 
@@ -264,7 +267,8 @@ def preview(
         Smallest name similarity (0–100) of a probable duplicate.
     """
     rows = parsed.rows
-    matches = {} if existing is None else _matches(rows, existing, radius_m=radius_m, min_score=min_score)
+    roads = parsed.target != "facilities"  # road ways duplicate no facility
+    matches = {} if existing is None or roads else _matches(rows, existing, radius_m=radius_m, min_score=min_score)
     return Preview(
         to_add=[row for k, row in enumerate(rows) if k not in matches],
         duplicates=[{"row": rows[k], "matches": found} for k, found in sorted(matches.items())],
@@ -277,4 +281,5 @@ def preview(
         total=parsed.total,
         skipped=dict(parsed.skipped),
         ignored_columns=list(parsed.ignored_columns),
+        target=parsed.target,
     )

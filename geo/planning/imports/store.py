@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.errors import ImportNotFound, InvalidParameter, PermissionDenied
 from geo.planning.edits.db import connect, transaction
+from geo.planning.imports import roads
 from geo.planning.imports.preview import Preview
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ def _now() -> str:
 def _open(db_path: Path | str) -> sqlite3.Connection:
     conn = connect(db_path)
     conn.executescript(SCHEMA)
+    conn.executescript(roads.SCHEMA)
     return conn
 
 
@@ -293,6 +295,9 @@ def commit(
 ) -> list[str]:
     """Create the facilities of a previewed import, all or none; return their ids in row order.
 
+    A road import (``preview.target == "roads"``) replaces the road layer instead
+    (:mod:`geo.planning.imports.roads`) and returns the OSM ids of its ways.
+
     Parameters
     ----------
     import_id
@@ -325,6 +330,8 @@ def commit(
             f"import {import_id} was already committed ({len(record.facility_ids or [])} facilities)",
             code="already_committed",
         )
+    if record.preview.target == "roads":
+        return _commit_roads(db_path, record, user)
     rows = record.preview.to_add + ([d["row"] for d in record.preview.duplicates] if include_duplicates else [])
     conn = _open(db_path)
     try:
@@ -340,6 +347,30 @@ def commit(
         conn.close()
     log.info("import %s committed by %s: %d facilities", import_id, user, len(ids))
     return ids
+
+
+def _commit_roads(db_path: Path, record: ImportRecord, user: str) -> list[str]:
+    """Make the import's ways the road layer and mark it committed, in one transaction; return the ways' OSM ids.
+
+    One transaction for both, so a killed process leaves the import ``previewed`` and the previous layer whole.
+    """
+    refs = [str(r["line"]) for r in record.preview.to_add]
+    conn = _open(db_path)
+    try:
+        try:
+            with transaction(conn):
+                roads.write_road_layer(
+                    conn, record.id, record.preview.to_add, filename=record.filename, user=user, at=_now()
+                )
+                _finish(conn, record.id, "committed", user, refs)
+        except BaseException:
+            with transaction(conn):
+                conn.execute("UPDATE imports SET claimed_by = NULL, claimed_at = NULL WHERE id = ?", (record.id,))
+            raise
+    finally:
+        conn.close()
+    log.info("import %s committed by %s: road layer of %d ways", record.id, user, len(record.preview.to_add))
+    return refs
 
 
 def discard(db_path: Path | str, import_id: str, user: str, *, admin: bool = False) -> None:

@@ -44,6 +44,7 @@ ROW_PROBLEMS: dict[str, str] = {
     "unknown_quartier": "the quartier is not one of the District's",
     "ambiguous_quartier": "the quartier name exists in several communes",
     "invalid_feature": "not a GeoJSON Feature",
+    "invalid_geometry": "a road way has no line (fewer than two nodes)",
     # From the editor's field checks (geo.planning.edits.validate), for the optional attributes:
     "not_a_number": "a count is not a number",
     "negative": "a count is below 0",
