@@ -337,6 +337,10 @@ class CoverageState:
         at = after.columns.get_loc("share_covered") + 1
         for offset, column in enumerate(["share_covered_low", "share_covered_high", *ranges.columns[1:-2]]):
             after.insert(at + offset, column, ranges[column].to_numpy())
+        return self.finish_table(after, query, level)
+
+    def finish_table(self, after: pd.DataFrame, query: CoverageQuery, level: str) -> pd.DataFrame:
+        """Return an indicator table with population intervals, unit names, planning norms and gap ranks."""
         interval = self.intervals[level]
         at = after.columns.get_loc("pop") + 1
         for offset, column in enumerate(("pop_low", "pop_high")):
@@ -356,6 +360,10 @@ class CoverageState:
         """Return the ``k`` best new sites for ``query`` (with its scenario applied), with unit names."""
         acc = self.access(query)
         sites = suggest_sites(self.grid, acc.points, threshold_m=query.threshold_m, k=k, nearest_result=acc.nearest)
+        return self.name_sites(sites)
+
+    def name_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
+        """Return suggested ``sites`` with their quartier and commune names."""
         sites.insert(6, "quartier_name", _named(sites["quartier_pcode"], self.names["quartier"]))
         sites["commune_name"] = _named(sites["commune_pcode"], self.names["commune"])
         return sites
@@ -387,11 +395,15 @@ class CoverageState:
         Band ``i`` (1…) holds cells farther than ``bands[i - 1] × threshold_m``
         (inclusive upper bounds, with the same tolerance as ``coverage``).
         """
-        distance = self.access(query).nearest.distance_m
+        values, threshold, tolerance = self.surface_values(query)
         cell = self.surface.cell
-        limits = np.asarray(bands, dtype=float) * query.threshold_m + THRESHOLD_TOLERANCE_M
-        values = np.where(cell >= 0, distance[np.maximum(cell, 0)], 0.0)
+        limits = np.asarray(bands, dtype=float) * threshold + tolerance
+        values = np.where(cell >= 0, values[np.maximum(cell, 0)], 0.0)
         return np.searchsorted(limits, values, side="left").astype(np.uint8)
+
+    def surface_values(self, query: CoverageQuery) -> tuple[np.ndarray, float, float]:
+        """Return what the distance image shows per cell (metres), the threshold and its tolerance."""
+        return self.access(query).nearest.distance_m, query.threshold_m, THRESHOLD_TOLERANCE_M
 
     @cached_property
     def unit_geometry(self) -> dict[str, gpd.GeoSeries]:
