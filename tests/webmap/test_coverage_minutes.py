@@ -216,3 +216,16 @@ def test_the_api_on_the_river_store(river_store):
     assert niarela["pop_covered"] < niarela_straight["pop_covered"]  # the river keeps Niaréla from the new site
     with pytest.raises(InvalidParameter):
         MinutesCoverageState(open_store(river_store)).parse({"mode": "walk", "minutes": "-1"})
+
+
+def test_openapi_documents_the_travel_parameters_and_the_difference(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    coverage = doc["paths"]["/coverage"]["get"]
+    names = {p["name"]: p["schema"] for p in coverage["parameters"]}
+    assert names["mode"]["enum"][0] == "walk"
+    assert names["minutes"]["maximum"] == 600 and names["season"]["enum"] == ["wet", "dry"]
+    assert {"/coverage/difference", "/coverage/difference.{fmt}"} <= set(doc["paths"])
+    unit = doc["components"]["schemas"]["CoverageUnit"]["properties"]
+    assert {"method", "threshold_min", "median_min"} <= set(unit)
+    method = doc["components"]["schemas"]["Coverage"]["properties"]["method"]["properties"]
+    assert method["name"]["enum"] == ["straight_line", "travel_time"]
