@@ -45,8 +45,11 @@ def _row(state: MinutesCoverageState, kind: str, travel: bool, repeat: int) -> l
     minutes = float(walk_minutes(threshold_m, settings=state.settings))
 
     def args(value: float, **more) -> dict:
-        base = {"kind": kind, "mode": "walk", "minutes": f"{value:.2f}"} if travel else {"kind": kind,
-                                                                                         "threshold_m": f"{value}"}
+        base = (
+            {"kind": kind, "mode": "walk", "minutes": f"{value:.2f}"}
+            if travel
+            else {"kind": kind, "threshold_m": f"{value}"}
+        )
         return {**base, **more}  # fmt: skip
 
     def table(query) -> None:

@@ -229,3 +229,9 @@ def test_openapi_documents_the_travel_parameters_and_the_difference(client):
     assert {"method", "threshold_min", "median_min"} <= set(unit)
     method = doc["components"]["schemas"]["Coverage"]["properties"]["method"]["properties"]
     assert method["name"]["enum"] == ["straight_line", "travel_time"]
+
+
+def test_the_printed_map_refuses_minutes_and_the_page_still_opens(client):
+    response = client.get("/maps/coverage.png?kind=cscom&mode=walk")
+    assert response.status_code == 400 and "mode" in response.get_data(as_text=True)
+    assert client.get("/couverture?kind=cscom&mode=walk&minutes=15").status_code == 200

@@ -377,6 +377,8 @@ def coverage_map(fmt: str) -> Response:
     view = view_state()
     state = _state()
     query = state.parse(request.args)
+    if query.travel is not None:  # the printed map's titles and legend speak of distances
+        raise InvalidParameter("mode", "the printed coverage map is in straight-line distance only (for now)")
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = image_language()
     state.access(query)  # 400 for a bad scenario before any ETag is answered
