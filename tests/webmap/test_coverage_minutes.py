@@ -235,3 +235,16 @@ def test_the_printed_map_refuses_minutes_and_the_page_still_opens(client):
     response = client.get("/maps/coverage.png?kind=cscom&mode=walk")
     assert response.status_code == 400 and "mode" in response.get_data(as_text=True)
     assert client.get("/couverture?kind=cscom&mode=walk&minutes=15").status_code == 200
+
+
+@pytest.mark.parametrize("minutes", [3.0, 9.0, 25.0])
+def test_the_windowed_incidence_equals_dijkstra_on_the_whole_graph(river_store, minutes):
+    from geo.analysis.travel.planning import _dense_incidence, reach_incidence
+
+    state = MinutesCoverageState(open_store(river_store))
+    base = state.travel_base(state.parse({"kind": "cscom", "mode": "walk"}))
+    cells = np.arange(len(state.grid))
+    candidates = cells[::7]
+    fast = reach_incidence(base.network, candidates, cells, threshold_s=minutes * 60).toarray().astype(bool)
+    assert fast.any() and not fast.all()
+    assert np.array_equal(fast, _dense_incidence(base.network, candidates, cells, threshold_s=minutes * 60))

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 from geo.analysis.coverage.access import Access, FacilityPoints
 from geo.analysis.coverage.grid import PopulationGrid
@@ -74,7 +75,9 @@ DIFFERENCE_COLUMNS = (
 )
 #: Seconds of tolerance on a threshold (as ``THRESHOLD_TOLERANCE_M`` for distances).
 TOLERANCE_S = 1e-6
-#: Dense distance entries one Dijkstra chunk may hold (bounds memory: 4 M floats = 32 MB).
+#: Smallest side (cells) of a tile of candidates sharing one windowed Dijkstra.
+_MIN_TILE_CELLS = 24
+#: Dense entries one windowed Dijkstra may return (bounds memory: 4 M floats = 32 MB).
 _CHUNK_ENTRIES = 4_000_000
 
 
@@ -142,32 +145,67 @@ def reach_incidence(
 
     Both arguments are grid cell indices; a pair's time runs between the cells'
     stand-in nodes plus the walks to them (``Network.cell_node``, ``cell_extra_s``).
-    One Dijkstra per chunk of candidates, limited to the threshold.
+    Candidates are taken in square tiles; each tile runs one Dijkstra, limited to
+    the threshold, on the window of the raster within reach of it: no step costs
+    less than the lowest friction, so a node farther than ``threshold_s / friction``
+    in a straight line is out of reach and the window loses no pair.
     """
     node, extra = network.cell_node, network.cell_extra_s
-    n_nodes = network.graph.shape[0]
-    target, target_extra = node[cells], extra[cells]
-    reachable = target >= 0
-    chunk = max(1, _CHUNK_ENTRIES // max(n_nodes, 1))
+    n_cols = network.raster.n_cols
+    n_rows = network.graph.shape[0] // n_cols
+    finite = network.cost[np.isfinite(network.cost)]
+    limit = threshold_s + TOLERANCE_S
     rows, cols = [], []
-    for start in range(0, len(candidates), chunk):
-        part = candidates[start : start + chunk]
-        source = node[part]
-        ok = source >= 0
-        if not ok.any():
-            continue
-        seconds = csgraph.dijkstra(network.graph, directed=True, indices=source[ok], limit=threshold_s + TOLERANCE_S)
-        times = np.full((len(part), len(cells)), np.inf)
-        times[np.ix_(ok, reachable)] = seconds[:, target[reachable]]
-        times += extra[part][:, None] + target_extra[None, :]
-        r, c = np.nonzero(times <= threshold_s + TOLERANCE_S)
-        rows.append(r + start)
-        cols.append(c)
+    usable = np.flatnonzero(node[candidates] >= 0)
+    if len(usable) and (node[cells] >= 0).any() and len(finite):
+        reach_m = limit / float(finite.min())
+        reach = int(np.ceil(reach_m / network.raster.cell_m)) + 1
+        tile = max(2 * reach, _MIN_TILE_CELLS)  # larger tiles: fewer windows, a smaller margin per candidate
+        t_node = node[cells]
+        t_row, t_col = np.divmod(np.where(t_node >= 0, t_node, 0), n_cols)
+        # only candidates with a cell within straight-line reach can cover anything
+        c_row, c_col = np.divmod(node[candidates[usable]], n_cols)
+        targets = cKDTree(np.column_stack(network.raster.centres(t_row[t_node >= 0], t_col[t_node >= 0])))
+        near = targets.query_ball_point(np.column_stack(network.raster.centres(c_row, c_col)), reach_m + 1e-6,
+                                        return_length=True)  # fmt: skip
+        usable, c_row, c_col = usable[near > 0], c_row[near > 0], c_col[near > 0]
+        tile_of = (c_row // tile) * (n_cols // tile + 1) + c_col // tile
+        order = np.argsort(tile_of, kind="stable")
+        if not len(order):
+            return sparse.csr_array((len(candidates), len(cells)), dtype=np.int8)
+        bounds = np.flatnonzero(np.diff(tile_of[order])) + 1
+        for group in np.split(order, bounds):
+            r0, r1 = max(0, c_row[group].min() - reach), min(n_rows, c_row[group].max() + reach + 1)
+            k0, k1 = max(0, c_col[group].min() - reach), min(n_cols, c_col[group].max() + reach + 1)
+            width = k1 - k0
+            window = (np.arange(r0, r1)[:, None] * n_cols + np.arange(k0, k1)[None, :]).ravel()
+            sub = network.graph[window][:, window]
+            inside = np.flatnonzero((t_node >= 0) & (t_row >= r0) & (t_row < r1) & (t_col >= k0) & (t_col < k1))
+            if not len(inside):
+                continue
+            targets_local = (t_row[inside] - r0) * width + (t_col[inside] - k0)
+            step = max(1, _CHUNK_ENTRIES // len(window))  # bounds the dense Dijkstra output
+            for part in (group[i : i + step] for i in range(0, len(group), step)):
+                sources = (c_row[part] - r0) * width + (c_col[part] - k0)
+                seconds = csgraph.dijkstra(sub, directed=True, indices=sources, limit=limit)
+                times = seconds[:, targets_local]
+                times += extra[candidates[usable[part]]][:, None] + extra[cells[inside]][None, :]
+                r, c = np.nonzero(times <= limit)
+                rows.append(usable[part][r])
+                cols.append(inside[c])
     r = np.concatenate(rows) if rows else np.empty(0, np.int64)
     c = np.concatenate(cols) if cols else np.empty(0, np.int64)
     matrix = sparse.csr_array((np.ones(len(r), np.int8), (r, c)), shape=(len(candidates), len(cells)))
     matrix.sum_duplicates()
     return matrix
+
+
+def _dense_incidence(network: Network, candidates: np.ndarray, cells: np.ndarray, *, threshold_s: float) -> np.ndarray:
+    """Return the incidence of ``reach_incidence`` as a dense boolean array, by Dijkstra on the whole graph (tests)."""
+    node, extra = network.cell_node, network.cell_extra_s
+    seconds = csgraph.dijkstra(network.graph, directed=True, indices=node[candidates])
+    times = seconds[:, node[cells]] + extra[candidates][:, None] + extra[cells][None, :]
+    return times <= threshold_s + TOLERANCE_S
 
 
 def suggest_sites_minutes(
