@@ -1,55 +1,21 @@
 """The coverage API in minutes: ``mode``, ``minutes``, ``season`` on the tiny atlas, and a river with one bridge.
 
 The tiny atlas (tests/conftest.py) has no right-bank commune, so travel time is the
-straight-line walking time on the raster. ``river_store`` renames Commune II to
-Commune V (right bank): the boundary x = 2000 m is the river, crossed only at a
-bridge at its north end (2000, 950).
+straight-line walking time on the raster; the river store (tests/geo/travel/river.py)
+has a river and one bridge.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
-from pyproj import Transformer
 
 from geo.analysis.coverage import walk_minutes
-from geo.analysis.travel.crossings import Crossing
 from geo.analysis.travel.service import MinutesCoverageState, parse_travel
 from geo.errors import InvalidParameter
 from geo.settings import resolve
-from geo.store import open_store, write_store
-from geo.vocabulary import METRIC_CRS
-from tests.conftest import X0, Y0, tiny_layers
-from tests.webmap.test_coverage import lonlat
+from geo.store import open_store
+from tests.geo.travel.river import lonlat, write_river_store
 from webmap import create_app
-
-S_PER_M = 3.6 / 4.0 * 1.3  # walking 4 km/h, detour 1.3
-_TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
-
-
-def _bridge() -> Crossing:
-    lon, lat = _TO_LONLAT.transform(X0 + 2000, Y0 + 950)
-    return Crossing("pont", "bridge", lat, lon, "coordinates", "https://example.org", "")
-
-
-@pytest.fixture
-def river_store(tmp_path, monkeypatch):
-    layers = tiny_layers()
-    for name in ("communes", "quartiers", "facilities"):
-        frame = layers[name]
-        for column in ("pcode", "commune_pcode", "quartier_pcode"):
-            if column in frame.columns:
-                frame[column] = frame[column].str.replace("ML090102", "ML090105", regex=False)
-    monkeypatch.setattr("geo.analysis.travel.surface.read_crossings", lambda: (_bridge(),))
-    meta = {"build_id": "river-1", "built_at": "2026-12-04T00:00:00+00:00", "package_version": "test",
-            "sources": {}, "counts": {}}  # fmt: skip
-    return write_store(tmp_path / "river.gpkg", layers, meta)
-
-
-def _cell(state, dx: float, dy: float) -> int:
-    return int(np.argmin(np.hypot(state.grid.x - (X0 + dx), state.grid.y - (Y0 + dy))))
 
 
 # -------------------------------------------------------------- parameters
@@ -174,38 +140,8 @@ def test_difference_endpoint_without_a_river_changes_little(client):
     assert bad.status_code == 400 and "minutes" in bad.get_data(as_text=True)
 
 
-# ----------------------------------------------------------- a river, a bridge
-def test_a_site_across_the_river_is_reached_via_the_bridge(river_store):
-    state = MinutesCoverageState(open_store(river_store))
-    # a new CSCOM on the right bank, 300 m east of the river
-    query = state.parse({"kind": "cscom", "mode": "walk", "minutes": "15", "add": lonlat(2300, 500)})
-    surface = state.travel_base(query).surface
-    # a left-bank cell 474 m from the new site as the crow flies, 1 358 m from the old CSCOM at (500, 500)
-    cell = _cell(state, 1850, 350)
-    straight_min = math.hypot(450, 150) * S_PER_M / 60
-    old_min = math.hypot(1350, 150) * S_PER_M / 60
-    # the new site is still the fastest, over the bridge (opened 150 m either side of y = 950)
-    assert surface.index[cell] == len(state.travel_base(query).points) - 1
-    via_bridge_min = (math.hypot(150, 450) + math.hypot(300, 300)) * S_PER_M / 60  # crossing at its lowest, y = 800
-    assert via_bridge_min * 0.97 <= surface.minutes[cell] < old_min
-    assert surface.minutes[cell] > 1.8 * straight_min  # not the straight line
-    # before the scenario the old CSCOM, on the same bank, is the fastest at its straight-line walking time
-    before = state.before(query).surface
-    assert before.minutes[cell] == pytest.approx(old_min, rel=0.03)
-
-
-def test_the_method_difference_counts_the_river(river_store):
-    state = MinutesCoverageState(open_store(river_store), settings=resolve({"COVERAGE_THRESHOLDS_M": "cscom=500"}))
-    query = state.parse({"kind": "cscom", "mode": "walk", "add": lonlat(2150, 100)})
-    table = state.difference(query)
-    commune_i = table.set_index("pcode").loc["ML090101"]
-    # east of Niaréla the new site is nearest, but across the river: the old CSCOM is the fastest
-    assert commune_i["pop_nearest_changes"] > 0
-    assert commune_i["pop_loses"] > 0 and commune_i["pop_gains"] == pytest.approx(0, abs=50)
-    assert commune_i["share_covered_travel_time"] < commune_i["share_covered_straight_line"]
-
-
-def test_the_api_on_the_river_store(river_store):
+def test_the_api_on_the_river_store(tmp_path, monkeypatch):
+    river_store = write_river_store(tmp_path, monkeypatch)
     client = create_app({"TESTING": True, "ATLAS_STORE": str(river_store)}).test_client()
     add = lonlat(2300, 500)
     doc = client.get(f"/api/v1/coverage.json?kind=cscom&mode=walk&minutes=15&unit=quartier&add={add}").get_json()
@@ -235,16 +171,3 @@ def test_the_printed_map_refuses_minutes_and_the_page_still_opens(client):
     response = client.get("/maps/coverage.png?kind=cscom&mode=walk")
     assert response.status_code == 400 and "mode" in response.get_data(as_text=True)
     assert client.get("/couverture?kind=cscom&mode=walk&minutes=15").status_code == 200
-
-
-@pytest.mark.parametrize("minutes", [3.0, 9.0, 25.0])
-def test_the_windowed_incidence_equals_dijkstra_on_the_whole_graph(river_store, minutes):
-    from geo.analysis.travel.planning import _dense_incidence, reach_incidence
-
-    state = MinutesCoverageState(open_store(river_store))
-    base = state.travel_base(state.parse({"kind": "cscom", "mode": "walk"}))
-    cells = np.arange(len(state.grid))
-    candidates = cells[::7]
-    fast = reach_incidence(base.network, candidates, cells, threshold_s=minutes * 60).toarray().astype(bool)
-    assert fast.any() and not fast.all()
-    assert np.array_equal(fast, _dense_incidence(base.network, candidates, cells, threshold_s=minutes * 60))

@@ -6,7 +6,10 @@ metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
 the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
 ``remove=id,id`` (facilities left out). The API also takes ``unit``
 (quartier, commune, district), and ``/api/v1/coverage/suggest`` takes ``k``
-(1–20 sites). The extension names the format (``/api/v1/coverage.csv``,
+(1–20 sites). With ``mode`` (``walk``), ``minutes`` (0 < m ≤ 600) and ``season``
+every answer is in minutes of travel time on the river-aware network instead
+(``geo.analysis.travel.service``), and states its ``method``;
+``/api/v1/coverage/difference`` compares the two methods per unit. The extension names the format (``/api/v1/coverage.csv``,
 ``.geojson``, ``/api/v1/coverage/suggest.csv``; JSON without one); the older
 ``?format=csv`` redirects there (webmap.params).
 
