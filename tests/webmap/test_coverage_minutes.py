@@ -171,3 +171,10 @@ def test_the_printed_map_refuses_minutes_and_the_page_still_opens(client):
     response = client.get("/maps/coverage.png?kind=cscom&mode=walk")
     assert response.status_code == 400 and "mode" in response.get_data(as_text=True)
     assert client.get("/couverture?kind=cscom&mode=walk&minutes=15").status_code == 200
+
+
+def test_geojson_in_minutes_states_its_method(client):
+    doc = client.get("/api/v1/coverage.geojson?kind=cscom&mode=walk&minutes=20&unit=commune").get_json()
+    assert doc["method"]["name"] == "travel_time" and doc["minutes"] == 20
+    assert {f["properties"]["method"] for f in doc["features"]} == {"travel_time"}
+    assert len(doc["features"]) == 2
