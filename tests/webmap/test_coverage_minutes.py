@@ -178,3 +178,9 @@ def test_geojson_in_minutes_states_its_method(client):
     assert doc["method"]["name"] == "travel_time" and doc["minutes"] == 20
     assert {f["properties"]["method"] for f in doc["features"]} == {"travel_time"}
     assert len(doc["features"]) == 2
+
+
+def test_minutes_are_rounded_to_a_tenth(client):
+    doc = client.get("/api/v1/coverage.json?kind=cscom&mode=walk&minutes=12.25&unit=district").get_json()
+    district = doc["district"]
+    assert district["median_min"] == round(district["median_min"], 1) and district["threshold_min"] == 12.2
