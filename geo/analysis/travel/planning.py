@@ -33,10 +33,10 @@ from geo.analysis.coverage.grid import PopulationGrid
 from geo.analysis.coverage.indicators import LEVELS, THRESHOLD_TOLERANCE_M, check_unit
 from geo.analysis.coverage.suggest import (
     DEFAULT_CANDIDATE_SPACING_M,
-    _check_k,
-    _frame,
     candidate_cells,
+    check_k,
     greedy_max_cover,
+    sites_frame,
 )
 from geo.analysis.travel.indicators import METHOD, check_minutes
 from geo.analysis.travel.surface import Network, TravelTime
@@ -226,7 +226,7 @@ def suggest_sites_minutes(
     ``attrs`` ``threshold_min``, ``candidate_spacing_m``, ``n_candidates``,
     ``uncovered_before``, ``incidence_entries``, ``method``, ``mode`` and ``season``.
     """
-    k = _check_k(k)
+    k = check_k(k)
     threshold_min = check_minutes(threshold_min, parameter="minutes")
     threshold_s = threshold_min * 60.0
     if len(surface.minutes) != len(grid):
@@ -238,7 +238,7 @@ def suggest_sites_minutes(
     candidates = candidate_cells(grid, spacing_m=spacing) if len(cells) else np.empty(0, np.int64)
     incidence = reach_incidence(network, candidates, cells, threshold_s=threshold_s)
     picked = greedy_max_cover(incidence, pop[cells], k=k)
-    frame = _frame(grid, candidates[picked.rows], picked.gains)
+    frame = sites_frame(grid, candidates[picked.rows], picked.gains)
     frame.attrs.update(
         threshold_min=threshold_min,
         candidate_spacing_m=spacing,

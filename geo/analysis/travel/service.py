@@ -35,9 +35,9 @@ from geo.analysis.coverage.service import (
     CHANGES,
     CoverageQuery,
     CoverageState,
-    _joined,
-    _named,
     default_threshold,
+    joined_param,
+    named_codes,
     scenario_key,
 )
 from geo.analysis.travel.crossings import check_season, default_season
@@ -174,8 +174,8 @@ class MinutesCoverageState(CoverageState):
         """Return the request of ``args``: ``parse_query`` and ``parse_travel`` (400s name the parameter)."""
         travel = parse_travel(args, self.settings)
         if travel is not None:  # the straight-line threshold is not read: the kind default stands in
-            args = {k: args.get(k) for k in ("kind", "unit")} | {"add": _joined(args, "add", ";"),
-                                                                   "remove": _joined(args, "remove", ",")}  # fmt: skip
+            args = {k: args.get(k) for k in ("kind", "unit")} | {"add": joined_param(args, "add", ";"),
+                                                                   "remove": joined_param(args, "remove", ",")}  # fmt: skip
         query = super().parse(args, default_kind=default_kind)
         return MinutesQuery(**vars(query), travel=travel)
 
@@ -232,7 +232,7 @@ class MinutesCoverageState(CoverageState):
             return super().catchments(query)
         base = self.travel_base(query)
         areas = travel_catchments(self.grid, base.points, base.surface)
-        areas.insert(1, "name", _named(areas["id"], self.facility_names))
+        areas.insert(1, "name", named_codes(areas["id"], self.facility_names))
         return areas
 
     def surface_values(self, query: CoverageQuery) -> tuple[np.ndarray, float, float]:
@@ -259,7 +259,7 @@ class MinutesCoverageState(CoverageState):
         base = self.travel_base(at)
         table = method_difference(self.grid, base.access, base.surface, threshold_m=threshold_m,
                                   threshold_min=minutes, unit=unit, kind=query.kind)  # fmt: skip
-        table.insert(2, "name", _named(table["pcode"], self.names[table["unit"].iloc[0]] if len(table) else {}))
+        table.insert(2, "name", named_codes(table["pcode"], self.names[table["unit"].iloc[0]] if len(table) else {}))
         return table
 
 
