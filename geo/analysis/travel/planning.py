@@ -232,7 +232,7 @@ def suggest_sites_minutes(
     if len(surface.minutes) != len(grid):
         raise InvalidParameter("surface", "the travel-time surface was computed on another grid")
     pop = np.asarray(grid.pop, dtype=float)
-    cells = np.flatnonzero((pop > 0) & ~(surface.minutes * 60.0 <= threshold_s + TOLERANCE_S))
+    cells = np.flatnonzero((pop > 0) & ~(surface.minutes <= threshold_min))  # uncovered as in travel_coverage
     uncovered_before = float(pop[cells].sum())
     spacing = max(float(candidate_spacing_m), float(grid.cell_m))
     candidates = candidate_cells(grid, spacing_m=spacing) if len(cells) else np.empty(0, np.int64)
@@ -286,7 +286,7 @@ def method_difference(
     changes[both] = np.any(xy[near[both]] != xy[fast[both]], axis=1)
     changes |= has_near & (fast < 0)
     straight = acc.nearest.distance_m <= threshold_m + THRESHOLD_TOLERANCE_M
-    travel = surface.minutes * 60.0 <= threshold_min * 60.0 + TOLERANCE_S
+    travel = surface.minutes <= threshold_min  # as travel_coverage
     pop = grid.pop
 
     def total(mask: np.ndarray) -> np.ndarray:

@@ -121,8 +121,8 @@ def method_info(travel: Travel | None, settings: Settings) -> dict[str, Any]:
 
 
 def covered_cells(surface: TravelTime, minutes: float) -> np.ndarray:
-    """Return which cells are within ``minutes`` of a facility (inclusive, as ``travel_coverage``)."""
-    return surface.minutes * 60.0 <= minutes * 60.0 + TOLERANCE_S
+    """Return which cells are within ``minutes`` of a facility (inclusive, exactly as ``travel_coverage``)."""
+    return surface.minutes <= minutes
 
 
 def minutes_table(
