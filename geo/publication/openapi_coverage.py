@@ -9,6 +9,10 @@ from geo.analysis.coverage.indicators import MAX_THRESHOLD_M, UNIT_LEVELS
 from geo.analysis.coverage.methods import COMMUNE_PREFIX, UNIFORM_IN_QUARTIER
 from geo.analysis.coverage.suggest import MAX_SITES
 from geo.analysis.population import COMMUNE_METHODS
+from geo.analysis.travel.crossings import SEASONS
+from geo.analysis.travel.indicators import MAX_THRESHOLD_MIN
+from geo.analysis.travel.planning import DIFFERENCE_COLUMNS
+from geo.analysis.travel.speeds import modes
 from geo.vocabulary import KINDS
 
 #: Media type of each ``format`` of the coverage API.
@@ -38,7 +42,11 @@ def _unit_properties() -> dict[str, dict]:
         "commune_pcode": _field("string", "Commune of a quartier (unit=quartier only).", nullable=True),
         "commune_name": _field("string", "Name of that commune (unit=quartier only).", nullable=True),
         "kind": _field("string", "The kind asked."),
-        "threshold_m": _field("number", "Straight-line distance in metres."),
+        "threshold_m": _field("number", "Straight-line distance in metres (straight-line answers)."),
+        "method": _field("string", "Travel-time answers (mode given): `travel_time`.", enum=["travel_time"]),
+        "mode": _field("string", "Travel-time answers: the travel mode."),
+        "season": _field("string", "Travel-time answers: the season of the crossings.", enum=list(SEASONS)),
+        "threshold_min": _field("number", "Travel-time answers: the threshold in minutes."),
         "pop": _field("integer", "Estimated inhabitants of the unit (atlas estimate, reference year)."),
         "pop_low": _field("integer", "Low bound of the unit's population: the quartier estimate's interval, the "
                           "lowest commune projection; null for the District (its total is fixed).", nullable=True),
@@ -56,6 +64,9 @@ def _unit_properties() -> dict[str, dict]:
                                   nullable=True),
         "median_distance_m": _field("integer", "Population-weighted median distance (m).", nullable=True),
         "median_walk_min": _field("number", "Walking minutes of the median distance.", nullable=True),
+        "mean_min": _field("number", "Travel-time answers: population-weighted mean minutes to the fastest "
+                           "facility.", nullable=True),
+        "median_min": _field("number", "Travel-time answers: population-weighted median minutes.", nullable=True),
         "facilities": _field("integer", "Facilities of the kind located in the unit."),
         "per_10k": _field("number", "Facilities per 10 000 inhabitants.", nullable=True),
         "pop_depending_on_approximate": _field("integer", "Covered inhabitants who would not be covered by the "
@@ -86,9 +97,22 @@ def coverage_schemas() -> dict[str, Any]:
             "kind": {"type": "string"},
             "threshold_m": {"type": "number"},
             "unit": {"type": "string", "enum": list(UNIT_LEVELS)},
+            "mode": {"type": "string", "description": "Travel mode (travel-time answers only)."},
+            "season": {"type": "string", "enum": list(SEASONS)},
+            "minutes": {"type": "number", "description": "Threshold in minutes (travel-time answers only)."},
             "method": {
                 "type": "object",
+                "description": "Which method produced every figure of the answer.",
                 "properties": {
+                    "name": {"type": "string", "enum": ["straight_line", "travel_time"]},
+                    "mode": {"type": "string", "nullable": True},
+                    "season": {"type": "string", "nullable": True, "enum": [*SEASONS, None]},
+                    "speeds": {
+                        "type": "object",
+                        "description": "walk_kmh, offroad_detour (or detour for "
+                        "straight lines), road_kmh per road class for motorised modes.",
+                    },
+                    "distance": {"type": "string"},
                     "population_methods": {
                         "type": "array",
                         "items": {"type": "string"},
@@ -96,7 +120,7 @@ def coverage_schemas() -> dict[str, Any]:
                         f"`dasymetric` (quartier estimates spread by the school kernel), `{UNIFORM_IN_QUARTIER}` "
                         "(the same estimates spread evenly within each quartier), `commune_<method>` (another "
                         "2022 commune projection). Each is varied alone.",
-                    }
+                    },
                 },
             },
             "district": {"$ref": "#/components/schemas/CoverageUnit"},
@@ -147,7 +171,25 @@ def coverage_paths() -> dict[str, Any]:
         _query(
             "threshold_m",
             {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_THRESHOLD_M},
-            "Straight-line distance in metres (EPSG:32629); default per kind.",
+            "Straight-line distance in metres (EPSG:32629); default per kind. Not with mode/minutes/season.",
+        ),
+        _query(
+            "mode",
+            {"type": "string", "enum": list(modes())},
+            "Travel mode: answer in minutes of least-cost "
+            "travel time (the Niger crossed at its bridges) instead of straight-line metres. Motorised modes "
+            "need a road layer. Absent: straight lines (default).",
+        ),
+        _query(
+            "minutes",
+            {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_THRESHOLD_MIN},
+            "Travel-time threshold in minutes (alone: mode=walk); default the middle of "
+            "BAMAKO_ATLAS_TRAVEL_THRESHOLDS_MIN (15).",
+        ),
+        _query(
+            "season",
+            {"type": "string", "enum": list(SEASONS)},
+            "Season of the crossings (dry: the Sotuba causeway too); default BAMAKO_ATLAS_TRAVEL_SEASON.",
         ),
         _query("add", {"type": "string"}, "Scenario: hypothetical facilities, lon,lat;lon,lat (WGS 84 degrees)."),
         _query("remove", {"type": "string"}, "Scenario: facility ids left out, comma-separated."),
@@ -187,6 +229,18 @@ def coverage_paths() -> dict[str, Any]:
         "/coverage/catchments": _get(
             "getCatchments", "Nearest-facility areas and the people each serves", [MEDIA_TYPES["geojson"]],
             [q for q in query if q["name"] != "threshold_m"], "Clipped to the District; GeoJSON.",
+        ),
+        "/coverage/difference": _get(
+            "getMethodDifference", "Straight line against travel time, per unit", [MEDIA_TYPES["json"]],
+            [q for q in query if q["name"] not in ("threshold_m", "minutes")] + [unit],
+            "At the kind's default straight-line threshold and its walking time: people whose fastest facility "
+            "is not their nearest, who lose or gain coverage (mode default walk, unit default commune). Fields: "
+            + ", ".join(DIFFERENCE_COLUMNS) + ".",
+        ),
+        "/coverage/difference.{fmt}": _get(
+            "getMethodDifferenceFile", "The method difference as a file", [MEDIA_TYPES[f] for f in SUGGEST_FORMATS],
+            [suggest_by_extension, *[q for q in query if q["name"] not in ("threshold_m", "minutes")], unit],
+            "The same as /coverage/difference, in the format named by the extension.",
         ),
         "/coverage/surface.png": _get(
             "getCoverageSurface", "Distance image beyond the threshold", ["image/png"], query,

@@ -179,6 +179,42 @@ def _coverage_district(atlas: Atlas) -> str:
     return "\n".join(rows)
 
 
+def _travel_difference(atlas: Atlas) -> str:
+    """Straight line against walking time per commune and default kind (100 m grid, wet season, current settings).
+
+    At each kind's default threshold (``COVERAGE_THRESHOLDS_M``) and its walking time (``walk_minutes``).
+    """
+    from geo.analysis.coverage import access, default_specs, facility_points, population_grid, walk_minutes
+    from geo.analysis.coverage.service import default_threshold
+    from geo.analysis.travel import cached_travel_time
+    from geo.analysis.travel.planning import method_difference
+
+    grid = population_grid(atlas["quartiers"], atlas["facilities"], cell_m=100)
+    names = dict(zip(atlas["communes"]["pcode"], atlas["communes"]["name"], strict=True))
+    rows = [
+        "| kind | within | commune | inhabitants | nearest ≠ fastest | lose coverage | gain coverage | "
+        "share, straight line | share, walking time |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for spec in default_specs():
+        threshold_m = default_threshold(spec.kind)
+        minutes = float(walk_minutes(threshold_m))
+        points = facility_points(atlas["facilities"], spec.kind)
+        acc = access(grid, points)
+        surface = cached_travel_time(grid, points, season="wet")
+        for unit in ("commune", "district"):
+            table = method_difference(grid, acc, surface, threshold_m=threshold_m, threshold_min=minutes, unit=unit)
+            for r in table.itertuples():
+                name = "**District**" if unit == "district" else _short(str(names.get(r.pcode, r.pcode)))
+                rows.append(
+                    f"| `{spec.kind}` | {threshold_m / 1000:g} km / {minutes:.1f} min | {name} | "
+                    f"{_int(population.round_people(r.pop))} | {_int(population.round_people(r.pop_nearest_changes))} "
+                    f"| {_int(population.round_people(r.pop_loses))} | {_int(population.round_people(r.pop_gains))} "
+                    f"| {r.share_covered_straight_line * 100:.1f} % | {r.share_covered_travel_time * 100:.1f} % |"
+                )
+    return "\n".join(rows)
+
+
 def _qa_findings(atlas: Atlas) -> str:
     counts = atlas["qa_findings"]["check"].value_counts()
     rows = ["| check | what it finds | findings |", "|---|---|---:|"]
@@ -199,6 +235,7 @@ BLOCKS: dict[str, Callable[[Atlas], str]] = {
     "holdout-rows": _holdout_rows,
     "qa-findings": _qa_findings,
     "coverage-district": _coverage_district,
+    "travel-difference": _travel_difference,
 }
 
 

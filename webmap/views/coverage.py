@@ -6,7 +6,10 @@ metres, 0 < t ≤ 50 000; default per kind from ``COVERAGE_THRESHOLDS_M``) and
 the scenario ``add=lon,lat;lon,lat`` (hypothetical facilities) and
 ``remove=id,id`` (facilities left out). The API also takes ``unit``
 (quartier, commune, district) and ``commune`` (keep one commune's units: the page's table filter), and ``/api/v1/coverage/suggest`` takes ``k``
-(1–20 sites). The extension names the format (``/api/v1/coverage.csv``,
+(1–20 sites). With ``mode`` (``walk``), ``minutes`` (0 < m ≤ 600) and ``season``
+every answer is in minutes of travel time on the river-aware network instead
+(``geo.analysis.travel.service``), and states its ``method``;
+``/api/v1/coverage/difference`` compares the two methods per unit. The extension names the format (``/api/v1/coverage.csv``,
 ``.geojson``, ``/api/v1/coverage/suggest.csv``; JSON without one); the older
 ``?format=csv`` redirects there (webmap.params).
 
@@ -29,7 +32,10 @@ from flask_babel import gettext as _
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage import walk_minutes
 from geo.analysis.coverage.headings import heading as coverage_heading
-from geo.analysis.coverage.service import CoverageQuery, CoverageState, coverage_state, parse_k
+from geo.analysis.coverage.service import parse_k
+from geo.analysis.travel.service import MinutesCoverageState as CoverageState
+from geo.analysis.travel.service import MinutesQuery as CoverageQuery
+from geo.analysis.travel.service import minutes_coverage_state
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.publication import exports
@@ -59,12 +65,14 @@ COVERAGE_FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
 }
 SUGGEST_FORMATS = ("json", "csv")
+#: Threshold parameters (a catchment or the method difference does not depend on them).
+THRESHOLDS = ("threshold_m", "minutes")
 #: Bump when the coverage map's drawing changes (with images.RENDER_REVISION).
 COVERAGE_MAP_REVISION = "2"
 
 
 def _state() -> CoverageState:
-    return coverage_state(snapshot(), current_settings())
+    return minutes_coverage_state(snapshot(), current_settings())
 
 
 def _responses() -> LRUCache[Body]:
@@ -78,7 +86,7 @@ def _send(body: Body, *, attachment: bool = False) -> Response:
 
 def _stem(query: CoverageQuery, what: str = "couverture") -> str:
     scenario = "-scenario" if not query.scenario.is_empty else ""
-    return f"bamako-{what}-{query.kind}-{query.threshold_m:g}m{scenario}"
+    return f"bamako-{what}-{query.kind}-{query.threshold_label}{scenario}"
 
 
 def _header(state: CoverageState, query: CoverageQuery) -> dict:
@@ -86,11 +94,28 @@ def _header(state: CoverageState, query: CoverageQuery) -> dict:
         "kind": query.kind,
         "kinds": list(query.kinds),
         "kind_data": query.data,
-        "threshold_m": cf.plain(query.threshold_m),
+        "threshold_m": cf.plain(query.threshold_m) if query.travel is None else None,
+        **(
+            {}
+            if query.travel is None
+            else {"mode": query.travel.mode, "season": query.travel.season, "minutes": cf.plain(query.travel.minutes)}
+        ),  # fmt: skip
         "unit": query.unit,
         "scenario": query.scenario.as_params(),
+        "method": state.method(query),
         "build": state.version,
     }
+
+
+def _method(state: CoverageState, query: CoverageQuery) -> dict:
+    method = {**state.method(query), "cell_m": state.grid.cell_m, "population_methods": list(state.methods.names)}
+    if query.travel is None:
+        method["distance"] = "straight line, EPSG:32629"
+        minutes = float(walk_minutes(query.threshold_m, settings=state.settings))
+        method["walk_min_at_threshold"] = cf.plain(minutes, "walk_min")
+    else:
+        method["distance"] = "least-cost travel time, Niger crossed at its bridges, EPSG:32629"
+    return method
 
 
 def _links(query: CoverageQuery) -> dict:
@@ -101,7 +126,8 @@ def _links(query: CoverageQuery) -> dict:
         "csv": url_for("coverage.coverage_file", fmt="csv", **params),
         "geojson": url_for("coverage.coverage_file", fmt="geojson", **params),
         "suggest": url_for("coverage.suggest_api", **no_unit),
-        "catchments": url_for("coverage.catchments_api", **{k: v for k, v in no_unit.items() if k != "threshold_m"}),
+        "catchments": url_for("coverage.catchments_api", **{k: v for k, v in no_unit.items() if k not in THRESHOLDS}),
+        "difference": url_for("coverage.difference_api", **{k: v for k, v in no_unit.items() if k not in THRESHOLDS}),
         "surface": url_for("coverage.surface_png", **no_unit),
         "png": url_for("coverage.coverage_map", fmt="png", **no_unit),
         "page": url_for("coverage.page", **no_unit),
@@ -143,14 +169,7 @@ def _coverage_body(state: CoverageState, query: CoverageQuery, fmt: str, commune
     document = {
         **_header(state, query),
         "scenario": state.scenario_info(query),
-        "method": {
-            "cell_m": state.grid.cell_m,
-            "population_methods": list(state.methods.names),
-            "distance": "straight line, EPSG:32629",
-            "walk_min_at_threshold": cf.plain(
-                float(walk_minutes(query.threshold_m, settings=state.settings)), "walk_min"
-            ),
-        },
+        "method": _method(state, query),
         "district": cf.records(district)[0],
         "units": cf.records(table),
         "links": _links(query),
@@ -228,8 +247,8 @@ def catchments_api() -> Response:
     state = _state()
     query = state.parse(request.args)
     header = _header(state, query)
-    for key in ("unit", "threshold_m"):
-        header.pop(key)
+    for key in ("unit", "threshold_m", "minutes"):
+        header.pop(key, None)
 
     def body() -> Body:
         areas = state.catchments(query)
@@ -238,6 +257,51 @@ def catchments_api() -> Response:
         )
 
     return _send(_responses().get(query.key("catchments"), body))
+
+
+def _difference_response(fmt: str) -> Response:
+    state = _state()
+    for name in THRESHOLDS:
+        if request.args.get(name):
+            raise InvalidParameter(name, "the method difference is taken at the kind's default threshold")
+    args = request.args.copy()  # a mutable MultiDict: walking per commune unless asked otherwise
+    args.setdefault("mode", "walk")
+    args.setdefault("unit", "commune")
+    query = state.parse(args)
+
+    def body() -> Body:
+        table = state.difference(query, unit=query.unit)
+        filename = f"bamako-ecart-methodes-{query.kind}-{query.unit}.{fmt}"
+        if fmt == "csv":
+            return Body(cf.to_csv(table), COVERAGE_FORMATS["csv"][0], filename)
+        header = _header(state, query)
+        for key in ("threshold_m", "minutes"):
+            header.pop(key, None)
+        first = table.iloc[0] if len(table) else None
+        document = {
+            **header,
+            "scenario": state.scenario_info(query),
+            "threshold_m": cf.plain(first["threshold_m"]) if first is not None else None,
+            "threshold_min": cf.plain(first["threshold_min"], "walk_min") if first is not None else None,
+            "compared": ["straight_line", state.method(query)["name"]],
+            "units": cf.records(table),
+            "attribution": ATTRIBUTION,
+        }
+        return Body(cf.to_json(document), COVERAGE_FORMATS["json"][0], filename)
+
+    return _send(_responses().get(query.key("difference", fmt), body), attachment=fmt == "csv")
+
+
+@bp.get("/api/v1/coverage/difference")
+def difference_api() -> Response:
+    """Straight line against travel time per unit: people whose fastest facility changes, who lose or gain coverage."""
+    return _difference_response("json")
+
+
+@bp.get("/api/v1/coverage/difference.<any(json, csv):fmt>")
+def difference_file(fmt: str) -> Response:
+    """The method difference in the format named by the extension."""
+    return _difference_response(fmt)
 
 
 @bp.get("/api/v1/coverage/surface.png")
@@ -343,6 +407,8 @@ def coverage_map(fmt: str) -> Response:
     view = view_state()
     state = _state()
     query = state.parse(request.args)
+    if query.travel is not None:  # the printed map's titles and legend speak of distances
+        raise InvalidParameter("mode", "the printed coverage map is in straight-line distance only (for now)")
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = image_language()
     state.access(query)  # 400 for a bad scenario before any ETag is answered

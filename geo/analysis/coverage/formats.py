@@ -47,7 +47,7 @@ OUTLINE_DECIMALS = 5
 CATCHMENT_TOLERANCE_M = 10.0
 #: (column prefix or part, decimals kept in responses; 0: whole numbers). Other numbers are left as they are.
 DECIMALS = (("share", 4), ("pop", 0), ("distance_m", 0), ("walk_min", 1), ("per_10k", 3), ("gain", 0),
-            ("uncovered", 0), ("area_km2", 3))  # fmt: skip
+            ("uncovered", 0), ("area_km2", 3), ("_min", 1))  # fmt: skip
 
 
 def share_class(share: float) -> int:

@@ -103,8 +103,17 @@ def share_ranges(
     and highest of them; NaN for a unit without people).
     """
     reach = check_threshold(threshold_m) + THRESHOLD_TOLERANCE_M
+    return covered_share_ranges(grid, acc, methods, acc.nearest.distance_m <= reach, unit=unit)
+
+
+def covered_share_ranges(
+    grid: PopulationGrid, acc: Access, methods: PopulationMethods, covered: np.ndarray, *, unit: str
+) -> pd.DataFrame:
+    """Return ``share_ranges`` for any rule of coverage: ``covered`` says which grid cells are covered.
+
+    The travel-time view passes the cells within its minutes (``geo.analysis.travel``).
+    """
     group, codes, _ = LEVELS[check_unit(unit)](grid, acc)
-    covered = acc.nearest.distance_m <= reach
     n = len(codes)
     shares = {}
     for name, pop in methods.pop.items():

@@ -130,7 +130,8 @@ def scenario_key(scenario: Scenario) -> dict[str, str]:
     return params
 
 
-def _joined(args: Mapping[str, Any], name: str, sep: str) -> str | None:
+def joined_param(args: Mapping[str, Any], name: str, sep: str) -> str | None:
+    """Return the non-empty values of URL parameter ``name`` joined by ``sep`` (None when there is none)."""
     getlist = getattr(args, "getlist", None)
     values = getlist(name) if getlist else ([args[name]] if name in args else [])
     values = [v for v in values if v is not None and str(v).strip()]
@@ -154,7 +155,7 @@ def parse_query(
     raw = args.get("threshold_m")
     threshold = check_threshold(raw if raw not in (None, "") else default_threshold(kind, specs))
     unit = check_unit(args.get("unit") or "quartier")
-    scenario = Scenario.parse(_joined(args, "add", ";"), _joined(args, "remove", ","))
+    scenario = Scenario.parse(joined_param(args, "add", ";"), joined_param(args, "remove", ","))
     return CoverageQuery(kind, kinds, threshold, unit, scenario)
 
 
@@ -210,7 +211,7 @@ def _surface(grid: PopulationGrid, *, pixels_per_cell: int = SURFACE_PIXELS_PER_
     return Surface(cell.reshape(height, width), ((round(south, 6), round(west, 6)), (round(north, 6), round(east, 6))))
 
 
-def _named(codes: pd.Series, names: Mapping[str, Any]) -> pd.Series:
+def named_codes(codes: pd.Series, names: Mapping[str, Any]) -> pd.Series:
     """Return the name of each code, None (a real null) where the code or its name is unknown."""
     return pd.Series([names.get(c) if isinstance(c, str) else None for c in codes], index=codes.index, dtype=object)
 
@@ -337,17 +338,21 @@ class CoverageState:
         at = after.columns.get_loc("share_covered") + 1
         for offset, column in enumerate(["share_covered_low", "share_covered_high", *ranges.columns[1:-2]]):
             after.insert(at + offset, column, ranges[column].to_numpy())
+        return self.finish_table(after, query, level)
+
+    def finish_table(self, after: pd.DataFrame, query: CoverageQuery, level: str) -> pd.DataFrame:
+        """Return an indicator table with population intervals, unit names, planning norms and gap ranks."""
         interval = self.intervals[level]
         at = after.columns.get_loc("pop") + 1
         for offset, column in enumerate(("pop_low", "pop_high")):
             values = [interval.get(p, (None, None))[offset] for p in after["pcode"]]
             after.insert(at + offset, column, pd.array(values, dtype="Int64"))
         names = self.names[level]
-        after.insert(2, "name", _named(after["pcode"], names))
+        after.insert(2, "name", named_codes(after["pcode"], names))
         if level == "quartier":
             communes = after["pcode"].map(self.commune_of)
             after.insert(3, "commune_pcode", communes)
-            after.insert(4, "commune_name", _named(communes, self.names["commune"]))
+            after.insert(4, "commune_name", named_codes(communes, self.names["commune"]))
         if query.kind in self.norms:
             after = below_norm(after, per_10k_norm=self.norms[query.kind])
         return rank_gaps(after, include_no_data=True)
@@ -356,8 +361,12 @@ class CoverageState:
         """Return the ``k`` best new sites for ``query`` (with its scenario applied), with unit names."""
         acc = self.access(query)
         sites = suggest_sites(self.grid, acc.points, threshold_m=query.threshold_m, k=k, nearest_result=acc.nearest)
-        sites.insert(6, "quartier_name", _named(sites["quartier_pcode"], self.names["quartier"]))
-        sites["commune_name"] = _named(sites["commune_pcode"], self.names["commune"])
+        return self.name_sites(sites)
+
+    def name_sites(self, sites: pd.DataFrame) -> pd.DataFrame:
+        """Return suggested ``sites`` with their quartier and commune names."""
+        sites.insert(6, "quartier_name", named_codes(sites["quartier_pcode"], self.names["quartier"]))
+        sites["commune_name"] = named_codes(sites["commune_pcode"], self.names["commune"])
         return sites
 
     def catchments(self, query: CoverageQuery) -> gpd.GeoDataFrame:
@@ -365,7 +374,7 @@ class CoverageState:
         acc = self.access(query)
         district_m = gpd.GeoSeries([self.district], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
         areas = catchments(self.grid, acc.points, district=district_m, nearest_result=acc.nearest)
-        areas.insert(1, "name", _named(areas["id"], self.facility_names))
+        areas.insert(1, "name", named_codes(areas["id"], self.facility_names))
         return areas
 
     def scenario_info(self, query: CoverageQuery) -> dict:
@@ -387,11 +396,15 @@ class CoverageState:
         Band ``i`` (1…) holds cells farther than ``bands[i - 1] × threshold_m``
         (inclusive upper bounds, with the same tolerance as ``coverage``).
         """
-        distance = self.access(query).nearest.distance_m
+        values, threshold, tolerance = self.surface_values(query)
         cell = self.surface.cell
-        limits = np.asarray(bands, dtype=float) * query.threshold_m + THRESHOLD_TOLERANCE_M
-        values = np.where(cell >= 0, distance[np.maximum(cell, 0)], 0.0)
+        limits = np.asarray(bands, dtype=float) * threshold + tolerance
+        values = np.where(cell >= 0, values[np.maximum(cell, 0)], 0.0)
         return np.searchsorted(limits, values, side="left").astype(np.uint8)
+
+    def surface_values(self, query: CoverageQuery) -> tuple[np.ndarray, float, float]:
+        """Return what the distance image shows per cell (metres), the threshold and its tolerance."""
+        return self.access(query).nearest.distance_m, query.threshold_m, THRESHOLD_TOLERANCE_M
 
     @cached_property
     def unit_geometry(self) -> dict[str, gpd.GeoSeries]:

@@ -150,7 +150,7 @@ def suggest_sites(
         of range, or the candidates are so dense that the incidence would
         exceed ``MAX_INCIDENCE_ENTRIES``.
     """
-    k = _check_k(k)
+    k = check_k(k)
     threshold_m = check_threshold(threshold_m)
     if candidates is not None and candidate_spacing_m is not None:
         raise InvalidParameter("candidate_spacing_m", "give either candidates or candidate_spacing_m, not both")
@@ -168,7 +168,7 @@ def suggest_sites(
         cand = _check_candidates(candidates, n_cells=len(pop))
     incidence = coverage_incidence(grid, cand, cells, threshold_m=threshold_m)
     result = greedy_max_cover(incidence, pop[cells], k=k)
-    frame = _frame(grid, cand[result.rows], result.gains)
+    frame = sites_frame(grid, cand[result.rows], result.gains)
     frame.attrs.update(
         threshold_m=threshold_m,
         candidate_spacing_m=spacing,
@@ -348,7 +348,8 @@ def _area_m2(grid: PopulationGrid) -> float:
     return max(float(grid.cell_m) ** 2 * len(grid.pop), 1.0)
 
 
-def _check_k(k: object) -> int:
+def check_k(k: object) -> int:
+    """Return ``k`` as an int or raise InvalidParameter ``k`` unless it is an integer from 1 to ``MAX_SITES``."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= int(k) <= MAX_SITES:
         raise InvalidParameter("k", f"must be an integer from 1 to {MAX_SITES}, got {k!r}")
     return int(k)
@@ -363,7 +364,7 @@ def _check_candidates(candidates: ArrayLike, *, n_cells: int) -> np.ndarray:
     return np.unique(values).astype(np.int64)
 
 
-def _frame(grid: PopulationGrid, sites: np.ndarray, gains: np.ndarray) -> pd.DataFrame:
+def sites_frame(grid: PopulationGrid, sites: np.ndarray, gains: np.ndarray) -> pd.DataFrame:
     """Return the suggestions frame for grid cells ``sites`` and their gains."""
     x, y = np.asarray(grid.x, dtype=float)[sites], np.asarray(grid.y, dtype=float)[sites]
     # A new transformer per call (about a millisecond): no shared PROJ state between web threads.

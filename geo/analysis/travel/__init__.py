@@ -24,6 +24,7 @@ from geo.analysis.travel.indicators import (
     travel_coverage,
     travel_coverage_table,
 )
+from geo.analysis.travel.planning import method_difference, suggest_sites_minutes, travel_catchments
 from geo.analysis.travel.raster import Raster
 from geo.analysis.travel.roads import RoadLayer
 from geo.analysis.travel.speeds import ROAD_CLASSES, WALK, friction, modes, rasterise_roads, speed_table
@@ -56,11 +57,14 @@ __all__ = [
     "cached_travel_time",
     "default_thresholds",
     "friction",
+    "method_difference",
     "modes",
     "open_crossings",
     "rasterise_roads",
     "read_crossings",
     "speed_table",
+    "suggest_sites_minutes",
+    "travel_catchments",
     "travel_coverage",
     "travel_coverage_table",
     "travel_time",
