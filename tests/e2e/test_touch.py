@@ -122,16 +122,27 @@ def test_an_embedded_map_shows_a_compact_legend_while_its_panel_is_closed(open_m
 
 
 def test_facilities_on_one_spot_spread_when_their_group_is_clicked(open_map, real_server, real_store):
+    from geo.vocabulary import KINDS
+
     fac = gpd.read_file(real_store, layer="facilities")
-    cscom = fac[(fac["kind"] == "cscom") & ~(fac.geometry.isna() | fac.geometry.is_empty)]
-    spots = cscom.groupby([cscom.geometry.x.round(5), cscom.geometry.y.round(5)]).size()
-    (lon, lat), n = spots.idxmax(), int(spots.max())
-    assert n >= 2, "the real store has CSCOMs sharing one point"
-    page = open_map(real_server, f"/?layers=cscom&zoom=18&center={lon},{lat}", viewport=PHONE_390)
-    badge = page.locator(f".cluster-cscom .cluster-badge[data-n='{n}']")
+    fac = fac[fac["in_analysis"].astype(bool) & ~(fac.geometry.isna() | fac.geometry.is_empty)]
+    fac["layer"] = fac["kind"].map(lambda k: KINDS[k].layer)
+    spots = fac.groupby(["layer", fac.geometry.x.round(5), fac.geometry.y.round(5)]).size()
+    metric = fac.to_crs(32629)
+
+    def alone(layer, lon, lat):  # no other marker of the layer within 60 m to cover the group's badge
+        here = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=4326).to_crs(32629).iloc[0]
+        dist = metric[metric["layer"] == layer].distance(here)
+        return int((dist < 60).sum()) == int((dist < 1).sum())
+
+    stacked = [(key, int(n)) for key, n in spots[spots >= 2].sort_values(ascending=False).items() if alone(*key)]
+    assert stacked, "the real store has facilities of one layer sharing one point, apart from others"
+    (layer, lon, lat), n = stacked[0]
+    page = open_map(real_server, f"/?layers={layer}&zoom=18&center={lon},{lat}", viewport=PHONE_390)
+    badge = page.locator(f".cluster-{layer} .cluster-badge[data-n='{n}']")
     badge.click()
-    page.wait_for_function("n => document.querySelectorAll('#map .fac-cscom').length >= n", arg=n)
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[f"#map .fac-{layer}", n])
     page.wait_for_timeout(400)  # the spread animation
-    boxes = [b for b in (m.bounding_box() for m in page.locator("#map .fac-cscom").all()) if b]
+    boxes = [b for b in (m.bounding_box() for m in page.locator(f"#map .fac-{layer}").all()) if b]
     centres = {(round(b["x"] + b["width"] / 2), round(b["y"] + b["height"] / 2)) for b in boxes}
     assert len(centres) == len(boxes) >= n  # no two on one pixel any more
