@@ -174,6 +174,7 @@ def survey(rows: list[tuple[str, str, float, float]]) -> gpd.GeoDataFrame:
     data["kind"] = [r[1] for r in rows]
     data["name"] = [f"Survey {r[0]}" for r in rows]
     data["sources"] = ["survey_education"] * n
+    data["location_precision"] = ["gps_survey"] * n
     data["source_refs"] = [f"row {r[0][-4:]}" for r in rows]
     data["operator_type"] = ["public"] * n
     data["opening_hours"] = ["Mo-Fri 08:00-17:00"] * n
@@ -213,6 +214,10 @@ def test_merge_removes_the_survey_twin(tmp_path):
     assert claec["pupils"] == 250 and claec["operator_type"] == "public"
     assert claec["name"] == "CLAEC Commune II"
     assert claec["note"] == 'same facility as survey row educ-0002 ("Survey educ-0002", 2 m)'
+    twin = education.set_index("id").loc["educ-0002"]
+    assert claec.geometry.equals(twin.geometry)  # the survey's GPS point and its precision class
+    assert claec["location_precision"] == twin["location_precision"] == "gps_survey"
+    assert merged.iloc[2]["location_precision"] == "cited_point"
     assert merged.iloc[1]["sources"] == "places" and merged.iloc[2]["sources"] == "places"
     assert len(places) == 3 and len(education) == 3  # inputs untouched
 

@@ -223,7 +223,8 @@ def merge_survey_duplicates(
 
     A located place of a kind in ``SURVEY_TWINS`` is matched with the nearest
     survey row of a twin kind within ``max_distance_m`` (measured in
-    EPSG:32629). The survey row is removed; the place keeps its name and gets
+    EPSG:32629). The survey row is removed; the place keeps its name, takes
+    the survey's GPS point and its precision class (``gps_survey``), and gets
     the survey's source and row reference appended to ``sources`` and
     ``source_refs``, the survey's values where its own are empty, and a note.
 
@@ -257,6 +258,9 @@ def merge_survey_duplicates(
             own = places.at[place_index, column]
             if pd.isna(own) or own == "":
                 places.at[place_index, column] = survey[column]
+        # The survey's GPS point is the position (the cited point was read off it): its precision class too.
+        places.at[place_index, "geometry"] = survey.geometry
+        places.at[place_index, "location_precision"] = survey["location_precision"]
         merged = f'same facility as survey row {survey["id"]} ("{survey["name"]}", {distance:.0f} m)'
         places.at[place_index, "note"] = "; ".join(p for p in (places.at[place_index, "note"], merged) if p)
     log.info("merged %d survey row(s) into places", len(near))
