@@ -71,8 +71,10 @@ def main() -> None:
                 layer = wrk(f"{base}/{cscom}", duration_s=args.seconds, connections=16, threads=2)
             print(f"nginx: / {home.rps:.0f} req/s (p99 {home.p99_ms:.1f} ms), cscom {layer.rps:.0f} req/s")
             row += f" {home.rps:.0f} req/s, p99 {home.p99_ms:.1f} ms | {layer.rps:.0f} req/s | {load_avg()} |"
-        print("\n| date | machine | publish | files | bytes | `/` + map data raw, live / static "
-              "| nginx `/` | nginx `cscom.geojson` | load avg |")
+        print(
+            "\n| date | machine | publish | files | bytes | `/` + map data raw, live / static "
+            "| nginx `/` | nginx `cscom.geojson` | load avg |"
+        )
         print(row)
 
 
