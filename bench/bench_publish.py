@@ -11,6 +11,7 @@ and, when nginx and wrk are installed, measures the static site's read throughpu
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("webmap.publish").setLevel(logging.INFO)  # progress
     store = args.store or store_path(Settings.resolve())
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         site = Path(tmp) / "site"

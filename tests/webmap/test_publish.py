@@ -131,7 +131,7 @@ def test_every_export_and_the_partner_package_are_written(site):
     for layer in ("communes", "quartiers", "facilities", "qa_findings", "cscom"):
         for ext in ("geojson", "gpkg", "csv", "fr.csv", "kml", "shp.zip"):
             assert f"{layer}.{ext}" in names
-    assert len(list((folder / "api" / "v1").glob("package.lang-*.zip"))) == 2
+    assert len(list((folder / "api" / "v1").glob("package.*.zip"))) == 2  # French, English
     assert list((folder / "maps").glob("district.*.png")) and list((folder / "maps").glob("view.*.pdf"))
 
 
@@ -159,6 +159,7 @@ def test_a_failed_publish_leaves_the_previous_site_untouched(tmp_path, monkeypat
     target = tmp_path / "site"
     target.mkdir()
     (target / "index.html").write_text("previous")
+    (target / "_headers").write_text(paths.CACHE_POLICY)
     monkeypatch.setattr("webmap.publish.site.seeds", lambda app: ["/", "/communes/NOT-A-PCODE"])
     with pytest.raises(PublishError, match="NOT-A-PCODE"):
         publish(_store(tmp_path), target)
@@ -171,3 +172,12 @@ def test_the_cli_refuses_a_live_url_that_is_not_an_address(tmp_path):
     assert result.exit_code == 2
     assert "--live-url" in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_a_folder_that_is_not_a_published_atlas_is_never_replaced(tmp_path):
+    target = tmp_path / "documents"
+    target.mkdir()
+    (target / "thesis.odt").write_text("keep me")
+    with pytest.raises(PublishError, match="not a static atlas"):
+        publish(_store(tmp_path), target)
+    assert (target / "thesis.odt").read_text() == "keep me"

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from flask import Flask
 
@@ -76,7 +76,14 @@ def _canonical(text: str, base: str) -> str:
     url = html.unescape(text.replace(JSON_AMP, "&"))
     if url.startswith(ORIGIN):
         url = url[len(ORIGIN) :] or "/"
-    return urljoin(base, url)
+    url = urljoin(base, url)
+    if "lang=fr" in url:  # French is what a static page without a language shows: one file, one render
+        parts = urlsplit(url)
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if (k, v) != ("lang", "fr")]
+        )
+        url = parts.path + ("?" + query if query else "")
+    return url
 
 
 def _references(resource: _Resource) -> dict[str, str]:
@@ -117,13 +124,18 @@ class _Crawler:
         return resource
 
     def crawl(self, seeds: Iterable[str]) -> None:
-        queue = list(seeds)
-        for url in queue:
+        queue = list(dict.fromkeys(seeds))
+        queued = set(queue)
+        for done, url in enumerate(queue):
+            if done % 1000 == 999:
+                log.info("%d URLs fetched, %d to go", len(self.resources), len(queue) - done)
             if len(self.resources) > MAX_URLS:
                 raise PublishError(f"more than {MAX_URLS} URLs: the pages link to an unbounded set")
             resource = self.fetch(url)
             if resource is not None:
-                queue.extend(u for u in resource.refs.values() if u not in self.resources and u not in self.missing)
+                new = [u for u in dict.fromkeys(resource.refs.values()) if u not in queued]
+                queue.extend(new)
+                queued.update(new)
         for seed in seeds:
             if seed not in self.resources and not paths.server_only(seed):
                 raise PublishError(f"page {seed} could not be rendered")
@@ -203,12 +215,14 @@ def publish(
     """Write the static atlas of ``store`` to folder ``target`` (replaced whole, never half-written)."""
     from webmap import create_app
 
+    target = Path(target)
+    if target.exists() and not (target / "_headers").is_file() and (target.is_file() or any(target.iterdir())):
+        raise PublishError(f"{target} exists and is not a static atlas (no _headers file): choose an empty folder")
     started = time.perf_counter()
     app = create_app({"ATLAS_STORE": str(store), "STATIC_SITE": True, "STATIC_LIVE_URL": live_url,
                       "ATLAS_SETTINGS": settings or {}, "ATLAS_READ_ONLY": True})  # fmt: skip
     crawler = _Crawler(app, live_url=live_url, base_url=base_url)
     crawler.crawl(seeds(app))
-    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

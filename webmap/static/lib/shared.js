@@ -226,8 +226,9 @@ export function queryString(params) {
   return params.toString().replace(/%2C/g, ",").replace(/%3B/g, ";");
 }
 
-/** Point the FR/EN links at this page with `params()` (URLSearchParams) and their language. */
+/** Point the FR/EN links at this page with `params()` (URLSearchParams) and their language (not on a static copy). */
 export function updateLangLinks(params) {
+  if (document.documentElement.hasAttribute("data-static-site")) return;  // a static copy: one file per language
   document.querySelectorAll("a[data-lang]").forEach(function (a) {
     var p = params();
     p.set("lang", a.getAttribute("data-lang"));
