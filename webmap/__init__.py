@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from geo.planning.imports import MAX_BYTES
     from geo.store import store_path
-    from webmap import auth, compress, errors, i18n, proxy, readonly, security, templating
+    from webmap import auth, compress, errors, i18n, proxy, readonly, security, staticsite, templating
     from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
 
@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     proxy.init_app(app, settings)  # trusted X-Forwarded-* headers and BASE_URL
     templating.init_app(app)
+    staticsite.init_app(app)
     for bp in blueprints():
         app.register_blueprint(bp)
     return app

@@ -1,4 +1,4 @@
-"""The ``bamako-atlas`` command: data, export and serve.
+"""The ``bamako-atlas`` command: data, export, serve and publish.
 
 Every command first checks the store and the planners' database (see
 :func:`check_databases`), and every failure ends as one line on standard
@@ -99,10 +99,11 @@ def _register() -> None:
     from webmap.cli.data import data
     from webmap.cli.export import export
     from webmap.cli.imports import import_cmd
+    from webmap.cli.publish import publish
     from webmap.cli.serve import serve
     from webmap.cli.users import users
 
-    for command in (data, export, serve, users, import_cmd):
+    for command in (data, export, serve, users, import_cmd, publish):
         main.add_command(command)
 
 

@@ -20,6 +20,7 @@ from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold
 from geo.analysis.coverage.suggest import MAX_SITES
 from geo.vocabulary import KIND_GROUPS, KINDS, data_level
+from webmap import staticsite
 from webmap.clientconfig import map as mapconfig
 
 #: Distance steps of the threshold slider (metres); a threshold from the URL is added when missing.
@@ -204,11 +205,13 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
                 "suggest": url_for("coverage.suggest_api"),
                 "catchments": url_for("coverage.catchments_api"),
                 "surface": url_for("coverage.surface_png"),
-                "png": url_for("coverage.coverage_map", fmt="png"),
-                "pdf": url_for("coverage.coverage_map", fmt="pdf"),
+                "png": staticsite.server_url(url_for("coverage.coverage_map", fmt="png")),
+                "pdf": staticsite.server_url(url_for("coverage.coverage_map", fmt="pdf")),
                 "page": url_for("coverage.page"),
                 "embed": url_for("coverage.embed"),
             },
             "t": ui_strings(),
+            "site": staticsite.coverage_site(kinds),
+            "liveUrl": staticsite.live_url() if staticsite.enabled() else "",
         },
     }

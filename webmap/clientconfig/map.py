@@ -26,6 +26,7 @@ from geo.publication.viewstate import (
     ViewState,
 )
 from geo.vocabulary import ATTRIBUTION, FACILITY_LAYERS, KINDS, MAP_LAYERS, PLANNER_SOURCE_LABEL, POP_METHODS
+from webmap import staticsite
 from webmap.snapshot import snapshot
 
 #: Census year whose commune shares split the District total.
@@ -205,6 +206,7 @@ def client_config(
         "lang": lang,
         "embed": embed,
         "dataUrl": data_url,
+        "dataParts": {part: f"{data_url}{'&' if '?' in data_url else '?'}part={part}" for part in ("shapes", "rest")},
         "view": {
             "layers": list(view.layers),
             "indicator": view.indicator,
@@ -253,8 +255,8 @@ def client_config(
         "urls": {
             "map": url_for("pages.index"),
             "embed": url_for("pages.embed"),
-            "png": url_for("images.static_map", name="view", fmt="png"),
-            "pdf": url_for("images.static_map", name="view", fmt="pdf"),
+            "png": staticsite.server_url(url_for("images.static_map", name="view", fmt="png")),
+            "pdf": staticsite.server_url(url_for("images.static_map", name="view", fmt="pdf")),
             "commune": url_for("pages.commune", pcode="PCODE"),
             "quartier": url_for("pages.quartier", pcode="PCODE"),
             "facility": url_for("pages.facility", facility_id="ID"),

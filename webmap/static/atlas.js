@@ -732,7 +732,7 @@ function clusterScript() {
   }
   return loadScript(src, function () { return !!L.markerClusterGroup; });
 }
-loadMapData(cfg.dataUrl, drawShapes, clusterScript)
+loadMapData(cfg.dataParts || cfg.dataUrl, drawShapes, clusterScript)
   .then(function (whole) { drawFacilities(whole, false); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
 syncUrl();

@@ -20,6 +20,12 @@ import { printMenu } from "./lib/print.js";
 
 var cfg = readConfig("coverage-config");
 var C = cfg.coverage, T = C.t;
+// On a static copy (bamako-atlas publish) the requests the page builds are looked up in the files written for the
+// default views (C.site); any other goes to the live atlas (C.liveUrl) when there is one.
+function siteUrl(u) {
+  if (!C.site) return u;
+  return C.site[u.slice(1)] || (C.liveUrl ? C.liveUrl + u : u);
+}
 var LOCALE = localeOf(cfg.lang);
 var root = document.getElementById("cov");
 var layerByKind = layerOfKind(cfg.layers);
@@ -121,13 +127,13 @@ function syncUrl() {
   link.value = location.origin + C.urls.page + "?" + qs(pageParams(true));
   $("cov-iframe").value = iframeSnippet(location.origin + C.urls.embed + "?" + qs(pageParams(true)), 520, T.iframe_title);
   var qc = tableCommune ? q + "&commune=" + encodeURIComponent(tableCommune) : q;
-  $("cov-dl-csv").href = $("cov-table-csv").href = C.urls.csv + "?" + qc;
-  $("cov-dl-csvfr").href = $("cov-table-csvfr").href = C.urls.csvfr + "?" + qc;
-  $("cov-dl-geojson").href = C.urls.geojson + "?" + q;
+  $("cov-dl-csv").href = $("cov-table-csv").href = siteUrl(C.urls.csv + "?" + qc);
+  $("cov-dl-csvfr").href = $("cov-table-csvfr").href = siteUrl(C.urls.csvfr + "?" + qc);
+  $("cov-dl-geojson").href = siteUrl(C.urls.geojson + "?" + q);
   var shown = qs(imageParams());
   $("cov-dl-png").href = C.urls.png + "?" + shown;
   $("cov-dl-pdf").href = C.urls.pdf + "?" + shown;
-  $("cov-api").href = C.urls.api + "?" + q;
+  $("cov-api").href = siteUrl(C.urls.api + "?" + q);
 }
 
 // -------------------------------------------------------------------- map
@@ -145,7 +151,7 @@ function setBasemap(key, byUser) { S.basemap = basemaps.set(key, byUser); $("cov
 basemaps.onFallback(function (key) { S.basemap = key; $("cov-basemap").value = key; syncUrl(); });
 setBasemap(S.basemap);
 
-var surface = L.imageOverlay(C.urls.surface + "?" + qs(params()), C.surfaceBounds,
+var surface = L.imageOverlay(siteUrl(C.urls.surface + "?" + qs(params())), C.surfaceBounds,
   { pane: "surface", interactive: false, className: "cov-surface" });
 var catchLayer = L.geoJSON(null, { pane: "catchments", interactive: false,
   style: { color: "#222", weight: 1.2, opacity: 0.8, dashArray: "5 4", fill: false } });
@@ -304,7 +310,7 @@ function update() {
   loadingTimer = setTimeout(function () { say(T.loading, true); }, 300);
   var p = params();
   p.set("unit", "quartier");
-  getJson(C.urls.api + "?" + qs(p), { signal: inflight && inflight.signal }).then(function (body) {
+  getJson(siteUrl(C.urls.api + "?" + qs(p)), { signal: inflight && inflight.signal }).then(function (body) {
     if (my !== seq) return;
     clearTimeout(loadingTimer);
     say("");
@@ -321,7 +327,7 @@ function update() {
     clearTimeout(loadingTimer);
     say(T.failed + T.sep + err.message, true);
   });
-  surface.setUrl(C.urls.surface + "?" + qs(params()));
+  surface.setUrl(siteUrl(C.urls.surface + "?" + qs(params())));
   if (S.show.surface && !map.hasLayer(surface)) surface.addTo(map);
   if (S.show.catchments) loadCatchments();
 }
@@ -340,7 +346,7 @@ var servedByUrl = {}, catchKey = null;
 function catchUrl() {
   var p = params();
   p.delete("threshold_m");
-  return C.urls.catchments + "?" + qs(p);
+  return siteUrl(C.urls.catchments + "?" + qs(p));
 }
 function loadCatchments() {
   var url = catchUrl();
@@ -464,7 +470,7 @@ function suggest() {
   clearSuggestions();
   var list = $("cov-suggestions");
   list.appendChild(el("li", { class: "muted", text: T.loading }));
-  getJson(C.urls.suggest + "?" + qs(p)).then(function (body) {
+  getJson(siteUrl(C.urls.suggest + "?" + qs(p))).then(function (body) {
     list.textContent = "";
     suggested = body.sites;
     if (!suggested.length) { list.appendChild(el("li", { class: "muted", text: T.suggest_none })); return; }
@@ -635,6 +641,6 @@ surface.addTo(map);
 printMenu(document.querySelector("[data-print=cov-print]"), C.urls, imageParams);
 say(T.loading, true);
 // the shapes first (build), the facilities when the rest of the map data is in
-loadMapData(cfg.dataUrl, build)
+loadMapData(cfg.dataParts || cfg.dataUrl, build)
   .then(function (whole) { data = whole; F = decodeFacilities(whole); drawFacilities(); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });

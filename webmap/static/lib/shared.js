@@ -184,11 +184,12 @@ export function decodeFacilities(data) {
   };
 }
 
-/** Return a promise of the map data at `url` fetched in two parts, part=shapes then part=rest (the page preloads
+/** Return a promise of the map data at `url` (or at the URLs {shapes, rest}) fetched in two parts, part=shapes then part=rest (the page preloads
  * the first): `onShapes(shapes)` is called as soon as the first is in, and the promise resolves to the whole data
  * once `before()` (a promise, e.g. a script to load) and the rest are in. */
 export function loadMapData(url, onShapes, before) {
-  var part = function (name) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "part=" + name; };
+  var part = typeof url === "string" ? function (name) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "part=" + name; }
+    : function (name) { return url[name]; };  // {shapes, rest}: the config's URLs of both parts
   return getJson(part("shapes")).then(function (shapes) {
     onShapes(shapes);
     return Promise.all([getJson(part("rest")), before ? before() : null]).then(function (r) {
@@ -225,8 +226,9 @@ export function queryString(params) {
   return params.toString().replace(/%2C/g, ",").replace(/%3B/g, ";");
 }
 
-/** Point the FR/EN links at this page with `params()` (URLSearchParams) and their language. */
+/** Point the FR/EN links at this page with `params()` (URLSearchParams) and their language (not on a static copy). */
 export function updateLangLinks(params) {
+  if (document.documentElement.hasAttribute("data-static-site")) return;  // a static copy: one file per language
   document.querySelectorAll("a[data-lang]").forEach(function (a) {
     var p = params();
     p.set("lang", a.getAttribute("data-lang"));
