@@ -330,6 +330,9 @@ function drawShapes(payload) {
     var poly = L.polygon(shapeLatLngs(shape, arcs), { color: cfg.outline.quartier, weight: 0.8, opacity: 0.9, fillOpacity: 0.78, className: "quartier" });
     poly.bindTooltip(function () { return quartierSummary(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
     poly.bindPopup(function () { return quartierSummary(i, true); });
+    // Leaflet makes a layer with a popup a Tab stop: 71 unnamed stops before the zoom buttons. Quartiers are
+    // reached through the search instead; each (re)addition to the map would restore the tabindex.
+    poly.on("add", function () { poly.getElement().setAttribute("tabindex", "-1"); });
     poly.addTo(quartierGroup);
     quartierShapes.push(poly);
     var lp = data.quartiers.lp;
@@ -524,7 +527,7 @@ function applyZoomClasses() {
   var z = map.getZoom();
   root.classList.toggle("show-q-labels", z >= 14);
   root.classList.toggle("show-c-labels", z <= 13);
-  root.classList.toggle("short-c-labels", z <= 11);
+  root.classList.toggle("short-c-labels", z < 12);  // a phone's fit (11.75) is too narrow for « Commune III »
 }
 
 function highlightFocus(scale) {

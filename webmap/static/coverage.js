@@ -161,12 +161,14 @@ function build(payload) {
   data.quartiers.g.forEach(function (shape, i) {
     shapes.push(shapeLatLngs(shape, arcs));
     var poly = L.polygon(shapes[i], { color: "#ffffff", weight: 0.9, opacity: 1, fillOpacity: 0.92, fillColor: C.noValue,
-      bubblingMouseEvents: false });
+      bubblingMouseEvents: false, className: "quartier" });
     poly.bindTooltip(function () { return quartierBox(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
     poly.on("click", function (ev) {
       if (S.edit) addSite(ev.latlng);
       else L.popup({ maxWidth: 300 }).setLatLng(ev.latlng).setContent(quartierBox(i, true)).openOn(map);
     });
+    // not a Tab stop each (Leaflet makes layers with a tooltip one): the table lists the quartiers
+    poly.on("add", function () { poly.getElement().setAttribute("tabindex", "-1"); });
     poly.addTo(map);
     polys.push(poly);
   });
