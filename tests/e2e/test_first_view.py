@@ -58,3 +58,15 @@ def test_polygons_are_not_tab_stops_and_the_search_reaches_them(open_map, real_s
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.locator(".leaflet-popup-content").wait_for()
+
+
+@pytest.mark.parametrize("path", ["/", "/donnees", "/communes/ML090105"])
+def test_the_phone_header_shows_the_whole_name(open_map, real_server, path):
+    page = open_map(real_server, path, viewport=PHONE_390, wait=False)
+    brand = page.locator(".site-header .brand")
+    assert brand.inner_text().split() == ["Atlas", "de", "Bamako"]
+    fits = "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+    assert brand.evaluate(fits), "the name is cut (« Atl… »)"
+    header, nav = page.locator(".site-header").bounding_box(), page.locator(".site-nav").bounding_box()
+    assert nav["x"] + nav["width"] <= header["width"] + 0.5  # and the links still fit beside it
+    page.wait_for_load_state("networkidle")
