@@ -106,12 +106,25 @@ class Classes:
         return {"scheme": self.scheme, "bins": [float(b) for b in self.bins]}
 
 
-def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_CLASSES) -> Classes:
-    """Return choropleth classes of ``values`` by a scheme of ``SCHEMES``.
+def classify(
+    values: Sequence[float],
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    k: int = DEFAULT_CLASSES,
+    fixed: Sequence[float] | None = None,
+) -> Classes:
+    """Return choropleth classes of ``values`` by a scheme of ``SCHEMES``, or by ``fixed`` upper bounds.
 
     Missing values get class ``-1``; fewer distinct values than ``k`` give
-    fewer classes (never empty ones). Bins are inclusive upper bounds.
+    fewer classes (never empty ones). Bins are inclusive upper bounds. With
+    ``fixed`` (an indicator's own classes) the bins are those, empty classes included.
     """
+    if fixed is not None:
+        arr = np.asarray(values, dtype=float)
+        finite = np.isfinite(arr)
+        classes = np.full(len(arr), -1, dtype=int)
+        classes[finite] = np.minimum(np.searchsorted(fixed, arr[finite], side="left"), len(fixed) - 1)
+        return Classes("fixed", tuple(float(b) for b in fixed), classes)
     if scheme not in SCHEMES:
         raise InvalidParameter("scheme", f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
     if not 1 <= k <= 9:
@@ -168,8 +181,10 @@ def indicator_values(
         indicator = indicators.indicator_or_raise(key)
         values = indicators.compute(key, quartiers, facilities, kinds=tuple(kinds), settings=settings)
         values = values.round(indicator.decimals)
-        classes = classify(values.to_numpy(), scheme=scheme, k=k)
+        classes = classify(values.to_numpy(), scheme=scheme, k=k, fixed=indicator.fixed_bins)
         out[name] = {"v": [None if not np.isfinite(v) else float(v) for v in values], "b": list(classes.bins)}
+        if indicator.fixed_colors:
+            out[name]["c"] = list(indicator.fixed_colors)  # one fill per class, as on /couverture
     return out
 
 

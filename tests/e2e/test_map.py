@@ -163,3 +163,16 @@ def test_an_online_basemap_offline_falls_back_to_the_atlas_basemap(open_map, rea
     assert page.locator("input[name=basemap][value=atlas]").is_checked()
     assert page.locator("path.context-river").count() == 1
     wait_for_param(page, "basemap", "atlas")
+
+
+def test_a_coverage_share_has_the_coverage_pages_fills_on_the_main_map(open_map, real_server):
+    from geo.analysis.coverage.formats import SHARE_COLORS
+
+    page = open_map(real_server, "/?basemap=none&indicator=cover2km&kind=cscom")
+    page.locator("#legend .legend-classes li").first.wait_for(state="attached")
+    fills = page.evaluate(
+        "() => [...document.querySelectorAll('#legend .legend-classes .swatch')].slice(0, 5)"
+        ".map(s => getComputedStyle(s).backgroundColor)"
+    )
+    rgb = [f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})" for c in SHARE_COLORS]
+    assert fills == rgb

@@ -469,7 +469,9 @@ function applyLayers() {
   document.querySelectorAll("input[name=layer]").forEach(function (c) { c.checked = state.layers.has(c.value); });
 }
 
-function colourOf(cls, n) {
+// An indicator may bring its own fills (the coverage shares: those of /couverture), else the ramp is spread.
+function colourOf(cls, n, own) {
+  if (own) return own[cls];
   var P = cfg.palette;
   if (n <= 1) return P[Math.floor(P.length / 2)];
   return P[Math.round(cls * (P.length - 1) / (n - 1))];
@@ -484,7 +486,7 @@ function applyIndicator() {
   quartierShapes.forEach(function (poly, i) {
     var v = ind.v[i];
     if (v === null) hasMissing = true;
-    poly.setStyle({ fillColor: v === null ? cfg.noData : colourOf(classOf(v, ind.b), n) });
+    poly.setStyle({ fillColor: v === null ? cfg.noData : colourOf(classOf(v, ind.b), n, ind.c) });
   });
   renderLegend(entry, ind, hasMissing);
 }
@@ -510,7 +512,7 @@ function renderLegend(entry, ind, hasMissing) {
     var text = i === 0 ? "≤ " + fmt(upper, entry.decimals) : fmt(lo, entry.decimals) + " – " + fmt(upper, entry.decimals);
     if (ind.b.length === 1) text = fmt(upper, entry.decimals);
     var sw = el("span", { class: "swatch" });
-    sw.style.background = colourOf(i, ind.b.length);
+    sw.style.background = colourOf(i, ind.b.length, ind.c);
     list.appendChild(el("li", {}, [sw, text]));
     lo = upper;
   });
