@@ -289,10 +289,25 @@ function addSite(latlng) {
   scenarioChanged();
 }
 function removeSite(i) { S.add.splice(i, 1); scenarioChanged(); }
+// A scenario change is answered where the user acts: its effect on the map's status line (the summary may be
+// scrolled out of view) and under the scenario's lists.
+var announceEffect = false;
 function scenarioChanged() {
   clearSuggestions();
   drawSites();
+  announceEffect = true;
   update();
+}
+function renderEffect() {
+  var d = doc.district, box = $("cov-effect"), text = "";
+  if (d.pop_covered_change !== undefined) {
+    text = fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) });
+  }
+  box.textContent = text;
+  box.hidden = !text;
+  box.classList.toggle("is-loss", d.pop_covered_change < 0);
+  if (announceEffect && text) say(text);
+  announceEffect = false;
 }
 
 // --------------------------------------------------------------- update
@@ -317,6 +332,7 @@ function update() {
     renderLegend();
     renderSummary();
     renderScenario();
+    renderEffect();
     renderTable();
   }).catch(function (err) {
     if (err.name === "AbortError" || my !== seq) return;
