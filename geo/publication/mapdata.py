@@ -23,6 +23,7 @@ from geo.analysis import map_indicators as indicators
 from geo.analysis.population import round_people
 from geo.errors import DataError, InvalidParameter
 from geo.publication import codec
+from geo.publication.viewstate import ViewState
 from geo.settings import Settings
 from geo.text import normalize_name
 from geo.vocabulary import METRIC_CRS, STORE_CRS
@@ -331,17 +332,25 @@ def map_payload(
 #: Keys of the map payload every part carries (format version, decimals, store build).
 PART_COMMON = ("v", "d", "build")
 #: Parts of the map payload a page fetches one after the other, so the first shapes need a fifth of the bytes:
-#: "shapes" (quartiers, communes and their choropleth) and "rest" (facilities, QA findings, counts).
+#: "shapes" (quartiers, communes and the default view's choropleth) and "rest" (facilities, QA findings,
+#: counts, and every indicator: ~1.8 KB brotli that a 400 kbit/s link need not carry before the first shapes).
 PAYLOAD_PARTS = ("shapes", "rest")
-SHAPE_KEYS = ("arcs", "communes", "quartiers", "ind")
+SHAPE_KEYS = ("arcs", "communes", "quartiers")
+#: Indicators the shapes part carries: the default view's.
+SHAPE_INDICATORS = (ViewState().indicator,)
 
 
 def payload_part(payload: Mapping, part: str) -> dict:
     """Return the keys of ``payload`` (as map_payload) in ``part``, one of PAYLOAD_PARTS.
 
-    The two parts merged (``{**shapes, **rest}``) are the whole payload.
+    The two parts merged (``{**shapes, **rest}``) are the whole payload: ``ind`` of
+    the shapes part holds only ``SHAPE_INDICATORS``, the rest's ``ind`` all of them.
     """
     if part not in PAYLOAD_PARTS:
         raise InvalidParameter("part", f"unknown part {part!r}; allowed: {', '.join(PAYLOAD_PARTS)}")
-    keep = (lambda k: k in SHAPE_KEYS) if part == "shapes" else (lambda k: k not in SHAPE_KEYS)
-    return {k: v for k, v in payload.items() if k in PART_COMMON or keep(k)}
+    if part == "rest":
+        return {k: v for k, v in payload.items() if k not in SHAPE_KEYS}
+    out = {k: v for k, v in payload.items() if k in PART_COMMON or k in SHAPE_KEYS}
+    if "ind" in payload:
+        out["ind"] = {k: v for k, v in payload["ind"].items() if k in SHAPE_INDICATORS}
+    return out

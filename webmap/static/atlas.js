@@ -481,7 +481,10 @@ function applyIndicator() {
   var entry = indicatorEntry(state.indicator), ind = data && data.ind[entry.id];
   var select = document.getElementById("indicator");
   if (select) select.value = entry.id;
-  if (!ind) return;
+  if (!ind) {  // not in the first part of the map data: neutral fills until the rest is in
+    quartierShapes.forEach(function (poly) { poly.setStyle({ fillColor: cfg.noData }); });
+    return;
+  }
   var n = ind.b.length, hasMissing = false;
   quartierShapes.forEach(function (poly, i) {
     var v = ind.v[i];
@@ -738,6 +741,6 @@ function clusterScript() {
   return loadScript(src, function () { return !!L.markerClusterGroup; });
 }
 loadMapData(cfg.dataUrl, drawShapes, clusterScript)
-  .then(function (whole) { drawFacilities(whole, false); })
+  .then(function (whole) { drawFacilities(whole, false); applyIndicator(); })  // the rest holds every indicator
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
 syncUrl();
