@@ -450,3 +450,25 @@ def test_writes_need_login_role_and_csrf_token(open_map, planner_server):
     assert anonymous.request.post(planner_server.base_url + "/api/v1/imports", multipart=upload).status == 401
     assert editor.request.post(planner_server.base_url + "/api/v1/imports", multipart=upload).status == 403
     assert fetch_json(editor, "/api/v1/facilities/lieu-claec-commune-ii")["version"] == 1  # nothing was written
+
+
+def test_a_focused_field_is_never_hidden_behind_the_save_bar(open_map, planner_server):
+    page = open_map(planner_server, MAP, user="awa", viewport=PHONE)
+    open_panel(page)
+    page.locator("#edit-tools [data-edit-add]").click()
+    page.locator("#ef-name").focus()
+    hidden = """() => {
+      const f = document.activeElement, bar = document.querySelector('.edit-submit');
+      if (!f || !f.closest('.edit-body') || bar.contains(f)) return null;
+      const r = f.getBoundingClientRect(), b = bar.getBoundingClientRect();
+      return r.bottom > b.top + 1 ? f.id || f.name || f.tagName : '';
+    }"""
+    covered = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        name = page.evaluate(hidden)
+        if name is None:
+            break
+        if name:
+            covered.append(name)
+    assert covered == []
