@@ -156,6 +156,7 @@ MESSAGES = {
     "missing_coordinates": _l("Ni coordonnées ni quartier."),
     "unparseable_coordinates": _l("Coordonnées illisibles."),
     "projected_without_crs": _l("Coordonnées projetées sans système de coordonnées déclaré."),
+    "coordinates_out_of_range": _l("Longitude au-delà de ±180° ou latitude au-delà de ±90°."),
     "ambiguous_quartier": _l("Ce nom de quartier existe dans plusieurs communes : ajoutez une colonne commune."),
     "invalid_feature": _l("Objet GeoJSON invalide (Feature attendu)."),
     "invalid_geometry": _l("Voie sans tracé (moins de deux nœuds)."),

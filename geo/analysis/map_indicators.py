@@ -48,6 +48,10 @@ class Indicator:
     needs_kinds: bool = False  # True when it is computed for chosen facility kinds
     decimals: int = 0  # display precision
     uses_settings: bool = False  # True when ``compute`` takes ``settings=`` (geo.settings.Settings)
+    #: Fixed class upper bounds and their fills (same length), instead of classes fitted to the values:
+    #: the coverage shares use the /couverture page's, so one indicator looks the same on both maps.
+    fixed_bins: tuple[float, ...] | None = None
+    fixed_colors: tuple[str, ...] | None = None
 
 
 #: Registry of indicators, in menu order.
@@ -159,6 +163,8 @@ def coverage_share(
 
 
 def _coverage_indicator(threshold_m: int) -> Indicator:
+    from geo.analysis.coverage.formats import SHARE_BINS, SHARE_COLORS
+
     km = threshold_m // 1000
     return Indicator(
         f"cover{km}km",
@@ -167,6 +173,8 @@ def _coverage_indicator(threshold_m: int) -> Indicator:
         partial(coverage_share, threshold_m=threshold_m),
         needs_kinds=True,
         uses_settings=True,
+        fixed_bins=tuple(round(b * 100.0, 6) for b in SHARE_BINS),  # the shares are in % here
+        fixed_colors=SHARE_COLORS,
     )
 
 

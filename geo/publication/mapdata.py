@@ -23,6 +23,7 @@ from geo.analysis import map_indicators as indicators
 from geo.analysis.population import round_people
 from geo.errors import DataError, InvalidParameter
 from geo.publication import codec
+from geo.publication.viewstate import ViewState
 from geo.settings import Settings
 from geo.text import normalize_name
 from geo.vocabulary import METRIC_CRS, STORE_CRS
@@ -106,12 +107,25 @@ class Classes:
         return {"scheme": self.scheme, "bins": [float(b) for b in self.bins]}
 
 
-def classify(values: Sequence[float], *, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_CLASSES) -> Classes:
-    """Return choropleth classes of ``values`` by a scheme of ``SCHEMES``.
+def classify(
+    values: Sequence[float],
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    k: int = DEFAULT_CLASSES,
+    fixed: Sequence[float] | None = None,
+) -> Classes:
+    """Return choropleth classes of ``values`` by a scheme of ``SCHEMES``, or by ``fixed`` upper bounds.
 
     Missing values get class ``-1``; fewer distinct values than ``k`` give
-    fewer classes (never empty ones). Bins are inclusive upper bounds.
+    fewer classes (never empty ones). Bins are inclusive upper bounds. With
+    ``fixed`` (an indicator's own classes) the bins are those, empty classes included.
     """
+    if fixed is not None:
+        arr = np.asarray(values, dtype=float)
+        finite = np.isfinite(arr)
+        classes = np.full(len(arr), -1, dtype=int)
+        classes[finite] = np.minimum(np.searchsorted(fixed, arr[finite], side="left"), len(fixed) - 1)
+        return Classes("fixed", tuple(float(b) for b in fixed), classes)
     if scheme not in SCHEMES:
         raise InvalidParameter("scheme", f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
     if not 1 <= k <= 9:
@@ -168,8 +182,10 @@ def indicator_values(
         indicator = indicators.indicator_or_raise(key)
         values = indicators.compute(key, quartiers, facilities, kinds=tuple(kinds), settings=settings)
         values = values.round(indicator.decimals)
-        classes = classify(values.to_numpy(), scheme=scheme, k=k)
+        classes = classify(values.to_numpy(), scheme=scheme, k=k, fixed=indicator.fixed_bins)
         out[name] = {"v": [None if not np.isfinite(v) else float(v) for v in values], "b": list(classes.bins)}
+        if indicator.fixed_colors:
+            out[name]["c"] = list(indicator.fixed_colors)  # one fill per class, as on /couverture
     return out
 
 
@@ -316,17 +332,25 @@ def map_payload(
 #: Keys of the map payload every part carries (format version, decimals, store build).
 PART_COMMON = ("v", "d", "build")
 #: Parts of the map payload a page fetches one after the other, so the first shapes need a fifth of the bytes:
-#: "shapes" (quartiers, communes and their choropleth) and "rest" (facilities, QA findings, counts).
+#: "shapes" (quartiers, communes and the default view's choropleth) and "rest" (facilities, QA findings,
+#: counts, and every indicator: ~1.8 KB brotli that a 400 kbit/s link need not carry before the first shapes).
 PAYLOAD_PARTS = ("shapes", "rest")
-SHAPE_KEYS = ("arcs", "communes", "quartiers", "ind")
+SHAPE_KEYS = ("arcs", "communes", "quartiers")
+#: Indicators the shapes part carries: the default view's.
+SHAPE_INDICATORS = (ViewState().indicator,)
 
 
 def payload_part(payload: Mapping, part: str) -> dict:
     """Return the keys of ``payload`` (as map_payload) in ``part``, one of PAYLOAD_PARTS.
 
-    The two parts merged (``{**shapes, **rest}``) are the whole payload.
+    The two parts merged (``{**shapes, **rest}``) are the whole payload: ``ind`` of
+    the shapes part holds only ``SHAPE_INDICATORS``, the rest's ``ind`` all of them.
     """
     if part not in PAYLOAD_PARTS:
         raise InvalidParameter("part", f"unknown part {part!r}; allowed: {', '.join(PAYLOAD_PARTS)}")
-    keep = (lambda k: k in SHAPE_KEYS) if part == "shapes" else (lambda k: k not in SHAPE_KEYS)
-    return {k: v for k, v in payload.items() if k in PART_COMMON or keep(k)}
+    if part == "rest":
+        return {k: v for k, v in payload.items() if k not in SHAPE_KEYS}
+    out = {k: v for k, v in payload.items() if k in PART_COMMON or k in SHAPE_KEYS}
+    if "ind" in payload:
+        out["ind"] = {k: v for k, v in payload["ind"].items() if k in SHAPE_INDICATORS}
+    return out

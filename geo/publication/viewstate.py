@@ -33,7 +33,7 @@ class ViewState:
     focus: str | None = None  # a commune or quartier P-code, or a facility id
     basemap: str = DEFAULT_BASEMAP
     center: tuple[float, float] | None = None  # (lon, lat) in degrees
-    zoom: int | None = None
+    zoom: float | None = None  # web map zoom; fractional so a phone's first view fills the screen with the District
     extra: dict[str, str] = field(default_factory=dict)  # e.g. indicator options (kind=…)
 
     def to_query(self) -> dict[str, str]:
@@ -44,7 +44,7 @@ class ViewState:
         if self.center:
             q["center"] = f"{self.center[0]:.5f},{self.center[1]:.5f}"  # lon,lat
         if self.zoom is not None:
-            q["zoom"] = str(self.zoom)
+            q["zoom"] = f"{self.zoom:g}"  # 12 stays « 12 »; 11.75 is written as is
         return q
 
 
@@ -65,14 +65,21 @@ def parse_view(args: Mapping[str, str], *, indicators: tuple[str, ...] = ("densi
     center = _lon_lat(args["center"]) if args.get("center") else None
     zoom = None
     if args.get("zoom"):
-        try:
-            zoom = int(args["zoom"])
-        except ValueError:
-            raise InvalidParameter("zoom", "expected an integer from 8 to 19") from None
-        if not 8 <= zoom <= 19:
-            raise InvalidParameter("zoom", "expected an integer from 8 to 19")
+        zoom = _zoom(args["zoom"])
     extra = {k: v for k, v in args.items() if k in ("kind",)}
     return ViewState(layers, indicator, args.get("focus") or None, basemap, center, zoom, extra)
+
+
+def _zoom(value: str) -> float:
+    """Return a zoom from 8 to 19 (integer or fractional, two decimals kept), or raise naming ``zoom``."""
+    message = "expected a number from 8 to 19 (12, or 11.75 as the map writes it)"
+    try:
+        zoom = round(float(value), 2)
+    except ValueError:
+        raise InvalidParameter("zoom", message) from None
+    if not 8 <= zoom <= 19:  # also false for nan
+        raise InvalidParameter("zoom", message)
+    return int(zoom) if zoom.is_integer() else zoom
 
 
 def _lon_lat(value: str) -> tuple[float, float]:

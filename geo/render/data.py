@@ -45,6 +45,7 @@ class Choropleth:
     index: np.ndarray
     bins: tuple[float, ...]
     decimals: int
+    colors: tuple[str, ...] | None = None  # the indicator's own fills, one per class (else the ramp)
 
     @property
     def bounds(self) -> tuple[float, ...]:
@@ -66,8 +67,9 @@ def choropleth(
     kinds = FACILITY_LAYERS[kind] if indicator.needs_kinds and kind else ()
     values = indicators.compute(key, quartiers, counted, kinds=kinds, settings=settings)
     values = values.round(indicator.decimals).to_numpy(dtype=float)
-    classes = display.classify(values)
-    return Choropleth(key, kind if kinds else None, values, classes.classes, classes.bins, indicator.decimals)
+    classes = display.classify(values, fixed=indicator.fixed_bins)
+    return Choropleth(key, kind if kinds else None, values, classes.classes, classes.bins, indicator.decimals,
+                      indicator.fixed_colors)  # fmt: skip
 
 
 def polygon_paths(geoms: gpd.GeoSeries) -> list[MplPath]:

@@ -56,7 +56,7 @@ def draw_map(
         fills = coverage.fills(st.NO_DATA_COLOR)
     else:
         classes = data.choropleth(view.indicator, view.extra.get("kind"))
-        palette = class_colors(len(classes.bins))
+        palette = list(classes.colors) if classes.colors else class_colors(len(classes.bins))
         fills = [palette[i] if i >= 0 else st.NO_DATA_COLOR for i in classes.index]
     ax.add_collection(
         PathCollection(

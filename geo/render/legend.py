@@ -143,7 +143,7 @@ def _sections(data, view, ctx, counts, counts_label, approx, k, coverage=None, o
         choropleth, facilities = _coverage_sections(coverage, k)
         return choropleth, facilities, _limits(k, tr)
     classes = data.choropleth(view.indicator, view.extra.get("kind"))
-    colors = class_colors(len(classes.bins))
+    colors = list(classes.colors) if classes.colors else class_colors(len(classes.bins))
     rows = [
         _row(k, _swatch_patch(k, colors[i]), _label(text, 7.5 * k)) for i, text in enumerate(class_labels(classes, ctx))
     ]

@@ -471,3 +471,25 @@ def test_import_a_road_layer_on_a_phone(open_map, planner_server):
     page.locator("#import-roads-help summary").click()
     assert "Couche actuelle : bamako.osm, 3 voies" in page.locator("#import-roads-current").inner_text()
     screenshot(page, "import-fr-phone-roads-current")
+
+
+def test_a_focused_field_is_never_hidden_behind_the_save_bar(open_map, planner_server):
+    page = open_map(planner_server, MAP, user="awa", viewport=PHONE)
+    open_panel(page)
+    page.locator("#edit-tools [data-edit-add]").click()
+    page.locator("#ef-name").focus()
+    hidden = """() => {
+      const f = document.activeElement, bar = document.querySelector('.edit-submit');
+      if (!f || !f.closest('.edit-body') || bar.contains(f)) return null;
+      const r = f.getBoundingClientRect(), b = bar.getBoundingClientRect();
+      return r.bottom > b.top + 1 ? f.id || f.name || f.tagName : '';
+    }"""
+    covered = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        name = page.evaluate(hidden)
+        if name is None:
+            break
+        if name:
+            covered.append(name)
+    assert covered == []

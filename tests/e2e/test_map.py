@@ -78,9 +78,9 @@ def test_search_finds_faladje_when_typing_faladie(open_map, real_server):
 
 def test_language_switch_keeps_the_view(open_map, real_server):
     page = open_map(real_server, "/?basemap=none&layers=cscom,schools&indicator=per10k&kind=cscom")
-    zoom = int(view_params(page)["zoom"])
+    zoom = float(view_params(page)["zoom"])  # the District's fit: quarter steps
     page.locator(".leaflet-control-zoom-in").click()
-    wait_for_param(page, "zoom", str(zoom + 1))
+    wait_for_param(page, "zoom", f"{zoom + 1:g}")
     before = view_params(page)
 
     page.locator("a[data-lang=en]").click()
@@ -155,10 +155,24 @@ def test_phone_controls_are_reachable_and_a_popup_fits(open_map, real_server, re
 
 def test_an_online_basemap_offline_falls_back_to_the_atlas_basemap(open_map, real_server):
     page = open_map(real_server, "/?basemap=none", allow_tiles=True)
-    page.locator("input[name=basemap][value=osm]").check()
+    # click, not check(): the failed tiles may switch the radio back before check() looks at it
+    page.locator("input[name=basemap][value=osm]").click()
     page.wait_for_selector("#atlas.tiles-failed.basemap-atlas", state="attached", timeout=10_000)
     assert page.locator("#atlas-status").is_visible()
     assert "fond de l'atlas" in page.locator("#atlas-status").inner_text()
     assert page.locator("input[name=basemap][value=atlas]").is_checked()
     assert page.locator("path.context-river").count() == 1
     wait_for_param(page, "basemap", "atlas")
+
+
+def test_a_coverage_share_has_the_coverage_pages_fills_on_the_main_map(open_map, real_server):
+    from geo.analysis.coverage.formats import SHARE_COLORS
+
+    page = open_map(real_server, "/?basemap=none&indicator=cover2km&kind=cscom")
+    page.locator("#legend .legend-classes li").first.wait_for(state="attached")
+    fills = page.evaluate(
+        "() => [...document.querySelectorAll('#legend .legend-classes .swatch')].slice(0, 5)"
+        ".map(s => getComputedStyle(s).backgroundColor)"
+    )
+    rgb = [f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})" for c in SHARE_COLORS]
+    assert fills == rgb

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 
@@ -106,6 +108,13 @@ def test_a_what_if_site_can_be_added_with_the_keyboard(open_map, real_server):
     page.keyboard.press("Enter")
     page.wait_for_function("() => new URLSearchParams(location.search).has('add')")
     assert page.locator("#cov-added li").count() == 1
+    # its effect is shown where the user acted: on the map's status line and under the form
+    effect = page.locator("#cov-effect")
+    effect.wait_for()
+    assert re.search(r"[+−-]", effect.inner_text()) and "point" in effect.inner_text()
+    in_view = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    assert effect.evaluate(in_view)  # the phone user is at the form
+    assert page.locator("#cov-status").inner_text() == effect.inner_text()  # on the map too, for taps there
     page.wait_for_load_state("networkidle")
     screenshot(page, "touch-coverage-keyboard-site-fr-phone")
 

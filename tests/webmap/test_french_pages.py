@@ -25,8 +25,8 @@ FORBIDDEN = (
     "survey name", "row", "Status", "Retired_reason", "planner", "exact", "inside", "snapped", "outside",
     "True", "False", "None", "nan", "NaN", "null", "Not Found", "Bad Request", "Method Not Allowed",
 )  # fmt: skip
-#: A count written as a real (« Lits 12.0 », « 12,0 »).
-REAL_COUNT = re.compile(r"\b\d+[.,]0\b(?!\d)(?! ?(?:km|m\b|%|hab))")
+#: A count written as a real (« Lits 12.0 », « 12,0 »); a version (« OpenAPI 3.0 », « …/1.0/… ») is not.
+REAL_COUNT = re.compile(r"(?<!OpenAPI )(?<![/=])\b\d+[.,]0\b(?!\d)(?! ?(?:km|m\b|%|hab))")
 _DROP = re.compile(r"<(script|style|noscript)\b.*?</\1>|<[^>]*\blang=\"en\"[^>]*>.*?</[a-z]+>", re.S | re.I)
 
 
@@ -90,8 +90,10 @@ PUBLIC = (
     "/", "/embed", "/couverture", "/embed/couverture", "/donnees", "/communes/ML090101", "/communes/ML090102",
     "/quartiers/ML090101001", "/quartiers/ML090102001", "/facilities/dnacpn-01", "/facilities/dnacpn-02",
     "/facilities/sante-0001", "/facilities/educ-0001", "/facilities/lieu-claec-commune-ii",
-    "/facilities/lieu-stade", "/login",
+    "/facilities/lieu-stade", "/login", "/ogcapi?f=html", "/ogcapi/collections?f=html",
+    "/ogcapi/collections/facilities?f=html", "/ogcapi/conformance?f=html", "/ogcapi/openapi?f=html",
 )  # fmt: skip
+#: OGC API item and schema pages show the published data as it is (codes and column names): not crawled.
 ERRORS = {"/no-such-page": 404, "/communes/ML099999": 404, "/?focus=nowhere": 400, "/donnees/export?format=xls": 404,
           "/donnees/export?layer=communes&kind=cscom": 400}  # fmt: skip
 
@@ -112,6 +114,8 @@ def test_public_pages_and_error_pages_hold_no_english_or_raw_values(app):
     for shown in ("Gestionnaire Communautaire", "Lits 12", "point de l'enquête à 39 m", "relevé 2 fois",
                   "ligne 55 ; ligne 0201"):  # fmt: skip
         assert shown in page, shown
+    retired = client.get(f"/facilities/{app.config['MADE']}?lang=fr")  # retired by a planner (fixture)
+    assert retired.status_code == 410 and problems(visible_text(retired.get_data(as_text=True))) == []
     resp = client.post("/donnees?lang=fr")
     assert resp.status_code == 405 and problems(visible_text(resp.get_data(as_text=True))) == []
 
@@ -133,4 +137,20 @@ def test_planner_pages_hold_no_english_or_raw_values(app):
 def test_the_crawl_catches_what_it_looks_for():
     assert problems("Gestionnaire : community ; Lits 12.0 ; survey point 39 m away") == [
         "community", "survey point", "12.0"]  # fmt: skip
+    assert problems("Définition OpenAPI 3.0 ; 12,0 lits") == ["12,0"]
     assert problems(visible_text('<p lang="en">community</p><script>var x = "None";</script><p>Lits 12</p>')) == []
+
+
+def test_a_retired_facility_has_a_page_saying_so_with_its_history(app):
+    client, made = app.test_client(), app.config["MADE"]
+    resp = client.get(f"/facilities/{made}?lang=fr")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 410 and "Équipement retiré" in page and "Nouveau" in page
+    assert f'href="/history?facility={made}"' in page
+    assert "fermé" not in visible_text(page)  # the planners' reason stays among planners
+    assert client.get(f"/facilities/{made}.json").status_code == 404  # the JSON twin: no such facility
+    assert client.get("/facilities/never-existed?lang=fr").status_code == 404
+    login(client, "admin1")
+    assert "Motif : fermé" in visible_text(client.get(f"/facilities/{made}?lang=fr").get_data(as_text=True))
+    english = visible_text(client.get(f"/facilities/{made}?lang=en").get_data(as_text=True))
+    assert "Retired facility" in english and "History of this facility" in english

@@ -124,8 +124,8 @@ def test_filename_names_focus_and_language(client):
         ("dpi=301", "dpi", "maximum of 300"),
         ("center=north", "center", "center=lon,lat"),
         ("center=0,95", "center", "latitude"),
-        ("zoom=far", "zoom", "integer from 8 to 19"),
-        ("zoom=30", "zoom", "integer from 8 to 19"),
+        ("zoom=far", "zoom", "number from 8 to 19"),
+        ("zoom=30", "zoom", "number from 8 to 19"),
         ("layers=cscom,pubs", "layers", "allowed:"),
         ("indicator=wealth", "indicator", "allowed:"),
         ("basemap=google", "basemap", "allowed:"),
@@ -338,3 +338,24 @@ def test_real_store_renders_district_and_focused_maps(real_store):
     ):
         resp = client.get(url)  # its speed is measured by bench/, not here
         assert resp.status_code == 200 and check(resp.data)
+
+
+def test_a_coverage_share_has_the_coverage_pages_classes_and_fills_everywhere(tiny_store):
+    """Issue 10: « Habitants à moins de 2 km » looked different on / (fitted classes) and /couverture."""
+    from geo.analysis import map_indicators as indicators
+    from geo.analysis.coverage.formats import SHARE_BINS, SHARE_COLORS, share_class
+    from geo.publication import mapdata as display
+
+    atlas = open_store(tiny_store)
+    data = prepare(atlas.layers, atlas.meta)
+    image = data.choropleth("cover2km", "cscom")
+    fac = atlas.layers["facilities"]
+    counted = indicators.analysed(fac[~(fac.geometry.isna() | fac.geometry.is_empty).to_numpy()])
+    web = display.indicator_values(atlas.layers["quartiers"], counted, {"x": ("cover2km", FACILITY_LAYERS["cscom"])})[
+        "x"
+    ]
+    assert web["b"] == list(image.bins) == [b * 100 for b in SHARE_BINS]
+    assert web["c"] == list(image.colors) == list(SHARE_COLORS)
+    for value, cls in zip(image.values, image.index, strict=True):
+        assert cls == share_class(value / 100)  # the class /couverture gives
+    assert "c" not in display.indicator_values(atlas.layers["quartiers"], counted, {"d": ("density", ())})["d"]

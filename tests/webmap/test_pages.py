@@ -313,6 +313,8 @@ def test_map_data_comes_in_two_parts_that_make_the_whole(client):
     assert shapes.status_code == rest.status_code == 200 and shapes.cache_control.max_age
     assert set(shapes.get_json()) == {"v", "d", "build", "arcs", "communes", "quartiers", "ind"}
     assert "f" in rest.get_json() and "arcs" not in rest.get_json()
+    assert list(shapes.get_json()["ind"]) == ["density"]  # the default view's; the others come with the rest
+    assert rest.get_json()["ind"] == whole["ind"] and len(whole["ind"]) > 1
     assert {**shapes.get_json(), **rest.get_json()} == whole
     assert shapes.headers["ETag"] not in (rest.headers["ETag"], client.get("/api/v1/map-data.json").headers["ETag"])
     bad = client.get("/api/v1/map-data.json?part=facilities")

@@ -63,3 +63,18 @@ def test_center_is_lon_lat_in_the_view_state_and_its_url():
     assert view.to_query()["center"] == "-7.99000,12.64000"
     with pytest.raises(InvalidParameter, match="center=lon,lat"):
         parse_view({"center": "north"})
+
+
+@pytest.mark.parametrize(
+    ("value", "zoom", "written"), [("12", 12, "12"), ("11.75", 11.75, "11.75"), ("11.759", 11.76, "11.76")]
+)
+def test_zoom_may_be_fractional_and_integers_stay_integers(value, zoom, written):
+    view = parse_view({"zoom": value})
+    assert view.zoom == zoom and view.to_query()["zoom"] == written
+
+
+@pytest.mark.parametrize("value", ["far", "nan", "inf", "7.99", "19.5"])
+def test_zoom_out_of_range_names_the_parameter(value):
+    with pytest.raises(InvalidParameter, match="number from 8 to 19") as info:
+        parse_view({"zoom": value})
+    assert info.value.parameter == "zoom"

@@ -330,6 +330,9 @@ function drawShapes(payload) {
     var poly = L.polygon(shapeLatLngs(shape, arcs), { color: cfg.outline.quartier, weight: 0.8, opacity: 0.9, fillOpacity: 0.78, className: "quartier" });
     poly.bindTooltip(function () { return quartierSummary(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
     poly.bindPopup(function () { return quartierSummary(i, true); });
+    // Leaflet makes a layer with a popup a Tab stop: 71 unnamed stops before the zoom buttons. Quartiers are
+    // reached through the search instead; each (re)addition to the map would restore the tabindex.
+    poly.on("add", function () { poly.getElement().setAttribute("tabindex", "-1"); });
     poly.addTo(quartierGroup);
     quartierShapes.push(poly);
     var lp = data.quartiers.lp;
@@ -466,7 +469,9 @@ function applyLayers() {
   document.querySelectorAll("input[name=layer]").forEach(function (c) { c.checked = state.layers.has(c.value); });
 }
 
-function colourOf(cls, n) {
+// An indicator may bring its own fills (the coverage shares: those of /couverture), else the ramp is spread.
+function colourOf(cls, n, own) {
+  if (own) return own[cls];
   var P = cfg.palette;
   if (n <= 1) return P[Math.floor(P.length / 2)];
   return P[Math.round(cls * (P.length - 1) / (n - 1))];
@@ -476,12 +481,15 @@ function applyIndicator() {
   var entry = indicatorEntry(state.indicator), ind = data && data.ind[entry.id];
   var select = document.getElementById("indicator");
   if (select) select.value = entry.id;
-  if (!ind) return;
+  if (!ind) {  // not in the first part of the map data: neutral fills until the rest is in
+    quartierShapes.forEach(function (poly) { poly.setStyle({ fillColor: cfg.noData }); });
+    return;
+  }
   var n = ind.b.length, hasMissing = false;
   quartierShapes.forEach(function (poly, i) {
     var v = ind.v[i];
     if (v === null) hasMissing = true;
-    poly.setStyle({ fillColor: v === null ? cfg.noData : colourOf(classOf(v, ind.b), n) });
+    poly.setStyle({ fillColor: v === null ? cfg.noData : colourOf(classOf(v, ind.b), n, ind.c) });
   });
   renderLegend(entry, ind, hasMissing);
 }
@@ -507,7 +515,7 @@ function renderLegend(entry, ind, hasMissing) {
     var text = i === 0 ? "≤ " + fmt(upper, entry.decimals) : fmt(lo, entry.decimals) + " – " + fmt(upper, entry.decimals);
     if (ind.b.length === 1) text = fmt(upper, entry.decimals);
     var sw = el("span", { class: "swatch" });
-    sw.style.background = colourOf(i, ind.b.length);
+    sw.style.background = colourOf(i, ind.b.length, ind.c);
     list.appendChild(el("li", {}, [sw, text]));
     lo = upper;
   });
@@ -524,7 +532,7 @@ function applyZoomClasses() {
   var z = map.getZoom();
   root.classList.toggle("show-q-labels", z >= 14);
   root.classList.toggle("show-c-labels", z <= 13);
-  root.classList.toggle("short-c-labels", z <= 11);
+  root.classList.toggle("short-c-labels", z < 12);  // a phone's fit (11.75) is too narrow for « Commune III »
 }
 
 function highlightFocus(scale) {
@@ -733,6 +741,6 @@ function clusterScript() {
   return loadScript(src, function () { return !!L.markerClusterGroup; });
 }
 loadMapData(cfg.dataParts || cfg.dataUrl, drawShapes, clusterScript)
-  .then(function (whole) { drawFacilities(whole, false); })
+  .then(function (whole) { drawFacilities(whole, false); applyIndicator(); })  // the rest holds every indicator
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });
 syncUrl();

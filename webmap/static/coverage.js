@@ -167,12 +167,14 @@ function build(payload) {
   data.quartiers.g.forEach(function (shape, i) {
     shapes.push(shapeLatLngs(shape, arcs));
     var poly = L.polygon(shapes[i], { color: "#ffffff", weight: 0.9, opacity: 1, fillOpacity: 0.92, fillColor: C.noValue,
-      bubblingMouseEvents: false });
+      bubblingMouseEvents: false, className: "quartier" });
     poly.bindTooltip(function () { return quartierBox(i, false); }, { sticky: true, direction: "top", className: "q-tip", offset: [0, -8] });
     poly.on("click", function (ev) {
       if (S.edit) addSite(ev.latlng);
       else L.popup({ maxWidth: 300 }).setLatLng(ev.latlng).setContent(quartierBox(i, true)).openOn(map);
     });
+    // not a Tab stop each (Leaflet makes layers with a tooltip one): the table lists the quartiers
+    poly.on("add", function () { poly.getElement().setAttribute("tabindex", "-1"); });
     poly.addTo(map);
     polys.push(poly);
   });
@@ -293,10 +295,25 @@ function addSite(latlng) {
   scenarioChanged();
 }
 function removeSite(i) { S.add.splice(i, 1); scenarioChanged(); }
+// A scenario change is answered where the user acts: its effect on the map's status line (the summary may be
+// scrolled out of view) and under the scenario's lists.
+var announceEffect = false;
 function scenarioChanged() {
   clearSuggestions();
   drawSites();
+  announceEffect = true;
   update();
+}
+function renderEffect() {
+  var d = doc.district, box = $("cov-effect"), text = "";
+  if (d.pop_covered_change !== undefined) {
+    text = fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) });
+  }
+  box.textContent = text;
+  box.hidden = !text;
+  box.classList.toggle("is-loss", d.pop_covered_change < 0);
+  if (announceEffect && text) say(text);
+  announceEffect = false;
 }
 
 // --------------------------------------------------------------- update
@@ -321,6 +338,7 @@ function update() {
     renderLegend();
     renderSummary();
     renderScenario();
+    renderEffect();
     renderTable();
   }).catch(function (err) {
     if (err.name === "AbortError" || my !== seq) return;

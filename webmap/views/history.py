@@ -113,3 +113,20 @@ def revert(change_id: int):
     row = store.revert(change_id, user=auth.current_user().name, reason=request.form.get("reason", ""))
     flash(_("Modification n° %(id)s annulée (équipement « %(name)s »).", id=change_id, name=row.get("name", "")))
     return redirect(auth.safe_next(request.form.get("next"), url_for("history.page")), code=303)
+
+
+def retirement(facility_id: str) -> dict[str, Any] | None:
+    """Return the change that retired ``facility_id`` (display-ready), or None if it was never retired here.
+
+    Public: a link followed from /history or an old bookmark explains the missing
+    page; the reason is shown to signed-in users only (planners wrote it for each other).
+    """
+    catalog = current_catalog()
+    if catalog.edits_path is None or not catalog.edits_path.exists():
+        return None
+    latest = catalog.edit_store().history(facility_id=facility_id, limit=1)
+    if not latest or latest[0]["action"] != "retire":
+        return None
+    row = display_rows(latest)[0]
+    user = auth.current_user()
+    return {**row, "reason": row["reason"] if user is not None and user.has_role("viewer") else None}

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from geo.analysis import map_indicators as indicators
 from geo.analysis.coverage.service import coverage_state
 from geo.analysis.coverage.unit_summary import quartier_access
-from geo.errors import InvalidParameter
+from geo.errors import FacilityNotFound, InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.viewstate import FACILITY_LAYERS
 from webmap import params
@@ -27,6 +27,7 @@ from webmap.pagecache import cached_html
 from webmap.send import Body, send
 from webmap.settings import current_settings
 from webmap.snapshot import snapshot
+from webmap.views import history
 from webmap.views.data_page import unit_downloads
 
 bp = Blueprint("pages", __name__)
@@ -177,7 +178,15 @@ def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
     facility_id, fmt = _split(facility_id)
     layers = snapshot().atlas.layers
-    profile = snapshot().memo(f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id))
+    try:
+        profile = snapshot().memo(
+            f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)
+        )
+    except FacilityNotFound:
+        retired = history.retirement(facility_id) if fmt != "json" else None
+        if retired is None:
+            raise
+        return Response(render_template("retired.html", change=retired, facility_id=facility_id), 410)
     if fmt == "json":
         return _json(profile)
     if profile["lon"] is None:

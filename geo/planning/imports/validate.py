@@ -40,6 +40,7 @@ ROW_PROBLEMS: dict[str, str] = {
     "unparseable_coordinates": "the coordinates cannot be read as numbers",
     "swapped_coordinates": "latitude and longitude are swapped",
     "projected_without_crs": "projected coordinates but the file declares no CRS",
+    "coordinates_out_of_range": "a longitude beyond ±180° or a latitude beyond ±90°",
     "outside_district": "the point is outside the District of Bamako",
     "unknown_quartier": "the quartier is not one of the District's",
     "ambiguous_quartier": "the quartier name exists in several communes",
@@ -262,7 +263,9 @@ def _locate(
     x, y = np.round(x, COORD_DECIMALS), np.round(y, COORD_DECIMALS)
 
     located = (state == "ok") & np.isfinite(x) & np.isfinite(y)
-    projected = located & ((np.abs(x) > 180) | (np.abs(y) > 90))
+    # Projected metres are large on both axes; one degree out of range (latitude 95) is a typo, not a projection.
+    projected = located & (np.abs(x) > 180) & (np.abs(y) > 90)
+    out_of_range = located & ~projected & ((np.abs(x) > 180) | (np.abs(y) > 90))
     errors.flag(
         projected,
         "coordinates",
@@ -273,8 +276,15 @@ def _locate(
         ),
         lambda i: f"{x[i]}, {y[i]}",
     )
+    errors.flag(
+        out_of_range,
+        "coordinates",
+        "coordinates_out_of_range",
+        lambda i: f"latitude {y[i]} is beyond ±90°" if abs(y[i]) > 90 else f"longitude {x[i]} is beyond ±180°",
+        lambda i: f"{x[i]}, {y[i]}",
+    )
     areas = _district_areas(district, quartiers)
-    probe = located & ~projected
+    probe = located & ~projected & ~out_of_range
     outside = np.zeros(n, dtype=bool)
     outside[probe] = ~_inside(areas, x[probe], y[probe])
     swapped = np.zeros(n, dtype=bool)

@@ -119,6 +119,8 @@ def test_every_row_error_code_names_line_and_field(quartiers):
         ["A", "school", 14.0, -8.0],  # line 8: Mali but outside the District
         ["A", "school", "", ""],  # line 9: no position at all
         ["A", "school", LAT, ""],  # line 10: half a position
+        ["A", "school", 95, LON],  # line 11: a latitude typo, not projected metres
+        ["A", "school", LAT, -181],  # line 12
     ]
     parsed = parse(csv_bytes(rows), quartiers)
     assert codes(parsed) == [
@@ -131,11 +133,15 @@ def test_every_row_error_code_names_line_and_field(quartiers):
         ("line 8", "coordinates", "outside_district"),
         ("line 9", "coordinates", "missing_coordinates"),
         ("line 10", "coordinates", "unparseable_coordinates"),
+        ("line 11", "coordinates", "coordinates_out_of_range"),
+        ("line 12", "coordinates", "coordinates_out_of_range"),
     ]
     assert parsed.rows == []
     assert {e.problem_code for e in parsed.errors} <= set(ROW_PROBLEMS)
     assert "dispensaire" in parsed.errors[2].message and "cscom" in parsed.errors[2].message
     assert parsed.errors[4].message.startswith("latitude")
+    assert parsed.errors[9].message == "latitude 95.0 is beyond ±90°" and "projected" not in parsed.errors[9].message
+    assert parsed.errors[10].message == "longitude -181.0 is beyond ±180°"
 
 
 def test_a_row_reports_all_its_problems_and_is_left_out_whole(quartiers):

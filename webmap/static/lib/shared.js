@@ -278,7 +278,8 @@ export function problemText(err, problems, fallback) {
 // --------------------------- the Leaflet map (Leaflet is the global `L`)
 /** Return {map, attribution}: a Leaflet map in #map with zoom (top right), scale and the atlas's attribution. */
 export function createMap(cfg, maxZoom) {
-  var map = L.map("map", { zoomControl: false, attributionControl: false, minZoom: 9, maxZoom: maxZoom });
+  // Quarter zoom steps: fitting the District fills a phone screen (whole steps left it a third of it).
+  var map = L.map("map", { zoomControl: false, attributionControl: false, minZoom: 9, maxZoom: maxZoom, zoomSnap: 0.25 });
   L.control.zoom({ position: "topright", zoomInTitle: cfg.t.zoom_in, zoomOutTitle: cfg.t.zoom_out }).addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   var attribution = L.control.attribution({ prefix: false, position: "bottomright" }).addTo(map);
