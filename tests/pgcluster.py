@@ -1,5 +1,7 @@
 """A throw-away PostgreSQL + PostGIS cluster for the ``postgis`` tests, and one fresh database per test.
 
+The fixtures are imported by ``tests/conftest.py``, so any test directory can ask for ``pg_url``.
+
 The cluster is made with ``initdb``/``pg_ctl`` in a temporary folder and stopped and removed at the end of the
 session. PostgreSQL refuses to run as root: as root it runs as the ``postgres`` system user Debian's package
 creates (``runuser``). Tests skip, saying why, only where PostgreSQL or PostGIS is not installed.
@@ -19,8 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'psycopg[binary]')")
 
 TEMPLATE_DB = "atlas_template"
 
@@ -59,6 +59,8 @@ class Cluster:
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """Create database ``name`` (from ``template``) and return its URL."""
+        import psycopg
+
         with psycopg.connect(self.url(), autocommit=True) as con:
             tmpl = f" TEMPLATE {template}" if template else ""
             con.execute(f'CREATE DATABASE "{name}"{tmpl}')
@@ -66,6 +68,8 @@ class Cluster:
 
     def drop_database(self, name: str) -> None:
         """Drop database ``name``, ending its sessions."""
+        import psycopg
+
         with psycopg.connect(self.url(), autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -73,6 +77,7 @@ class Cluster:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     """Start a PostgreSQL cluster with a PostGIS template database for the session, then remove it."""
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'psycopg[binary]')")
     bindir = _bindir()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql-15 postgresql-15-postgis-3)")
