@@ -98,7 +98,9 @@ def _read_only(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 def is_read_only(conn: sqlite3.Connection) -> bool:
-    """Return True for a connection opened by :func:`connect` in a read-only folder."""
+    """Return True for a connection opened by :func:`connect` in a read-only folder (never for PostgreSQL)."""
+    if not isinstance(conn, sqlite3.Connection):
+        return False
     return bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
 
