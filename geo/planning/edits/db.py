@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.integrity import check_header, create_private, open_read_only, writable
+from geo.planning.edits.pg import PgConnection, is_url
 from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
 
 
 def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """Open the database at ``path`` configured for concurrent, durable use.
+    """Open the database at ``path`` configured for concurrent, durable use (a ``postgresql://`` URL: PostgreSQL).
 
     WAL journal (readers never block the writer, several processes see each
     other's commits at once), ``synchronous=FULL`` (a committed change survives
@@ -60,6 +61,8 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     busy_timeout_ms
         How long to wait for another connection's write lock.
     """
+    if is_url(path):
+        return PgConnection(path)
     path = Path(path)
     created = create_private(path)
     if not created:
