@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from geo.cache import LRUCache, declared_size
 from geo.planning.edits import EditStore
+from geo.planning.edits.pg import database_exists, is_url
 from geo.settings import Settings
 from geo.store import Atlas, GeoPackageStore, StoreBackend
 
@@ -41,13 +42,13 @@ class Catalog:
         self,
         store: StoreBackend | Path,
         *,
-        edits_path: Path | None = None,
+        edits_path: Path | str | None = None,
         check_every_s: float = 2.0,
         settings: Settings | None = None,
     ):
         self.settings = settings  # the planners' row cap (MAX_PLANNER_ROWS) reaches the edit store
         self.store = store if not isinstance(store, str | Path) else GeoPackageStore(Path(store))
-        self.edits_path = Path(edits_path) if edits_path else None
+        self.edits_path = (edits_path if is_url(edits_path) else Path(edits_path)) if edits_path else None
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
         self._base: Atlas | None = None  # the store as built
@@ -65,7 +66,7 @@ class Catalog:
     def _edits_stamp(self) -> int:
         """Return the edits database's change stamp (0 while no planner has saved anything)."""
         if self._edits is None:
-            if self.edits_path is None or not self.edits_path.exists():
+            if self.edits_path is None or not database_exists(self.edits_path):
                 return 0  # never create the database on a read
             self._edits = EditStore(self.edits_path, settings=self.settings)
         return self._edits.stamp()

@@ -146,9 +146,10 @@ def edit_conflicts(store: StoreBackend) -> list[dict[str, Any]] | None:
     """
     from geo.planning.edits import EditStore
     from geo.planning.edits.db import edits_path
+    from geo.planning.edits.pg import database_exists
 
     path = edits_path(current_settings())
-    if not path.exists():
+    if not database_exists(path):
         return None
     atlas = store.open()
     edits = EditStore(path, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())

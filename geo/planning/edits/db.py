@@ -38,9 +38,15 @@ BUSY_TIMEOUT_MS = 5000
 REMEDY = "restore it from a backup (bamako-atlas data backup) or move it away to start with no accounts or edits"
 
 
-def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
-    """Return ``<home>/edits.sqlite`` (setting ``HOME``; the folder is created if needed)."""
-    return resolve(settings).home_dir() / EDITS_FILENAME
+def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path | str:
+    """Return the planners' database: the ``DATABASE`` URL when set (PostgreSQL), else ``<home>/edits.sqlite``.
+
+    The home folder is created if needed.
+    """
+    settings = resolve(settings)
+    if is_url(settings["DATABASE"]):
+        return settings["DATABASE"]
+    return settings.home_dir() / EDITS_FILENAME
 
 
 def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
