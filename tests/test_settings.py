@@ -93,7 +93,7 @@ def test_home_holds_the_store_and_the_planners_database(tiny_store, tmp_path):
 
 @effect("DATABASE")
 def test_database_moves_the_store_into_postgresql(tiny_store, tmp_path):
-    # Against a live PostGIS: tests/postgis/test_app.py (build, serve, two instances); here, with none reachable,
+    # Against a live PostGIS: tests/postgis/test_pg_instances.py and test_pg_build_real.py; here, with none reachable,
     # the store is looked for in the database named, not under HOME, and a foreign scheme is refused by name.
     home = tmp_path / "home"
     home.mkdir()

@@ -137,9 +137,11 @@ class PgConnection:
                 return self._con.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             if head == "BEGIN":
                 return self._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            params = _params(params) or None
+            text = translate(sql) if params else translate(sql).replace("%%", "%")  # no parameters: % is itself
             if head.startswith("INSERT") and "RETURNING" not in head:
-                return _Inserted(self._con.execute(translate(sql) + " RETURNING *", _params(params) or None))
-            return self._con.execute(translate(sql), _params(params) or None)
+                return _Inserted(self._con.execute(text + " RETURNING *", params))
+            return self._con.execute(text, params)
         except psycopg.Error as exc:
             raise _as_sqlite_error(exc) from exc
 
