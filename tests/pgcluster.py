@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,40 +75,59 @@ class Cluster:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    """Start a PostgreSQL cluster with a PostGIS template database for the session, then remove it."""
-    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'psycopg[binary]')")
+class Unavailable(RuntimeError):
+    """PostgreSQL or PostGIS cannot be run here (the message says what to install)."""
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """Start a PostgreSQL cluster with a PostGIS template database, yield it, then stop and remove it."""
+    try:
+        import psycopg
+    except ImportError:
+        raise Unavailable("psycopg is not installed (pip install 'psycopg[binary]')") from None
     bindir = _bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql-15 postgresql-15-postgis-3)")
+        raise Unavailable("PostgreSQL is not installed (Debian: apt-get install postgresql-15 postgresql-15-postgis-3)")
     if not list(Path("/usr/share/postgresql").glob("*/extension/postgis.control")) and not glob.glob(
         str(bindir.parent / "share/extension/postgis.control")
     ):
-        pytest.skip("PostGIS is not installed (Debian: apt-get install postgresql-15-postgis-3)")
+        raise Unavailable("PostGIS is not installed (Debian: apt-get install postgresql-15-postgis-3)")
     run_as = None
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL as")
+            raise Unavailable("running as root and there is no 'postgres' user to run PostgreSQL as") from None
         run_as = "postgres"
     root = Path(tempfile.mkdtemp(prefix="atlas-pg-"))
     if run_as:
         shutil.chown(root, user=run_as)
     data, port = root / "data", _free_port()
     cluster = Cluster(bindir, root, port, run_as)
-    cluster.run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
-    cluster.run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
     try:
-        cluster.create_database(TEMPLATE_DB)
-        with psycopg.connect(cluster.url(TEMPLATE_DB), autocommit=True) as con:
-            con.execute("CREATE EXTENSION postgis")
-        yield cluster
+        cluster.run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
+        cluster.run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
+        try:
+            cluster.create_database(TEMPLATE_DB)
+            with psycopg.connect(cluster.url(TEMPLATE_DB), autocommit=True) as con:
+                con.execute("CREATE EXTENSION postgis")
+            yield cluster
+        finally:
+            cluster.run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
-        cluster.run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """Start a PostgreSQL cluster with a PostGIS template database for the session; skip where there is none."""
+    try:
+        with running_cluster() as cluster:
+            yield cluster
+    except Unavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture
