@@ -43,3 +43,9 @@ def test_data_build_writes_the_real_layers_to_postgis(pg_url, real_store, mirror
         assert f": {name} (" in listing, listing
     status = CliRunner().invoke(main, ["data", "status"], env=env)
     assert status.exit_code == 0 and "postgresql://" in status.output
+    out = tmp_path / "cscom.csv"
+    exported = CliRunner().invoke(main, ["export", "cscom", "--format", "csv", "-o", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    fac = gpkg["facilities"]
+    in_district = int(((fac["kind"] == "cscom") & fac["in_analysis"].fillna(False).astype(bool)).sum())
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == in_district  # read from PostGIS, in the District
