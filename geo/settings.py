@@ -37,6 +37,11 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("HOME", None, "Folder of the atlas store (default: the per-user data directory)."),
+    Setting(
+        "DATABASE",
+        "",
+        "PostgreSQL/PostGIS database of the atlas layers, postgresql://user@host/db (empty: the GeoPackage under HOME).",
+    ),
     Setting("MIRROR", None, "Local folder laid out like the upstream repository, read before downloading."),
     Setting("CACHE", None, "Download cache folder (default: the per-user cache directory)."),
     Setting(

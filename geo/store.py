@@ -1,7 +1,9 @@
-"""The atlas store: one GeoPackage with the atlas layers and a metadata table.
+"""The atlas store: one GeoPackage with the atlas layers and a metadata table, or a PostGIS schema.
 
 The store is written to a temporary file next to its final place and renamed
 over it only once complete, so a failed build leaves the previous store intact.
+:func:`store_backend` chooses the backend from the ``DATABASE`` setting
+(:data:`STORE_BACKENDS`, by URL scheme; the GeoPackage under ``HOME`` when empty).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.errors import StoreError
+from geo import postgis
+from geo.errors import InvalidParameter, StoreError
 from geo.schema import SCHEMAS, conform
 from geo.settings import Settings, resolve
 from geo.vocabulary import INTERNAL_LAYERS, LAYERS
@@ -206,3 +210,140 @@ def open_store(path: Path) -> Atlas:
         except Exception as exc:  # GDAL errors are not typed usefully
             raise StoreError(f"{path}: layer {name!r} cannot be read ({exc}); rebuild the store") from None
     return Atlas(layers=layers, meta=meta, path=Path(path))
+
+
+class StoreBackend(Protocol):
+    """Where a build is written and the app reads it from."""
+
+    location: str
+
+    def exists(self) -> bool:
+        """Return True when a store has been built there."""
+
+    def stamp(self) -> object:
+        """Return a cheap value that changes when a new build is written (StoreError when there is none)."""
+
+    def read_meta(self) -> dict[str, Any]:
+        """Return the metadata table."""
+
+    def open(self) -> Atlas:
+        """Return every layer and the metadata, from one build."""
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Return a plain (non-spatial) table."""
+
+    def write(
+        self, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any], *, tables: dict[str, pd.DataFrame]
+    ) -> str:
+        """Write a build atomically and return its location."""
+
+
+@dataclass(frozen=True)
+class GeoPackageStore:
+    """The embedded default: one GeoPackage file, replaced by a rename."""
+
+    path: Path
+
+    @property
+    def location(self) -> str:
+        """Return the file's path."""
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Return True when the file exists."""
+        return self.path.exists()
+
+    def stamp(self) -> tuple[int, int]:
+        """Return the file's (mtime, size)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise StoreError(f"no atlas store at {self.path}; run 'bamako-atlas data build' first") from None
+        return (st.st_mtime_ns, st.st_size)
+
+    def read_meta(self) -> dict[str, Any]:
+        """Return the metadata table."""
+        return read_meta(self.path)
+
+    def open(self) -> Atlas:
+        """Return the loaded store."""
+        return open_store(self.path)
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Return a plain table."""
+        return read_table(self.path, name)
+
+    def write(
+        self, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any], *, tables: dict[str, pd.DataFrame]
+    ) -> str:
+        """Write the file atomically."""
+        return str(write_store(self.path, layers, meta, tables=tables))
+
+
+@dataclass(frozen=True)
+class PostgisStore:
+    """A PostgreSQL/PostGIS database: the layers in schema ``atlas``, swapped in one transaction per build."""
+
+    url: str
+
+    @property
+    def location(self) -> str:
+        """Return the database URL without its password."""
+        return postgis.redact(self.url)
+
+    def exists(self) -> bool:
+        """Return True when the database holds a build."""
+        return postgis.stamp(self.url) is not None
+
+    def stamp(self) -> str:
+        """Return the build id (one indexed read)."""
+        value = postgis.stamp(self.url)
+        if value is None:
+            raise StoreError(f"no atlas store in {self.location}; run 'bamako-atlas data build' first")
+        return value
+
+    def read_meta(self) -> dict[str, Any]:
+        """Return the metadata table."""
+        return _checked(postgis.read_meta(self.url), self.location)
+
+    def open(self) -> Atlas:
+        """Return every layer and the metadata of one build."""
+        layers, meta = postgis.open_store(self.url)
+        return Atlas(layers=layers, meta=_checked(meta, self.location))
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Return a plain table."""
+        return postgis.read_table(self.url, name)
+
+    def write(
+        self, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any], *, tables: dict[str, pd.DataFrame]
+    ) -> str:
+        """Write the build into a new schema and swap it in."""
+        return postgis.write_store(self.url, layers, meta, tables=tables, schema_version=SCHEMA_VERSION)
+
+
+def _checked(meta: dict[str, Any], location: str) -> dict[str, Any]:
+    """Return ``meta`` when written by this store schema, else raise StoreError."""
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise StoreError(
+            f"{location} was built with store schema {meta.get('schema_version')}, this version reads "
+            f"{SCHEMA_VERSION}; rebuild it with 'bamako-atlas data build --force'"
+        )
+    return meta
+
+
+#: URL scheme of the ``DATABASE`` setting → store backend.
+STORE_BACKENDS: dict[str, type[PostgisStore]] = {"postgresql": PostgisStore, "postgres": PostgisStore}
+
+
+def store_backend(settings: Settings | Mapping[str, Any] | None = None, *, path: Path | None = None) -> StoreBackend:
+    """Return the store the settings name: ``DATABASE``'s backend, else the GeoPackage at ``path`` or under HOME."""
+    settings = resolve(settings)
+    url = settings["DATABASE"]
+    if path is not None or not url:
+        return GeoPackageStore(Path(path) if path is not None else store_path(settings))
+    scheme = urlsplit(url).scheme
+    if scheme not in STORE_BACKENDS:
+        allowed = ", ".join(f"{s}://…" for s in STORE_BACKENDS)
+        raise InvalidParameter("BAMAKO_ATLAS_DATABASE", f"unknown database scheme {scheme!r}; allowed: {allowed}")
+    return STORE_BACKENDS[scheme](url)

@@ -13,6 +13,7 @@ from geo.schema import conform
 from geo.spatial.district import district_layer
 from geo.store import write_store
 from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
+from tests.pgcluster import pg_cluster, pg_url  # noqa: F401  (fixtures: a throw-away PostGIS cluster)
 
 # UTM 29N origin of the tiny atlas: near Bamako so lon/lat are realistic.
 X0, Y0 = 600_000.0, 1_400_000.0

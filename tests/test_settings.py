@@ -91,6 +91,23 @@ def test_home_holds_the_store_and_the_planners_database(tiny_store, tmp_path):
     assert result.exit_code == 0 and str(home / "atlas.gpkg") in result.output
 
 
+@effect("DATABASE")
+def test_database_moves_the_store_into_postgresql(tiny_store, tmp_path):
+    # Against a live PostGIS: tests/postgis/test_pg_instances.py and test_pg_build_real.py; here, with none reachable,
+    # the store is looked for in the database named, not under HOME, and a foreign scheme is refused by name.
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(tiny_store, home / "atlas.gpkg")
+    env = {"BAMAKO_ATLAS_HOME": str(home), "BAMAKO_ATLAS_DATABASE": "postgresql://atlas:secret@127.0.0.1:1/atlas"}
+    result = CliRunner().invoke(main, ["data", "status"], env=env)
+    assert result.exit_code != 0
+    assert "cannot connect to the atlas database postgresql://atlas:***@127.0.0.1:1/atlas" in result.output
+    assert "secret" not in result.output
+    assert CliRunner().invoke(main, ["data", "status"], env={**env, "BAMAKO_ATLAS_DATABASE": ""}).exit_code == 0
+    with pytest.raises(InvalidParameter, match="BAMAKO_ATLAS_DATABASE: unknown database scheme 'mysql'"):
+        create_app({"TESTING": True, "ATLAS_SETTINGS": {"HOME": str(home), "DATABASE": "mysql://h/db"}})
+
+
 @effect("MIRROR")
 def test_mirror_is_read_before_downloading(tmp_path):
     mirror = tmp_path / "mirror"

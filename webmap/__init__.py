@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         into ``app.extensions["atlas_settings"]`` (``webmap.settings.current_settings``).
     """
     from geo.planning.imports import MAX_BYTES
-    from geo.store import store_path
+    from geo.store import GeoPackageStore, store_backend
     from webmap import auth, compress, errors, i18n, proxy, readonly, security, staticsite, templating
     from webmap import settings as atlas_settings
     from webmap.catalog import Catalog
@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + UPLOAD_ENVELOPE_BYTES
     settings = atlas_settings.init_app(app)
-    store = Path(app.config["ATLAS_STORE"] or store_path(settings))
+    store = GeoPackageStore(Path(app.config["ATLAS_STORE"])) if app.config["ATLAS_STORE"] else store_backend(settings)
     auth.init_app(app)  # also resolves ATLAS_EDITS_DB, the planners' database
     readonly.init_app(app)
     app.extensions["atlas_catalog"] = Catalog(store, edits_path=app.config["ATLAS_EDITS_DB"], settings=settings)

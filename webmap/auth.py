@@ -43,6 +43,7 @@ from geo.errors import AuthRequired, PermissionDenied
 from geo.planning import accounts
 from geo.planning.accounts import User
 from geo.planning.edits.db import EDITS_FILENAME, edits_path
+from geo.planning.edits.pg import is_url
 from webmap.settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_user=current_user, csrf_token=csrf_token)
 
 
-def edits_db() -> Path:
-    """Return the planners' database of the current app."""
-    return Path(current_app.config["ATLAS_EDITS_DB"])
+def edits_db() -> Path | str:
+    """Return the planners' database of the current app (a file, or a PostgreSQL URL)."""
+    db = current_app.config["ATLAS_EDITS_DB"]
+    return db if is_url(db) else Path(db)
+
+
+def data_folder(app: Flask) -> Path:
+    """Return the folder of the app's own files: the edits database's, or the home with a PostgreSQL database."""
+    db = app.config["ATLAS_EDITS_DB"]
+    return settings_of(app).home_dir() if is_url(db) else Path(db).parent
 
 
 def secret_key(app: Flask) -> str:
@@ -115,7 +123,7 @@ def secret_key(app: Flask) -> str:
     key = (
         app.config.get("SECRET_KEY")
         or settings_of(app)["SECRET_KEY"]
-        or _stored_secret_key(Path(app.config["ATLAS_EDITS_DB"]).parent / SECRET_KEY_FILENAME)
+        or _stored_secret_key(data_folder(app) / SECRET_KEY_FILENAME)
     )
     if len(key) < 32:
         log.warning("SECRET_KEY is shorter than 32 characters: sessions are easier to forge")

@@ -1,6 +1,8 @@
 """The catalog: the atlas store loaded once, with the planners' edits laid over it.
 
-The store (a build product) is reloaded when its file changes; the edits
+The store (a build product) is reloaded when its stamp changes (the GeoPackage's
+file stamp, the PostGIS build id: one query, so a build committed by another host
+shows on the next check); the edits
 database is asked for its change stamp on every access (one indexed read), so
 an edit saved by any server process shows on the next request.
 """
@@ -16,8 +18,9 @@ from typing import TypeVar
 
 from geo.cache import LRUCache, declared_size
 from geo.planning.edits import EditStore
+from geo.planning.edits.pg import database_exists, is_url
 from geo.settings import Settings
-from geo.store import Atlas, open_store
+from geo.store import Atlas, GeoPackageStore, StoreBackend
 
 log = logging.getLogger(__name__)
 
@@ -28,24 +31,24 @@ MEMO_MAX_BYTES = 1024 * 2**20
 
 
 class Catalog:
-    """Hold the loaded atlas and reload it when the store file changes.
+    """Hold the loaded atlas and reload it when the store changes.
 
-    The file's (mtime, size) is looked at most once every ``check_every_s``
-    seconds; the layers are re-read only when it changed and the new store's
-    ``build_id`` differs. Requests never read the store themselves.
+    The store's stamp (file (mtime, size), or build id in PostGIS) is looked at at most
+    once every ``check_every_s`` seconds; the layers are re-read only when it changed and
+    the new store's ``build_id`` differs. Requests never read the store themselves.
     """
 
     def __init__(
         self,
-        path: Path,
+        store: StoreBackend | Path,
         *,
-        edits_path: Path | None = None,
+        edits_path: Path | str | None = None,
         check_every_s: float = 2.0,
         settings: Settings | None = None,
     ):
         self.settings = settings  # the planners' row cap (MAX_PLANNER_ROWS) reaches the edit store
-        self.path = Path(path)
-        self.edits_path = Path(edits_path) if edits_path else None
+        self.store = store if not isinstance(store, str | Path) else GeoPackageStore(Path(store))
+        self.edits_path = (edits_path if is_url(edits_path) else Path(edits_path)) if edits_path else None
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
         self._base: Atlas | None = None  # the store as built
@@ -53,21 +56,17 @@ class Catalog:
         self._edits: EditStore | None = None
         self._edits_seen = -1
         self._attached_to: str | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: object = None
         self._checked_at = 0.0
         #: Derived artefacts (payloads, documents, caches…) of the current version, keyed (version, key).
         self._memo: LRUCache[object] = LRUCache(
             MEMO_MAX_ENTRIES, MEMO_MAX_BYTES, single_flight="key", weigh=declared_size
         )
 
-    def _file_stamp(self) -> tuple[int, int]:
-        st = self.path.stat()
-        return (st.st_mtime_ns, st.st_size)
-
     def _edits_stamp(self) -> int:
         """Return the edits database's change stamp (0 while no planner has saved anything)."""
         if self._edits is None:
-            if self.edits_path is None or not self.edits_path.exists():
+            if self.edits_path is None or not database_exists(self.edits_path):
                 return 0  # never create the database on a read
             self._edits = EditStore(self.edits_path, settings=self.settings)
         return self._edits.stamp()
@@ -84,11 +83,11 @@ class Catalog:
             changed = edits_stamp != self._edits_seen
             if self._base is None or now - self._checked_at >= self.check_every_s:
                 self._checked_at = now
-                stamp = self._file_stamp()
+                stamp = self.store.stamp()
                 if self._base is None or stamp != self._stamp:
-                    base = open_store(self.path)
+                    base = self.store.open()
                     if self._base is None or base.version != self._base.version:
-                        log.info("atlas loaded from %s (build %s)", self.path, base.version)
+                        log.info("atlas loaded from %s (build %s)", self.store.location, base.version)
                         self._base = base
                         changed = True
                     self._stamp = stamp

@@ -15,6 +15,7 @@ from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
 
 from geo.integrity import writable
+from geo.planning.edits.pg import is_url
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def init_app(app: Flask) -> None:
     """Set ``ATLAS_READ_ONLY`` (default: whether the edits database's folder refuses a new file) and enforce it."""
     if app.config.get("ATLAS_READ_ONLY") is None:
-        folder = Path(app.config["ATLAS_EDITS_DB"]).parent
-        app.config["ATLAS_READ_ONLY"] = folder.is_dir() and not writable(folder)
-        if app.config["ATLAS_READ_ONLY"]:
-            log.warning("%s is read-only: serving read-only, planners cannot sign in or save", folder)
+        if is_url(app.config["ATLAS_EDITS_DB"]):  # PostgreSQL: the database decides who may write
+            app.config["ATLAS_READ_ONLY"] = False
+        else:
+            folder = Path(app.config["ATLAS_EDITS_DB"]).parent
+            app.config["ATLAS_READ_ONLY"] = folder.is_dir() and not writable(folder)
+            if app.config["ATLAS_READ_ONLY"]:
+                log.warning("%s is read-only: serving read-only, planners cannot sign in or save", folder)
     app.before_request(_refuse_writes)
     app.jinja_env.globals["atlas_read_only"] = lambda: current_app.config["ATLAS_READ_ONLY"]
 

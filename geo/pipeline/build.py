@@ -20,7 +20,7 @@ from geo.pipeline.ingest import admin, dnacpn, places, snisi, surveys
 from geo.settings import Settings, data_dir, resolve
 from geo.spatial import joins
 from geo.spatial.district import district_layer
-from geo.store import store_path, write_store
+from geo.store import GeoPackageStore, store_backend
 from geo.vocabulary import COMMUNE_COLUMNS, DISTRICT_COLUMNS, FACILITY_COLUMNS, LAYERS, QUARTIER_COLUMNS, STORE_CRS
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BuildReport:
-    """What a build produced: the store path, counts and side reports."""
+    """What a build produced: where the store was written (a file path or a database URL), counts and side reports."""
 
-    path: Path
+    path: Path | str
     meta: dict[str, Any]
     cscom_report: pd.DataFrame
     population_scores: population.QuartierScores
@@ -94,19 +94,18 @@ def build(
     """Fetch the sources, build every layer and write the store atomically.
 
     Returns None when the store exists, ``force`` is False and every source
-    hash is unchanged (nothing to do).
+    hash is unchanged (nothing to do). The store is the GeoPackage at ``path``, else
+    the one the settings name (``DATABASE``, else ``HOME``; :func:`geo.store.store_backend`).
     """
     settings = resolve(settings)
-    target = Path(path) if path else store_path(settings)
+    target = store_backend(settings, path=Path(path) if path else None)
     registry = sources.registry()
     paths = sources.fetch_all(settings)
     hashes = {key: s.sha256 for key, s in registry.items()}
     reference_hashes = {key: s.sha256 for key, s in sources.references().items()}
     if target.exists() and not force:
-        from geo.store import read_meta
-
         try:
-            old = read_meta(target)
+            old = target.read_meta()
         except Exception:  # unreadable or old store: rebuild it
             old = {}
         if (old.get("sources"), old.get("references")) == (hashes, reference_hashes) and old.get(
@@ -143,5 +142,6 @@ def build(
         },
     }
     tables = {"cscom_reconciliation": cscom_report, "snisi_comparison": comparison}
-    write_store(target, layers, meta, tables=tables)
-    return BuildReport(target, meta, cscom_report, scores, comparison)
+    location = target.write(layers, meta, tables=tables)
+    where = Path(location) if isinstance(target, GeoPackageStore) else location
+    return BuildReport(where, meta, cscom_report, scores, comparison)

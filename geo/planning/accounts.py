@@ -32,6 +32,7 @@ from pathlib import Path
 
 from geo.errors import AuthRequired, InvalidParameter, RateLimited, TokenNotFound, UserNotFound
 from geo.planning.edits.db import connect, transaction
+from geo.planning.edits.pg import database_exists
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def init_db(db_path: Path | str) -> None:
 
 @contextmanager
 def _db(db_path: Path | str) -> Iterator[sqlite3.Connection]:
-    if str(db_path) not in _initialised or not Path(db_path).exists():
+    if str(db_path) not in _initialised or not database_exists(db_path):
         init_db(db_path)
     with closing(connect(db_path)) as conn:
         yield conn
@@ -334,7 +335,7 @@ def start_session(db_path: Path | str, name: str, *, now: float | None = None) -
 
 def session_user(db_path: Path | str, sid: str | None, *, now: float | None = None) -> User | None:
     """Return the user of a live session id, or None (unknown, ended, idle too long, or its user disabled)."""
-    if not isinstance(sid, str) or not sid or len(sid) > 200 or not Path(db_path).exists():
+    if not isinstance(sid, str) or not sid or len(sid) > 200 or not database_exists(db_path):
         return None  # no database, no session (and a forged cookie never creates one)
     now = time.time() if now is None else now
     with _db(db_path) as conn:
@@ -542,7 +543,7 @@ def revoke_token(db_path: Path | str, token_or_prefix: str) -> TokenInfo:
 
 def user_for_token(db_path: Path | str, token: str, *, now: float | None = None) -> User | None:
     """Return the user of an active API token, or None (unknown, revoked, or its user disabled)."""
-    if not token or len(token) > 200 or not Path(db_path).exists():
+    if not token or len(token) > 200 or not database_exists(db_path):
         return None
     now = time.time() if now is None else now
     with _db(db_path) as conn:

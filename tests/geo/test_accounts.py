@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+from contextlib import closing
 
 import pytest
 
 from geo.errors import AuthRequired, InvalidParameter, RateLimited, TokenNotFound, UserNotFound
 from geo.planning import accounts
+from geo.planning.edits.db import connect
 
 PASSWORD = "correct horse battery"
 T0 = 1_800_000_000.0  # a fixed clock (epoch seconds)
@@ -21,14 +23,22 @@ def cheap_scrypt(monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
 
 
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "edits.sqlite"
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def db(request, tmp_path):
+    path = request.getfixturevalue("pg_url") if request.param == "postgis" else tmp_path / "edits.sqlite"
     accounts.create_user(path, "awa", "editor", PASSWORD)
     return path
 
 
 def dump(path) -> str:
+    """Return every row of the database as text (SQLite's dump; for PostgreSQL, each table's rows)."""
+    if isinstance(path, str):
+        import psycopg
+
+        with psycopg.connect(path) as conn:
+            tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            assert tables
+            return "\n".join(str(row) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"'))
     with sqlite3.connect(path) as conn:
         return "\n".join(conn.iterdump())
 
@@ -37,7 +47,7 @@ def test_passwords_are_stored_salted_and_hashed_only(db):
     accounts.create_user(db, "binta", "editor", PASSWORD)
     text = dump(db)
     assert PASSWORD not in text
-    with sqlite3.connect(db) as conn:
+    with closing(connect(db)) as conn:  # SQLite or PostgreSQL
         hashes = [r[0] for r in conn.execute("SELECT password_hash FROM users ORDER BY name")]
     assert all(h.startswith("scrypt:") for h in hashes)
     assert hashes[0] != hashes[1]  # same password, different salts

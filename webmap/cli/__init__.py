@@ -77,11 +77,13 @@ def check_databases(*, store: bool = True) -> None:
     """Refuse to go on when the store or ``edits.sqlite`` exists but is empty, foreign or corrupt."""
     from geo.integrity import check_database
     from geo.planning.edits.db import REMEDY, edits_path
+    from geo.planning.edits.pg import is_url
     from geo.store import store_path
 
     if store:
         check_database(store_path(), remedy="rebuild it with 'bamako-atlas data build --force'")
-    check_database(edits_path(), remedy=REMEDY)
+    if not is_url(edits_path()):  # PostgreSQL checks its own pages
+        check_database(edits_path(), remedy=REMEDY)
 
 
 @click.group(cls=AtlasGroup)

@@ -13,7 +13,7 @@ import click
 
 from geo.errors import StoreError
 from geo.pipeline import sources
-from geo.store import open_store, read_meta, read_table, store_path
+from geo.store import StoreBackend, store_backend, store_path
 from webmap.cli.settings import current_settings
 
 
@@ -30,7 +30,7 @@ def build_cmd(force: bool) -> None:
 
     report = build(current_settings(), force=force)
     if report is None:
-        click.echo(f"Magasin à jour : {store_path(current_settings())} (--force pour reconstruire)")
+        click.echo(f"Magasin à jour : {store_backend(current_settings()).location} (--force pour reconstruire)")
         return
     meta = report.meta
     click.echo(f"Magasin construit : {report.path}")
@@ -41,15 +41,15 @@ def build_cmd(force: bool) -> None:
     click.echo(
         f"  Population {pop['year']} : {pop['total']:,} hab. ; méthode quartiers : {pop['method']}".replace(",", " ")
     )
-    _echo_conflicts(report.path)
+    _echo_conflicts(store_backend(current_settings()))
 
 
 @data.command("status")
 def status_cmd() -> None:
     """Show the sources, their hashes, the counts and the age of the store."""
-    path = store_path(current_settings())
-    click.echo(f"Magasin : {path}")
-    meta = read_meta(path) if path.exists() else None
+    store = store_backend(current_settings())
+    click.echo(f"Magasin : {store.location}")
+    meta = store.read_meta() if store.exists() else None
     if meta is None:
         click.echo("  (absent — lancez 'bamako-atlas data build')")
     else:
@@ -81,14 +81,15 @@ def qa_cmd(out_dir: Path | None) -> None:
     from geo.pipeline.reconcile import comparison_text
     from geo.publication.exports import defuse_formula, write_atomic
 
-    atlas = open_store(store_path(current_settings()))
+    store = store_backend(current_settings())
+    atlas = store.open()
     findings = atlas["qa_findings"]
     names = dict(zip(atlas["communes"]["pcode"], atlas["communes"]["name"], strict=True))
     summary = quality.summarize(findings).rename(columns=names)
     click.echo(summary.to_string())
     out = out_dir or store_path(current_settings()).parent
     written = quality.write_findings(findings, out)
-    report = read_table(store_path(current_settings()), "cscom_reconciliation")
+    report = store.read_table("cscom_reconciliation")
     click.echo("\nRapprochement des CSCOM (fiche DNACPN × enquête 2021) :")
     for status, count in report["status"].value_counts().items():
         click.echo(f"  {status:<18} {count:>4}")
@@ -97,7 +98,7 @@ def qa_cmd(out_dir: Path | None) -> None:
     written.append(write_atomic(out / "cscom_reconciliation.csv", csv_bytes))
     click.echo("\nCSCOM de l'atlas × aires de santé SNISI 2016, par commune :")
     try:
-        click.echo(comparison_text(read_table(store_path(current_settings()), "snisi_comparison")))
+        click.echo(comparison_text(store.read_table("snisi_comparison")))
     except StoreError as exc:  # a store built before the SNISI reconciliation: say so, list the rest
         click.echo(f"  {exc}")
     for path in written:
@@ -118,7 +119,7 @@ def report_cmd(write: bool, root: Path | None) -> None:
 
     from geo.publication.report import report_documents, write_documents
 
-    atlas = open_store(store_path(current_settings()))
+    atlas = store_backend(current_settings()).open()
     reports = report_documents(atlas, root or Path(__file__).resolve().parents[2])
     if write:
         for path in write_documents(reports):
@@ -138,18 +139,19 @@ def report_cmd(write: bool, root: Path | None) -> None:
 # --- planners' edits against the rebuilt sources ------------------------------------------------
 
 
-def edit_conflicts(store: Path) -> list[dict[str, Any]] | None:
+def edit_conflicts(store: StoreBackend) -> list[dict[str, Any]] | None:
     """Return the conflicts between planners' edits and the store's sources, or None without an edits database.
 
-    The database is the one next to the store (``edits.sqlite``), as the web atlas uses it.
+    The database is the one the web atlas uses (``edits.sqlite`` under HOME).
     """
     from geo.planning.edits import EditStore
-    from geo.planning.edits.db import EDITS_FILENAME
+    from geo.planning.edits.db import edits_path
+    from geo.planning.edits.pg import database_exists
 
-    path = store.with_name(EDITS_FILENAME)
-    if not path.exists():
+    path = edits_path(current_settings())
+    if not database_exists(path):
         return None
-    atlas = open_store(store)
+    atlas = store.open()
     edits = EditStore(path, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())
     try:
         return edits.conflicts()
@@ -161,7 +163,7 @@ def _shown(value: Any) -> str:
     return "(vide)" if value is None or value == "" else repr(value) if isinstance(value, str) else str(value)
 
 
-def _echo_conflicts(store: Path) -> None:
+def _echo_conflicts(store: StoreBackend) -> None:
     """Print where a rebuilt source changed a field a planner corrected (the planner's value is kept)."""
     found = edit_conflicts(store)
     if found is None:
@@ -187,13 +189,13 @@ def _echo_conflicts(store: Path) -> None:
 @data.command("conflicts")
 def conflicts_cmd() -> None:
     """List planners' corrections that the rebuilt sources contradict."""
-    path = store_path(current_settings())
-    if not path.exists():
-        raise StoreError(f"no store at {path}: run 'bamako-atlas data build' first")
-    if edit_conflicts(path) is None:
+    store = store_backend(current_settings())
+    if not store.exists():
+        raise StoreError(f"no store at {store.location}: run 'bamako-atlas data build' first")
+    if edit_conflicts(store) is None:
         click.echo("Aucune base de modifications : aucun conflit possible.")
         return
-    _echo_conflicts(path)
+    _echo_conflicts(store)
 
 
 # --- backups ------------------------------------------------------------------------------------

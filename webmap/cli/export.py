@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geo.publication import exports, package
-from geo.store import open_store, store_path
+from geo.store import store_backend
 from webmap.cli.settings import current_settings
 
 
@@ -72,4 +72,4 @@ def export(
 
 
 def _atlas():
-    return open_store(store_path(current_settings()))
+    return store_backend(current_settings()).open()  # the GeoPackage, or the PostGIS database (DATABASE)

@@ -13,7 +13,7 @@ from geo.planning.edits import EditStore
 from geo.planning.edits.db import edits_path
 from geo.planning.imports import TARGETS, check_size, commit, discard, parse_and_preview, save_preview
 from geo.planning.imports.preview import Preview
-from geo.store import open_store, store_path
+from geo.store import store_backend
 from webmap.cli.settings import current_settings
 
 
@@ -91,7 +91,7 @@ def import_cmd(
     db = edits_path(current_settings())
     user = _editor(db, user_name)
     check_size(file.stat().st_size, file.name)
-    atlas = open_store(store_path(current_settings()))
+    atlas = store_backend(current_settings()).open()
     edits = EditStore(db, base=atlas["facilities"], quartiers=atlas["quartiers"], settings=current_settings())
     pv = parse_and_preview(
         file.read_bytes(),

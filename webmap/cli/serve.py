@@ -68,10 +68,10 @@ def serve(
     dev: bool,
 ) -> None:
     """Serve the web atlas (builds the store first if there is none)."""
-    from geo.store import store_path
+    from geo.store import store_backend
     from webmap import create_app, server
 
-    if not store_path(current_settings()).exists():
+    if not store_backend(current_settings()).exists():
         from geo.pipeline.build import build  # only then: the build's imports would lengthen every start-up
 
         click.echo("Aucun magasin : construction à partir des sources…")

@@ -14,6 +14,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from geo import vocabulary
+from geo.planning.edits.pg import database_exists
 from geo.publication import phrases
 from webmap import auth, edit_messages, params
 from webmap.catalog import current_catalog
@@ -74,7 +75,7 @@ def facility_history(facility_id: str) -> list[dict[str, Any]] | None:
     if user is None or not user.has_role("viewer"):
         return None
     catalog = current_catalog()
-    if catalog.edits_path is None or not catalog.edits_path.exists():
+    if catalog.edits_path is None or not database_exists(catalog.edits_path):
         return []
     return display_rows(catalog.edit_store().history(facility_id=facility_id, limit=FACILITY_PAGE_SIZE))
 

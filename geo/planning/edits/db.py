@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.integrity import check_header, create_private, open_read_only, writable
+from geo.planning.edits.pg import PgConnection, is_url
 from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,19 @@ BUSY_TIMEOUT_MS = 5000
 REMEDY = "restore it from a backup (bamako-atlas data backup) or move it away to start with no accounts or edits"
 
 
-def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path:
-    """Return ``<home>/edits.sqlite`` (setting ``HOME``; the folder is created if needed)."""
-    return resolve(settings).home_dir() / EDITS_FILENAME
+def edits_path(settings: Settings | Mapping[str, Any] | None = None) -> Path | str:
+    """Return the planners' database: the ``DATABASE`` URL when set (PostgreSQL), else ``<home>/edits.sqlite``.
+
+    The home folder is created if needed.
+    """
+    settings = resolve(settings)
+    if is_url(settings["DATABASE"]):
+        return settings["DATABASE"]
+    return settings.home_dir() / EDITS_FILENAME
 
 
 def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """Open the database at ``path`` configured for concurrent, durable use.
+    """Open the database at ``path`` configured for concurrent, durable use (a ``postgresql://`` URL: PostgreSQL).
 
     WAL journal (readers never block the writer, several processes see each
     other's commits at once), ``synchronous=FULL`` (a committed change survives
@@ -60,6 +67,8 @@ def connect(path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     busy_timeout_ms
         How long to wait for another connection's write lock.
     """
+    if is_url(path):
+        return PgConnection(path)
     path = Path(path)
     created = create_private(path)
     if not created:
@@ -98,7 +107,9 @@ def _read_only(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 def is_read_only(conn: sqlite3.Connection) -> bool:
-    """Return True for a connection opened by :func:`connect` in a read-only folder."""
+    """Return True for a connection opened by :func:`connect` in a read-only folder (never for PostgreSQL)."""
+    if not isinstance(conn, sqlite3.Connection):
+        return False
     return bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
 

@@ -34,6 +34,7 @@ from geo.errors import ChangeNotFound, FacilityNotFound, InvalidParameter, Store
 from geo.planning.edits import db, history, overlay
 from geo.planning.edits import state as states
 from geo.planning.edits.db import connect, is_read_only, transaction
+from geo.planning.edits.pg import PgConnection, is_url
 from geo.planning.edits.state import ID_PREFIX, Position, State
 from geo.planning.edits.validate import (
     CREATE_FIELDS,
@@ -129,7 +130,7 @@ class EditStore:
         max_created: int | None = None,
         settings: Settings | Mapping[str, Any] | None = None,
     ):
-        self.path = Path(path)
+        self.path: Path | str = path if is_url(path) else Path(path)
         #: Most active planner-created facilities (editor and imports); default: setting MAX_PLANNER_ROWS.
         self.max_created = int(resolve(settings)["MAX_PLANNER_ROWS"] if max_created is None else max_created)
         self._local = threading.local()
@@ -171,7 +172,7 @@ class EditStore:
         """Return this thread's connection, opened on first use and again in a forked child."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            local.conn = connect(self.path)
+            local.conn = PgConnection(self.path) if is_url(self.path) else connect(self.path)
             local.pid = os.getpid()
         return local.conn
 
@@ -603,4 +604,6 @@ class EditStore:
 
     def backup(self, dest_dir: Path | str) -> Path:
         """Write a consistent copy of the whole database into ``dest_dir`` while serving (see :func:`db.backup`)."""
+        if is_url(self.path):
+            raise StoreError("the planners' database is in PostgreSQL: back it up with pg_dump")
         return db.backup(self.path, dest_dir)

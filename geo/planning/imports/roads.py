@@ -33,6 +33,7 @@ from geo.analysis.travel.roads import RoadLayer
 from geo.analysis.travel.speeds import HIGHWAY_CLASS
 from geo.cache import LRUCache
 from geo.planning.edits.db import connect
+from geo.planning.edits.pg import database_exists, is_url
 from geo.planning.edits.validate import storable_text
 from geo.planning.imports.readers import _PBF_BLOB, _gdal_failure, _unreadable, file_error
 from geo.planning.imports.validate import RowError, _district_areas
@@ -206,7 +207,7 @@ def write_road_layer(
 
 def road_layer_version(db_path: Path | str) -> str | None:
     """Return the version of the current road layer in the edits database at ``db_path``, or None without one."""
-    if not Path(db_path).exists():
+    if not database_exists(db_path):
         return None
     conn = _open(db_path)
     try:
@@ -238,13 +239,13 @@ def current_road_layer(db_path: Path | str) -> RoadLayer | None:
     version = road_layer_version(db_path)
     if version is None:
         return None
-    path = Path(db_path).resolve()
+    path = db_path if is_url(db_path) else Path(db_path).resolve()
     return _layers.get((str(path), version), lambda: _load(path, version))
 
 
 def road_layer_info(db_path: Path | str) -> dict[str, Any] | None:
     """Return the current road layer's record (version, import id, file, user, date, ways), or None."""
-    if not Path(db_path).exists():
+    if not database_exists(db_path):
         return None
     conn = _open(db_path)
     try:

@@ -322,7 +322,7 @@ def commit(
         No such import.
     """
     user = _user(user)
-    db_path = Path(edit_store.path)
+    db_path = edit_store.path  # a file path, or a PostgreSQL URL
     record = _claim(db_path, import_id, user, admin=admin)
     if record.status == "committed":  # repaired above: the rows were already there
         raise InvalidParameter(

@@ -14,10 +14,11 @@ def layers():
     return tiny_layers()
 
 
-@pytest.fixture
-def store(tmp_path, layers) -> EditStore:
-    """Return an EditStore on an empty database, attached to the tiny facilities and quartiers."""
-    edits = EditStore(tmp_path / "edits.sqlite", base=layers["facilities"], quartiers=layers["quartiers"])
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store(request, tmp_path, layers) -> EditStore:
+    """Return an EditStore on an empty database (SQLite, then PostgreSQL), attached to the tiny layers."""
+    where = request.getfixturevalue("pg_url") if request.param == "postgis" else tmp_path / "edits.sqlite"
+    edits = EditStore(where, base=layers["facilities"], quartiers=layers["quartiers"])
     yield edits
     edits.close()
 

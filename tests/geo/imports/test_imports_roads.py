@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from contextlib import closing
 
 import geopandas as gpd
 import pytest
@@ -11,6 +11,7 @@ from shapely.geometry import LineString
 from geo.analysis.coverage import FacilityPoints, population_grid
 from geo.analysis.travel import cached_network, travel_time
 from geo.errors import InvalidParameter
+from geo.planning.edits.db import connect
 from geo.planning.imports import (
     Budget,
     commit,
@@ -139,7 +140,7 @@ def test_a_committed_import_becomes_the_road_layer_travel_time_follows(edit_stor
     replaced = current_road_layer(edit_store.path)
     assert replaced.version == second and replaced.lines["name"].iloc[0] == "Avenue du Mali"
     assert cached_network(grid, mode="moto", roads=replaced) is not network
-    with sqlite3.connect(edit_store.path) as conn:
+    with closing(connect(edit_store.path)) as conn:  # SQLite or PostgreSQL
         assert conn.execute("SELECT COUNT(*) FROM road_ways").fetchone()[0] == 3
 
 
