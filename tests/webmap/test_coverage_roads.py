@@ -53,7 +53,10 @@ def test_travel_times_follow_the_roads_once_imported(app):
 
 def test_the_page_offers_moto_only_with_a_road_layer(app):
     client, db = app.test_client(), app.config["ATLAS_EDITS_DB"]
-    assert 'value="moto"' not in client.get("/couverture").get_data(as_text=True)
+    html = client.get("/couverture").get_data(as_text=True)
+    assert 'value="moto"' not in html and '<option value="walk" >Temps de marche</option>' in html
+    english = client.get("/couverture?lang=en&mode=walk&minutes=30").get_data(as_text=True)
+    assert '<option value="walk" selected>Walking time</option>' in english and "Travel time" in english
     _import_roads(client, db)
     html = client.get("/couverture?kind=cscom&mode=moto&minutes=10").get_data(as_text=True)
     assert 'value="moto" selected' in html
