@@ -355,7 +355,8 @@ var differenceUrl = null;
 /** Show, in walking minutes, what the straight line gets wrong: District totals of /api/v1/coverage/difference. */
 function loadDifference() {
   var box = $("cov-difference");
-  if (S.mode !== "walk" || !doc.links || !doc.links.difference) {  // the comparison is worded for walking box.hidden = true; differenceUrl = null; return; }
+  // the comparison is worded for walking
+  if (S.mode !== "walk" || !doc.links || !doc.links.difference) { box.hidden = true; differenceUrl = null; return; }
   var url = doc.links.difference;
   if (url === differenceUrl) return;
   differenceUrl = url;
