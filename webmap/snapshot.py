@@ -13,6 +13,8 @@ from typing import TypeVar
 
 from flask import g
 
+from geo.analysis.travel import RoadLayer
+from geo.planning.imports import current_road_layer
 from geo.store import Atlas
 from webmap.catalog import Catalog, current_catalog
 
@@ -34,6 +36,15 @@ class Snapshot:
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """Return ``compute()`` (derived from ``self.atlas``) cached under ``key`` for this version."""
         return self.catalog.memo(key, compute, version=self.version)
+
+    @property
+    def roads(self) -> RoadLayer | None:
+        """Return the planners' current road layer (None without one), looked up once per version.
+
+        A road import moves the edits' change stamp, hence the version.
+        """
+        path = self.catalog.edits_path
+        return None if path is None else self.memo("roads", lambda: current_road_layer(path))
 
 
 def snapshot() -> Snapshot:

@@ -49,6 +49,7 @@ class CoverageLayer:
     approximate_label: str
     added_label: str
     removed_label: str
+    method: str = ""  # how the shares were computed (straight line or travel time): a footer line
     facilities: pd.DataFrame = field(default_factory=_empty_points)
     added: pd.DataFrame = field(default_factory=_empty_points)
     removed: pd.DataFrame = field(default_factory=_empty_points)

@@ -105,6 +105,8 @@ def render(
         title = _title(view, preset, ctx, coverage)
         focus = resolve_focus(data, view.focus)
         place = _place(data, view, focus, ctx, _view_extent(data, view, focus, page.width_in, page.height_in))
+        if coverage is not None:  # the file says how its figures were produced, as the page does
+            place = " — ".join(filter(None, [place, coverage.subtitle, coverage.method]))
         keywords = ["Bamako", "Mali", *(MAP_LAYERS[k].short(lang) for k in view.layers)]
         metadata = file_metadata(fmt, title=title, place=place, ctx=ctx, created=data.built_at, keywords=keywords)
         buf = io.BytesIO()
@@ -212,7 +214,8 @@ def _compose(
     # A wide page (16:9 slides) is short: the footer goes under the legend so the map takes the full height.
     wide = W / H >= WIDE_ASPECT
     foot_w = WIDE_FOOTER_SHARE * W if wide else W - 2 * margin
-    foot_lines = _footer_lines(data, ctx, _chars(foot_w, foot_pt))
+    method = coverage.method if coverage is not None else ""
+    foot_lines = _footer_lines(data, ctx, _chars(foot_w, foot_pt), method)
     title_h = (len(title_lines) * title_pt * 1.25 + len(sub_lines) * sub_pt * 1.35) / 72
     foot_h = len(foot_lines) * foot_pt * 1.4 / 72
     body_top = H - margin - title_h - 0.15 * s
@@ -259,7 +262,7 @@ def _compose(
     text_left = min(left, legend_xy[0]) / W
     foot_left = legend_xy[0] / W if wide else text_left
     if wide:  # wrap the footer to the column it really has, right of the map
-        foot_lines = _footer_lines(data, ctx, _chars(W - margin - legend_xy[0], foot_pt))
+        foot_lines = _footer_lines(data, ctx, _chars(W - margin - legend_xy[0], foot_pt), method)
     y = (H - margin) / H
     text(
         fig,
@@ -293,9 +296,10 @@ def _chars(width_in: float, size_pt: float, *, bold: bool = False) -> int:
     return max(20, int(width_in * 72 / (size_pt * (0.62 if bold else 0.56))))
 
 
-def _footer_lines(data: MapData, ctx: Ctx, width: int) -> list[str]:
+def _footer_lines(data: MapData, ctx: Ctx, width: int, method: str = "") -> list[str]:
     tr = ctx.tr
-    parts = [ctx.t(st.N_("Sources : %(attribution)s"), attribution=ATTRIBUTION(ctx.lang)) + "."]
+    parts = [method] if method else []
+    parts.append(ctx.t(st.N_("Sources : %(attribution)s"), attribution=ATTRIBUTION(ctx.lang)) + ".")
     if data.pop_year:
         parts.append(
             ctx.t(

@@ -7,6 +7,8 @@ has a river and one bridge.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from geo.analysis.coverage import walk_minutes
@@ -167,9 +169,22 @@ def test_openapi_documents_the_travel_parameters_and_the_difference(client):
     assert method["name"]["enum"] == ["straight_line", "travel_time"]
 
 
-def test_the_printed_map_refuses_minutes_and_the_page_still_opens(client):
-    response = client.get("/maps/coverage.png?kind=cscom&mode=walk")
-    assert response.status_code == 400 and "mode" in response.get_data(as_text=True)
+def test_the_printed_map_in_minutes_names_its_method(client):
+    from PIL import Image
+
+    response = client.get("/maps/coverage.png?kind=cscom&mode=walk&minutes=15&size=1200x900")
+    assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+    assert "15min" in response.headers["Content-Disposition"]
+    info = Image.open(io.BytesIO(response.data)).text
+    assert "15 min à pied" in info["Title"]
+    assert "Méthode : temps de marche, le Niger franchi par ses ponts." in info["Description"]
+    english = client.get("/maps/coverage.png?kind=cscom&mode=walk&minutes=15&size=1200x900&lang=en")
+    info = Image.open(io.BytesIO(english.data)).text
+    assert "15 min on foot" in info["Title"] and "Method: walking time" in info["Description"]
+    straight = client.get("/maps/coverage.png?kind=cscom&threshold_m=1000&size=1200x900")
+    assert "vol d'oiseau" in Image.open(io.BytesIO(straight.data)).text["Description"]
+    assert client.get("/maps/coverage.pdf?kind=cscom&mode=walk&minutes=10").status_code == 200
+    assert client.get("/maps/coverage.png?kind=cscom&mode=moto").status_code == 400  # no road layer
     assert client.get("/couverture?kind=cscom&mode=walk&minutes=15").status_code == 200
 
 

@@ -19,6 +19,8 @@ from geo.analysis.coverage import MAX_ADD, CoverageSpec, resolve_kinds, walk_min
 from geo.analysis.coverage import formats as cf
 from geo.analysis.coverage.service import CoverageQuery, CoverageState, default_threshold
 from geo.analysis.coverage.suggest import MAX_SITES
+from geo.analysis.travel import default_thresholds
+from geo.analysis.travel.service import default_minutes
 from geo.vocabulary import KIND_GROUPS, KINDS, data_level
 from webmap import staticsite
 from webmap.clientconfig import map as mapconfig
@@ -66,6 +68,30 @@ def kind_label(kind: str) -> str:
     return mapconfig.kind_label(kind)
 
 
+def method_labels() -> dict[str, str]:
+    """Return the label of each method of the page's select (key ``""``: the straight line, then the travel modes)."""
+    return {"": _("Distance à vol d'oiseau"), "walk": _("Temps de marche"), "moto": _("Temps à moto")}
+
+
+def reach_text(metres: float, minutes: float | None = None, mode: str | None = None) -> str:
+    """Return ``2 km`` or ``15 min à pied`` / ``10 min à moto``: the threshold as the figures read it."""
+    if minutes is None:
+        return distance_text(metres)
+    number = format_decimal(minutes, format="#,##0.#")
+    return _("%(min)s min à moto", min=number) if mode == "moto" else _("%(min)s min à pied", min=number)
+
+
+def method_text(mode: str | None, *, roads: bool = False) -> str:
+    """Return the sentence naming the method of the figures (summary, printed map)."""
+    if mode is None:
+        return _("Méthode : distance à vol d'oiseau (marche ≈ distance × détour ÷ vitesse).")
+    if mode == "moto":
+        return _("Méthode : temps de trajet à moto sur les routes importées, le Niger franchi par ses ponts.")
+    if roads:
+        return _("Méthode : temps de marche en suivant les routes importées, le Niger franchi par ses ponts.")
+    return _("Méthode : temps de marche, le Niger franchi par ses ponts.")
+
+
 def distance_text(metres: float) -> str:
     """Return ``500 m`` or ``1,5 km`` (the request's number format)."""
     if metres < 1000:
@@ -80,9 +106,9 @@ def phrase(kind: str) -> str:
     return _("Habitants à moins de %(distance)s : %(kind)s", distance="%(distance)s", kind=kind_label(kind))
 
 
-def title(kind: str, threshold_m: float) -> str:
-    """Return "Habitants à moins de 2 km d'un CSCOM" for a kind group or kind key."""
-    return phrase(kind) % {"distance": distance_text(threshold_m)}
+def title(kind: str, threshold_m: float, minutes: float | None = None, mode: str | None = None) -> str:
+    """Return "Habitants à moins de 2 km d'un CSCOM" (or "… de 15 min à pied …") for a kind group or kind key."""
+    return phrase(kind) % {"distance": reach_text(threshold_m, minutes, mode)}
 
 
 def kind_entry(kind: str, specs: Sequence[CoverageSpec] | None = None) -> dict:
@@ -160,11 +186,41 @@ def ui_strings() -> dict[str, str]:
         "iframe_title": _("Atlas de Bamako : couverture"),
         "map_label": _("Carte de la couverture par quartier"),
         "load_failed": _("Les données de la carte n'ont pas pu être chargées."),
+        "min_walk": _("{min} min à pied"),
+        "min_moto": _("{min} min à moto"),
+        "minutes": _("min"),
+        "median_time": _("Temps médian"),
+        "surface_time_title": _("Au-delà de {distance} : temps jusqu'à l'équipement le plus proche"),
+        "method_distance": method_text(None),
+        "method_walk": method_text("walk"),
+        "method_walk_roads": method_text("walk", roads=True),
+        "method_moto": method_text("moto"),
+        "difference": _(
+            "Écart avec la distance à vol d'oiseau ({distance} ≈ {min} min à pied) : {changes} habitants ont un autre "
+            "équipement le plus proche en temps ; {loses} ne sont plus couverts, {gains} le deviennent."
+        ),
     }
+
+
+def minute_steps(state: CoverageState, minutes: float | None) -> list[float]:
+    """Return the steps of the minutes slider: 5 and the setting ``TRAVEL_THRESHOLDS_MIN``, with the asked minutes."""
+    steps = {5.0, *map(float, default_thresholds(state.settings))}
+    return sorted(steps | ({float(minutes)} if minutes is not None else set()))
+
+
+def modes_menu(state: CoverageState) -> list[dict[str, str]]:
+    """Return the method select's entries: the straight line, walking, and moto only with a road layer."""
+    labels = method_labels()
+    offered = ("", *getattr(state, "modes", ("walk",)))
+    return [{"key": key, "label": labels.get(key, key)} for key in offered]
 
 
 def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, embed: bool) -> dict:
     """Return the page's JSON config: the main map's ``base`` config plus a ``coverage`` section."""
+    travel = getattr(query, "travel", None)
+    minutes = travel.minutes if travel is not None else None
+    minute_list = minute_steps(state, minutes)
+    default_min = float(minutes if minutes is not None else default_minutes(state.settings))
     steps = sorted({*THRESHOLD_STEPS_M, round(query.threshold_m)} if query.threshold_m >= 1 else set(THRESHOLD_STEPS_M))
     kinds = [kind_entry(k, state.specs) for k in KIND_GROUPS]
     kinds += [kind_entry(query.kind, state.specs)] if query.kind not in KIND_GROUPS else []
@@ -176,6 +232,8 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
             "state": {
                 "kind": query.kind,
                 "threshold_m": query.threshold_m,
+                "mode": travel.mode if travel is not None else "",
+                "minutes": default_min,
                 "add": [list(p) for p in query.scenario.add],
                 "remove": list(query.scenario.remove),
             },
@@ -183,6 +241,10 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
             "kindNames": {k: kind_label(k) for k in KINDS},
             "steps": steps,
             "stepIndex": steps.index(round(query.threshold_m)) if round(query.threshold_m) in steps else 0,
+            "minuteSteps": minute_list,
+            "minuteIndex": minute_list.index(default_min) if default_min in minute_list else 0,
+            "modes": modes_menu(state),
+            "roads": getattr(state, "roads", None) is not None,
             "cell_m": state.grid.cell_m,
             "bins": list(cf.SHARE_BINS),
             "colors": list(cf.SHARE_COLORS),
@@ -205,6 +267,7 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
                 "suggest": url_for("coverage.suggest_api"),
                 "catchments": url_for("coverage.catchments_api"),
                 "surface": url_for("coverage.surface_png"),
+                "difference": staticsite.server_url(url_for("coverage.difference_api")),
                 "png": staticsite.server_url(url_for("coverage.coverage_map", fmt="png")),
                 "pdf": staticsite.server_url(url_for("coverage.coverage_map", fmt="pdf")),
                 "page": url_for("coverage.page"),

@@ -51,7 +51,18 @@ function distance(m) {
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
 }
-function phrase(entry, metres) { return entry.phrase.replace("%(distance)s", distance(metres)); }
+function minutes(m) { return fmt(m, 1) + "\u00a0" + T.minutes; }
+// The threshold as the figures read it: "2 km" or "15 min à pied".
+function reach() {
+  return S.mode ? fill(S.mode === "moto" ? T.min_moto : T.min_walk, { min: fmt(S.minutes, 1) }) : distance(S.threshold);
+}
+function phrase(entry) { return entry.phrase.replace("%(distance)s", reach()); }
+// The sentence naming how the figures were produced, from the answer's own method.
+function methodText(method) {
+  if (!method || method.name === "straight_line") return T.method_distance;
+  if (method.mode === "moto") return T.method_moto;
+  return method.roads ? T.method_walk_roads : T.method_walk;
+}
 
 // ------------------------------------------------------------ data lookups
 function inRing(lat, lng, ring) {
@@ -76,6 +87,8 @@ function quartierAt(latlng) {
 var S = {
   kind: C.state.kind,
   threshold: C.state.threshold_m,
+  mode: C.state.mode,
+  minutes: C.state.minutes,
   add: C.state.add.map(function (p) { return [p[0], p[1]]; }),
   remove: C.state.remove.slice(),
   basemap: initialBasemap(cfg.view.basemap, cfg.basemaps),
@@ -93,7 +106,8 @@ function entryOf(kind) {
 function params() {
   var p = new URLSearchParams();
   p.set("kind", S.kind);
-  p.set("threshold_m", String(S.threshold));
+  if (S.mode) { p.set("mode", S.mode); p.set("minutes", String(S.minutes)); }
+  else p.set("threshold_m", String(S.threshold));
   if (S.add.length) p.set("add", S.add.map(function (a) { return a[0].toFixed(6) + "," + a[1].toFixed(6); }).join(";"));
   if (S.remove.length) p.set("remove", S.remove.slice().sort().join(","));
   return p;
@@ -340,6 +354,7 @@ function update() {
     renderScenario();
     renderEffect();
     renderTable();
+    loadDifference();
   }).catch(function (err) {
     if (err.name === "AbortError" || my !== seq) return;
     clearTimeout(loadingTimer);
@@ -359,11 +374,31 @@ function recolour() {
   });
 }
 
+// ------------------------------------------------- straight line vs minutes
+var differenceUrl = null;
+/** Show, in walking minutes, what the straight line gets wrong: District totals of /api/v1/coverage/difference. */
+function loadDifference() {
+  var box = $("cov-difference");
+  // the comparison is worded for walking
+  if (S.mode !== "walk" || !doc.links || !doc.links.difference) { box.hidden = true; differenceUrl = null; return; }
+  var url = doc.links.difference;
+  if (url === differenceUrl) return;
+  differenceUrl = url;
+  getJson(url).then(function (diff) {
+    if (url !== differenceUrl) return;
+    var sum = function (key) { return diff.units.reduce(function (n, u) { return n + (u[key] || 0); }, 0); };
+    box.textContent = fill(T.difference, { distance: distance(diff.threshold_m), min: fmt(diff.threshold_min, 1),
+      changes: about(sum("pop_nearest_changes")), loses: about(sum("pop_loses")), gains: about(sum("pop_gains")) });
+    box.hidden = false;
+  }).catch(function () { box.hidden = true; differenceUrl = null; });
+}
+
 // --------------------------------------------------------------- catchments
 var servedByUrl = {}, catchKey = null;
 function catchUrl() {
   var p = params();
   p.delete("threshold_m");
+  p.delete("minutes");
   return siteUrl(C.urls.catchments + "?" + qs(p));
 }
 function loadCatchments() {
@@ -406,7 +441,7 @@ function mark(kind, color) {
 function renderLegend() {
   var box = $("cov-legend"), entry = entryOf(S.kind);
   box.textContent = "";
-  box.appendChild(el("p", { class: "legend-title", text: phrase(entry, S.threshold) }));
+  box.appendChild(el("p", { class: "legend-title", text: phrase(entry) }));
   box.appendChild(el("p", { class: "legend-caption", text: T.share_caption }));
   var list = el("ul", { class: "legend-classes" }), lo = 0;
   C.bins.forEach(function (hi, i) {
@@ -417,11 +452,11 @@ function renderLegend() {
   if (missing) list.appendChild(el("li", {}, [swatch(C.noValue), T.no_people]));
   box.appendChild(list);
   if (S.show.surface) {
-    box.appendChild(el("p", { class: "legend-title", text: fill(T.surface_title, { distance: distance(S.threshold) }) }));
+    box.appendChild(el("p", { class: "legend-title", text: fill(S.mode ? T.surface_time_title : T.surface_title, { distance: reach() }) }));
     var bands = el("ul", { class: "legend-classes" });
+    var at = S.mode ? function (b) { return minutes(b * S.minutes); } : function (b) { return distance(b * S.threshold); };
     C.bands.forEach(function (b, i) {
-      var text = i + 1 < C.bands.length ? distance(b * S.threshold) + " – " + distance(C.bands[i + 1] * S.threshold)
-        : fill(T.more_than, { distance: distance(b * S.threshold) });
+      var text = i + 1 < C.bands.length ? at(b) + " – " + at(C.bands[i + 1]) : fill(T.more_than, { distance: at(b) });
       bands.appendChild(el("li", {}, [swatch(C.bandColors[i], "swatch-band"), text]));
     });
     box.appendChild(bands);
@@ -439,7 +474,8 @@ function renderSummary() {
   var box = $("cov-summary"), d = doc.district, entry = entryOf(S.kind);
   box.textContent = "";
   box.appendChild(el("p", { class: "cov-big" }, [el("strong", { text: shareOf(d) }), " ",
-    fill(T.district_summary, { covered: "~" + about(d.pop_covered), pop: fmt(d.pop), distance: distance(S.threshold) })]));
+    fill(T.district_summary, { covered: "~" + about(d.pop_covered), pop: fmt(d.pop), distance: reach() })]));
+  box.appendChild(el("p", { class: "cov-method", text: methodText(doc.method) }));
   if (d.share_covered_low !== d.share_covered_high) box.appendChild(el("p", { class: "note", text: T.range_note }));
   if (d.pop_covered_change !== undefined) {
     box.appendChild(el("p", { class: "cov-change" + (d.pop_covered_change < 0 ? " is-loss" : "") },
@@ -448,7 +484,8 @@ function renderSummary() {
   if (d.pop_depending_on_approximate >= 1) box.appendChild(el("p", { class: "note", text: fill(T.approx_people, { n: about(d.pop_depending_on_approximate) }) }));
   if (d.share_depending_on_unsurveyed > 0) box.appendChild(el("p", { class: "note", text: fill(T.unsurveyed, { share: pct(d.share_depending_on_unsurveyed) }) }));
   var walk = $("cov-walk");
-  walk.textContent = fill(T.walk, { min: fmt(S.threshold / 1000 * C.walk.minPerKm), speed: fmt(C.walk.speed, 1), detour: fmt(C.walk.detour, 2) });
+  walk.textContent = S.mode ? "" : fill(T.walk, { min: fmt(S.threshold / 1000 * C.walk.minPerKm), speed: fmt(C.walk.speed, 1), detour: fmt(C.walk.detour, 2) });
+  walk.hidden = !!S.mode;
   var note = $("cov-data-note");
   if (note) note.textContent = entry.note;
 }
@@ -514,13 +551,18 @@ function adopt(sites) {
 
 // --------------------------------------------------------------- table
 function td(text, cls) { return el("td", { class: cls || "", text: text }); }
+function median(r) {
+  if (!S.mode) return distance(r.median_distance_m);
+  return r.median_min === null || r.median_min === undefined ? "—" : minutes(r.median_min);
+}
 function renderTable() {
   var head = $("cov-table-head"), body = $("cov-table-body");
   if (!head) return;
   var scenario = doc.units.length && doc.units[0].share_covered_before !== undefined;
   head.textContent = "";
   [[T.rank, "num", "rank"], [T.quartier, "", "name"], [T.population, "num opt", "pop"], [T.uncovered, "num", "pop_uncovered"],
-   [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num", "share_covered"], [T.median, "num opt", "median_distance_m"]].forEach(function (h) {
+   [scenario ? T.share + " (" + T.before_after + ")" : T.share, "num", "share_covered"],
+   S.mode ? [T.median_time, "num opt", "median_min"] : [T.median, "num opt", "median_distance_m"]].forEach(function (h) {
     var th = el("th", { scope: "col", class: h[1] }, [el("button", { type: "button", class: "sort-button", title: T.sort, text: h[0] })]);
     if (tableSort.key === h[2]) th.setAttribute("aria-sort", tableSort.dir > 0 ? "ascending" : "descending");
     th.firstChild.addEventListener("click", function () {
@@ -530,6 +572,8 @@ function renderTable() {
     head.appendChild(th);
   });
   communeFilter();
+  var caption = $("cov-table-caption");
+  if (caption) caption.textContent = methodText(doc.method);
   body.textContent = "";
   var units = tableUnits();
   var limit = showAllRows ? units.length : Math.min(20, units.length);
@@ -546,7 +590,7 @@ function renderTable() {
     var change = scenario && Math.abs(r.pop_covered_change) >= 1 ? (r.pop_covered_change > 0 ? "is-better" : "is-worse") : "";
     var tr = el("tr", { class: change },
       [td(r.rank === null ? "—" : String(r.rank), "num"), name, td(peopleRange(fmt, r.pop, r.pop_low, r.pop_high, ""), "num opt"),
-       td(about(r.pop_uncovered), "num"), td(share, "num wrap"), td(distance(r.median_distance_m), "num opt")]);
+       td(about(r.pop_uncovered), "num"), td(share, "num wrap"), td(median(r), "num opt")]);
     tr.addEventListener("mouseenter", function () { highlight(r.pcode, true); });
     tr.addEventListener("mouseleave", function () { highlight(r.pcode, false); });
     body.appendChild(tr);
@@ -591,9 +635,9 @@ function quartierBox(i, withLink) {
   if (r) {
     box.appendChild(el("div", { text: T.population + T.sep + peopleRange(fmt, r.pop, r.pop_low, r.pop_high, T.inhabitants) }));
     var share = r.share_covered_before !== undefined ? pct(r.share_covered_before) + " → " + shareOf(r) : shareOf(r);
-    box.appendChild(el("div", { text: T.share + T.sep + share + " (" + distance(S.threshold) + ")" }));
+    box.appendChild(el("div", { text: T.share + T.sep + share + " (" + reach() + ")" }));
     box.appendChild(el("div", { text: T.uncovered + T.sep + about(r.pop_uncovered) + " " + T.inhabitants }));
-    box.appendChild(el("div", { text: T.median + T.sep + distance(r.median_distance_m) }));
+    box.appendChild(el("div", { text: (S.mode ? T.median_time : T.median) + T.sep + median(r) }));
     box.appendChild(el("div", { text: T.facilities_in_unit + T.sep + fmt(r.facilities) }));
     if (!r.has_facility_data) box.appendChild(el("div", { class: "badge", text: T.partial }));
     if (r.pop_depending_on_approximate >= 1) box.appendChild(el("div", { class: "muted", text: fill(T.approx_people, { n: about(r.pop_depending_on_approximate) }) }));
@@ -614,6 +658,27 @@ slider.addEventListener("input", function () {
   clearSuggestions();
   clearTimeout(sliderTimer);
   sliderTimer = setTimeout(update, 120);
+});
+var minuteSlider = $("cov-minutes"), minuteOut = $("cov-minutes-out");
+function showMinutes() {
+  minuteOut.textContent = reach();
+  minuteSlider.setAttribute("aria-valuetext", reach());
+}
+minuteSlider.addEventListener("input", function () {
+  S.minutes = C.minuteSteps[parseInt(minuteSlider.value, 10)];
+  showMinutes();
+  clearSuggestions();
+  clearTimeout(sliderTimer);
+  sliderTimer = setTimeout(update, 120);
+});
+$("cov-method").addEventListener("change", function () {
+  S.mode = this.value;
+  $("cov-minutes-field").hidden = !S.mode;
+  $("cov-threshold-field").hidden = !!S.mode;
+  showMinutes();
+  clearSuggestions();
+  catchKey = null;
+  update();
 });
 $("cov-kind").addEventListener("change", function () {
   S.kind = this.value;
@@ -654,6 +719,7 @@ setupCopyButtons(document, T.copied, function () { say(T.copy_failed); });
 
 // --------------------------------------------------------------- start
 showThreshold();
+showMinutes();
 drawSites();
 surface.addTo(map);
 printMenu(document.querySelector("[data-print=cov-print]"), C.urls, imageParams);

@@ -68,16 +68,21 @@ SUGGEST_FORMATS = ("json", "csv")
 #: Threshold parameters (a catchment or the method difference does not depend on them).
 THRESHOLDS = ("threshold_m", "minutes")
 #: Bump when the coverage map's drawing changes (with images.RENDER_REVISION).
-COVERAGE_MAP_REVISION = "2"
+COVERAGE_MAP_REVISION = "3"
 
 
 def _state() -> CoverageState:
-    return minutes_coverage_state(snapshot(), current_settings())
+    snap = snapshot()
+    return minutes_coverage_state(snap, current_settings(), roads=snap.roads)
 
 
 def _responses() -> LRUCache[Body]:
     """Return the finished coverage responses of this store version (bodies of different keys compute concurrently)."""
-    return snapshot().memo("coverage:responses", lambda: LRUCache(*RESPONSE_CACHE_LIMITS, single_flight="key"))
+    roads = snapshot().roads
+    version = roads.version if roads is not None else "-"
+    return snapshot().memo(
+        f"coverage:responses:{version}", lambda: LRUCache(*RESPONSE_CACHE_LIMITS, single_flight="key")
+    )
 
 
 def _send(body: Body, *, attachment: bool = False) -> Response:
@@ -372,13 +377,20 @@ def _coverage_layer(state: CoverageState, query: CoverageQuery, quartier_pcodes:
             _("%(num)s équipement retiré", num=1) if removed == 1 else _("%(num)s équipements retirés", num=removed)
         )
     subtitle = _("scénario : %(changes)s", changes=", ".join(changes)) if changes else ""
+    travel = getattr(query, "travel", None)  # a straight-line CoverageQuery has none
+    minutes, mode = (travel.minutes, travel.mode) if travel is not None else (None, None)
+    method = coverage_config.method_text(mode, roads=getattr(state, "roads", None) is not None)
+    if travel is not None:  # the subtitle names the method too (the footer says it in full)
+        subtitle = " — ".join(filter(None, [_("temps de trajet, le Niger franchi par ses ponts"), subtitle]))
     label = coverage_config.kind_label(query.kind)
     return CoverageLayer(
-        title=coverage_config.title(query.kind, query.threshold_m),
+        title=coverage_config.title(query.kind, query.threshold_m, minutes, mode),
         subtitle=subtitle,
+        method=method,
         legend_title=_("Part des habitants couverts"),
         legend_caption=_(
-            "à moins de %(distance)s, par quartier", distance=coverage_config.distance_text(query.threshold_m)
+            "à moins de %(distance)s, par quartier",
+            distance=coverage_config.reach_text(query.threshold_m, minutes, mode),
         ),
         classes=classes,
         colors=cf.SHARE_COLORS,
@@ -407,14 +419,13 @@ def coverage_map(fmt: str) -> Response:
     view = view_state()
     state = _state()
     query = state.parse(request.args)
-    if query.travel is not None:  # the printed map's titles and legend speak of distances
-        raise InvalidParameter("mode", "the printed coverage map is in straight-line distance only (for now)")
     page_size = parse_page(request.args.get("size"), request.args.get("dpi"))
     lang = image_language()
     state.access(query)  # 400 for a bad scenario before any ETag is answered
     framing = {k: v for k, v in view.to_query().items() if k in ("focus", "center", "zoom")}
+    roads = state.roads.version if state.roads is not None else None
     key = [COVERAGE_MAP_REVISION, fmt, page_size.label, page_size.dpi, lang, sorted(query.params(unit=False).items()),
-           sorted(framing.items())]  # fmt: skip
+           sorted(framing.items()), roads]  # fmt: skip
 
     def draw(data) -> bytes:
         with force_locale(lang):
@@ -422,6 +433,6 @@ def coverage_map(fmt: str) -> Response:
             return render(data, replace(view, layers=()), preset=PRESETS["coverage"], page=page_size, fmt=fmt,
                           lang=lang, translate=_, coverage=layer)  # fmt: skip
 
-    name = f"coverage-{query.kind}-{query.threshold_m:g}m" + ("-scenario" if not query.scenario.is_empty else "")
+    name = f"coverage-{query.kind}-{query.threshold_label}" + ("-scenario" if not query.scenario.is_empty else "")
     filename = file_name(name, page_size, fmt, focus=view.focus, lang=lang)
     return send_image(key, fmt, filename, draw, cache="coverage:images")

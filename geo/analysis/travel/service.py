@@ -43,7 +43,8 @@ from geo.analysis.coverage.service import (
 from geo.analysis.travel.crossings import check_season, default_season
 from geo.analysis.travel.indicators import METHOD, check_minutes, default_thresholds, travel_coverage
 from geo.analysis.travel.planning import TOLERANCE_S, method_difference, suggest_sites_minutes, travel_catchments
-from geo.analysis.travel.speeds import WALK, check_mode, speed_table, walking
+from geo.analysis.travel.roads import RoadLayer
+from geo.analysis.travel.speeds import WALK, check_mode, modes, speed_table, walking
 from geo.analysis.travel.surface import Network, TravelTime, cached_network, travel_time
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
@@ -108,8 +109,11 @@ def parse_travel(args: Mapping[str, Any], settings: Settings, *, has_roads: bool
     return Travel(mode, season, threshold)
 
 
-def method_info(travel: Travel | None, settings: Settings) -> dict[str, Any]:
-    """Return how the figures were produced: ``name`` (``straight_line`` or ``travel_time``), mode, season, speeds."""
+def method_info(travel: Travel | None, settings: Settings, roads: RoadLayer | None = None) -> dict[str, Any]:
+    """Return how the figures were produced: ``name`` (``straight_line`` or ``travel_time``), mode, season, speeds.
+
+    In minutes, ``roads`` is the road layer followed (its version and number of ways), None without one.
+    """
     speed_kmh, detour = walking(settings)
     if travel is None:
         return {"name": STRAIGHT_LINE, "mode": None, "season": None,
@@ -117,7 +121,8 @@ def method_info(travel: Travel | None, settings: Settings) -> dict[str, Any]:
     speeds: dict[str, Any] = {"walk_kmh": speed_kmh, "offroad_detour": detour}
     if travel.mode != WALK:
         speeds["road_kmh"] = speed_table().get(travel.mode, {})
-    return {"name": METHOD, "mode": travel.mode, "season": travel.season, "speeds": speeds}
+    layer = None if roads is None else {"version": roads.version, "ways": len(roads)}
+    return {"name": METHOD, "mode": travel.mode, "season": travel.season, "speeds": speeds, "roads": layer}
 
 
 def covered_cells(surface: TravelTime, minutes: float) -> np.ndarray:
@@ -164,15 +169,25 @@ class MinutesQuery(CoverageQuery):
 
 
 class MinutesCoverageState(CoverageState):
-    """``CoverageState`` that also answers in minutes (see the module docstring)."""
+    """``CoverageState`` that also answers in minutes (see the module docstring).
 
-    def __init__(self, atlas, *, settings: Settings | None = None):
+    With ``roads`` (the planners' imported road layer) travel time follows the
+    roads and the motorised modes are accepted; without, only walking.
+    """
+
+    def __init__(self, atlas, *, settings: Settings | None = None, roads: RoadLayer | None = None):
         super().__init__(atlas, settings=settings)
+        self.roads = roads
         self._travel: LRUCache[TravelBase] = LRUCache(BASE_CACHE_SIZE, None, single_flight="key")
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Return the travel modes this state answers: walking, and the motorised ones with a road layer."""
+        return modes() if self.roads is not None else (WALK,)
 
     def parse(self, args: Mapping[str, Any], *, default_kind: str = "cscom") -> MinutesQuery:
         """Return the request of ``args``: ``parse_query`` and ``parse_travel`` (400s name the parameter)."""
-        travel = parse_travel(args, self.settings)
+        travel = parse_travel(args, self.settings, has_roads=self.roads is not None)
         if travel is not None:  # the straight-line threshold is not read: the kind default stands in
             args = {k: args.get(k) for k in ("kind", "unit")} | {"add": joined_param(args, "add", ";"),
                                                                    "remove": joined_param(args, "remove", ",")}  # fmt: skip
@@ -190,7 +205,8 @@ class MinutesCoverageState(CoverageState):
 
         def compute() -> TravelBase:
             acc = self.access(query)  # validates the scenario against the store
-            network = cached_network(self.grid, mode=travel.mode, season=travel.season, settings=self.settings)
+            network = cached_network(self.grid, mode=travel.mode, season=travel.season, roads=self.roads,
+                                     settings=self.settings)  # fmt: skip
             return TravelBase(acc.points, acc, network, travel_time(network, self.grid, acc.points))
 
         return self._travel.get(key, compute)
@@ -244,7 +260,7 @@ class MinutesCoverageState(CoverageState):
 
     def method(self, query: CoverageQuery) -> dict[str, Any]:
         """Return which method produced ``query``'s figures (``method_info``)."""
-        return method_info(getattr(query, "travel", None), self.settings)
+        return method_info(getattr(query, "travel", None), self.settings, self.roads)
 
     def difference(self, query: MinutesQuery, *, unit: str = "commune") -> pd.DataFrame:
         """Return ``method_difference`` of ``query``'s kinds at their default straight-line threshold.
@@ -263,9 +279,15 @@ class MinutesCoverageState(CoverageState):
         return table
 
 
-def minutes_coverage_state(snapshot, settings: Settings | None = None) -> MinutesCoverageState:
-    """Return the coverage state (straight line and minutes) of ``snapshot.atlas``, once per store version."""
+def minutes_coverage_state(
+    snapshot, settings: Settings | None = None, *, roads: RoadLayer | None = None
+) -> MinutesCoverageState:
+    """Return the coverage state (straight line and minutes) of ``snapshot.atlas`` and ``roads``, once per version.
+
+    Kept per store version and road layer version (``roads``: the current road layer, None without one).
+    """
     settings = resolve(settings)
     cell_m = float(settings["COVERAGE_CELL_M"])
-    return snapshot.memo(f"coverage:state:minutes:{cell_m:g}",
-                         lambda: MinutesCoverageState(snapshot.atlas, settings=settings))  # fmt: skip
+    version = roads.version if roads is not None else "-"
+    return snapshot.memo(f"coverage:state:minutes:{cell_m:g}:{version}",
+                         lambda: MinutesCoverageState(snapshot.atlas, settings=settings, roads=roads))  # fmt: skip

@@ -48,10 +48,13 @@ from geo.settings import Settings, resolve
 
 log = logging.getLogger(__name__)
 
+_META = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('stamp', 0)",
+)
 SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('stamp', 0);
+    ";\n".join(_META)
+    + """;
 CREATE TABLE IF NOT EXISTS facility_state (
     id TEXT PRIMARY KEY,
     version INTEGER NOT NULL CHECK (version >= 1),
@@ -79,6 +82,15 @@ _SAVE = (
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'stamp'"
 #: Keys of a flat ``apply_rows`` row that are not facility fields.
 _ROW_KEYS = ("lon", "lat", "lonlat", "quartier_pcode", "confirm_outside", "line")
+
+
+def bump_stamp(conn: sqlite3.Connection) -> None:
+    """Move the change counter inside the caller's transaction, for a change outside the facilities (a road layer).
+
+    Readers that key their caches by the stamp (the web catalog) then see the change on their next request.
+    """
+    for statement in (*_META, _BUMP):
+        conn.execute(statement)
 
 
 def _check_user(user: Any) -> str:

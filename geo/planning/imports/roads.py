@@ -34,6 +34,7 @@ from geo.analysis.travel.speeds import HIGHWAY_CLASS
 from geo.cache import LRUCache
 from geo.planning.edits.db import connect
 from geo.planning.edits.pg import database_exists, is_url
+from geo.planning.edits.store import bump_stamp
 from geo.planning.edits.validate import storable_text
 from geo.planning.imports.readers import _PBF_BLOB, _gdal_failure, _unreadable, file_error
 from geo.planning.imports.validate import RowError, _district_areas
@@ -191,6 +192,7 @@ def write_road_layer(
     """
     lines = [shapely.LineString(r["coords"]) for r in rows]
     conn.execute("DELETE FROM road_ways")
+    bump_stamp(conn)  # the atlas version moves: every cache keyed by it (travel times, responses) is renewed
     conn.execute(
         'INSERT INTO road_layers (version, import_id, filename, "user", created_at, ways) VALUES (?, ?, ?, ?, ?, ?)',
         (import_id, import_id, filename, user, at, len(rows)),
