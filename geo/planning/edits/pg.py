@@ -49,7 +49,7 @@ _REWRITES = (
         r"SELECT column_name AS name FROM information_schema.columns "
         r"WHERE table_schema = current_schema() AND table_name = '\1'",
     ),
-    (re.compile(r"INSERT OR IGNORE INTO ([^;]*?\))\s*;", re.S), r"INSERT INTO \1 ON CONFLICT DO NOTHING;"),
+    (re.compile(r"INSERT OR IGNORE INTO ([^;]*?\))\s*(;|$)", re.S), r"INSERT INTO \1 ON CONFLICT DO NOTHING\2"),
     # SQLite's implicit insertion order: an explicit identity column in PostgreSQL.
     (re.compile(r"(CREATE TABLE IF NOT EXISTS (?:facility_state|road_layers) \()"), r"\1\n    rowid BIGSERIAL,"),
     (re.compile(r"\bWHERE 1 ORDER BY\b"), "WHERE TRUE ORDER BY"),
