@@ -7,10 +7,13 @@ Distances are in EPSG:32629 (metres), name scores 0–100 on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -70,11 +73,19 @@ class MatchRules:
 
 def metric_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     """Return metric coordinates (EPSG:32629), NaN for empty geometries."""
-    geometry = frame.geometry.to_crs(METRIC_CRS)
-    empty = (geometry.isna() | geometry.is_empty).to_numpy()
+    points = frame.geometry.to_numpy()
+    empty = shapely.is_missing(points) | shapely.is_empty(points)
     xy = np.full((len(frame), 2), np.nan)
-    xy[~empty] = np.column_stack([geometry[~empty].x, geometry[~empty].y])
+    if (~empty).any():
+        x, y = _transformer(frame.crs.to_wkt()).transform(shapely.get_x(points[~empty]), shapely.get_y(points[~empty]))
+        xy[~empty] = np.column_stack([x, y])
     return xy
+
+
+@lru_cache(maxsize=8)
+def _transformer(crs: str) -> Transformer:
+    """Return the transformer to METRIC_CRS (geopandas' ``to_crs`` builds a new one per call)."""
+    return Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

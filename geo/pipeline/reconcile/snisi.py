@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -106,8 +107,16 @@ def _join(*parts: object) -> str:
 
 def area_core(name: object) -> str:
     """Return the name core with roman numerals as digits ("ASACOLA II" and "ASACOLA 2" both give "la2")."""
+    return _text_core(name) if isinstance(name, str) else _core(name)
+
+
+def _core(name: object) -> str:
     words = [_ROMAN.get(w, w) for w in normalize_name(name).split()]
     return name_core(" ".join(words))
+
+
+#: A build takes the core of the same few hundred names thousands of times (every CSCOM against every area).
+_text_core = lru_cache(maxsize=4096)(_core)
 
 
 def _score(core: str, candidate: str) -> float | None:
@@ -125,10 +134,15 @@ def area_scores(name: object, areas: pd.DataFrame) -> np.ndarray:
     core = area_core(name)
     scores = np.full(len(areas), -1.0)
     for i, (area_name, localities) in enumerate(zip(areas["name"], areas["locality_names"], strict=True)):
-        candidates = [area_core(area_name), *(area_core(n) for n in localities)]
-        found = [s for s in (_score(core, c) for c in candidates) if s is not None]
+        found = [s for s in (_score(core, c) for c in _candidate_cores(area_name, tuple(localities))) if s is not None]
         scores[i] = max(found, default=-1.0)
     return scores
+
+
+@lru_cache(maxsize=1024)
+def _candidate_cores(area_name: object, localities: tuple) -> tuple[str, ...]:
+    """Return the cores of a health area's name and of its quartiers' names."""
+    return (area_core(area_name), *(area_core(n) for n in localities))
 
 
 def match_area(name: object, quartier: object, areas: pd.DataFrame, rules: AreaRules) -> tuple[int | None, float]:
