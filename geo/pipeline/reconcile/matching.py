@@ -107,7 +107,10 @@ def survey_centres(survey: gpd.GeoDataFrame, rules: MatchRules) -> pd.DataFrame:
     marked = survey["name"].map(has_community_marker)
     rows = survey[(survey["kind"] == "cscom") | ((survey["kind"] == "health_other") & marked)]
     xy, cores = metric_xy(rows), rows["name"].map(name_core).tolist()
-    linked = (pairwise_distances(xy, xy) < rules.duplicate_m) & ~(score_matrix(cores, cores) < rules.conflict_score)
+    linked = pairwise_distances(xy, xy) < rules.duplicate_m
+    for i, j in np.argwhere(linked):  # names are scored only for the visits close enough to be one centre
+        score = name_score(cores[i], cores[j])
+        linked[i, j] = score is None or not score < rules.conflict_score
     labels = connected_components(csr_matrix(linked), directed=False)[1] if len(rows) else np.array([], dtype=int)
     filled = rows[list(NUMERIC_COLUMNS)].notna().sum(axis=1) + (rows["opening_hours"].fillna("") != "")
     rank = pd.DataFrame({"label": labels, "named": [c != "" for c in cores], "filled": filled.to_numpy()})
