@@ -322,11 +322,14 @@ COUNT_COLUMNS = tuple(name for name, column in SCHEMAS["facilities"].items() if 
 
 def _text(values: pd.Series) -> pd.Series:
     """Return ``values`` as an object column of texts with None for every missing value."""
+    raw = values.astype(object).to_numpy()
+    if pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        # Only str cells: each distinct text is judged once (columns repeat a few values: kinds, communes…).
+        codes, uniques = pd.factorize(raw)
+        judged = np.array([None if v.strip() in NULL_TEXTS else v for v in uniques], dtype=object)
+        return pd.Series(judged[codes], index=values.index, dtype=object, name=values.name)
     # Plain str cells, nearly all of them, are handled inline: one function call per cell cost 10 ms a build.
-    cells = [
-        (None if v.strip() in NULL_TEXTS else v) if type(v) is str else _text_cell(v)
-        for v in values.astype(object).tolist()
-    ]
+    cells = [(None if v.strip() in NULL_TEXTS else v) if type(v) is str else _text_cell(v) for v in raw.tolist()]
     return pd.Series(np.array(cells, dtype=object), index=values.index, dtype=object, name=values.name)
 
 

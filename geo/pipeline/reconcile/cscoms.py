@@ -196,6 +196,7 @@ def reconcile_cscoms(
     merged: list[dict] = []
     dropped: set[str] = set()
 
+    id_xy = dict(zip(by_id.index, metric_xy(by_id), strict=True))
     for c, centre in centres.iterrows():
         members, rep_id, s = by_id.loc[centre["member_ids"]], centre["rep_id"], partner.get(c)
         if s is not None:
@@ -218,7 +219,7 @@ def reconcile_cscoms(
             report.append(_entry("survey_only", survey_id=kept, survey_name=centre["name"], kept_id=kept, note=note))
         rep_xy = np.array([centre["x"], centre["y"]])
         for other in (m for m in centre["member_ids"] if m != rep_id):
-            gap = float(np.hypot(*(metric_xy(by_id.loc[[other]])[0] - rep_xy)))
+            gap = float(np.hypot(*(id_xy[other] - rep_xy)))
             report.append(
                 _entry("survey_duplicate", survey_id=other, survey_name=by_id.at[other, "name"], distance_m=gap,
                        kept_id=kept, note=f"repeat visit of {rep_id}")

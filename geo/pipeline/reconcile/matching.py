@@ -7,10 +7,13 @@ Distances are in EPSG:32629 (metres), name scores 0–100 on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -70,11 +73,19 @@ class MatchRules:
 
 def metric_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     """Return metric coordinates (EPSG:32629), NaN for empty geometries."""
-    geometry = frame.geometry.to_crs(METRIC_CRS)
-    empty = (geometry.isna() | geometry.is_empty).to_numpy()
+    points = frame.geometry.to_numpy()
+    empty = shapely.is_missing(points) | shapely.is_empty(points)
     xy = np.full((len(frame), 2), np.nan)
-    xy[~empty] = np.column_stack([geometry[~empty].x, geometry[~empty].y])
+    if (~empty).any():
+        x, y = _transformer(frame.crs.to_wkt()).transform(shapely.get_x(points[~empty]), shapely.get_y(points[~empty]))
+        xy[~empty] = np.column_stack([x, y])
     return xy
+
+
+@lru_cache(maxsize=8)
+def _transformer(crs: str) -> Transformer:
+    """Return the transformer to METRIC_CRS (geopandas' ``to_crs`` builds a new one per call)."""
+    return Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -96,7 +107,10 @@ def survey_centres(survey: gpd.GeoDataFrame, rules: MatchRules) -> pd.DataFrame:
     marked = survey["name"].map(has_community_marker)
     rows = survey[(survey["kind"] == "cscom") | ((survey["kind"] == "health_other") & marked)]
     xy, cores = metric_xy(rows), rows["name"].map(name_core).tolist()
-    linked = (pairwise_distances(xy, xy) < rules.duplicate_m) & ~(score_matrix(cores, cores) < rules.conflict_score)
+    linked = pairwise_distances(xy, xy) < rules.duplicate_m
+    for i, j in np.argwhere(linked):  # names are scored only for the visits close enough to be one centre
+        score = name_score(cores[i], cores[j])
+        linked[i, j] = score is None or not score < rules.conflict_score
     labels = connected_components(csr_matrix(linked), directed=False)[1] if len(rows) else np.array([], dtype=int)
     filled = rows[list(NUMERIC_COLUMNS)].notna().sum(axis=1) + (rows["opening_hours"].fillna("") != "")
     rank = pd.DataFrame({"label": labels, "named": [c != "" for c in cores], "filled": filled.to_numpy()})

@@ -23,7 +23,10 @@ Rules, in order (each decision is a report row and a note on the record):
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -106,8 +109,16 @@ def _join(*parts: object) -> str:
 
 def area_core(name: object) -> str:
     """Return the name core with roman numerals as digits ("ASACOLA II" and "ASACOLA 2" both give "la2")."""
+    return _text_core(name) if isinstance(name, str) else _core(name)
+
+
+def _core(name: object) -> str:
     words = [_ROMAN.get(w, w) for w in normalize_name(name).split()]
     return name_core(" ".join(words))
+
+
+#: A build takes the core of the same few hundred names thousands of times (every CSCOM against every area).
+_text_core = lru_cache(maxsize=4096)(_core)
 
 
 def _score(core: str, candidate: str) -> float | None:
@@ -125,10 +136,15 @@ def area_scores(name: object, areas: pd.DataFrame) -> np.ndarray:
     core = area_core(name)
     scores = np.full(len(areas), -1.0)
     for i, (area_name, localities) in enumerate(zip(areas["name"], areas["locality_names"], strict=True)):
-        candidates = [area_core(area_name), *(area_core(n) for n in localities)]
-        found = [s for s in (_score(core, c) for c in candidates) if s is not None]
+        found = [s for s in (_score(core, c) for c in _candidate_cores(area_name, tuple(localities))) if s is not None]
         scores[i] = max(found, default=-1.0)
     return scores
+
+
+@lru_cache(maxsize=1024)
+def _candidate_cores(area_name: object, localities: tuple) -> tuple[str, ...]:
+    """Return the cores of a health area's name and of its quartiers' names."""
+    return (area_core(area_name), *(area_core(n) for n in localities))
 
 
 def match_area(name: object, quartier: object, areas: pd.DataFrame, rules: AreaRules) -> tuple[int | None, float]:
@@ -207,7 +223,10 @@ def _not_asaco(name: object) -> str:
     return ""
 
 
-def _rank(row: pd.Series) -> tuple:
+_RANK_COLUMNS = ("sources", "location_precision", "id")
+
+
+def _rank(row: Mapping[str, Any]) -> tuple:
     sources = str(row["sources"]).split(";")
     both = SHEET_SOURCE in sources and SURVEY_SOURCE in sources
     return (not both, _RANK.get(row["location_precision"], 5), row["id"])
@@ -244,25 +263,33 @@ def reconcile_health_areas(
     report: list[dict] = []
     district = (out["kind"] == "cscom") & out["in_analysis"].astype(bool) & out["commune_pcode"].notna()
 
+    names = out["name"].to_numpy()
     for idx in out.index[district]:
-        reason = _not_asaco(out.at[idx, "name"])
+        reason = _not_asaco(names[idx])
         if reason:
             _rekind(out, idx, f"not in SNISI 2016: {reason}, re-kinded health_other", report)
     district &= out["kind"] == "cscom"
 
     asaco = areas[areas["area_kind"] == "asaco"].reset_index(drop=True)
     matched: dict[int, list[tuple[int, float]]] = {}
+    by_commune = {c: asaco.index[asaco["commune_pcode"] == c] for c in asaco["commune_pcode"].unique()}
+    local_areas = {c: asaco.loc[local] for c, local in by_commune.items()}
+    communes_of, quartiers_of = out["commune_pcode"].to_numpy(), out["quartier_pcode"].to_numpy()
     for idx in out.index[district & ~out["name"].map(area_core).isin(list(RECENT_OPENINGS))]:
-        local = asaco.index[asaco["commune_pcode"] == out.at[idx, "commune_pcode"]]
-        pos, score = match_area(out.at[idx, "name"], out.at[idx, "quartier_pcode"], asaco.loc[local], rules)
+        commune = communes_of[idx]
+        local = by_commune.get(commune, asaco.index[:0])
+        frame = local_areas[commune] if commune in local_areas else asaco.iloc[:0]
+        pos, score = match_area(names[idx], quartiers_of[idx], frame, rules)
         if pos is not None:
             matched.setdefault(int(local[pos]), []).append((idx, score))
 
     xy = metric_xy(out)
+    # A row's rank reads what merges into other areas never change: each row is in one area's members.
+    ranks = {m[0]: _rank({c: out.at[m[0], c] for c in _RANK_COLUMNS}) for members in matched.values() for m in members}
     dropped: list[int] = []
     for area_pos, members in matched.items():
         area = asaco.loc[area_pos]
-        members.sort(key=lambda m: (-m[1], _rank(out.loc[m[0]])))
+        members.sort(key=lambda m: (-m[1], ranks[m[0]]))
         anchor = members[0][0]
         group = [anchor]
         for other, score in members[1:]:
@@ -275,7 +302,7 @@ def reconcile_health_areas(
             out.at[other, "note"] = _join(out.at[other, "note"], note)
             report.append(_entry("same_area_apart", out.at[other, "id"], out.at[other, "name"], out.at[anchor, "id"],
                                  note, gap))  # fmt: skip
-        keep = min(group, key=lambda i: _rank(out.loc[i]))
+        keep = min(group, key=ranks.__getitem__)
         out.at[keep, "health_area_code"], out.at[keep, "health_area_name"] = area["code"], area["name"]
         for other in (i for i in group if i != keep):
             _merge(out, keep, other, area["name"], float(np.hypot(*(xy[other] - xy[keep]))), report)
