@@ -37,7 +37,7 @@ CATCHMENT_COLUMNS = (
 )
 
 
-def _sites(points: FacilityPoints) -> tuple[np.ndarray, np.ndarray]:
+def facility_sites(points: FacilityPoints) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct positions (n_sites, 2) and each point's site index."""
     sites, inverse = np.unique(points.xy, axis=0, return_inverse=True)
     return sites, np.asarray(inverse).ravel()
@@ -99,8 +99,7 @@ def catchments(
         return gpd.GeoDataFrame({c: [] for c in CATCHMENT_COLUMNS}, geometry=[], crs=METRIC_CRS)
     near = nearest_result if nearest_result is not None else nearest(grid, points)
 
-    sites, site_of_point = _sites(points)
-    co_located = np.bincount(site_of_point, minlength=len(sites))
+    sites, site_of_point = facility_sites(points)
     polygons = _site_polygons(sites, district)
 
     # People per site: cells go to the site of their nearest point (ties between co-located points are irrelevant).
@@ -110,10 +109,28 @@ def catchments(
     site_max = np.zeros(len(sites))
     np.maximum.at(site_max, cell_site[populated], near.distance_m[populated])
 
-    share = co_located[site_of_point]
+    return catchment_frame(
+        points, site_of_point, polygons, site_pop, float(grid.pop.sum()), reach=("max_distance_m", site_max)
+    )
+
+
+def catchment_frame(
+    points: FacilityPoints,
+    site_of_point: np.ndarray,
+    polygons: np.ndarray,
+    site_pop: np.ndarray,
+    total: float,
+    *,
+    reach: tuple[str, np.ndarray],
+) -> gpd.GeoDataFrame:
+    """Return one catchment row per facility from per-site outlines, people and reach (``(column, values)``).
+
+    Facilities sharing one site share its outline and split its people and area.
+    """
+    share = np.bincount(site_of_point, minlength=len(polygons))[site_of_point]
     pop_served = site_pop[site_of_point] / share
-    total = float(grid.pop.sum())
     geometry = polygons[site_of_point]
+    column, values = reach
     return gpd.GeoDataFrame(
         {
             "id": points.ids,
@@ -124,7 +141,7 @@ def catchments(
             "pop_served": pop_served,
             "share_served": pop_served / total if total > 0 else np.nan,
             "area_km2": shapely.area(geometry) / 1e6 / share,
-            "max_distance_m": site_max[site_of_point],
+            column: values[site_of_point],
         },
         geometry=geometry,
         crs=METRIC_CRS,

@@ -29,6 +29,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo.analysis.coverage.access import Access, FacilityPoints
+from geo.analysis.coverage.catchments import catchment_frame, facility_sites
 from geo.analysis.coverage.grid import PopulationGrid
 from geo.analysis.coverage.indicators import LEVELS, THRESHOLD_TOLERANCE_M, check_unit
 from geo.analysis.coverage.suggest import (
@@ -81,11 +82,6 @@ _MIN_TILE_CELLS = 24
 _CHUNK_ENTRIES = 4_000_000
 
 
-def _sites(points: FacilityPoints) -> tuple[np.ndarray, np.ndarray]:
-    sites, inverse = np.unique(points.xy, axis=0, return_inverse=True)
-    return sites, np.asarray(inverse).ravel()
-
-
 def travel_catchments(grid: PopulationGrid, points: FacilityPoints, surface: TravelTime) -> gpd.GeoDataFrame:
     """Return each facility's travel-time catchment: the cells it is the fastest to reach, and their people.
 
@@ -100,8 +96,7 @@ def travel_catchments(grid: PopulationGrid, points: FacilityPoints, surface: Tra
     n = len(points)
     if n == 0:
         return gpd.GeoDataFrame({c: [] for c in TRAVEL_CATCHMENT_COLUMNS}, geometry=[], crs=METRIC_CRS)
-    sites, site_of_point = _sites(points)
-    co_located = np.bincount(site_of_point, minlength=len(sites))
+    sites, site_of_point = facility_sites(points)
     served = surface.index >= 0
     cell_site = np.full(len(grid), -1, dtype=np.int64)
     cell_site[served] = site_of_point[surface.index[served]]
@@ -117,24 +112,8 @@ def travel_catchments(grid: PopulationGrid, points: FacilityPoints, surface: Tra
         [shapely.coverage_union_all(boxes[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
         dtype=object,
     )
-    share = co_located[site_of_point]
-    pop_served = site_pop[site_of_point] / share
-    total = float(grid.pop.sum())
-    geometry = polygons[site_of_point]
-    return gpd.GeoDataFrame(
-        {
-            "id": points.ids,
-            "kind": points.kind,
-            "approximate": np.asarray(points.approximate, dtype=bool),
-            "hypothetical": np.asarray(points.hypothetical, dtype=bool),
-            "co_located": share.astype(np.int64),
-            "pop_served": pop_served,
-            "share_served": pop_served / total if total > 0 else np.nan,
-            "area_km2": shapely.area(geometry) / 1e6 / share,
-            "max_min": site_max[site_of_point],
-        },
-        geometry=geometry,
-        crs=METRIC_CRS,
+    return catchment_frame(
+        points, site_of_point, polygons, site_pop, float(grid.pop.sum()), reach=("max_min", site_max)
     )
 
 
