@@ -132,7 +132,16 @@ DOCS: dict[str, dict[str, Text]] = {
             "Confiance dans la position, lieux compilés par le projet seulement (voir vocabulaire).",
             "Confidence in the position, project-compiled places only (see vocabulary).",
         ),  # fmt: skip
-        "note": Text("Remarque libre.", "Free note."),
+        "note": Text(
+            "Remarque libre (en anglais quand elle vient des sources ou de la construction).",
+            "Free note (in English when the sources or the build wrote it).",
+        ),
+        "note_fr": Text(
+            "La même remarque en français (traduite par le projet pour les lieux compilés, par modèles pour les "
+            "notes de la construction ; nulle sans note).",
+            "The same note in French (translated by the project for its compiled places, by templates for the "
+            "build's notes; null without a note).",
+        ),
         "commune_pcode": Text(
             "Code P de la commune où se trouve le point (jointure spatiale).",
             "P-code of the commune the point lies in (spatial join).",
@@ -216,6 +225,7 @@ HEADINGS: dict[str, Text] = {
     "health_area_code": Text("Code de l'aire de santé (SNISI)", "Health area code (SNISI)"),
     "health_area_name": Text("Aire de santé (SNISI)", "Health area (SNISI)"),
     "note": Text("Note", "Note"),
+    "note_fr": Text("Note (français)", "Note (French)"),
     "quartier_pcode": Text("Code P quartier", "Quartier P-code"),
     "join_status": Text("Relation aux limites", "Boundary status"),
     "in_analysis": Text("Dans les analyses", "In the analyses"),
@@ -292,6 +302,7 @@ _TYPES: dict[str, dict[str, tuple[str, bool]]] = {
         "pupils": ("int", True),
         "confidence": ("str", True),
         "note": ("str", True),
+        "note_fr": ("str", True),
         "commune_pcode": ("str", True),
         "quartier_pcode": ("str", True),
         "join_status": ("str", False),

@@ -317,7 +317,8 @@ SOURCE_FACILITY_COLUMNS = (
     "opening_hours",
     "pupils",
     "confidence",  # one of CONFIDENCES, or "" (project-compiled places only)
-    "note",
+    "note",  # in English, as the sources and the build write it
+    "note_fr",  # its French text where the source gives one (data/places.csv), else empty
 )
 #: Columns the SNISI reconciliation fills on CSCOMs (null elsewhere): the SNISI 2016 health-area code and
 #: name (the ASACO).

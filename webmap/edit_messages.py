@@ -36,6 +36,7 @@ FIELD_LABELS = {
     "pupils": _l("élèves"),
     "confidence": _l("fiabilité de la position"),
     "note": _l("note"),
+    "note_fr": _l("note en français"),
     "sources": _l("sources"),
     "source_refs": _l("références des sources"),
     "lon": _l("longitude"),

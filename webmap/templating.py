@@ -58,9 +58,12 @@ def value_label(column: str, value: object) -> str:
     return vocabulary.value_label(column, value, language())
 
 
-def note_text(text: object) -> str:
-    """Return a note written by the build (or row references) in the request's language (geo.publication.phrases)."""
-    return phrases.translate(text, language())
+def note_text(text: object, french: object = None) -> str:
+    """Return a note written by the build (or row references) in the request's language (geo.publication.phrases).
+
+    ``french`` is the note's own French text (a facility's ``note_fr``), shown instead on French pages.
+    """
+    return phrases.note_text(text, french if isinstance(french, str) else None, language())
 
 
 def init_app(app: Flask) -> None:

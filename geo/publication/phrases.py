@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from geo.vocabulary import KINDS, Text
 
 #: Separator of the translated segments of a note, by language (French typography: a space before ";").
@@ -154,6 +156,28 @@ def translate_segment(segment: str, lang: str) -> str:
         if match:
             return phrase.render(match, lang)
     return segment
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or value == ""
+
+
+def note_text(note: object, note_fr: object, lang: str) -> str:
+    """Return a facility's note in ``lang``: its French text (``note_fr``) for French when it has one.
+
+    The English note is the fallback in every language; either is then translated
+    segment by segment (:func:`translate`), so segments the build appended in
+    English are shown in ``lang`` too.
+    """
+    chosen = note if lang == "en" or _missing(note_fr) else note_fr
+    return translate(None if _missing(chosen) else chosen, lang)
+
+
+def french_notes(frame: pd.DataFrame) -> pd.Series:
+    """Return the French note of every row of a facility frame (``note``, ``note_fr``), None without a note."""
+    french = frame["note_fr"] if "note_fr" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    texts = [note_text(n, f, "fr") or None for n, f in zip(frame["note"], french, strict=True)]
+    return pd.Series(texts, index=frame.index, dtype=object)
 
 
 def translate(text: object, lang: str) -> str:

@@ -51,3 +51,20 @@ def test_the_format_is_in_the_registry():
         "Identifiant;Type;Lits;Dans les analyses;Longitude;Latitude",
         "a;Centre de santé communautaire (CSCOM);3;oui;-8;12,6",
     ]
+
+
+def test_the_french_file_writes_the_french_note_and_the_plain_csv_both():
+    frame = gpd.GeoDataFrame(
+        {"id": ["lieu-a", "sante-1"], "note": ["Exact site unknown.", "surveyed 2 times"],
+         "note_fr": ["Emplacement précis inconnu.", None]},
+        geometry=[Point(-8.0, 12.6), Point(-8.0, 12.61)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    ctx = exports.ExportContext(layer="facilities", name="x")
+    prepared = exports.prepare(frame, "facilities")
+    assert prepared["note_fr"].tolist() == ["Emplacement précis inconnu.", "relevé 2 fois par l'enquête"]
+    french = exports.format_or_raise("fr.csv").write(prepared, ctx).decode("utf-8-sig").splitlines()
+    assert french == ["Identifiant;Note;Longitude;Latitude", "lieu-a;Emplacement précis inconnu.;-8;12,6",
+                      "sante-1;relevé 2 fois par l'enquête;-8;12,61"]  # fmt: skip
+    plain = exports.format_or_raise("csv").write(prepared, ctx).decode("utf-8-sig").splitlines()
+    assert plain[0] == "id,note,note_fr,lon,lat" and plain[1].startswith("lieu-a,Exact site unknown.,Emplacement")

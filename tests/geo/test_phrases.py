@@ -101,3 +101,28 @@ def test_controlled_values_have_labels_in_both_languages():
     for column, labels in VALUE_LABELS.items():
         for key, text in labels.items():
             assert text("fr") and text("en"), (column, key)
+
+
+def test_a_facility_note_is_shown_in_french_from_its_own_french_text():
+    note = 'Exact site unknown.; same facility as survey row educ-1479 ("Claec", 0 m)'
+    note_fr = 'Emplacement précis inconnu.; same facility as survey row educ-1479 ("Claec", 0 m)'
+    assert phrases.note_text(note, note_fr, "fr") == (
+        "Emplacement précis inconnu. ; même équipement que la ligne educ-1479 de l'enquête (« Claec », 0 m)"
+    )
+    assert phrases.note_text(note, note_fr, "en") == note
+    # without a French text the English note is translated template by template, as before
+    assert phrases.note_text("survey point 39 m away", None, "fr") == "point de l'enquête à 39 m"
+    assert phrases.note_text(None, float("nan"), "fr") == phrases.note_text("", "", "en") == ""
+
+
+def test_french_notes_fill_every_row_with_a_note():
+    import pandas as pd
+
+    frame = pd.DataFrame({"note": ["Exact site unknown.", "surveyed 2 times", None],
+                          "note_fr": ["Emplacement précis inconnu.", None, None]})  # fmt: skip
+    assert phrases.french_notes(frame).tolist() == ["Emplacement précis inconnu.", "relevé 2 fois par l'enquête", None]
+    assert phrases.french_notes(frame[["note"]]).tolist() == [
+        "Exact site unknown.",
+        "relevé 2 fois par l'enquête",
+        None,
+    ]

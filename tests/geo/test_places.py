@@ -139,6 +139,7 @@ def test_unlocated_places_go_to_their_unit(tmp_path):
         ({"commune": "Commune II", "lat": "", "lon": "", "precision": "quartier"}, "row 1, quartier: is required"),
         ({"source_url": ""}, "row 1, source_url: is empty"),
         ({"source_url": "www.example.org"}, "row 1, source_url: ['www.example.org'] are not http(s) URLs"),
+        ({"note": "Exact site unknown."}, "row 1, note_fr: is empty: every note needs its French translation"),
     ],
 )
 def test_invalid_values_name_the_row_and_field(tmp_path, values, message):
@@ -190,7 +191,15 @@ def claec_places(tmp_path: Path) -> gpd.GeoDataFrame:
     return read(
         tmp_path,
         [
-            row(kind="claec", name="CLAEC Commune II", commune="Commune II", lat=f"{at.y:.9f}", lon=f"{at.x:.9f}"),
+            row(
+                kind="claec",
+                name="CLAEC Commune II",
+                commune="Commune II",
+                lat=f"{at.y:.9f}",
+                lon=f"{at.x:.9f}",
+                note="Matched by name.",
+                note_fr="Rapproché par le nom.",
+            ),
             row(kind="claec", name="CLAEC Commune V", commune="Commune V", lat="", lon="", precision="commune"),
             row(name="Stade B", lat=f"{at.y:.9f}", lon=f"{at.x:.9f}"),
         ],
@@ -213,7 +222,9 @@ def test_merge_removes_the_survey_twin(tmp_path):
     assert claec["source_refs"] == f"{URL};row 0002"
     assert claec["pupils"] == 250 and claec["operator_type"] == "public"
     assert claec["name"] == "CLAEC Commune II"
-    assert claec["note"] == 'same facility as survey row educ-0002 ("Survey educ-0002", 2 m)'
+    merged_note = 'same facility as survey row educ-0002 ("Survey educ-0002", 2 m)'
+    assert claec["note"] == "Matched by name.; " + merged_note
+    assert claec["note_fr"] == "Rapproché par le nom.; " + merged_note  # translated for display (phrases)
     twin = education.set_index("id").loc["educ-0002"]
     assert claec.geometry.equals(twin.geometry)  # the survey's GPS point and its precision class
     assert claec["location_precision"] == twin["location_precision"] == "gps_survey"

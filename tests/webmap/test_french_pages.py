@@ -24,7 +24,18 @@ FORBIDDEN = (
     "community", "private", "public", "medium", "high", "low", "active", "retired", "survey point", "surveyed",
     "survey name", "row", "Status", "Retired_reason", "planner", "exact", "inside", "snapped", "outside",
     "True", "False", "None", "nan", "NaN", "null", "Not Found", "Bad Request", "Method Not Allowed",
+    # English of the project's own place notes (data/places.csv ``note``; French pages show ``note_fr``)
+    "survey", "matched by name", "unknown", "Position:", "Location within", "Exact site",
 )  # fmt: skip
+#: A place note as data/places.csv writes it, with the segment the survey merge appends (in English in both).
+PLACE_NOTE = (
+    'Position: the 2021 education survey kindergarten "Claec" (matched by name). Exact site unknown.; '
+    'same facility as survey row educ-1479 ("Claec", 0 m)'
+)
+PLACE_NOTE_FR = (
+    "Position : le jardin d'enfants « Claec » de l'enquête éducation de 2021 (rapproché par le nom). Emplacement "
+    'précis inconnu.; same facility as survey row educ-1479 ("Claec", 0 m)'
+)
 #: A count written as a real (« Lits 12.0 », « 12,0 »); a version (« OpenAPI 3.0 », « …/1.0/… ») is not.
 REAL_COUNT = re.compile(r"(?<!OpenAPI )(?<![/=])\b\d+[.,]0\b(?!\d)(?! ?(?:km|m\b|%|hab))")
 _DROP = re.compile(r"<(script|style|noscript)\b.*?</\1>|<[^>]*\blang=\"en\"[^>]*>.*?</[a-z]+>", re.S | re.I)
@@ -53,7 +64,8 @@ def _store(tmp_path):
         "sante-0001": {"operator_type": "private", "note": "labelled CSCOM in the survey, re-kinded clinic"},
         "educ-0001": {"operator_type": "public", "pupils": 420,
                       "note": "name: accented letters lost in the source were restored"},
-        "lieu-claec-commune-ii": {"confidence": "medium", "sources": "places"},
+        "lieu-claec-commune-ii": {"confidence": "medium", "sources": "places", "note": PLACE_NOTE,
+                                  "note_fr": PLACE_NOTE_FR},
         "lieu-stade": {"confidence": "medium-high", "kind": "waste_site", "sources": "survey_waste",
                        "note": "a collector's remark after the name was dropped", "source_refs": "row 0007"},
     }  # fmt: skip
@@ -114,6 +126,10 @@ def test_public_pages_and_error_pages_hold_no_english_or_raw_values(app):
     for shown in ("Gestionnaire Communautaire", "Lits 12", "point de l'enquête à 39 m", "relevé 2 fois",
                   "ligne 55 ; ligne 0201"):  # fmt: skip
         assert shown in page, shown
+    place = visible_text(client.get("/facilities/lieu-claec-commune-ii?lang=fr").get_data(as_text=True))
+    assert "Emplacement précis inconnu. ; même équipement que la ligne educ-1479 de l'enquête (« Claec », 0 m)" in place
+    english = visible_text(client.get("/facilities/lieu-claec-commune-ii?lang=en").get_data(as_text=True))
+    assert 'Exact site unknown.; same facility as survey row educ-1479 ("Claec", 0 m)' in english
     retired = client.get(f"/facilities/{app.config['MADE']}?lang=fr")  # retired by a planner (fixture)
     assert retired.status_code == 410 and problems(visible_text(retired.get_data(as_text=True))) == []
     resp = client.post("/donnees?lang=fr")
@@ -136,8 +152,10 @@ def test_planner_pages_hold_no_english_or_raw_values(app):
 
 def test_the_crawl_catches_what_it_looks_for():
     assert problems("Gestionnaire : community ; Lits 12.0 ; survey point 39 m away") == [
-        "community", "survey point", "12.0"]  # fmt: skip
+        "community", "survey point", "survey", "12.0"]  # fmt: skip
     assert problems("Définition OpenAPI 3.0 ; 12,0 lits") == ["12,0"]
+    assert {"survey", "matched by name", "unknown", "Position:", "Exact site"} <= set(problems(PLACE_NOTE))
+    assert problems(visible_text("<dd>" + PLACE_NOTE_FR.split(";")[0] + "</dd>")) == []
     assert problems(visible_text('<p lang="en">community</p><script>var x = "None";</script><p>Lits 12</p>')) == []
 
 

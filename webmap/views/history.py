@@ -40,7 +40,7 @@ def _value(field: str, value: Any) -> str:
         return f"{value:.6f}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if field in ("note", "source_refs", "retired_reason", "reason"):
+    if field in ("note", "note_fr", "source_refs", "retired_reason", "reason"):
         return phrases.translate(value, language())
     if field == "sources":
         return " ; ".join(source_label(s) for s in str(value).split(";") if s)

@@ -30,7 +30,9 @@ SOURCE_KEY = "places"
 #: Precision classes a row of data/places.csv may have: a point from its cited source, or a unit.
 PLACE_PRECISIONS = ("cited_point", *PLACED_PRECISIONS)
 #: Columns of data/places.csv, in order.
-PLACES_COLUMNS = ("kind", "name", "commune", "quartier", "lat", "lon", "precision", "confidence", "source_url", "note")
+PLACES_COLUMNS = (
+    "kind", "name", "commune", "quartier", "lat", "lon", "precision", "confidence", "source_url", "note", "note_fr",
+)  # fmt: skip
 #: (lon_min, lat_min, lon_max, lat_max) in degrees that every coordinate must fall in: the District
 #: with a margin. Catches swapped or mistyped coordinates.
 BAMAKO_BOUNDS = (-8.25, 12.40, -7.75, 12.85)
@@ -101,6 +103,7 @@ def read_places(path: Path, quartiers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         source_refs=table["source_url"].map(lambda urls: " ".join(urls.split())),
         confidence=table["confidence"],
         note=table["note"],
+        note_fr=table["note_fr"],
     )
     for column in _NUMERIC_COLUMNS:
         frame[column] = pd.array([pd.NA] * len(frame), dtype="Int64")
@@ -194,6 +197,10 @@ def _check_quartier(row: dict[str, str], lookup: dict[tuple[str, str], str]) -> 
     return ""
 
 
+def _check_note_fr(row: dict[str, str], _lookup: object) -> str:
+    return "is empty: every note needs its French translation" if row["note"] and not row["note_fr"] else ""
+
+
 def _check_source_url(row: dict[str, str], _lookup: object) -> str:
     urls = row["source_url"].split()
     if not urls:
@@ -213,6 +220,7 @@ _CHECKS: tuple[tuple[str, Callable[[dict[str, str], dict[tuple[str, str], str]],
     ("commune", _check_commune),
     ("quartier", _check_quartier),
     ("source_url", _check_source_url),
+    ("note_fr", _check_note_fr),
 )
 
 
@@ -262,7 +270,9 @@ def merge_survey_duplicates(
         places.at[place_index, "geometry"] = survey.geometry
         places.at[place_index, "location_precision"] = survey["location_precision"]
         merged = f'same facility as survey row {survey["id"]} ("{survey["name"]}", {distance:.0f} m)'
-        places.at[place_index, "note"] = "; ".join(p for p in (places.at[place_index, "note"], merged) if p)
+        # The same (English) segment ends the French note: geo.publication.phrases translates it for display.
+        for column in ("note", "note_fr"):
+            places.at[place_index, column] = "; ".join(p for p in (places.at[place_index, column], merged) if p)
     log.info("merged %d survey row(s) into places", len(near))
     return places, education.drop(index=near["survey_index"])
 

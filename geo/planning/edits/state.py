@@ -113,7 +113,11 @@ def updated(
         row["lon"], row["lat"] = position.lon, position.lat
         clean.setdefault("location_precision", position.precision)
         after["confirmed_outside"] = not position.inside
-    changed = [f for f, v in clean.items() if not same(f, v, row[f])]
+    changed = [f for f, v in clean.items() if not same(f, v, row.get(f))]
+    if "note" in changed and "note_fr" not in clean and not same("note_fr", None, row.get("note_fr")):
+        # the source's French text no longer says what the planner's note says: French pages show the new note
+        clean["note_fr"] = normalize("note_fr", None)
+        changed.append("note_fr")
     row.update({f: clean[f] for f in changed})
     if moved:
         changed.append(POSITION)

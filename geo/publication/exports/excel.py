@@ -56,9 +56,12 @@ def to_excel_fr_csv(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     """Return a prepared layer as French-Excel CSV (the columns of :func:`~.writers.csv_frame`).
 
     Controlled values (kind, precision, operator…) are written as their French labels
-    (:data:`geo.vocabulary.VALUE_LABELS`): this file is for reading, the standard CSV keeps the codes.
+    (:data:`geo.vocabulary.VALUE_LABELS`) and the note in French (``note_fr`` under the heading « Note »):
+    this file is for reading, the standard CSV keeps the codes and both notes.
     """
     table = csv_frame(frame, ctx.layer)
+    if "note_fr" in table.columns:
+        table = table.assign(note=table["note_fr"]).drop(columns="note_fr")
     for column in table.columns:
         if column in VALUE_LABELS and not pd.api.types.is_bool_dtype(table[column]):
             table[column] = table[column].map(lambda v, c=column: None if pd.isna(v) else value_label(c, v))

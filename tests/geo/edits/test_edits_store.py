@@ -62,6 +62,25 @@ def test_update_changes_fields_and_bumps_the_version(store):
     assert (change["before"]["name"], change["after"]["name"]) == ("ASACOFA", "ASACOFA II")
 
 
+def test_a_new_note_replaces_the_sources_french_text(tmp_path, layers):
+    from geo.planning.edits import EditStore
+
+    base = layers["facilities"].copy()
+    base.loc[base["id"] == "lieu-claec-commune-ii", ["note", "note_fr"]] = [
+        "Exact site unknown.",
+        "Emplacement inconnu.",
+    ]
+    store = EditStore(tmp_path / "edits.sqlite", base=base, quartiers=layers["quartiers"])
+    try:
+        row = store.update("lieu-claec-commune-ii", user="bob", version=1, fields={"beds": 3})
+        assert row["note_fr"] == "Emplacement inconnu."  # other fields leave it alone
+        row = store.update("lieu-claec-commune-ii", user="bob", version=2, fields={"note": "Au fond de la cour."})
+        assert (row["note"], row["note_fr"] or None) == ("Au fond de la cour.", None)
+        assert store.history()[0]["changed"] == ["note", "note_fr"]
+    finally:
+        store.close()
+
+
 def test_an_update_that_changes_nothing_records_nothing(store):
     row = store.update("dnacpn-01", user="bob", version=1, fields={"name": "ASACOFA"})
     assert row["version"] == 1 and store.stamp() == 0 and store.history() == []
