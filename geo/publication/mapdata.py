@@ -23,6 +23,7 @@ from geo.analysis import map_indicators as indicators
 from geo.analysis.population import round_people
 from geo.errors import DataError, InvalidParameter
 from geo.publication import codec
+from geo.publication.landmarks import Landmark, landmarks_payload
 from geo.publication.viewstate import ViewState
 from geo.settings import Settings
 from geo.text import normalize_name
@@ -235,6 +236,7 @@ def map_payload(
     decimals: int = DEFAULT_DECIMALS,
     scheme: str = DEFAULT_SCHEME,
     settings: Settings | None = None,
+    landmarks: Sequence[Landmark] = (),
 ) -> dict:
     """Return everything the interactive map draws, as compact JSON-ready values.
 
@@ -256,6 +258,9 @@ def map_payload(
         classes, under ``ind`` (default: population density only).
     settings
         ``geo.settings.Settings`` of the coverage indicators (grid cell size).
+    landmarks
+        Landmarks of the atlas's own basemap (``geo.publication.landmarks.read_landmarks``), under ``lm``
+        (:func:`~geo.publication.landmarks.landmarks_payload`); none leaves ``lm`` out.
     """
     communes, fac, qa = layers["communes"], layers["facilities"], layers["qa_findings"]
     quartiers = simplify_coverage(layers["quartiers"], tolerance_m=tolerance_m)
@@ -276,6 +281,7 @@ def map_payload(
     findings = qa_payload(qa, located["id"], decimals=decimals)
     alt = [a if normalize_name(a) != normalize_name(n) else "" for n, a in zip(quartiers["name"], quartiers["alt_name"].fillna(""), strict=True)]  # fmt: skip
 
+    landmark_part = {"lm": landmarks_payload(landmarks, decimals=decimals)} if landmarks else {}
     return {
         "v": PAYLOAD_VERSION,
         "d": decimals,
@@ -326,6 +332,7 @@ def map_payload(
         "ind": indicator_values(
             quartiers, counted, indicator_options or {"density": ("density", ())}, scheme=scheme, settings=settings
         ),
+        **landmark_part,
     }
 
 
@@ -333,7 +340,7 @@ def map_payload(
 PART_COMMON = ("v", "d", "build")
 #: Parts of the map payload a page fetches one after the other, so the first shapes need a fifth of the bytes:
 #: "shapes" (quartiers, communes and the default view's choropleth) and "rest" (facilities, QA findings,
-#: counts, and every indicator: ~1.8 KB brotli that a 400 kbit/s link need not carry before the first shapes).
+#: counts, the basemap's landmarks, and every indicator: ~1.8 KB brotli that a 400 kbit/s link need not carry before the first shapes).
 PAYLOAD_PARTS = ("shapes", "rest")
 SHAPE_KEYS = ("arcs", "communes", "quartiers")
 #: Indicators the shapes part carries: the default view's.

@@ -76,3 +76,27 @@ def test_a_remembered_online_basemap_falls_back_silently_when_tiles_fail(open_ma
     assert not page.locator("#atlas-status").is_visible()  # no message: the user chose nothing on this page
     assert page.evaluate("() => localStorage.getItem('bamako-atlas:basemap')") == "positron"  # kept for online use
     assert page.locator("path.context-river").count() == 1
+
+
+def test_the_atlas_basemap_names_its_landmarks_in_french_without_overlaps(open_map, real_server):
+    page = open_map(real_server, "/?center=-7.99,12.64&zoom=13", viewport=PHONE)
+    page.wait_for_selector(".landmark", state="attached")
+    shown = page.locator(".landmark:not(.lm-hidden) span")
+    names = shown.all_inner_texts()
+    assert {"Pont des Martyrs", "Grande Mosquée"} <= set(names), names
+    boxes = [shown.nth(i).bounding_box() for i in range(shown.count())]
+    for i, a in enumerate(boxes):  # no label covers another
+        for b in boxes[i + 1 :]:
+            assert (
+                a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+            ), (a, b)  # fmt: skip
+    # not Tab stops, and gone with the atlas's basemap
+    assert page.locator(".landmark[tabindex]").count() == 0
+    screenshot(page, "landmarks-fr-phone")
+    page = open_map(real_server, "/?center=-7.99,12.64&zoom=13")  # desktop: the basemap choice is in view
+    page.wait_for_selector(".landmark", state="attached")
+    page.locator("input[name=basemap][value=none]").check()
+    assert page.locator(".landmark").count() == 0
+    page.locator("input[name=basemap][value=atlas]").check()
+    assert page.locator(".landmark").count() > 0

@@ -8,7 +8,7 @@
  */
 
 import {
-  basemapSwitcher, classOf, contextLayer, createMap, decodeDeltas, decodeFacilities, decodeShapes, el,
+  addLandmarks, basemapSwitcher, classOf, contextLayer, createMap, decodeDeltas, decodeFacilities, decodeShapes, el,
   fillUrl as pageUrl, getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, loadScript,
   localeOf, numberFormatter, peopleRange, queryString as qs, readConfig, setupCopyButtons, shapeLatLngs,
   splitTexts, statusLine, updateLangLinks
@@ -318,11 +318,14 @@ function build(payload, reloaded) {
   drawFacilities(payload, reloaded);
 }
 
+var context = null;  // the atlas's own basemap layer (river, land, landmarks)
+
 function drawShapes(payload) {
   data = payload;
   var decoded = decodeShapes(data), scale = decoded.scale;
   arcs = decoded.arcs; Q = decoded.Q;
-  basemaps.context(contextLayer(map, data.communes, arcs, cfg.context, T.river));
+  context = contextLayer(map, data.communes, arcs, cfg.context, T.river);
+  basemaps.context(context);
 
   // Quartiers: choropleth, tooltip, popup.
   var quartierGroup = L.featureGroup().addTo(outlines);
@@ -358,6 +361,7 @@ function drawShapes(payload) {
 
 function drawFacilities(payload, reloaded) {
   data = payload;
+  addLandmarks(context, map, data, cfg.lang);  // they come with the rest of the map data, on the atlas's basemap
   F = decodeFacilities(data);
   var scale = Math.pow(10, data.d), nf = F.ids.length;
   var qa = data.qa, nlinked = qa.f.length, norphans = qa.k.length - nlinked, acc = 0;

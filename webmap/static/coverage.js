@@ -11,7 +11,7 @@
  */
 
 import {
-  basemapSwitcher, classOf, contextLayer, createMap, decodeFacilities, decodeShapes, el, fillUrl,
+  addLandmarks, basemapSwitcher, classOf, contextLayer, createMap, decodeFacilities, decodeShapes, el, fillUrl,
   getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, localeOf, numberFormatter,
   peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs, shareRange, statusLine,
   updateLangLinks
@@ -172,11 +172,12 @@ var catchLayer = L.geoJSON(null, { pane: "catchments", interactive: false,
 var facLayer = L.layerGroup(), siteLayer = L.layerGroup().addTo(map), suggestLayer = L.layerGroup().addTo(map);
 
 // ------------------------------------------------------------ map data
-var data = null, Q = null, F = null, shapes = [], polys = [];
+var data = null, Q = null, F = null, shapes = [], polys = [], context = null;
 function build(payload) {
   data = payload;
   var decoded = decodeShapes(data), arcs = decoded.arcs;
-  basemaps.context(contextLayer(map, data.communes, arcs, cfg.context, cfg.t.river));
+  context = contextLayer(map, data.communes, arcs, cfg.context, cfg.t.river);
+  basemaps.context(context);
   Q = decoded.Q;
   data.quartiers.g.forEach(function (shape, i) {
     shapes.push(shapeLatLngs(shape, arcs));
@@ -726,5 +727,5 @@ printMenu(document.querySelector("[data-print=cov-print]"), C.urls, imageParams)
 say(T.loading, true);
 // the shapes first (build), the facilities when the rest of the map data is in
 loadMapData(cfg.dataParts || cfg.dataUrl, build)
-  .then(function (whole) { data = whole; F = decodeFacilities(whole); drawFacilities(); })
+  .then(function (whole) { data = whole; F = decodeFacilities(whole); addLandmarks(context, map, whole, cfg.lang); drawFacilities(); })
   .catch(function (err) { say(T.load_failed, true); if (window.console) console.error(err); });

@@ -18,6 +18,7 @@ from geo.analysis.coverage.service import coverage_state
 from geo.analysis.coverage.unit_summary import quartier_access
 from geo.errors import FacilityNotFound, InvalidParameter
 from geo.publication import mapdata as display
+from geo.publication.landmarks import read_landmarks
 from geo.publication.viewstate import FACILITY_LAYERS
 from webmap import params
 from webmap.clientconfig import map as mapconfig
@@ -44,6 +45,7 @@ def _map_payload() -> dict:
         facility_layers=FACILITY_LAYERS,
         indicator_options=mapconfig.indicator_options(),
         settings=current_settings(),
+        landmarks=read_landmarks(),
     )
     payload["build"] = atlas.version
     return payload

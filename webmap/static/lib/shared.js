@@ -351,6 +351,60 @@ export function contextLayer(map, communes, arcs, ctx, riverName) {
   return group;
 }
 
+/** Give the atlas's basemap `group` (from contextLayer) the landmarks of the map data (`data.lm`, see
+ * geo.publication.landmarks): a small symbol and a name in `lang` each, from its zoom on, in a pane "landmarks"
+ * over the markers (so the names stay readable; taps go through them), under tooltips and popups. Labels never
+ * cover one another nor run off the map: in list order (the priority), a label goes right of its symbol, else
+ * left, else it is hidden until a closer zoom or another view. A backdrop: no clicks, no
+ * Tab stops, hidden from screen readers. Calling it again replaces them. */
+export function addLandmarks(group, map, data, lang) {
+  if (group.landmarks) group.removeLayer(group.landmarks);
+  group.landmarks = null;
+  var lm = data && data.lm;
+  if (!lm || !lm.k.length) return;
+  if (!map.getPane("landmarks")) {
+    var pane = map.createPane("landmarks");
+    pane.style.zIndex = 620;
+    pane.style.pointerEvents = "none";
+  }
+  var names = splitTexts(lang === "en" ? lm.e : lm.n, lm.k.length), pts = decodeDeltas(lm.pt, Math.pow(10, data.d));
+  var layer = L.layerGroup(), items = lm.k.map(function (k, i) {
+    var html = '<i aria-hidden="true"></i><span>' + escapeHtml(names[i]) + "</span>";
+    var icon = L.divIcon({ className: "landmark lm-" + lm.kinds[k], html: html, iconSize: [0, 0], iconAnchor: [0, 0] });
+    var marker = L.marker(pts[i], { icon: icon, pane: "landmarks", interactive: false, keyboard: false }).addTo(layer);
+    return { marker: marker, zoom: lm.z[i] };
+  });
+  function rect(e, pad) {
+    var r = e.getBoundingClientRect();
+    return { l: r.left - pad, r: r.right + pad, t: r.top - pad, b: r.bottom + pad };
+  }
+  function hits(r, boxes) {
+    return boxes.some(function (o) { return r.l < o.r && o.l < r.r && r.t < o.b && o.t < r.b; });
+  }
+  function place() {
+    var z = map.getZoom(), taken = [], frame = map.getContainer().getBoundingClientRect();
+    items.forEach(function (it) {
+      var el = it.marker.getElement();
+      if (!el) return;
+      el.setAttribute("aria-hidden", "true");
+      el.classList.remove("lm-hidden", "lm-left");
+      var shown = z >= it.zoom && [false, true].some(function (left) {
+        el.classList.toggle("lm-left", left);
+        var dot = rect(el.querySelector("i"), 2), label = rect(el.querySelector("span"), 2);
+        var inside = label.l >= frame.left && label.r <= frame.right && label.t >= frame.top && label.b <= frame.bottom;
+        if (!inside || hits(dot, taken) || hits(label, taken)) return false;
+        taken.push(dot, label);
+        return true;
+      });
+      el.classList.toggle("lm-hidden", !shown);
+    });
+  }
+  layer.on("add", function () { map.on("moveend", place); place(); });
+  layer.on("remove", function () { map.off("moveend", place); });
+  group.landmarks = layer;
+  group.addLayer(layer);
+}
+
 /** Return {set(key, byUser) → key shown, context(layer)}: the basemap of `map` among `specs` (the first for an
  * unknown key). The key "atlas" shows the vector layer given to context() (once the map data is in); online
  * tiles are only asked for when the browser says it is online, and when three fail before any loaded the
