@@ -354,9 +354,9 @@ export function contextLayer(map, communes, arcs, ctx, riverName) {
 /** Give the atlas's basemap `group` (from contextLayer) the landmarks of the map data (`data.lm`, see
  * geo.publication.landmarks): a small symbol and a name in `lang` each, from its zoom on, in a pane "landmarks"
  * over the markers (so the names stay readable; taps go through them), under tooltips and popups. Labels never
- * cover one another nor run off the map: in list order (the priority), a label goes right of its symbol, else
- * left, else it is hidden until a closer zoom or another view. A backdrop: no clicks, no
- * Tab stops, hidden from screen readers. Calling it again replaces them. */
+ * cover one another, the unit and river names, nor run off the map: in list order (the priority), a label goes
+ * right of its symbol, else left, above or below, else it is hidden until a closer zoom or another view. A
+ * backdrop: no clicks, no Tab stops, hidden from screen readers. Calling it again replaces them. */
 export function addLandmarks(group, map, data, lang) {
   if (group.landmarks) group.removeLayer(group.landmarks);
   group.landmarks = null;
@@ -382,14 +382,18 @@ export function addLandmarks(group, map, data, lang) {
     return boxes.some(function (o) { return r.l < o.r && o.l < r.r && r.t < o.b && o.t < r.b; });
   }
   function place() {
-    var z = map.getZoom(), taken = [], frame = map.getContainer().getBoundingClientRect();
+    var z = map.getZoom(), frame = map.getContainer().getBoundingClientRect();
+    // the names the map already shows (communes, quartiers, the river) come first
+    var unitNames = map.getContainer().querySelectorAll(".leaflet-tooltip-pane .leaflet-tooltip, .river-label");
+    var taken = Array.prototype.map.call(unitNames, function (t) { return rect(t, 0); })
+      .filter(function (r) { return r.r > r.l && r.b > r.t; });
     items.forEach(function (it) {
       var el = it.marker.getElement();
       if (!el) return;
       el.setAttribute("aria-hidden", "true");
-      el.classList.remove("lm-hidden", "lm-left");
-      var shown = z >= it.zoom && [false, true].some(function (left) {
-        el.classList.toggle("lm-left", left);
+      el.classList.remove("lm-hidden", "lm-left", "lm-up", "lm-down");
+      var shown = z >= it.zoom && ["", "lm-left", "lm-up", "lm-down"].some(function (side, _, sides) {
+        sides.forEach(function (other) { if (other) el.classList.toggle(other, other === side); });
         var dot = rect(el.querySelector("i"), 2), label = rect(el.querySelector("span"), 2);
         var inside = label.l >= frame.left && label.r <= frame.right && label.t >= frame.top && label.b <= frame.bottom;
         if (!inside || hits(dot, taken) || hits(label, taken)) return false;
