@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -42,7 +44,8 @@ def population(value: float | int | None, low: float | int | None = None, high: 
                *, unit: bool = True) -> str:  # fmt: skip
     """Return an estimate with its interval, rounded to what it bears: « ~25 000 hab. (15 000–40 000) ».
 
-    Without both bounds the figure is given whole (« 12 345 hab. »); ``unit`` adds « hab. » (« inhabitants »).
+    Without both bounds the figure is given whole (« 12 345 hab. »); bounds that round alike are rounded
+    outwards (« ~970 000 hab. (960 000–980 000) »); ``unit`` adds « hab. » (« inhabitants »).
     The script's twin is ``peopleRange`` in webmap/static/lib/shared.js.
     """
     if value is None:
@@ -50,7 +53,15 @@ def population(value: float | int | None, low: float | int | None = None, high: 
     tail = " " + _("hab.") if unit else ""
     if low is None or high is None:
         return number(value) + tail
-    return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
+    if people(low) != people(high):
+        return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
+    # Bounds that round alike (Commune V: 965 059–973 689) are rounded outwards at the estimate's precision,
+    # as the printed maps do (geo.render.figure.population_text): « (960 000–980 000) », never « (a–a) ».
+    step = 10 ** max(0, math.floor(math.log10(max(abs(value), 1))) - 1)
+    below, above = math.floor(low / step) * step, math.ceil(high / step) * step
+    if below == above:
+        return f"~{people(value)}{tail}"
+    return f"~{people(value)}{tail} ({number(below)}–{number(above)})"
 
 
 def value_label(column: str, value: object) -> str:
