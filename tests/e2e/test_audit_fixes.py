@@ -60,3 +60,21 @@ def test_a_commune_page_gives_its_population_range_as_its_printed_map_does(open_
     figures = page.locator("dl").first.inner_text().replace("\u202f", " ").replace("\xa0", " ")
     assert "~970 000 hab. (960 000–980 000)" in figures
     assert "970 000–970 000" not in figures
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"), [("cscom faladie", "ASCOFA"), ("pharmacie hamdallaye", "Pharmacie la vie")]
+)
+def test_the_search_finds_a_facility_by_its_kind_and_its_quartier(open_map, real_server, typed, found):
+    """« cscom faladie »: no CSCOM is named so, but ASCOFA is the CSCOM of Faladjè (other spelling Faladie)."""
+    page = open_map(real_server, "/?basemap=none", viewport=PHONE_390)
+    page.locator("#q").press_sequentially(typed)
+    options = page.locator("#q-results [role=option] .r-label")
+    options.first.wait_for()
+    assert found in options.all_inner_texts()
+    alone = page.locator("#q")
+    alone.fill("")
+    alone.press_sequentially("faladie")  # one word: the quartier first, facilities by name only
+    page.locator("#q-results [role=option] .r-label").first.wait_for()
+    assert page.locator("#q-results [role=option] .r-label").first.inner_text() == "Faladjè"
+    assert "ASCOFA" not in page.locator("#q-results").inner_text()
