@@ -74,6 +74,11 @@ def note_text(text: object) -> str:
     return phrases.translate(text, language())
 
 
+def opening_hours(text: object) -> str:
+    """Return a facility's opening hours in the request's language (« lun.–ven. 08:00–17:00 »)."""
+    return phrases.opening_hours(text, language())
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -85,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(tables_config, "tables_config")
     app.add_template_global(value_label, "value_label")
     app.add_template_filter(note_text, "note_text")
+    app.add_template_filter(opening_hours, "hours")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")
     app.add_template_filter(population, "population")
