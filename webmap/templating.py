@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from flask import Flask, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from geo import vocabulary
@@ -74,6 +75,14 @@ def note_text(text: object) -> str:
     return phrases.translate(text, language())
 
 
+def long_date(text: object) -> str:
+    """Return an ISO date (``2026-12-04``) as the request's language writes it (« 4 décembre 2026 »); else as is."""
+    try:
+        return format_date(date.fromisoformat(str(text)[:10]), format="long")
+    except ValueError:
+        return "—" if text in (None, "") else str(text)
+
+
 def opening_hours(text: object) -> str:
     """Return a facility's opening hours in the request's language (« lun.–ven. 08:00–17:00 »)."""
     return phrases.opening_hours(text, language())
@@ -91,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(value_label, "value_label")
     app.add_template_filter(note_text, "note_text")
     app.add_template_filter(opening_hours, "hours")
+    app.add_template_filter(long_date, "long_date")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")
     app.add_template_filter(population, "population")
