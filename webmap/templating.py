@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
+
 from flask import Flask, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from geo import vocabulary
@@ -42,7 +45,8 @@ def population(value: float | int | None, low: float | int | None = None, high: 
                *, unit: bool = True) -> str:  # fmt: skip
     """Return an estimate with its interval, rounded to what it bears: « ~25 000 hab. (15 000–40 000) ».
 
-    Without both bounds the figure is given whole (« 12 345 hab. »); ``unit`` adds « hab. » (« inhabitants »).
+    Without both bounds the figure is given whole (« 12 345 hab. »); bounds that round alike are rounded
+    outwards (« ~970 000 hab. (960 000–980 000) »); ``unit`` adds « hab. » (« inhabitants »).
     The script's twin is ``peopleRange`` in webmap/static/lib/shared.js.
     """
     if value is None:
@@ -50,7 +54,15 @@ def population(value: float | int | None, low: float | int | None = None, high: 
     tail = " " + _("hab.") if unit else ""
     if low is None or high is None:
         return number(value) + tail
-    return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
+    if people(low) != people(high):
+        return f"~{people(value)}{tail} ({people(low)}–{people(high)})"
+    # Bounds that round alike (Commune V: 965 059–973 689) are rounded outwards at the estimate's precision,
+    # as the printed maps do (geo.render.figure.population_text): « (960 000–980 000) », never « (a–a) ».
+    step = 10 ** max(0, math.floor(math.log10(max(abs(value), 1))) - 1)
+    below, above = math.floor(low / step) * step, math.ceil(high / step) * step
+    if below == above:
+        return f"~{people(value)}{tail}"
+    return f"~{people(value)}{tail} ({number(below)}–{number(above)})"
 
 
 def value_label(column: str, value: object) -> str:
@@ -66,6 +78,19 @@ def note_text(text: object, french: object = None) -> str:
     return phrases.note_text(text, french if isinstance(french, str) else None, language())
 
 
+def long_date(text: object) -> str:
+    """Return an ISO date (``2026-12-04``) as the request's language writes it (« 4 décembre 2026 »); else as is."""
+    try:
+        return format_date(date.fromisoformat(str(text)[:10]), format="long")
+    except ValueError:
+        return "—" if text in (None, "") else str(text)
+
+
+def opening_hours(text: object) -> str:
+    """Return a facility's opening hours in the request's language (« lun.–ven. 08:00–17:00 »)."""
+    return phrases.opening_hours(text, language())
+
+
 def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
@@ -77,6 +102,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(tables_config, "tables_config")
     app.add_template_global(value_label, "value_label")
     app.add_template_filter(note_text, "note_text")
+    app.add_template_filter(opening_hours, "hours")
+    app.add_template_filter(long_date, "long_date")
     app.add_template_filter(number, "num")
     app.add_template_filter(people, "people")
     app.add_template_filter(population, "population")

@@ -14,6 +14,20 @@ SCHEMA = "application/schema+json"
 #: Values of the ``f`` query parameter.
 OGC_REPRESENTATIONS = ("json", "html")
 
+_FEATURES = "http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{name}"
+_COMMON_3 = "http://www.opengis.net/spec/ogcapi-common-3/1.0/conf/{name}"
+#: Conformance classes of the service (``/conformance``). Part 5 "Schemas" is published both as
+#: OGC API – Features – Part 5 and as OGC API – Common – Part 3: its classes are declared under
+#: both names (QGIS looks for the Features one). Not "returnables-and-receivables": a missing
+#: value is a JSON null, which a property typed by one JSON type (what QGIS and GDAL read) refuses.
+CONFORMANCE = (
+    *(_FEATURES.format(part=1, name=name) for name in ("core", "geojson", "html", "oas30")),
+    _FEATURES.format(part=3, name="queryables"),
+    _FEATURES.format(part=3, name="queryables-query-parameters"),
+    *(_FEATURES.format(part=5, name=name) for name in ("schemas", "core-roles-features", "queryables")),
+    *(_COMMON_3.format(name=name) for name in ("schemas", "advanced-property-roles", "queryables")),
+)
+
 
 def _param(name: str, schema: dict, description: str, *, where: str = "query") -> dict:
     param = {"name": name, "in": where, "required": where == "path", "description": description, "schema": schema}
@@ -70,6 +84,26 @@ def _components() -> dict:
                 "type": "object",
                 "required": ["href", "rel"],
                 "properties": {k: {"type": "string"} for k in ("href", "rel", "type", "title", "hreflang")},
+            },
+            "confClasses": {
+                "type": "object",
+                "required": ["conformsTo"],
+                "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+                "example": {"conformsTo": list(CONFORMANCE)},
+            },
+            "jsonSchema": {
+                "description": "A JSON Schema (draft 2020-12) of feature properties (OGC API - Features - Part 5).",
+                "type": "object",
+                "required": ["$schema", "$id", "type", "properties"],
+                "properties": {
+                    "$schema": {"type": "string", "enum": ["https://json-schema.org/draft/2020-12/schema"]},
+                    "$id": {"type": "string", "format": "uri"},
+                    "type": {"type": "string", "enum": ["object"]},
+                    "title": {"type": "string"},
+                    "description": {"type": "string"},
+                    "properties": {"type": "object", "additionalProperties": {"type": "object"}},
+                    "additionalProperties": {"type": "boolean"},
+                },
             },
             "exception": {
                 "type": "object",
@@ -136,7 +170,9 @@ def openapi_document(
 
     paths = {
         "/": get("getLandingPage", "Landing page", _ok("Landing page", JSON)),
-        "/conformance": get("getConformance", "Conformance classes", _ok("Conformance classes", JSON)),
+        "/conformance": get(
+            "getConformance", "Conformance classes", _ok("Conformance classes", JSON, schema="confClasses")
+        ),
         "/openapi": get("getAPI", "This API definition", _ok("OpenAPI 3.0 definition", OPENAPI)),
         "/collections": get("getCollections", "Feature collections", _ok("Collections", JSON)),
     }
@@ -149,10 +185,16 @@ def openapi_document(
             _param(prop, {"type": kind}, f"Equality filter on '{prop}'.") for prop, kind in queryables_of[cid].items()
         ]
         paths[base] = get(f"describe_{cid}", f"{name}: metadata", _ok("Collection", JSON))
-        paths[f"{base}/queryables"] = get(f"queryables_{cid}", f"{name}: queryables", _ok("Queryables", SCHEMA))
-        paths[f"{base}/schema"] = get(f"schema_{cid}", f"{name}: schema (Part 5)", _ok("Schema", SCHEMA))
+        paths[f"{base}/queryables"] = get(
+            f"queryables_{cid}", f"{name}: queryables (Parts 3 and 5)", _ok("Queryables", SCHEMA, schema="jsonSchema")
+        )
+        paths[f"{base}/schema"] = get(
+            f"schema_{cid}",
+            f"{name}: schema of the features (Part 5: types, titles, roles id, type and primary-geometry)",
+            _ok("Schema", SCHEMA, schema="jsonSchema"),
+        )
         paths[f"{base}/feature-schema"] = get(
-            f"featureSchema_{cid}", f"{name}: GeoJSON feature schema", _ok("Schema", SCHEMA)
+            f"featureSchema_{cid}", f"{name}: GeoJSON feature schema", _ok("Schema", SCHEMA, schema="jsonSchema")
         )
         paths[f"{base}/items"] = get(
             f"items_{cid}",

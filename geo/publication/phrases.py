@@ -110,10 +110,10 @@ TEMPLATES: tuple[Phrase, ...] = (
             "coordonnées, placé à sa commune",
             "sheet point {0}, {1} is {2} km outside the District under {3}: coordinate error, "
             "placed at its health area's commune"),
-    _phrase(r"merged with (\S+) \(([^)]*)\): same SNISI health area (.+)",
+    _phrase(r"merged with (\S+) \(([^)]*)\): same SNISI health area ([^;]+)",
             "fusionné avec {0} ({1}) : même aire de santé SNISI {2}",
             "merged with {0} ({1}): same SNISI health area {2}"),
-    _phrase(r"health area (.+) held by (\S+) (\d+) m away: not merged",
+    _phrase(r"health area ([^;]+) held by (\S+) (\d+) m away: not merged",
             "aire de santé {0} déjà tenue par {1} à {2} m : non fusionné",
             "health area {0} held by {1} {2} m away: not merged"),
     _phrase(r"not in SNISI 2016 and in one source only: re-kinded (\S+)",
@@ -132,7 +132,7 @@ TEMPLATES: tuple[Phrase, ...] = (
     _phrase(r"not in SNISI 2016: kept as CSCOM, the sheet and the survey agree",
             "absent de la liste SNISI 2016 : gardé comme CSCOM, la fiche DNACPN et l'enquête concordent",
             "not in SNISI 2016: kept as CSCOM, the sheet and the survey agree"),
-    _phrase(r"not in SNISI 2016: kept as CSCOM, (.+), opened in (\d{4}) after the SNISI 2016 list \(([^)]*)\)",
+    _phrase(r"not in SNISI 2016: kept as CSCOM, ([^;]+), opened in (\d{4}) after the SNISI 2016 list \(([^)]*)\)",
             "absent de la liste SNISI 2016 : gardé comme CSCOM, {0}, ouvert en {1} après la liste SNISI 2016 ({2})",
             "not in SNISI 2016: kept as CSCOM, {0}, opened in {1} after the SNISI 2016 list ({2})"),
     _phrase(r"row (\w+)", "ligne {0}", "row {0}"),
@@ -147,6 +147,35 @@ TEMPLATES: tuple[Phrase, ...] = (
             "sans fichier de licence ; collectées par OpenStreetMap Mali / HOT pour Open Cities Africa",
             "no licence file; collected by OpenStreetMap Mali / HOT for Open Cities Africa"),
 )  # fmt: skip
+
+
+#: Day abbreviations of the surveys' opening-hours choices (« Mo-Fri 08:00-17:00 »), in French.
+DAYS_FR = {"Mo": "lun.", "Tu": "mar.", "We": "mer.", "Th": "jeu.", "Fr": "ven.", "Fri": "ven.", "Sa": "sam.",
+           "Su": "dim."}  # fmt: skip
+_DAY_RANGE = re.compile(r"(Mo|Tu|We|Th|Fri?|Sa|Su)-(Mo|Tu|We|Th|Fri?|Sa|Su) (\d\d:\d\d)-(\d\d:\d\d)")
+#: Whole opening-hours choices other than day ranges.
+HOURS_WORDS = {"24/7": Text("24 h/24, 7 j/7", "24/7"), "other": Text("autres horaires", "other hours")}
+
+
+def opening_hours(text: object, lang: str) -> str:
+    """Return the surveys' opening hours (``"; "``-joined choices, or a collector's free text) for ``lang``.
+
+    « Mo-Fri 08:00-17:00; other » reads « lun.–ven. 08:00–17:00 ; autres horaires » in French; free text
+    (already French: « 7h45 à 17h ») is left as written.
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+
+    def one(part: str) -> str:
+        if part in HOURS_WORDS:
+            return HOURS_WORDS[part](lang)
+        match = _DAY_RANGE.fullmatch(part)
+        if match is None or lang == "en":
+            return part
+        first, last, start, end = match.groups()
+        return f"{DAYS_FR[first]}–{DAYS_FR[last]} {start}–{end}"
+
+    return SEPARATORS.get(lang, SEPARATORS["fr"]).join(one(p) for p in re.split(r"\s*;\s*", str(text)) if p)
 
 
 def translate_segment(segment: str, lang: str) -> str:

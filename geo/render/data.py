@@ -239,12 +239,17 @@ def _population(row: pd.Series) -> tuple[int, int, int] | None:
     return int(values[0]), int(values[1]), int(values[2])
 
 
+#: Share of the District's area a view must show to be a map of the whole District.
+WHOLE_DISTRICT_SHARE = 0.9
+
+
 def communes_in_view(data: MapData, extent, *, share: float = 0.25, samples: int = 48) -> list[str]:
     """Return the names of the communes covering at least ``share`` of the District's part of ``extent``.
 
-    Largest first; empty when the extent holds the whole District (a map of the District, not of a part).
-    ``extent`` is ``(xmin, ymin, xmax, ymax)`` in EPSG:32629 metres; areas are estimated on a
-    ``samples`` × ``samples`` grid of points.
+    Largest first; empty when the extent holds the District, or all of its area but a sliver
+    (:data:`WHOLE_DISTRICT_SHARE`): a map of the District, not of a part — the estimated extent of a
+    browser's District view may clip an empty corner of its box. ``extent`` is ``(xmin, ymin, xmax, ymax)`` in EPSG:32629
+    metres; areas are estimated on a ``samples`` × ``samples`` grid of points.
     """
     x0, y0, x1, y1 = extent
     d = data.district_bounds
@@ -254,6 +259,9 @@ def communes_in_view(data: MapData, extent, *, share: float = 0.25, samples: int
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     hits = np.array([path.contains_points(grid).sum() for path in data.commune_paths], dtype=float)
     if hits.sum() == 0:
+        return []
+    shown_m2 = hits.sum() * (x1 - x0) * (y1 - y0) / samples**2
+    if shown_m2 >= WHOLE_DISTRICT_SHARE * float(data.communes["area_km2"].sum()) * 1e6:
         return []
     order = np.argsort(-hits, kind="stable")
     return [str(data.communes["name"].iloc[i]) for i in order if hits[i] / hits.sum() >= share]

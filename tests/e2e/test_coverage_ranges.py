@@ -20,6 +20,8 @@ FORMAT_JS = """async ([lib, locale]) => {
     bare: m.peopleRange(fmt, 594, 210, 1234, ""),
     whole: m.peopleRange(fmt, 12345, null, null, "hab."),
     none: m.peopleRange(fmt, null, 1, 2, "hab."),
+    narrow: m.peopleRange(fmt, 973689, 965059, 973689, "hab."),
+    single: m.peopleRange(fmt, 970000, 970000, 970000, ""),
     share: m.shareRange(locale, 0.7735, 0.7086, 0.7833),
     flat: m.shareRange(locale, 0.7735, 0.7731, 0.7738),
     alone: m.shareRange(locale, 0.5, null, null),
@@ -41,6 +43,8 @@ def test_shared_formatters_in_french_and_english(open_map, markup_server):
     assert fr["people"] == "~25 000 hab. (15 000–40 000)"
     assert fr["bare"] == "~590 (210–1 200)"
     assert fr["whole"] == "12 345 hab." and fr["none"] == "—"
+    assert fr["narrow"] == "~970 000 hab. (960 000–980 000)"  # bounds that round alike: outwards, as in print
+    assert fr["single"] == "~970 000"
     assert fr["share"] == "77 % (71–78 %)"
     assert fr["flat"] == "77 %" and fr["alone"] == "50 %"  # a range that rounds to the value is left out
     assert fr["edge"] == "99,6 % (99,1–100 %)"

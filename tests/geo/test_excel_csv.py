@@ -68,3 +68,18 @@ def test_the_french_file_writes_the_french_note_and_the_plain_csv_both():
                       "sante-1;relevé 2 fois par l'enquête;-8;12,61"]  # fmt: skip
     plain = exports.format_or_raise("csv").write(prepared, ctx).decode("utf-8-sig").splitlines()
     assert plain[0] == "id,note,note_fr,lon,lat" and plain[1].startswith("lieu-a,Exact site unknown.,Emplacement")
+
+
+def test_notes_references_and_hours_read_in_french():
+    frame = gpd.GeoDataFrame(
+        {"id": ["a"], "opening_hours": ["Mo-Fri 08:00-17:00; other"], "note": ["survey point 39 m away"],
+         "source_refs": ["row 55;row 0201"]},
+        geometry=[Point(-8.0, 12.6)], crs="EPSG:4326",
+    )  # fmt: skip
+    text = exports.format_or_raise("fr.csv").write(frame, exports.ExportContext(layer="facilities", name="x"))
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["Horaires"] == "lun.–ven. 08:00–17:00 ; autres horaires"
+    assert rows[0]["Note"] == "point de l'enquête à 39 m"
+    assert rows[0]["Références dans les sources"] == "ligne 55 ; ligne 0201"
+    plain = exports.format_or_raise("csv").write(frame, exports.ExportContext(layer="facilities", name="x"))
+    assert b"survey point 39 m away" in plain and b"Mo-Fri 08:00-17:00; other" in plain  # the standard CSV as written

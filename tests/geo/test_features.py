@@ -12,6 +12,7 @@ from shapely.geometry import Point, Polygon
 
 from geo.errors import FeatureNotFound, InvalidParameter, LayerNotFound
 from geo.publication import ogc as features
+from geo.publication import ogc_schema
 from geo.vocabulary import KINDS
 from tests.conftest import tiny_layers
 
@@ -226,13 +227,51 @@ def test_find_row_respects_the_kind_of_the_collection(layers, colls):
 
 def test_schemas(layers):
     types = features.queryables(layers["communes"])
-    flat = features.json_schema(types, schema_id="u", title="t")
-    assert flat["type"] == "object" and flat["properties"]["area_km2"] == {"title": "area_km2", "type": "number"}
+    flat = ogc_schema.queryables_schema(types, layer="communes", schema_id="u", title="t", lang="fr")
+    assert flat["type"] == "object" and flat["additionalProperties"] is False
+    assert flat["properties"]["area_km2"]["type"] == "number"
+    assert flat["properties"]["area_km2"]["title"] == "Superficie (km²)"
     assert "geometry" not in flat["properties"]
-    part5 = features.json_schema(
-        types, schema_id="u", title="t", id_column="pcode", geometry_types=frozenset({"Polygon"})
+    part5 = ogc_schema.feature_schema(
+        types, layer="communes", schema_id="u", title="t", description="d", lang="en", id_column="pcode",
+        geometry_types=frozenset({"Polygon"}),
+    )  # fmt: skip
+    assert part5["properties"]["pcode"]["x-ogc-role"] == "id" and part5["properties"]["pcode"]["readOnly"] is True
+    assert (
+        part5["properties"]["area_km2"]["title"] == "Area (km²)"
+        and part5["properties"]["area_km2"]["x-ogc-unit"] == "km2"
     )
-    assert part5["properties"]["pcode"]["x-ogc-role"] == "id"
-    assert part5["properties"]["geometry"] == {"format": "geometry-polygon", "x-ogc-role": "primary-geometry"}
-    feature = features.geojson_feature_schema(types, schema_id="u", title="t")
+    geometry = part5["properties"]["geometry"]
+    assert geometry["format"] == "geometry-polygon" and geometry["x-ogc-role"] == "primary-geometry"
+    assert "type" not in geometry
+    assert [p["x-ogc-propertySeq"] for p in part5["properties"].values()] == list(range(1, len(types) + 2))
+    feature = ogc_schema.geojson_feature_schema(types, schema_id="u", title="t")
     assert feature["properties"]["properties"]["properties"]["pop_2009"] == {"type": "integer"}
+
+
+def test_a_layer_numbered_from_one_declares_its_number_as_the_id(layers):
+    types = features.queryables(layers["qa_findings"], "qa_findings")
+    schema = ogc_schema.feature_schema(
+        types, layer="qa_findings", schema_id="u", title="t", description="d", lang="fr", id_column=None,
+        geometry_types=frozenset({"Point"}),
+    )  # fmt: skip
+    assert next(iter(schema["properties"])) == "id"
+    assert schema["properties"]["id"] | {"title": "", "description": ""} == {
+        "title": "", "description": "", "type": "integer", "readOnly": True, "x-ogc-role": "id", "x-ogc-propertySeq": 1
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="'id' column"):
+        ogc_schema.feature_schema(
+            {"id": "string"}, layer="x", schema_id="u", title="t", description="d", lang="fr", id_column=None,
+            geometry_types=frozenset({"Point"}),
+        )  # fmt: skip
+
+
+def test_the_kind_of_a_facility_is_its_feature_type(layers):
+    types = features.queryables(layers["facilities"], "facilities")
+    schema = ogc_schema.feature_schema(
+        types, layer="facilities", schema_id="u", title="t", description="d", lang="fr", id_column="id",
+        geometry_types=frozenset({"Point"}),
+    )  # fmt: skip
+    roles = {name: p["x-ogc-role"] for name, p in schema["properties"].items() if "x-ogc-role" in p}
+    assert roles == {"id": "id", "kind": "type", "geometry": "primary-geometry"}
+    assert schema["properties"]["geometry"]["format"] == "geometry-point"

@@ -91,6 +91,34 @@ def test_notes_translate_segment_by_segment_and_unknown_text_stays():
     assert phrases.translate(None, "fr") == "" and phrases.translate(float("nan"), "fr") == ""
 
 
+def test_an_open_ended_template_never_swallows_the_next_segment():
+    """A facility merged with its twin also carries the sheet-point segment: both are translated (real store)."""
+    note = (
+        "merged with dnacpn-35 (ASACOLA B5): same SNISI health area ASACOLA B5; "
+        "sheet point 12.61681, -8.05005 is 1500 m from the survey GPS point: GPS point used"
+    )
+    assert phrases.translate(note, "fr") == (
+        "fusionné avec dnacpn-35 (ASACOLA B5) : même aire de santé SNISI ASACOLA B5 ; point de la fiche DNACPN "
+        "(lat. 12,61681, long. -8,05005) à 1500 m du point GPS de l'enquête : point GPS retenu"
+    )
+    held = "health area Sabalibougou held by dnacpn-12 80 m away: not merged; surveyed 2 times"
+    assert phrases.translate(held, "fr").endswith(" : non fusionné ; relevé 2 fois par l'enquête")
+    opened = "not in SNISI 2016: kept as CSCOM, ASACO X, opened in 2018 after the SNISI 2016 list (press); row 7"
+    assert phrases.translate(opened, "fr").endswith("après la liste SNISI 2016 (press) ; ligne 7")
+
+
+@pytest.mark.parametrize(
+    ("hours", "french", "english"),
+    [("Mo-Fri 08:00-17:00", "lun.–ven. 08:00–17:00", "Mo-Fri 08:00-17:00"),
+     ("Mo-Sa 07:30-15:00; other", "lun.–sam. 07:30–15:00 ; autres horaires", "Mo-Sa 07:30-15:00; other hours"),
+     ("other; 24/7", "autres horaires ; 24 h/24, 7 j/7", "other hours; 24/7"),
+     ("7h45 à 17h", "7h45 à 17h", "7h45 à 17h"), (None, "", "")],
+)  # fmt: skip
+def test_opening_hours_read_in_the_readers_language(hours, french, english):
+    assert phrases.opening_hours(hours, "fr") == french
+    assert phrases.opening_hours(hours, "en") == english
+
+
 def test_controlled_values_have_labels_in_both_languages():
     assert value_label("operator_type", "community") == "Communautaire"
     assert value_label("confidence", "medium", "en") == "Medium"

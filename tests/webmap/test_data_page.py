@@ -18,6 +18,10 @@ def test_the_data_page_lists_every_layer_and_format_with_working_links(client):
     for link in ("/api/v1/layers/cscom.fr.csv", "/api/v1/layers/facilities.shp.zip", "/api/v1/package.zip?lang=en"):
         assert client.get(link).status_code == 200, link
     assert "Layers" in client.get("/donnees?lang=en").get_data(as_text=True)
+    # the build date in words, not « 2026-11-29 » (the tiny store's build time)
+    assert "Construction du 29 novembre 2026." in page and "Built on November 29, 2026." in client.get(
+        "/donnees?lang=en"
+    ).get_data(as_text=True)
     assert 'href="/donnees"' in client.get("/").get_data(as_text=True)  # linked from the header
 
 

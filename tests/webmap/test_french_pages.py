@@ -60,7 +60,8 @@ def _store(tmp_path):
     values = {
         "dnacpn-01": {"operator_type": "community", "beds": 12, "doctors": 2, "nurses": 6, "sources": "dnacpn_cscom;survey_health",
                       "source_refs": "row 55;row 0201",
-                      "note": "survey name: Asaco; survey point 39 m away; surveyed 2 times"},
+                      "note": "survey name: Asaco; survey point 39 m away; surveyed 2 times",
+                      "opening_hours": "Mo-Fri 07:30-13:30; other"},
         "sante-0001": {"operator_type": "private", "note": "labelled CSCOM in the survey, re-kinded clinic"},
         "educ-0001": {"operator_type": "public", "pupils": 420,
                       "note": "name: accented letters lost in the source were restored"},
@@ -124,7 +125,7 @@ def test_public_pages_and_error_pages_hold_no_english_or_raw_values(app):
         assert problems(visible_text(page)) == [], path
     page = visible_text(client.get("/facilities/dnacpn-01?lang=fr").get_data(as_text=True))
     for shown in ("Gestionnaire Communautaire", "Lits 12", "point de l'enquête à 39 m", "relevé 2 fois",
-                  "ligne 55 ; ligne 0201"):  # fmt: skip
+                  "ligne 55 ; ligne 0201", "Horaires lun.–ven. 07:30–13:30 ; autres horaires"):  # fmt: skip
         assert shown in page, shown
     place = visible_text(client.get("/facilities/lieu-claec-commune-ii?lang=fr").get_data(as_text=True))
     assert "Emplacement précis inconnu. ; même équipement que la ligne educ-1479 de l'enquête (« Claec », 0 m)" in place

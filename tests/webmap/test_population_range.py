@@ -25,6 +25,9 @@ def test_population_shows_an_estimate_with_its_interval_in_french_and_english(ap
         assert plain_spaces(population(594, 210, 1_234, unit=False)) == "~590 (210–1 200)"
         assert plain_spaces(population(12_345)) == "12 345 hab."  # no interval: the whole figure
         assert plain_spaces(population(12_345, None, 20_000)) == "12 345 hab."
+        # Bounds that round alike (Commune V) are rounded outwards, as on the printed map: no « (970 000–970 000) ».
+        assert plain_spaces(population(973_689, 965_059, 973_689)) == "~970 000 hab. (960 000–980 000)"
+        assert plain_spaces(population(970_000, 970_000, 970_000, unit=False)) == "~970 000"
         assert population(None) == "—"
     with app.test_request_context("/?lang=en"):
         assert population(25_347, 15_120, 40_480) == "~25,000 inhabitants (15,000–40,000)"

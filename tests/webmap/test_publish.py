@@ -100,6 +100,20 @@ def test_what_needs_the_server_links_to_the_live_site_and_the_login_is_hidden(si
     assert (folder / "embed" / "index.html").is_file()
 
 
+def test_pages_and_ogc_documents_without_a_language_are_french(site):
+    """A page reached from an English page is written French all the same: ``lang`` is only in the URL."""
+    folder, _ = site
+    for page in ("index.html", "communes/ML090101/index.html", "donnees/index.html"):
+        assert '<html lang="fr"' in (folder / page).read_text(encoding="utf-8"), page
+    assert '<html lang="en"' in (folder / "index.lang-en.html").read_text(encoding="utf-8")
+    english = [p for p in folder.rglob("*.html") if '<html lang="en"' in p.read_text(encoding="utf-8")]
+    assert english and all("lang-en" in p.name for p in english)
+    ogc = folder / "ogcapi" / "collections"
+    assert json.loads((ogc / "communes" / "index.json").read_text())["title"] == "Communes du District de Bamako"
+    schema = json.loads((ogc / "cscom" / "schema" / "index.json").read_text())
+    assert schema["properties"]["beds"]["title"] == "Lits"
+
+
 def test_assets_and_data_are_named_by_their_content(site):
     folder, _ = site
     hashed = [

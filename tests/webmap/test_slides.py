@@ -12,6 +12,7 @@ from PIL import Image
 from geo.publication.viewstate import ViewState
 from geo.render import PRESETS, prepare
 from geo.render.cartography import parse_page
+from geo.render.data import communes_in_view
 from geo.render.figure import draw, population_text, render_context
 from geo.render.layers import marker_boxes
 from geo.render.metadata import licences
@@ -110,6 +111,16 @@ def test_zoomed_view_names_the_commune_in_view(tiny_store):
         fig = draw(data, ViewState(layers=(), center=(c.x, c.y), zoom=19), preset=PRESETS["view"],
                    page=parse_page("800x600", "72"))  # fmt: skip
     assert any(t.startswith(row["name"]) and t.endswith("District de Bamako") for t in _texts(fig))
+
+
+def test_a_district_view_clipped_at_an_edge_names_the_district(tiny_store):
+    """A browser's District view, estimated for a page, may clip a sliver: it is the District, not its largest commune."""
+    atlas = open_store(tiny_store)
+    data = prepare(atlas.layers, atlas.meta)
+    x0, y0, x1, y1 = data.district_bounds
+    assert communes_in_view(data, (x0, y0, x1, y1 - 0.03 * (y1 - y0))) == []
+    half = communes_in_view(data, (x0, y0, (x0 + x1) / 2, y1))  # half the District: its communes are named
+    assert half and len(half) < len(data.communes)
 
 
 def test_outside_facilities_are_faded_and_in_the_legend(tiny_store):

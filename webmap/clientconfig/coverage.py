@@ -143,6 +143,7 @@ def ui_strings() -> dict[str, str]:
         "show_all": _("Afficher les {n} quartiers"),
         "show_less": _("N'afficher que les 20 premiers"),
         "change": _("Scénario : {delta} habitants couverts ({points} points)."),
+        "no_change": _("Scénario : pas un habitant couvert de plus ni de moins."),
         "inhabitants": _("hab."),
         "population": _("Population"),
         "uncovered": _("Non couverts"),

@@ -100,7 +100,9 @@ def _references(resource: _Resource) -> dict[str, str]:
 
 class _Crawler:
     def __init__(self, app: Flask, *, live_url: str, base_url: str) -> None:
-        self.client = app.test_client()
+        # No cookie jar: a ``?lang=en`` page sets the language cookie, which would turn every page and
+        # OGC API document crawled after it English (one file per URL, French without ``lang``).
+        self.client = app.test_client(use_cookies=False)
         self.live_url = live_url.rstrip("/")
         self.base_url = base_url.rstrip("/")
         self.resources: dict[str, _Resource] = {}

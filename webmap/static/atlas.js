@@ -583,10 +583,18 @@ function buildSearch() {
   });
   F.n.forEach(function (name, i) {
     if (!name || !markers[i]) return;
-    var kind = data.kinds[F.k[i]], q = quartierName(F.q[i]);
-    searchIndex.push({ type: "f", i: i, label: name, sub: (cfg.kinds[kind] || kind) + (q ? " · " + q : ""), key: fold(name) });
+    var kind = data.kinds[F.k[i]], q = quartierName(F.q[i]), label = cfg.kinds[kind] || kind;
+    // The name matches as typed; the kind and the quartier (with its other spelling) match too, word by word,
+    // so « cscom faladie » finds ASCOFA, the CSCOM of Faladjè.
+    var around = fold(label + " " + (F.q[i] >= 0 ? Q.n[F.q[i]] + " " + (Q.a[F.q[i]] || "") : ""));
+    searchIndex.push({ type: "f", i: i, label: name, sub: label + (q ? " · " + q : ""), key: fold(name), around: around });
   });
-  searchIndex.forEach(function (e) { e.compact = e.key.replace(/ /g, ""); e.words = e.key.split(" "); });
+  searchIndex.forEach(function (e) {
+    e.compact = e.key.replace(/ /g, "");
+    e.words = e.key.split(" ");
+    e.all = e.around ? e.key + " " + e.around : e.key;
+    e.allWords = e.all.split(" ");
+  });
 }
 
 function editDistanceAtMost1(a, b) {
@@ -607,17 +615,22 @@ function search(text) {
   if (q.length < 2) return [];
   var tokens = q.split(" "), compact = q.replace(/ /g, "");
   var exact = [], fuzzy = [];
+  var near = function (words) {
+    return function (t) {
+      return t.length >= 4 && words.some(function (w) { return editDistanceAtMost1(t, w.slice(0, t.length + 1)) || editDistanceAtMost1(t, w); });
+    };
+  };
+  var context = tokens.length > 1 ? [] : null;  // a facility found by its kind and place, not its name
   searchIndex.forEach(function (e) {
     var hit = e.compact.indexOf(compact) >= 0 || tokens.every(function (t) { return e.key.indexOf(t) >= 0; });
     if (hit) { exact.push(e); return; }
-    if (tokens.every(function (t) {
-      return t.length >= 4 && e.words.some(function (w) { return editDistanceAtMost1(t, w.slice(0, t.length + 1)) || editDistanceAtMost1(t, w); });
-    })) fuzzy.push(e);
+    if (tokens.every(near(e.words))) { fuzzy.push(e); return; }
+    if (context && e.around && tokens.every(function (t) { return e.all.indexOf(t) >= 0 || near(e.allWords)(t); })) context.push(e);
   });
   var rank = { q: 0, c: 1, f: 2 };
   var starts = function (e) { return e.key.indexOf(q) === 0 ? 0 : 1; };
   exact.sort(function (a, b) { return rank[a.type] - rank[b.type] || starts(a) - starts(b) || a.label.localeCompare(b.label); });
-  return exact.concat(fuzzy).slice(0, 12);
+  return exact.concat(fuzzy, context || []).slice(0, 12);
 }
 
 function setupSearch() {

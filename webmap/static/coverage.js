@@ -311,8 +311,9 @@ function addSite(latlng) {
 }
 function removeSite(i) { S.add.splice(i, 1); scenarioChanged(); }
 // A scenario change is answered where the user acts: its effect on the map's status line (the summary may be
-// scrolled out of view) and under the scenario's lists.
-var announceEffect = false;
+// scrolled out of view) and under the scenario's lists. A scenario in the URL (« Tester un CSCOM ici » on a
+// quartier page) is announced once it is computed: on a phone the summary lies below the map.
+var announceEffect = S.add.length > 0 || S.remove.length > 0;
 function scenarioChanged() {
   clearSuggestions();
   drawSites();
@@ -321,7 +322,9 @@ function scenarioChanged() {
 }
 function renderEffect() {
   var d = doc.district, box = $("cov-effect"), text = "";
-  if (d.pop_covered_change !== undefined) {
+  if (d.pop_covered_change === 0) {
+    text = T.no_change;  // not « 0 habitants couverts (0 points) »
+  } else if (d.pop_covered_change !== undefined) {
     text = fill(T.change, { delta: signed(d.pop_covered_change), points: signed(d.share_covered_change * 100, 1) });
   }
   box.textContent = text;

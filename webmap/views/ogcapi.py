@@ -1,4 +1,4 @@
-"""OGC API – Features at /ogcapi: Part 1 Core with GeoJSON, HTML and OpenAPI 3.0.
+"""OGC API – Features at /ogcapi: Part 1 Core with GeoJSON, HTML and OpenAPI 3.0, Part 3 queryables, Part 5 schemas.
 
 Every resource has a JSON and an HTML representation built from the same
 document (``?f=json|html`` or the Accept header). Collection metadata, GeoJSON
@@ -18,8 +18,18 @@ from flask_babel import gettext as _
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.publication import ogc as features
+from geo.publication import ogc_schema
 from geo.publication.exports import ATTRIBUTION
-from geo.publication.openapi_ogc import GEOJSON, HTML, JSON, OGC_REPRESENTATIONS, OPENAPI, SCHEMA, openapi_document
+from geo.publication.openapi_ogc import (
+    CONFORMANCE,
+    GEOJSON,
+    HTML,
+    JSON,
+    OGC_REPRESENTATIONS,
+    OPENAPI,
+    SCHEMA,
+    openapi_document,
+)
 from webmap.pagecache import personal
 from webmap.params import language
 from webmap.send import Body, send, unchanged
@@ -33,16 +43,6 @@ VARY = ("Accept", "Accept-Language", "Cookie")
 RESPONSE_CACHE_LIMITS = (512, 64 * 2**20)
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
-
-CONFORMANCE = (
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-)
-
 
 # --- request helpers --------------------------------------------------------------------------
 
@@ -273,30 +273,40 @@ def collection(collection_id: str):
 
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
-    """Properties usable as ``?name=value`` equality filters (Part 3), as a JSON Schema."""
+    """Properties usable as ``?name=value`` equality filters (Parts 3 and 5), as a JSON Schema."""
     coll = _collection(collection_id)
 
     def build():
-        return features.json_schema(
-            _queryables(coll), schema_id=_url(f"/collections/{coll.id}/queryables"), title=coll.title(language())
+        return ogc_schema.queryables_schema(
+            _queryables(coll),
+            layer=coll.layer,
+            schema_id=_url(f"/collections/{coll.id}/queryables"),
+            title=coll.title(language()),
+            lang=language(),
         )
 
-    return _respond(build, json_type=SCHEMA, template="ogcapi/schema.html", heading=_("Propriétés filtrables"))
+    return _respond(
+        build, json_type=SCHEMA, template="ogcapi/schema.html", heading=_("Propriétés filtrables"), filters=True
+    )
 
 
 @bp.get("/collections/<collection_id>/schema")
 def schema(collection_id: str):
-    """Schema of the features (Part 5): properties, their types, the id and the geometry."""
+    """Schema of the features (Part 5): properties, their types, titles, order and roles."""
     coll = _collection(collection_id)
-    layer = snapshot().atlas.layers[coll.layer]
 
     def build():
-        return features.json_schema(
+        lang = language()
+        frame = features.collection_frame(snapshot().atlas.layers, coll)
+        return ogc_schema.feature_schema(
             _queryables(coll),
+            layer=coll.layer,
             schema_id=_url(f"/collections/{coll.id}/schema"),
-            title=coll.title(language()),
+            title=coll.title(lang),
+            description=coll.description(lang),
+            lang=lang,
             id_column=coll.id_column,
-            geometry_types=frozenset(layer.geom_type.dropna()),
+            geometry_types=frozenset(frame.geom_type.dropna()),
         )
 
     return _respond(build, json_type=SCHEMA, template="ogcapi/schema.html", heading=_("Schéma des objets"))
@@ -308,7 +318,7 @@ def feature_schema(collection_id: str):
     coll = _collection(collection_id)
 
     def build():
-        return features.geojson_feature_schema(
+        return ogc_schema.geojson_feature_schema(
             _queryables(coll), schema_id=_url(f"/collections/{coll.id}/feature-schema"), title=coll.title(language())
         )
 

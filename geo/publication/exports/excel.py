@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.publication import phrases
 from geo.publication.exports.writers import ExportContext, csv_frame
 from geo.schema import heading
 from geo.vocabulary import VALUE_LABELS, value_label
@@ -56,13 +57,25 @@ def to_excel_fr_csv(frame: gpd.GeoDataFrame, ctx: ExportContext) -> bytes:
     """Return a prepared layer as French-Excel CSV (the columns of :func:`~.writers.csv_frame`).
 
     Controlled values (kind, precision, operator…) are written as their French labels
-    (:data:`geo.vocabulary.VALUE_LABELS`) and the note in French (``note_fr`` under the heading « Note »):
-    this file is for reading, the standard CSV keeps the codes and both notes.
+    (:data:`geo.vocabulary.VALUE_LABELS`), the build's notes, row references and opening hours in French
+    (``note_fr`` under the heading « Note » where the build has it, else :data:`READ_IN_FRENCH`): this file is for
+    reading, the standard CSV keeps the codes and both notes as written.
     """
     table = csv_frame(frame, ctx.layer)
     if "note_fr" in table.columns:
-        table = table.assign(note=table["note_fr"]).drop(columns="note_fr")
+        table = table.assign(note=table["note_fr"].fillna(table["note"])).drop(columns="note_fr")
     for column in table.columns:
         if column in VALUE_LABELS and not pd.api.types.is_bool_dtype(table[column]):
             table[column] = table[column].map(lambda v, c=column: None if pd.isna(v) else value_label(c, v))
+        elif column in READ_IN_FRENCH:
+            table[column] = table[column].map(lambda v, c=column: None if pd.isna(v) else READ_IN_FRENCH[c](v, "fr"))
     return excel_fr(table)
+
+
+#: Texts the build or the surveys write in English, read in French as the pages show them (geo.publication.phrases).
+READ_IN_FRENCH = {
+    "note": phrases.translate,
+    "source_refs": phrases.translate,
+    "evidence": phrases.translate,
+    "opening_hours": phrases.opening_hours,
+}

@@ -135,7 +135,12 @@ export function peopleRange(fmt, value, low, high, unit) {
   if (missing(value)) return "—";
   var tail = unit ? " " + unit : "";
   if (missing(low) || missing(high)) return fmt(value) + tail;
-  return "~" + fmt(roundPeople(value)) + tail + " (" + fmt(roundPeople(low)) + "–" + fmt(roundPeople(high)) + ")";
+  var head = "~" + fmt(roundPeople(value)) + tail;
+  if (roundPeople(low) !== roundPeople(high)) return head + " (" + fmt(roundPeople(low)) + "–" + fmt(roundPeople(high)) + ")";
+  // Bounds that round alike: outwards at the estimate's precision, as webmap/templating.py and the printed maps.
+  var step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(Math.abs(value), 1))) - 1));
+  var below = Math.floor(low / step) * step, above = Math.ceil(high / step) * step;
+  return below === above ? head : head + " (" + fmt(below) + "–" + fmt(above) + ")";
 }
 
 /**
