@@ -275,7 +275,8 @@ def test_language_choice_is_remembered_in_a_cookie(client):
 #: surveys and the DNACPN sheet: 501–504 KB gzip, measured on the pinned sources).
 PAGE_BUDGET_BYTES = 50_000
 #: The same page for a client that only takes gzip (e.g. Chromium over plain HTTP): a guard against growth.
-PAGE_BUDGET_GZIP_BYTES = 52_000
+#: 52 000 until the page carried Leaflet's stylesheet (3.5 KB gzip, a library file counted nowhere before).
+PAGE_BUDGET_GZIP_BYTES = 55_500
 
 
 @pytest.mark.integration
