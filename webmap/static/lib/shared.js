@@ -186,18 +186,25 @@ export function decodeFacilities(data) {
   };
 }
 
+/** Return a promise resolved after the browser has painted the next frame (work that can wait for the first view). */
+export function afterPaint() {
+  return new Promise(function (resolve) {
+    requestAnimationFrame(function () { setTimeout(resolve, 0); });
+  });
+}
+
 /** Return a promise of the map data at `url` (or at the URLs {shapes, rest}) in two parts, part=shapes then part=rest:
  * the first from the page itself (<script id="map-shapes" type="application/json">) when it has it, else fetched.
- * `onShapes(shapes)` is called as soon as the first is in, and the promise resolves to the whole data once
- * `before()` (a promise, e.g. a script to load) and the rest are in. */
+ * `onShapes(shapes)` is called as soon as the first is in (it may return a promise of its own work), and the
+ * promise resolves to the whole data once that work, `before()` (a promise, e.g. a script to load) and the rest are in. */
 export function loadMapData(url, onShapes, before) {
   var part = typeof url === "string" ? function (name) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "part=" + name; }
     : function (name) { return url[name]; };  // {shapes, rest}: the config's URLs of both parts
   var inline = document.getElementById("map-shapes");
   var first = inline ? Promise.resolve(JSON.parse(inline.textContent)) : getJson(part("shapes"));
   return first.then(function (shapes) {
-    onShapes(shapes);
-    return Promise.all([getJson(part("rest")), before ? before() : null]).then(function (r) {
+    var drawn = onShapes(shapes);
+    return Promise.all([getJson(part("rest")), before ? before() : null, drawn]).then(function (r) {
       return Object.assign(shapes, r[0]);
     });
   });
