@@ -1,7 +1,7 @@
 """The map pages' Leaflet: built from Leaflet's sources by scripts/leaflet/build, committed, pinned here.
 
 CI has no Node.js: these tests check the committed output against its record (BUILD.json) and the pinned
-packages, so a hand edit or a half-done rebuild fails; tests/e2e/test_leaflet_build.py checks in Chromium that
+packages, so a hand edit or a half-done rebuild fails; tests/e2e/test_leaflet_members.py checks in Chromium that
 it holds everything the atlas's scripts use.
 """
 
