@@ -1,8 +1,11 @@
 """Serve JavaScript/CSS libraries from installed Python packages, and the app's own static files.
 
-No third-party file is copied into the repository and no page loads anything
-from a CDN: Leaflet and Leaflet.markercluster come from the XStatic packages
-installed with the app. The files a bundle may serve are listed once (the
+No page loads anything from a CDN: Leaflet and Leaflet.markercluster come from
+the XStatic packages installed with the app, and the map pages' lighter Leaflet
+(``leaflet-atlas``: Leaflet without what the atlas never uses) is built from
+Leaflet's own sources by ``scripts/leaflet/build`` into ``webmap/vendor/``, the
+one third-party folder in the repository (its files are pinned by
+tests/webmap/test_leaflet_build.py). The files a bundle may serve are listed once (the
 manifest); a path is looked up there as sent, a spelling that normalises to a
 listed file (``./``, ``a/../``, ``//``) is redirected to the canonical URL and
 anything else is a 404, so no request can add to what is held in memory.
@@ -16,10 +19,12 @@ from __future__ import annotations
 import importlib
 import mimetypes
 import posixpath
+import re
 from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
+from markupsafe import Markup
 
 from geo.cache import LRUCache
 from webmap import esmodules
@@ -30,6 +35,8 @@ BUNDLES: dict[str, tuple[str, str]] = {
     "leaflet": ("xstatic.pkg.leaflet", "BASE_DIR"),
     "markercluster": ("xstatic.pkg.leaflet_markercluster", "BASE_DIR"),
 }
+#: Bundle name → folder of a library built here and committed (``scripts/leaflet/build``), versioned by content.
+BUILT: dict[str, Path] = {"leaflet-atlas": Path(__file__).parent / "vendor" / "leaflet-atlas"}
 #: The app's own static folder, served under the bundle name "atlas".
 OWN_BUNDLE = "atlas"
 OWN_DIR = Path(__file__).parent / "static"
@@ -47,6 +54,8 @@ def bundle_dir(name: str) -> tuple[Path, str]:
     """Return (folder, version) of bundle ``name``; 404 for an unknown bundle."""
     if name == OWN_BUNDLE:
         return OWN_DIR, ""
+    if name in BUILT:
+        return BUILT[name], ""
     if name not in BUNDLES:
         abort(404)
     module = importlib.import_module(BUNDLES[name][0])
@@ -67,7 +76,7 @@ def manifest(bundle: str) -> frozenset[str]:
 
 @bp.record_once
 def _list_at_start_up(_state) -> None:
-    for bundle in (*BUNDLES, OWN_BUNDLE):
+    for bundle in (*BUNDLES, *BUILT, OWN_BUNDLE):
         manifest(bundle)
 
 
@@ -118,11 +127,30 @@ def module_preloads(entry: str) -> list[str]:
     return [asset_url(OWN_BUNDLE, dep) for dep in deps]
 
 
+#: ``url(…)`` of a stylesheet that names a file beside it (not ``data:``, ``#…``, an absolute path or a scheme).
+RELATIVE_URL = re.compile(r"""url\((["']?)(?![a-z][a-z0-9+.-]*:|[/#])([^)"']+)\1\)""", re.IGNORECASE)
+
+
+def inline_style(bundle: str, filename: str) -> Markup:
+    """Return stylesheet ``filename`` of ``bundle`` for a ``<style>`` element, its relative ``url()`` made absolute.
+
+    An entry page saves a request with its styles inline: on a slow link their bytes arrive with the page,
+    while the page waits for its first scripts.
+    """
+    text = load(bundle, filename).data.decode()
+    if "</" in text:
+        raise ValueError(f"{bundle}/{filename} holds an end tag: it cannot go inside <style>")
+    folder = asset_url(bundle, filename).split("?", 1)[0].rsplit("/", 1)[0]
+    return Markup(RELATIVE_URL.sub(lambda m: f"url({m[1]}{folder}/{m[2]}{m[1]})", text))
+
+
 def asset_url(bundle: str, filename: str) -> str:
-    """Return the versioned URL of a bundle file (package version, or content hash for own files)."""
+    """Return the versioned URL of a bundle file (package version, or content hash for own and built files)."""
     _, version = bundle_dir(bundle)
     if bundle == OWN_BUNDLE:
         version = own_version(filename)
+    elif bundle in BUILT:
+        version = load(bundle, filename).etag[:10]
     return url_for("assets.serve", bundle=bundle, filename=filename, v=version)
 
 

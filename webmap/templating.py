@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     """Register the template globals and filters."""
     app.add_template_global(assets.asset_url, "asset_url")
     app.add_template_global(assets.module_preloads, "module_preloads")
+    app.add_template_global(assets.inline_style, "inline_style")
     app.add_template_global(lang_url, "lang_url")
     app.add_template_global(facility_history, "facility_history")
     app.add_template_global(editor_config, "editor_config")

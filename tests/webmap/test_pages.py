@@ -275,12 +275,16 @@ def test_language_choice_is_remembered_in_a_cookie(client):
 #: surveys and the DNACPN sheet: 501–504 KB gzip, measured on the pinned sources).
 PAGE_BUDGET_BYTES = 50_000
 #: The same page for a client that only takes gzip (e.g. Chromium over plain HTTP): a guard against growth.
-PAGE_BUDGET_GZIP_BYTES = 52_000
+#: 52 000 until the page carried Leaflet's stylesheet (3.5 KB gzip, a library file counted nowhere before).
+PAGE_BUDGET_GZIP_BYTES = 55_500
 
 
 @pytest.mark.integration
 def test_page_weight_on_the_real_store_is_within_budget(real_store):
-    """HTML + map data, compressed, with every layer on, within budget (library files and tiles excluded)."""
+    """HTML + map data, compressed, with every layer on, within budget (library files and tiles excluded).
+
+    The page carries the first part of the map data; its script fetches the rest.
+    """
     from webmap import create_app
 
     client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
@@ -289,10 +293,10 @@ def test_page_weight_on_the_real_store_is_within_budget(real_store):
         headers = {"Accept-Encoding": encoding}
         page = client.get(f"/?layers={layers}", headers=headers)
         cfg = json.loads(parse(client.get(f"/?layers={layers}").get_data(as_text=True)).config_text)
-        data = client.get(cfg["dataUrl"], headers=headers)
+        data = client.get(cfg["dataParts"]["rest"], headers=headers)
         assert page.headers["Content-Encoding"] == data.headers["Content-Encoding"] == encoding
         total = len(page.data) + len(data.data)
-        assert total <= budget, f"map page {len(page.data)} B + data {len(data.data)} B {encoding}"
+        assert total <= budget, f"map page {len(page.data)} B + rest of the data {len(data.data)} B {encoding}"
 
 
 def test_population_method_is_named_in_the_page_language(client, app):
@@ -323,12 +327,25 @@ def test_map_data_comes_in_two_parts_that_make_the_whole(client):
     )
 
 
-def test_map_pages_preload_the_first_part_of_the_map_data(client):
-    for url in ("/", "/couverture", "/embed", "/communes/ML090101"):
+def test_map_pages_carry_the_first_part_of_the_map_data(client):
+    shapes = client.get("/api/v1/map-data.json?v=test-build-1&part=shapes").get_json()
+    for url in ("/", "/couverture", "/embed", "/communes/ML090101", "/?lang=en"):
         html = client.get(url).get_data(as_text=True)
-        assert re.search(r'<link rel="preload" href="/api/v1/map-data\.json\?v=test-build-1&amp;part=shapes" as="fetch" '
-                         r"crossorigin>", html), url  # fmt: skip
+        inline = re.search(r'<script id="map-shapes" type="application/json">(.*?)</script>', html, re.S)
+        assert inline and json.loads(inline.group(1)) == shapes, url  # the very part the API serves
+        assert not re.search(r'<link rel="preload"[^>]*part=shapes', html), url  # no second download
         assert "leaflet.markercluster.js" not in re.findall(r'<script src="([^"]+)"', html), url
+
+
+def test_inline_map_data_cannot_close_its_script(client, monkeypatch):
+    from webmap.views import pages
+
+    hostile = {"d": 5, "quartiers": {"n": "</script><script>alert(1)</script>", "a": "<!-- & ' >"}}
+    monkeypatch.setattr(pages, "_build_map_data", lambda part=None: pages.Body(json.dumps(hostile).encode(), "x"))
+    html = client.get("/?lang=en&hostile=1").get_data(as_text=True)
+    inline = re.search(r'<script id="map-shapes" type="application/json">(.*?)</script>', html, re.S).group(1)
+    assert not set("<>&'") & set(inline)
+    assert json.loads(inline) == hostile
 
 
 def test_the_default_basemap_is_the_atlas_own(client):

@@ -227,7 +227,7 @@ def client_config(base: dict, state: CoverageState, query: CoverageQuery, *, emb
     kinds += [kind_entry(query.kind, state.specs)] if query.kind not in KIND_GROUPS else []
     south_west, north_east = state.surface.bounds
     return {
-        **base,
+        **{k: v for k, v in base.items() if k != "indicators"},  # the main map's indicator menu: none here
         "embed": embed,
         "coverage": {
             "state": {

@@ -11,8 +11,8 @@
  */
 
 import {
-  addLandmarks, basemapSwitcher, classOf, contextLayer, createMap, decodeFacilities, decodeShapes, el, fillUrl,
-  getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, localeOf, numberFormatter,
+  addLandmarks, afterPaint, basemapSwitcher, classOf, contextLayer, createMap, decodeFacilities, decodeShapes, el,
+  fillUrl, getJson, haloSymbol, iframeSnippet, initialBasemap, layerOfKind, loadMapData, localeOf, numberFormatter,
   peopleRange, queryString as qs, readConfig, roundPeople, setupCopyButtons, shapeLatLngs, shareRange, statusLine,
   updateLangLinks
 } from "./lib/shared.js";
@@ -196,9 +196,12 @@ function build(payload) {
   data.communes.g.forEach(function (shape) {
     L.polygon(shapeLatLngs(shape, arcs), { pane: "communes", fill: false, color: "#1a1a1a", weight: 2.2, opacity: 0.9, interactive: false }).addTo(map);
   });
-  drawFacilities();
-  update();
-  fillQuartierPicker(decoded.scale);
+  // the rest after the shapes' first paint (loadMapData merges the rest of the data once this is done)
+  return afterPaint().then(function () {
+    drawFacilities();
+    update();
+    fillQuartierPicker(decoded.scale);
+  });
 }
 
 // A keyboard way to add a site: a quartier chosen in a list, the site at a point inside it.

@@ -26,7 +26,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from geo.analysis.coverage import formats as cf
@@ -46,6 +46,7 @@ from geo.render.coverage import CoverageLayer
 from geo.text import defuse_formula
 from webmap.clientconfig import coverage as coverage_config
 from webmap.clientconfig import map as mapconfig
+from webmap.pagecache import cached_html
 from webmap.params import image_language, redirect_format_parameter, view_state
 from webmap.send import Body, send
 from webmap.settings import current_settings
@@ -327,10 +328,16 @@ def _page(template: str, *, embed: bool) -> Response:
     state = _state()
     query = state.parse(request.args)
     state.access(query)  # a scenario outside the District or with unknown ids is a 400, not a broken page
-    base = mapconfig.page_config(view, embed=embed)
-    config = coverage_config.client_config(base, state, query, embed=embed)
-    html = render_template(template, config=config, view=view, query=query, kinds=config["coverage"]["kinds"])
-    return send(Body(html.encode(), "text/html; charset=utf-8"), cache_control="no-cache")
+
+    def render() -> str:
+        base = mapconfig.page_config(view, embed=embed)
+        config = coverage_config.client_config(base, state, query, embed=embed)
+        return render_template(template, config=config, view=view, query=query, kinds=config["coverage"]["kinds"])
+
+    # cached (and brotli-compressed once) for anonymous visitors, as the map page; keyed as the coverage answers
+    roads = snapshot().roads
+    key = (template, request.path, embed, str(get_locale()), roads.version if roads is not None else "-")
+    return cached_html(key, render)
 
 
 @bp.get("/couverture")

@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from geo.analysis import map_indicators as indicators
 from geo.analysis.coverage.service import coverage_state
@@ -57,6 +58,26 @@ def _build_map_data(part: str | None = None) -> Body:
         payload = display.payload_part(payload, part)
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
     return Body(raw, "application/json", compress=True, level=9, brotli=True)
+
+
+#: What must not appear raw inside <script>: each can only stand in a JSON string, where its escape means the same.
+_HTML_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", ord("'"): "\\u0027"}
+
+
+def map_shapes_json() -> Markup:
+    """Return the first part of the map data (``part=shapes``) as JSON safe inside a page's ``<script>``.
+
+    Map pages carry it inline: it arrives with the page, while the page waits for its scripts, instead of
+    after a request of its own.
+    """
+    return snapshot().memo(
+        "pages:map-shapes-html", lambda: Markup(_build_map_data("shapes").data.decode().translate(_HTML_UNSAFE))
+    )
+
+
+@bp.app_context_processor
+def _map_shapes() -> dict:
+    return {"map_shapes_json": map_shapes_json}
 
 
 def _split(name: str) -> tuple[str, str]:

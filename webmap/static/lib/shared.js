@@ -48,8 +48,10 @@ export function localeOf(lang) {
 
 /** Return fmt(value, decimals): a number formatted for the locale, at most `decimals` (default 0) decimals. */
 export function numberFormatter(locale) {
+  var formats = {};  // one Intl.NumberFormat per number of decimals: making one costs far more than using it
   return function (value, decimals) {
-    return new Intl.NumberFormat(locale, { maximumFractionDigits: decimals || 0 }).format(value);
+    var d = decimals || 0;
+    return (formats[d] || (formats[d] = new Intl.NumberFormat(locale, { maximumFractionDigits: d }))).format(value);
   };
 }
 
@@ -189,15 +191,25 @@ export function decodeFacilities(data) {
   };
 }
 
-/** Return a promise of the map data at `url` (or at the URLs {shapes, rest}) fetched in two parts, part=shapes then part=rest (the page preloads
- * the first): `onShapes(shapes)` is called as soon as the first is in, and the promise resolves to the whole data
- * once `before()` (a promise, e.g. a script to load) and the rest are in. */
+/** Return a promise resolved after the browser has painted the next frame (work that can wait for the first view). */
+export function afterPaint() {
+  return new Promise(function (resolve) {
+    requestAnimationFrame(function () { setTimeout(resolve, 0); });
+  });
+}
+
+/** Return a promise of the map data at `url` (or at the URLs {shapes, rest}) in two parts, part=shapes then part=rest:
+ * the first from the page itself (<script id="map-shapes" type="application/json">) when it has it, else fetched.
+ * `onShapes(shapes)` is called as soon as the first is in (it may return a promise of its own work), and the
+ * promise resolves to the whole data once that work, `before()` (a promise, e.g. a script to load) and the rest are in. */
 export function loadMapData(url, onShapes, before) {
   var part = typeof url === "string" ? function (name) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "part=" + name; }
     : function (name) { return url[name]; };  // {shapes, rest}: the config's URLs of both parts
-  return getJson(part("shapes")).then(function (shapes) {
-    onShapes(shapes);
-    return Promise.all([getJson(part("rest")), before ? before() : null]).then(function (r) {
+  var inline = document.getElementById("map-shapes");
+  var first = inline ? Promise.resolve(JSON.parse(inline.textContent)) : getJson(part("shapes"));
+  return first.then(function (shapes) {
+    var drawn = onShapes(shapes);
+    return Promise.all([getJson(part("rest")), before ? before() : null, drawn]).then(function (r) {
       return Object.assign(shapes, r[0]);
     });
   });
