@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
+from geo.planning.edits.pg import database_exists
 from tests.backends import catalog as make_catalog
+from tests.backends import planners_db
 
 
-@pytest.mark.gpkg_only("reading must not create the edits.sqlite file")
 def test_no_edits_database_is_created_by_reading(tiny_store):
-    edits = tiny_store.with_name("edits.sqlite")
     catalog = make_catalog(tiny_store)
     assert len(catalog.atlas["facilities"]) == 5
-    assert not edits.exists()
+    assert not database_exists(planners_db(tiny_store))  # no edits.sqlite; on PostgreSQL, no planners' tables
 
 
 def test_an_edit_shows_on_the_next_access_with_a_new_version(tiny_store):

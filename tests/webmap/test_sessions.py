@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from geo.planning import accounts
-from tests.backends import cli_env
+from geo.planning.edits.pg import database_exists
+from tests.backends import app_config, cli_env, planners_db
 from tests.webmap.edit_helpers import PASSWORD, inside, login, make_app
 from webmap import create_app
 from webmap.cli import main
@@ -104,11 +105,10 @@ def test_sessions_end_after_12_hours_idle(db, app):
     assert accounts.session_user(db, "x" * 300) is None
 
 
-@pytest.mark.gpkg_only("a forged credential must not create the edits.sqlite file")
-def test_forged_credentials_on_pages_never_create_the_database(tiny_store, tmp_path):
-    db = tmp_path / "absent" / "edits.sqlite"
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)}).test_client()
+def test_forged_credentials_on_pages_never_create_the_database(tiny_store):
+    client = create_app(app_config(tiny_store, TESTING=True)).test_client()
     client.set_cookie("session", "x")
     assert client.get("/").status_code == 200
     assert client.get("/", headers={"Authorization": "Bearer forged"}).status_code == 200
-    assert not db.exists()
+    assert client.get("/facilities/nope").status_code == 404  # asks whether it was retired: reads only
+    assert not database_exists(planners_db(tiny_store))  # no edits.sqlite; on PostgreSQL, no planners' tables
