@@ -136,7 +136,8 @@ def write_store(
         for name, table in (tables or {}).items():
             _write_frame(cur, staging, name, conform(table, name))
         meta_table = sql.Identifier(staging, META_TABLE)
-        cur.execute(sql.SQL("CREATE TABLE {} (key text PRIMARY KEY, value jsonb NOT NULL)").format(meta_table))
+        # json, not jsonb: jsonb reorders an object's keys, and the reports list the build's counts in their order.
+        cur.execute(sql.SQL("CREATE TABLE {} (key text PRIMARY KEY, value json NOT NULL)").format(meta_table))
         cur.executemany(
             sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s)").format(meta_table),
             [(k, json.dumps(v, ensure_ascii=False)) for k, v in {**meta, "schema_version": schema_version}.items()],
@@ -185,8 +186,8 @@ def _read(url: str, schema: str) -> Iterator[Any]:
 def _meta(cur: Any, schema: str) -> dict[str, Any]:
     from psycopg import sql
 
-    cur.execute(sql.SQL("SELECT key, value FROM {}").format(sql.Identifier(schema, META_TABLE)))
-    return dict(cur.fetchall())
+    cur.execute(sql.SQL("SELECT key, value FROM {} ORDER BY ctid").format(sql.Identifier(schema, META_TABLE)))
+    return dict(cur.fetchall())  # in the written order (the table is written once, never updated)
 
 
 def read_meta(url: str, *, schema: str = SCHEMA) -> dict[str, Any]:

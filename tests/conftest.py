@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny atlas built in code with exact geometry, and the real mirror."""
+"""Shared fixtures: the backend (``--backend``), a tiny atlas built in code with exact geometry, and the real mirror."""
 
 from __future__ import annotations
 
@@ -13,7 +13,72 @@ from geo.schema import conform
 from geo.spatial.district import district_layer
 from geo.store import write_store
 from geo.vocabulary import FACILITY_COLUMNS, METRIC_CRS, QA_COLUMNS, STORE_CRS
+from tests import backends
 from tests.pgcluster import pg_cluster, pg_url  # noqa: F401  (fixtures: a throw-away PostGIS cluster)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=backends.BACKENDS,
+        default=None,
+        help=f"store and planners' database the apps use: gpkg (default) or postgis (env {backends.ENV})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{backends.GPKG_ONLY}(reason): about the GeoPackage file itself")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"atlas backend: {backends.chosen(config)}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the GeoPackage-only tests on another backend, saying why."""
+    if backends.chosen(config) == "gpkg":
+        return
+    for item in items:
+        marker = item.get_closest_marker(backends.GPKG_ONLY)
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"GeoPackage-only: {reason}"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    terminalreporter.write_sep("=", f"atlas backend: {backends.chosen(config)}", bold=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def atlas_backend(request: pytest.FixtureRequest):
+    """Return the session's backend (tests.backends); on postgis it starts the throw-away cluster."""
+    name = backends.chosen(request.config)
+    backend = backends.PostgisBackend(request.getfixturevalue("pg_cluster")) if name == "postgis" else None
+    backends.activate(backend or backends.GpkgBackend())
+    yield backends.current()
+    backends.activate(backends.GpkgBackend())
+
+
+@pytest.fixture(autouse=True)
+def _backend_test_scope(atlas_backend):
+    """Drop the databases a test made, once it is over (postgis)."""
+    with atlas_backend.test_scope():
+        yield
+
+
+@pytest.fixture
+def edits_db(tiny_store) -> Path | str:
+    """Return the planners' database of the apps over ``tiny_store``: its edits.sqlite, or its PostGIS database."""
+    return backends.planners_db(tiny_store)
+
+
+@pytest.fixture
+def blank_db(request, tmp_path) -> Path | str:
+    """Return an empty planners' database: ``edits.sqlite`` in the test's folder, or a fresh PostGIS database."""
+    if backends.current().name == "postgis":
+        return request.getfixturevalue("pg_url")
+    return tmp_path / backends.EDITS_FILENAME
+
 
 # UTM 29N origin of the tiny atlas: near Bamako so lon/lat are realistic.
 X0, Y0 = 600_000.0, 1_400_000.0

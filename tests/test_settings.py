@@ -21,6 +21,7 @@ from geo.errors import ChecksumMismatch, InvalidParameter
 from geo.pipeline import sources
 from geo.pipeline.build import build_layers
 from geo.settings import ENV_PREFIX, SETTINGS, Settings
+from tests.backends import app_config, planners_db
 from webmap import auth, create_app
 from webmap.cli import main
 
@@ -40,7 +41,7 @@ def effect(*names: str) -> Callable:
 
 
 def _client(tiny_store: Path, **settings):
-    app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+    app = create_app(app_config(tiny_store, settings=settings, TESTING=True))
     return app.test_client()
 
 
@@ -79,6 +80,7 @@ def test_a_bad_setting_stops_the_app_and_the_cli_with_one_line(tiny_store, monke
 
 # --------------------------------------------------------------------- folders
 @effect("HOME")
+@pytest.mark.gpkg_only("HOME holds atlas.gpkg and edits.sqlite")
 def test_home_holds_the_store_and_the_planners_database(tiny_store, tmp_path):
     home = tmp_path / "elsewhere"
     home.mkdir()
@@ -133,8 +135,7 @@ def test_cache_serves_a_file_downloaded_before(mirror_dir, tmp_path):
 # --------------------------------------------------------------------- web app
 @effect("SECRET_KEY")
 def test_secret_key_signs_the_sessions(tiny_store, tmp_path):
-    config = {"ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(tmp_path / "edits.sqlite")}
-    app = create_app({**config, "ATLAS_SETTINGS": {"SECRET_KEY": "s" * 40}})
+    app = create_app(app_config(tiny_store, settings={"SECRET_KEY": "s" * 40}))
     assert app.test_client().get("/login").status_code == 200  # the sign-in form signs a session
     assert app.secret_key == "s" * 40 and auth.secret_key(app) == "s" * 40
     assert not (tmp_path / "secret_key").exists()  # no key file generated when the setting gives one
@@ -143,7 +144,7 @@ def test_secret_key_signs_the_sessions(tiny_store, tmp_path):
 @effect("TRUSTED_PROXIES")
 def test_trusted_proxies_give_the_forwarded_client_address(tiny_store):
     def seen(**settings) -> str:
-        app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+        app = create_app(app_config(tiny_store, settings=settings, TESTING=True))
         app.add_url_rule("/_who", "who", lambda: request.remote_addr)
         client = app.test_client()
         resp = client.get("/_who", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
@@ -156,19 +157,13 @@ def test_trusted_proxies_give_the_forwarded_client_address(tiny_store):
 @effect("BASE_URL")
 def test_base_url_starts_every_link_whatever_the_request_host(tiny_store):
     def landing(**settings) -> dict:
-        app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings})
+        app = create_app(app_config(tiny_store, settings=settings, TESTING=True))
         return app.test_client().get("/ogcapi", headers={"Host": "10.0.0.5:8000"}).get_json()
 
     assert landing()["links"][0]["href"].startswith("http://10.0.0.5:8000/ogcapi")
     links = [link["href"] for link in landing(BASE_URL="https://sig.example.org/bamako/")["links"]]
     assert all(href.startswith("https://sig.example.org/bamako/") for href in links), links
-    app = create_app(
-        {
-            "TESTING": True,
-            "ATLAS_STORE": str(tiny_store),
-            "ATLAS_SETTINGS": {"BASE_URL": "https://sig.example.org/bamako"},
-        }
-    )
+    app = create_app(app_config(tiny_store, settings={"BASE_URL": "https://sig.example.org/bamako"}, TESTING=True))
     html = app.test_client().get("/bamako/couverture").get_data(as_text=True)  # a proxy that keeps the prefix
     assert 'src="/bamako/vendor/atlas/coverage.js' in html and 'src="/vendor' not in html
     with pytest.raises(InvalidParameter, match="BAMAKO_ATLAS_BASE_URL"):
@@ -176,13 +171,13 @@ def test_base_url_starts_every_link_whatever_the_request_host(tiny_store):
 
 
 @effect("MAX_PLANNER_ROWS")
-def test_max_planner_rows_caps_the_planners_creations(tmp_path):
+def test_max_planner_rows_caps_the_planners_creations(blank_db):
     from geo.planning.edits import EditStore
     from tests.conftest import tiny_layers
 
     layers = tiny_layers()
     store = EditStore(
-        tmp_path / "e.sqlite",
+        blank_db,
         base=layers["facilities"],
         quartiers=layers["quartiers"],
         settings={"MAX_PLANNER_ROWS": 1},
@@ -198,10 +193,11 @@ def test_max_planner_rows_caps_the_planners_creations(tmp_path):
 def _upload(tiny_store: Path, tmp_path: Path, data: bytes, filename: str, **settings):
     from geo.planning import accounts
 
-    db = tmp_path / f"edits-{len(list(tmp_path.glob('edits-*')))}.sqlite"
-    app = create_app(
-        {"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db), "ATLAS_SETTINGS": settings}
-    )
+    folder = tmp_path / f"upload-{len(list(tmp_path.glob('upload-*')))}"  # a fresh store and planners' database
+    folder.mkdir()
+    store = Path(shutil.copy(tiny_store, folder / "atlas.gpkg"))
+    db = planners_db(store)
+    app = create_app(app_config(store, edits_db=db, settings=settings, TESTING=True))
     accounts.create_user(db, "awa", "editor", "a long enough password")
     headers = {"Authorization": f"Bearer {accounts.issue_token(db, 'awa')}", "Accept-Language": "en"}
     return app.test_client().post("/api/v1/imports", data={"file": (io.BytesIO(data), filename)}, headers=headers)

@@ -8,6 +8,7 @@ errors, page errors, failed requests, same-origin HTTP errors and dialogs
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import subprocess
@@ -64,15 +65,18 @@ class Server:
 
     base_url: str
     process: subprocess.Popen
-    store: Path | None = None  # the served store (its edits database lies next to it)
+    store: Path | None = None  # the served store (tests.backends.planners_db gives its planners' database)
 
 
 def start_server(store: Path, log_path: Path) -> Server:
     """Start tests/e2e/serve.py over ``store``; return once it listens."""
+    from tests.backends import app_config
+
+    config = json.dumps(app_config(store))  # the GeoPackage, or the PostGIS database standing for it
     log = log_path.open("wb")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("serve.py")), str(store)],
+        [sys.executable, str(Path(__file__).with_name("serve.py")), config],
         stdout=subprocess.PIPE, stderr=log, cwd=ROOT, env=env,
     )  # fmt: skip
     log.close()
@@ -128,15 +132,15 @@ def markup_server(markup_store, tmp_path_factory) -> Iterator[Server]:
     stop_server(server)
 
 
-def add_planners(store: Path) -> Path:
-    """Create the PLANNERS accounts in the edits database the served app uses (next to ``store``); return it.
+def add_planners(store: Path) -> Path | str:
+    """Create the PLANNERS accounts in the planners' database the app serving ``store`` uses; return it.
 
     Hashed with a cheap scrypt cost (the cost is stored in each hash, so the server checks it as cheaply).
     """
     from geo.planning import accounts
-    from geo.planning.edits.db import EDITS_FILENAME
+    from tests.backends import planners_db
 
-    db = store.with_name(EDITS_FILENAME)
+    db = planners_db(store)
     cost = accounts.SCRYPT_N
     accounts.SCRYPT_N = 2**10
     try:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from geo.store import write_store
+from tests.backends import location
 from tests.conftest import tiny_layers
 from tests.e2e.conftest import PHONE, screenshot
 from tests.static_server import free_port, serve
@@ -23,7 +24,7 @@ def static_site(tmp_path_factory):
             "sources": {}, "counts": {}}  # fmt: skip
     store = write_store(root / "atlas.gpkg", tiny_layers(), meta)
     port = free_port()
-    publish(store, root / "site", base_url=f"http://127.0.0.1:{port}")
+    publish(location(store), root / "site", base_url=f"http://127.0.0.1:{port}")
     with serve(root / "site", root / "server", port) as base:
         yield SimpleNamespace(base_url=base)
 

@@ -122,9 +122,10 @@ def seeded(browser, planner_server, tmp_path_factory) -> dict:
     Returns ``{"token": API token, "ids": {payload: [facility ids]}, "formula_ids": [...], "previews": {format: [names]}}``.
     """
     from geo.planning import accounts
+    from tests.backends import planners_db
 
     server = planner_server
-    token = accounts.issue_token(server.store.with_name("edits.sqlite"), "awa")
+    token = accounts.issue_token(planners_db(server.store), "awa")
     ids: dict[str, list[str]] = {p: [] for p in PAYLOADS}
     context, page = _guarded_page(browser, server)
 

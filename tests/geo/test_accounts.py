@@ -23,11 +23,10 @@ def cheap_scrypt(monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def db(request, tmp_path):
-    path = request.getfixturevalue("pg_url") if request.param == "postgis" else tmp_path / "edits.sqlite"
-    accounts.create_user(path, "awa", "editor", PASSWORD)
-    return path
+@pytest.fixture
+def db(blank_db):
+    accounts.create_user(blank_db, "awa", "editor", PASSWORD)
+    return blank_db
 
 
 def dump(path) -> str:

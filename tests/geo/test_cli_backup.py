@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from geo.planning.edits import EditStore
 from geo.store import open_store, write_store
+from tests.backends import cli_env, planners_db, rebuild
 from tests.conftest import tiny_layers
 from webmap.cli import main
 
@@ -27,7 +28,7 @@ def home(tmp_path, tiny_store):
 
 def edit_store(home) -> EditStore:
     layers = tiny_layers()
-    return EditStore(home / "edits.sqlite", base=layers["facilities"], quartiers=layers["quartiers"])
+    return EditStore(planners_db(home / "atlas.gpkg"), base=layers["facilities"], quartiers=layers["quartiers"])
 
 
 def lonlat() -> tuple[float, float]:
@@ -36,7 +37,7 @@ def lonlat() -> tuple[float, float]:
 
 
 def run(home, *args):
-    return CliRunner().invoke(main, list(args), env={"BAMAKO_ATLAS_HOME": str(home)})
+    return CliRunner().invoke(main, list(args), env=cli_env(home / "atlas.gpkg"))
 
 
 def quick_check(path) -> str:
@@ -47,6 +48,7 @@ def quick_check(path) -> str:
         con.close()
 
 
+@pytest.mark.gpkg_only("data backup copies atlas.gpkg and edits.sqlite")
 def test_backup_copies_the_store_and_the_edits(home, tmp_path):
     edits = edit_store(home)
     made = edits.create(user="awa", fields={"kind": "cscom", "name": "CSCOM sauvegardé"}, lonlat=lonlat())
@@ -63,6 +65,7 @@ def test_backup_copies_the_store_and_the_edits(home, tmp_path):
     assert copy.facility(made["id"])["name"] == "CSCOM sauvegardé"
 
 
+@pytest.mark.gpkg_only("data backup copies atlas.gpkg and edits.sqlite")
 def test_backup_is_consistent_while_the_server_writes_and_the_store_is_rebuilt(home, tmp_path):
     edits = edit_store(home)
     edits.create(user="awa", fields={"kind": "cscom", "name": "premier"}, lonlat=lonlat())
@@ -109,8 +112,18 @@ def test_backup_is_consistent_while_the_server_writes_and_the_store_is_rebuilt(h
 
 
 def test_backup_of_nothing_is_one_clear_line(tmp_path):
-    result = run(tmp_path / "empty", "data", "backup", str(tmp_path / "dest"))
+    env = {"BAMAKO_ATLAS_HOME": str(tmp_path / "empty"), "BAMAKO_ATLAS_DATABASE": ""}
+    result = CliRunner().invoke(main, ["data", "backup", str(tmp_path / "dest")], env=env)
     assert result.exit_code == 2 and "nothing to back up" in result.output and "Traceback" not in result.output
+
+
+def test_backup_of_an_atlas_in_postgresql_points_to_pg_dump(home, tmp_path):
+    # Found running the suite on PostGIS: it copied the stale files of HOME instead (or said "nothing to back up").
+    env = {"BAMAKO_ATLAS_HOME": str(home), "BAMAKO_ATLAS_DATABASE": "postgresql://atlas:secret@db.example/atlas"}
+    result = CliRunner().invoke(main, ["data", "backup", str(tmp_path / "dest")], env=env)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "pg_dump" in result.output and "postgresql://atlas:***@db.example/atlas" in result.output
+    assert "secret" not in result.output and not (tmp_path / "dest").exists()
 
 
 def test_build_lists_conflicts_between_planners_and_the_rebuilt_sources(home, monkeypatch):
@@ -136,7 +149,7 @@ def test_build_lists_conflicts_between_planners_and_the_rebuilt_sources(home, mo
             "cscom_reconciliation": {"matched": 1},
             "population": {"year": 2022, "total": 15000, "method": "dasymetric"},
         }
-        path = write_store(home / "atlas.gpkg", layers, meta)
+        path = rebuild(home / "atlas.gpkg", layers, meta)  # and into its database on PostGIS
         return BuildReport(path, meta, pd.DataFrame(), {})
 
     monkeypatch.setattr("geo.pipeline.build.build", fake_build)

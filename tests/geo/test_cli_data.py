@@ -7,6 +7,7 @@ import shutil
 from click.testing import CliRunner
 
 from geo.pipeline import sources
+from tests.backends import cli_env
 from webmap.cli import main
 
 
@@ -31,7 +32,7 @@ def test_status_and_qa_on_a_store(tiny_store, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(tiny_store, home / "atlas.gpkg")
-    env = {"BAMAKO_ATLAS_HOME": str(home)}
+    env = cli_env(home / "atlas.gpkg")  # on PostGIS, the store is read from its database
     status = CliRunner().invoke(main, ["data", "status"], env=env)
     assert status.exit_code == 0, status.output
     assert "facilities" in status.output and sources.registry()["quartiers"].sha256 in status.output

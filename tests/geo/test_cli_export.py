@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from geo import files
 from geo.store import open_store, write_store
+from tests.backends import cli_env
 from webmap.cli import main
 
 
@@ -21,7 +22,7 @@ def env(tiny_store, tmp_path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(tiny_store, home / "atlas.gpkg")
-    return {"BAMAKO_ATLAS_HOME": str(home)}
+    return cli_env(home / "atlas.gpkg")  # on PostGIS, the store is read from its database
 
 
 def test_default_is_geojson_named_after_the_selection(env, tmp_path, monkeypatch):

@@ -6,15 +6,18 @@ import pytest
 from click.testing import CliRunner
 
 from geo.planning import accounts
+from geo.planning.edits.pg import is_url
 from webmap.cli import main
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def env(tmp_path, blank_db, monkeypatch):
+    """Return the environment of the commands: a home, and the session backend's planners' database."""
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    return {"BAMAKO_ATLAS_HOME": str(tmp_path / "home")}
+    database = blank_db if is_url(blank_db) else ""
+    return {"BAMAKO_ATLAS_HOME": str(tmp_path / "home"), "BAMAKO_ATLAS_DATABASE": database}
 
 
 def run(env, *args, input=None):
@@ -24,7 +27,7 @@ def run(env, *args, input=None):
 def db(env):
     from pathlib import Path
 
-    return Path(env["BAMAKO_ATLAS_HOME"]) / "edits.sqlite"
+    return env["BAMAKO_ATLAS_DATABASE"] or Path(env["BAMAKO_ATLAS_HOME"]) / "edits.sqlite"
 
 
 def test_add_with_password_stdin_then_list(env):

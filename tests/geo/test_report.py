@@ -65,7 +65,9 @@ def test_report_command_exits_1_with_a_diff_and_write_fixes_it(real_store, tmp_p
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         text = (ROOT / rel).read_text(encoding="utf-8")
         (tmp_path / rel).write_text(text.replace("| `facilities` | 2 132 |", "| `facilities` | 1 |"), encoding="utf-8")
-    runner = CliRunner(env={"BAMAKO_ATLAS_HOME": str(real_store.parent)})
+    from tests.backends import cli_env
+
+    runner = CliRunner(env=cli_env(real_store))  # on PostGIS, the figures come from the database
     stale = runner.invoke(main, ["data", "report", "--root", str(tmp_path)])
     assert stale.exit_code == 1, stale.output
     assert "-| `facilities` | 1 |" in stale.output and "+| `facilities` | 2 132 |" in stale.output

@@ -73,6 +73,18 @@ def test_columns_are_typed_with_geometry_in_4326_and_gist_indexes(pg_url, tiny_s
     assert schemas == {"atlas"}  # no staging schema left behind
 
 
+def test_metadata_keeps_the_order_of_its_keys(pg_url, tiny_store):
+    # Found running the suite on PostGIS: jsonb sorted the keys, so README's reconciliation table came out reordered.
+    counts = {"sheet_only": 61, "matched": 19, "rekinded": 16, "not_in_snisi": 3}
+    store = _copy_to(pg_url, tiny_store)
+    atlas = store.open()
+    meta = {"build_id": "ordered", "cscom_reconciliation": counts, "zeta": 1, "alpha": 2}
+    store.write(atlas.layers, meta, tables={})
+    read = store.read_meta()
+    assert list(read) == [*meta, "schema_version"]
+    assert list(read["cscom_reconciliation"].items()) == list(counts.items())
+
+
 def test_a_failed_build_leaves_the_previous_one_whole(pg_url, tiny_store):
     store = _copy_to(pg_url, tiny_store)
     atlas = store.open()

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from geo.planning import accounts
+from tests.backends import app_config, planners_db
 from tests.conftest import tiny_layers
 from webmap import create_app
 
@@ -15,9 +16,10 @@ USERS = {"awa": "editor", "admin1": "admin", "viewer1": "viewer"}
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
 
 
-def make_app(tiny_store: Path, db: Path):
-    """Return an app over the tiny store with the planners' database ``db`` and the USERS accounts."""
-    app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)})
+def make_app(tiny_store: Path, db: Path | str | None = None):
+    """Return an app over the tiny store with the planners' database ``db`` (default: the store's) and USERS."""
+    db = planners_db(tiny_store) if db is None else db
+    app = create_app(app_config(tiny_store, edits_db=db, TESTING=True))
     for name, role in USERS.items():
         accounts.create_user(db, name, role, PASSWORD)
     return app
@@ -33,7 +35,7 @@ def login(client, name: str = "awa") -> str:
         return sess["csrf_token"]
 
 
-def bearer(db: Path, name: str = "awa") -> dict[str, str]:
+def bearer(db: Path | str, name: str = "awa") -> dict[str, str]:
     """Return the Authorization header of a new API token of ``name``."""
     return {"Authorization": f"Bearer {accounts.issue_token(db, name)}"}
 

@@ -8,6 +8,7 @@ from shapely.geometry import Point
 
 from geo.publication import exports
 from geo.store import write_store
+from tests.backends import app_config
 from tests.conftest import tiny_layers
 from webmap import create_app
 
@@ -31,7 +32,7 @@ def client(tmp_path):
     layers["facilities"] = pd.concat([fac, outside], ignore_index=True)
     meta = {"build_id": "scope-1", "built_at": "2026-11-29T00:00:00+00:00", "sources": {}, "counts": {}}
     path = write_store(tmp_path / "atlas.gpkg", layers, meta)
-    return create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
+    return create_app(app_config(path, TESTING=True)).test_client()
 
 
 def ids(client, url: str) -> list[str]:
@@ -106,7 +107,7 @@ def test_facility_page_and_json_show_counts_as_integers(tmp_path):
     layers["facilities"] = fac
     meta = {"build_id": "pages-1", "built_at": "2026-11-29T00:00:00+00:00", "sources": {}, "counts": {}}
     path = write_store(tmp_path / "atlas.gpkg", layers, meta)
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
+    client = create_app(app_config(path, TESTING=True)).test_client()
     profile = client.get("/facilities/dnacpn-01.json").get_json()
     assert profile["beds"] == 12 and type(profile["beds"]) is int
     assert profile["pupils"] is None and profile["note"] is None

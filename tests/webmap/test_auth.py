@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from geo.planning import accounts
+from tests.backends import app_config
 from webmap import auth, create_app
 
 PASSWORD = "correct horse battery"
@@ -17,15 +18,9 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referr
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "planners" / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    db.parent.mkdir()
-    app = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)})
+    app = create_app(app_config(tiny_store, edits_db=db, TESTING=True))
     for name, role in (("awa", "editor"), ("admin1", "admin"), ("viewer1", "viewer")):
         accounts.create_user(db, name, role, PASSWORD)
 
@@ -317,12 +312,11 @@ def test_passwords_and_tokens_never_reach_the_logs(client, db, caplog):
         assert secret not in caplog.text  # … its secrets are not
 
 
-def test_secret_key_is_generated_once_with_owner_only_permissions(tiny_store, tmp_path, monkeypatch):
+def test_secret_key_is_generated_once_with_owner_only_permissions(tiny_store, monkeypatch):
     monkeypatch.delenv("BAMAKO_ATLAS_SECRET_KEY", raising=False)
-    db = tmp_path / "home" / "edits.sqlite"
-    config = {"ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)}
+    config = app_config(tiny_store)
     first = create_app(config)
-    key_file = db.parent / "secret_key"
+    key_file = auth.data_folder(first) / "secret_key"
     assert first.test_client().get("/").status_code == 200
     assert not key_file.exists()  # anonymous browsing needs no key: a read-only home stays untouched
     assert first.test_client().get("/login").status_code == 200  # the sign-in form starts a session
@@ -335,6 +329,7 @@ def test_secret_key_is_generated_once_with_owner_only_permissions(tiny_store, tm
     assert auth.secret_key(create_app({**config, "SECRET_KEY": "c" * 40})) == "c" * 40
 
 
+@pytest.mark.gpkg_only("the default edits.sqlite next to the GeoPackage")
 def test_edits_database_defaults_next_to_the_store(tiny_store):
     app = create_app({"ATLAS_STORE": str(tiny_store)})
     assert app.config["ATLAS_EDITS_DB"] == str(tiny_store.with_name("edits.sqlite"))

@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from geo.planning import accounts
-from geo.store import open_store, write_store
+from geo.store import open_store
+from tests.backends import rebuild
 from tests.webmap.edit_helpers import bearer, inside, make_app
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
 
 
 @pytest.fixture
@@ -56,7 +52,7 @@ def test_a_real_conflict_is_still_resolved(client, db, tiny_store):
     atlas = open_store(tiny_store)
     layers = dict(atlas.layers)
     layers["facilities"] = layers["facilities"].assign(beds=[4.0, None, None, None, None])
-    write_store(tiny_store, layers, {**atlas.meta, "build_id": "test-build-2"})
+    rebuild(tiny_store, layers, {**atlas.meta, "build_id": "test-build-2"})
     client.application.extensions["atlas_catalog"].check_every_s = 0
     resp = resolve(client, auth, facility_id="dnacpn-01", field="beds", version=2, take="planner")
     assert resp.status_code == 200 and resp.get_json()["beds"] == 10

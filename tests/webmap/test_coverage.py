@@ -24,6 +24,7 @@ from geo.analysis.coverage import Scenario, compare, coverage, facility_points, 
 from geo.analysis.coverage.service import coverage_state
 from geo.store import open_store
 from geo.vocabulary import METRIC_CRS, STORE_CRS
+from tests.backends import app_config
 from tests.conftest import X0, Y0
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -438,7 +439,7 @@ def test_real_store_coverage_view(real_store):
     """On the real store: the API agrees with the library, a scenario is answered, bad input is refused."""
     from webmap import create_app
 
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
+    client = create_app(app_config(real_store, TESTING=True)).test_client()
     atlas = open_store(real_store)
     grid = population_grid(atlas.layers["quartiers"], atlas.layers["facilities"], cell_m=100)
     points = facility_points(atlas.layers["facilities"], "cscom")

@@ -16,6 +16,7 @@ from geo.analysis.travel.service import MinutesCoverageState, parse_travel
 from geo.errors import InvalidParameter
 from geo.settings import resolve
 from geo.store import open_store
+from tests.backends import app_config
 from tests.geo.travel.river import lonlat, write_river_store
 from webmap import create_app
 
@@ -144,7 +145,7 @@ def test_difference_endpoint_without_a_river_changes_little(client):
 
 def test_the_api_on_the_river_store(tmp_path, monkeypatch):
     river_store = write_river_store(tmp_path, monkeypatch)
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(river_store)}).test_client()
+    client = create_app(app_config(river_store, TESTING=True)).test_client()
     add = lonlat(2300, 500)
     doc = client.get(f"/api/v1/coverage.json?kind=cscom&mode=walk&minutes=15&unit=quartier&add={add}").get_json()
     niarela = next(u for u in doc["units"] if u["pcode"] == "ML090101002")

@@ -16,7 +16,7 @@ WALK = "/api/v1/coverage.json?kind=cscom&mode=walk&minutes=10&unit=district"
 @pytest.fixture
 def app(tiny_store, tmp_path, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    return make_app(tiny_store, tmp_path / "edits.sqlite")
+    return make_app(tiny_store)
 
 
 def _import_roads(client, db) -> str:

@@ -13,11 +13,6 @@ from tests.webmap.edit_helpers import bearer, inside, make_app
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     app = make_app(tiny_store, db)
@@ -111,10 +106,9 @@ def test_an_editor_acts_only_on_their_own_imports(client, db):
     assert client.delete(f"/api/v1/imports/{second['id']}", headers=awa).status_code == 200
 
 
-def test_planner_rows_beyond_the_cap_are_refused(tiny_store, tmp_path, monkeypatch):
+def test_planner_rows_beyond_the_cap_are_refused(tiny_store, db, monkeypatch):
     monkeypatch.setenv("BAMAKO_ATLAS_MAX_PLANNER_ROWS", "1")  # read once, when the app starts
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    db = tmp_path / "capped.sqlite"
     client = make_app(tiny_store, db).test_client()
     auth = bearer(db)
     lon, lat = inside()

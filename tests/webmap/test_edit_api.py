@@ -12,14 +12,10 @@ import pytest
 
 from geo.planning import accounts
 from geo.planning.edits import EditStore
+from tests.backends import rebuild
 from tests.webmap.edit_helpers import PASSWORD, SECURITY_HEADERS, bearer, inside, login, make_app
 
 SQL = "' OR 1=1 --"
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
 
 
 @pytest.fixture
@@ -504,12 +500,12 @@ def test_conflicts_and_resolve(client, auth, db, tiny_store):
     assert client.get("/api/v1/conflicts", headers=auth).get_json() == {"conflicts": [], "count": 0}
     client.patch("/api/v1/facilities/dnacpn-01", json={"version": 1, "beds": 10}, headers=auth)
     # the sources change the corrected field: rebuild the store with another value
-    from geo.store import open_store, write_store
+    from geo.store import open_store
 
     atlas = open_store(tiny_store)
     layers = dict(atlas.layers)
     layers["facilities"] = layers["facilities"].assign(beds=[4.0, None, None, None, None])
-    write_store(tiny_store, layers, {**atlas.meta, "build_id": "test-build-2"})
+    rebuild(tiny_store, layers, {**atlas.meta, "build_id": "test-build-2"})
     client.application.extensions["atlas_catalog"].check_every_s = 0
     found = client.get("/api/v1/conflicts", headers=auth).get_json()
     assert found["count"] == 1

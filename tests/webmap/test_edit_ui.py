@@ -14,11 +14,6 @@ from webmap.clientconfig import edit as editconfig
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     return make_app(tiny_store, db)

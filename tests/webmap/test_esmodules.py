@@ -20,7 +20,7 @@ PINNED = re.compile(r"""\b(?:from|import)\s*"(\.{1,2}/[^"]+)\"""")
 @pytest.fixture
 def app(tiny_store, tmp_path, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    return make_app(tiny_store, tmp_path / "edits.sqlite")
+    return make_app(tiny_store)
 
 
 def scripts(html: str) -> list[str]:

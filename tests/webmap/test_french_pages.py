@@ -16,6 +16,7 @@ import pytest
 
 from geo.planning import accounts
 from geo.store import write_store
+from tests.backends import planners_db
 from tests.conftest import tiny_layers
 from tests.webmap.edit_helpers import bearer, inside, login, make_app
 
@@ -84,8 +85,9 @@ def _store(tmp_path):
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    db = tmp_path / "edits.sqlite"
-    app = make_app(_store(tmp_path), db)
+    store = _store(tmp_path)
+    db = planners_db(store)
+    app = make_app(store, db)
     client, token = app.test_client(), bearer(db)
     lon, lat = inside()
     made = client.post("/api/v1/facilities", json={"kind": "cscom", "name": "Nouveau", "lon": lon, "lat": lat,

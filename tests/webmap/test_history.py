@@ -14,11 +14,6 @@ MARKUP = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     app = make_app(tiny_store, db)

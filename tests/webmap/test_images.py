@@ -16,6 +16,7 @@ from geo.render import LAYER_STYLES, PRESETS, prepare, render
 from geo.render.cartography import parse_page
 from geo.render.figure import draw, render_context
 from geo.store import open_store
+from tests.backends import app_config
 from webmap import create_app
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -75,7 +76,7 @@ def test_pdf_page_size(client, size, points):
 def test_pdf_embeds_dejavu_and_is_reproducible(client, tiny_store):
     first = client.get("/maps/district.pdf").data
     assert b"DejaVuSans" in first
-    other = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store)})  # another process: a second render
+    other = create_app(app_config(tiny_store, TESTING=True))  # another process: a second render
     assert other.test_client().get("/maps/district.pdf").data == first
 
 
@@ -330,7 +331,7 @@ def test_renderer_does_not_use_flask_or_pyplot():
 
 @pytest.mark.integration
 def test_real_store_renders_district_and_focused_maps(real_store):
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
+    client = create_app(app_config(real_store, TESTING=True)).test_client()
     client.get("/maps/view.png?size=300x300&dpi=50")  # load the store and prepare the layers
     for url, check in (
         ("/maps/district.png", lambda d: png_size(d) == (1754, 1240)),

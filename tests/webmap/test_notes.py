@@ -7,6 +7,7 @@ import re
 import pytest
 
 from geo.store import write_store
+from tests.backends import app_config
 from tests.conftest import tiny_layers
 from webmap import create_app
 
@@ -43,7 +44,7 @@ def test_notes_name_the_commune_method_and_the_store_area(client, tmp_path):
     assert "(3,0 km² pour le District)" in fr["boundaries"]  # the tiny store's communes: 2 + 1 km²
     meta = {"build_id": "t", "built_at": "2026-12-04T00:00:00+00:00", "package_version": "test", "sources": {},
             "population": {"year": 2022, "commune_method": "growth"}}  # fmt: skip
-    growth = create_app({"TESTING": True, "ATLAS_STORE": str(write_store(tmp_path / "g.gpkg", tiny_layers(), meta))})
+    growth = create_app(app_config(write_store(tmp_path / "g.gpkg", tiny_layers(), meta), TESTING=True))
     en = notes_of(growth.test_client().get("/communes/ML090101?lang=en").get_data(as_text=True))
     assert "Communes 2022: projection from each commune's own 1998–2009 growth" in en["population"]
     assert "(3.0 km² for the District)" in en["boundaries"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from geo.publication import ogc as features
 from geo.schema import SCHEMAS, conform
 from geo.store import write_store
 from geo.vocabulary import KINDS
+from tests.backends import app_config, rebuild
 from tests.conftest import tiny_layers
 
 GEOJSON = "application/geo+json"
@@ -268,7 +270,7 @@ def test_etag_gives_304_and_changes_with_the_store(app, client, tiny_store):
 
     layers = tiny_layers()
     layers["facilities"] = layers["facilities"][layers["facilities"]["kind"] != "school"]
-    write_store(tiny_store, layers, {"build_id": "test-build-2"})
+    rebuild(tiny_store, layers, {"build_id": "test-build-2"})
     app.extensions["atlas_catalog"].check_every_s = 0
     rebuilt = client.get("/ogcapi/collections", headers={"If-None-Match": etag})
     assert rebuilt.status_code == 200
@@ -283,10 +285,10 @@ def test_cors_on_ogcapi(client):
 # --- real clients against a live server -------------------------------------------------------
 
 SERVER = """
-import sys
+import json, sys
 from werkzeug.serving import make_server
 from webmap import create_app
-server = make_server("127.0.0.1", 0, create_app({"ATLAS_STORE": sys.argv[1]}), threaded=True)
+server = make_server("127.0.0.1", 0, create_app(json.loads(sys.argv[1])), threaded=True)
 print(server.server_port, flush=True)
 server.serve_forever()
 """
@@ -301,7 +303,7 @@ def serving(store, log_path) -> Iterator[str]:
     """
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(store)], stdout=subprocess.PIPE, stderr=log, text=True
+            [sys.executable, "-c", SERVER, json.dumps(app_config(store))], stdout=subprocess.PIPE, stderr=log, text=True
         )
     try:
         port = proc.stdout.readline().strip()

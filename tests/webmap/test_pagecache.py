@@ -49,7 +49,7 @@ def test_bad_parameters_are_refused_before_caching(client):
 
 def test_only_a_live_session_bypasses_the_cache(tiny_store, tmp_path, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    app = make_app(tiny_store, tmp_path / "edits.sqlite")
+    app = make_app(tiny_store)
     client = app.test_client()
     with renders(app) as calls:
         client.set_cookie("session", "x")  # garbage: the anonymous page, from the cache

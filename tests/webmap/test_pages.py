@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from geo.publication import codec
+from tests.backends import app_config
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -287,7 +288,7 @@ def test_page_weight_on_the_real_store_is_within_budget(real_store):
     """
     from webmap import create_app
 
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
+    client = create_app(app_config(real_store, TESTING=True)).test_client()
     layers = "cscom,hospitals,claec,kindergartens,schools,sports,other_health,waste,qa"
     for encoding, budget in (("br", PAGE_BUDGET_BYTES), ("gzip", PAGE_BUDGET_GZIP_BYTES)):
         headers = {"Accept-Encoding": encoding}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geo.store import write_store
+from tests.backends import app_config
 from tests.conftest import tiny_layers
 from webmap import create_app
 from webmap.templating import people, population
@@ -52,7 +53,7 @@ def test_pages_show_estimate_with_interval(tmp_path):
         "population": {"year": 2022, "commune_method": "growth"},
     }
     path = write_store(tmp_path / "atlas.gpkg", layers, meta)
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(path)}).test_client()
+    client = create_app(app_config(path, TESTING=True)).test_client()
     html = (
         client.get("/quartiers/ML090101001?lang=fr").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     )
@@ -83,9 +84,7 @@ def test_map_data_bounds_are_null_for_a_store_without_intervals(tmp_path):
     layers = tiny_layers()
     layers["quartiers"] = layers["quartiers"].drop(columns=["pop_low", "pop_high"])
     meta = {"build_id": "t", "built_at": "2026-11-29T00:00:00+00:00", "package_version": "test", "sources": {}}
-    client = create_app(
-        {"TESTING": True, "ATLAS_STORE": str(write_store(tmp_path / "a.gpkg", layers, meta))}
-    ).test_client()
+    client = create_app(app_config(write_store(tmp_path / "a.gpkg", layers, meta), TESTING=True)).test_client()
     quartiers = client.get("/api/v1/map-data.json").get_json()["quartiers"]
     # an older store: every bound is null, the popup shows the plain figure
     assert quartiers["lo"] == quartiers["hi"] == [None] * len(quartiers["p"])

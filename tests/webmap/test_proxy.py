@@ -6,6 +6,7 @@ import pytest
 from flask import request
 
 from geo.errors import InvalidParameter
+from tests.backends import app_config
 from webmap import create_app
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
@@ -13,7 +14,7 @@ FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 
 def _seen(tiny_store, proxies: int | None) -> tuple[str, str]:
     settings = {} if proxies is None else {"TRUSTED_PROXIES": proxies}
-    app = create_app({"ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": settings, "TESTING": True})
+    app = create_app(app_config(tiny_store, settings=settings, TESTING=True))
     app.add_url_rule("/_who", "who", lambda: f"{request.remote_addr} {request.scheme}")
     body = app.test_client().get("/_who", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.2"})
     return tuple(body.get_data(as_text=True).split())
@@ -96,7 +97,7 @@ def _links(client, headers: dict) -> dict[str, list[str]]:
 
 
 def test_every_link_honours_the_forwarded_prefix(tiny_store):
-    app = create_app({"ATLAS_STORE": str(tiny_store), "ATLAS_SETTINGS": {"TRUSTED_PROXIES": 1}, "TESTING": True})
+    app = create_app(app_config(tiny_store, settings={"TRUSTED_PROXIES": 1}, TESTING=True))
     for what, urls in _links(app.test_client(), SUBPATH).items():
         assert_under(urls, "/atlas", "https://sig.example.org", what)
     redirect = app.test_client().get("/communes/ML090101?f=json", headers=SUBPATH)
@@ -104,7 +105,7 @@ def test_every_link_honours_the_forwarded_prefix(tiny_store):
 
 
 def test_the_prefix_header_is_ignored_without_a_trusted_proxy(tiny_store):
-    app = create_app({"ATLAS_STORE": str(tiny_store), "TESTING": True})
+    app = create_app(app_config(tiny_store, TESTING=True))
     landing = app.test_client().get("/ogcapi", headers=SUBPATH).get_json()
     assert all(link["href"].startswith("http://localhost/ogcapi") for link in landing["links"][:4])
     assert_under(

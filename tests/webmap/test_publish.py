@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo.store import write_store
+from tests.backends import cli_env, location
 from tests.conftest import tiny_layers
 from tests.static_server import free_port, serve
 from webmap.cli import main
@@ -36,7 +37,7 @@ def site(tmp_path_factory):
     """Return (folder, port): the tiny atlas published for a server on ``port``."""
     root = tmp_path_factory.mktemp("publish")
     port = free_port()
-    publish(_store(root), root / "site", live_url=LIVE, base_url=f"http://127.0.0.1:{port}")
+    publish(location(_store(root)), root / "site", live_url=LIVE, base_url=f"http://127.0.0.1:{port}")
     return root / "site", port
 
 
@@ -176,7 +177,7 @@ def test_a_failed_publish_leaves_the_previous_site_untouched(tmp_path, monkeypat
     (target / "_headers").write_text(paths.CACHE_POLICY)
     monkeypatch.setattr("webmap.publish.site.seeds", lambda app: ["/", "/communes/NOT-A-PCODE"])
     with pytest.raises(PublishError, match="NOT-A-PCODE"):
-        publish(_store(tmp_path), target)
+        publish(location(_store(tmp_path)), target)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert (target / "index.html").read_text() == "previous"
 
@@ -188,10 +189,21 @@ def test_the_cli_refuses_a_live_url_that_is_not_an_address(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+def test_the_cli_publishes_the_atlas_the_settings_name(tmp_path, monkeypatch):
+    monkeypatch.setattr("webmap.publish.site.seeds", lambda app: ["/", "/communes/ML090101"])
+    store = _store(tmp_path / "home")
+    env = cli_env(store)
+    if env["BAMAKO_ATLAS_DATABASE"]:  # PostGIS: the atlas is in the database, the file under HOME is not read
+        store.unlink()
+    result = CliRunner().invoke(main, ["publish", str(tmp_path / "site")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Commune I" in (tmp_path / "site" / "communes" / "ML090101" / "index.html").read_text()
+
+
 def test_a_folder_that_is_not_a_published_atlas_is_never_replaced(tmp_path):
     target = tmp_path / "documents"
     target.mkdir()
     (target / "thesis.odt").write_text("keep me")
     with pytest.raises(PublishError, match="not a static atlas"):
-        publish(_store(tmp_path), target)
+        publish(location(_store(tmp_path)), target)
     assert (target / "thesis.odt").read_text() == "keep me"

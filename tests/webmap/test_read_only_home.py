@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo.planning import accounts
+from tests.backends import app_config
 from webmap import create_app
 from webmap.cli import main
 
@@ -41,6 +42,7 @@ def locked_home(tiny_store, tmp_path, monkeypatch):
     _lock(folder, False)
 
 
+@pytest.mark.gpkg_only("a home folder nobody may write to, holding atlas.gpkg and edits.sqlite")
 def test_app_over_a_read_only_home_serves_reads_and_refuses_writes(locked_home):
     app = create_app({"ATLAS_STORE": str(locked_home / "atlas.gpkg")})
     assert app.config["ATLAS_READ_ONLY"] is True
@@ -55,6 +57,7 @@ def test_app_over_a_read_only_home_serves_reads_and_refuses_writes(locked_home):
     assert sorted(p.name for p in locked_home.iterdir()) == ["atlas.gpkg", "edits.sqlite"]  # nothing written
 
 
+@pytest.mark.gpkg_only("a home folder nobody may write to, holding atlas.gpkg and edits.sqlite")
 def test_cli_reads_a_read_only_home_and_refuses_writes_in_one_line(locked_home):
     env = {"BAMAKO_ATLAS_HOME": str(locked_home)}
     listing = CliRunner().invoke(main, ["users", "list"], env=env)
@@ -65,6 +68,6 @@ def test_cli_reads_a_read_only_home_and_refuses_writes_in_one_line(locked_home):
 
 
 def test_read_only_mode_can_be_forced(tiny_store):
-    app = create_app({"ATLAS_STORE": str(tiny_store), "ATLAS_READ_ONLY": True})
+    app = create_app(app_config(tiny_store, ATLAS_READ_ONLY=True))
     assert app.test_client().post("/login", data={"name": "a", "password": "b"}).status_code == 503
-    assert create_app({"ATLAS_STORE": str(tiny_store)}).config["ATLAS_READ_ONLY"] is False
+    assert create_app(app_config(tiny_store)).config["ATLAS_READ_ONLY"] is False

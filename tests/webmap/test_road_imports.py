@@ -13,11 +13,6 @@ from tests.webmap.edit_helpers import bearer, login, make_app
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     return make_app(tiny_store, db)

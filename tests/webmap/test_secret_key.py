@@ -9,24 +9,22 @@ import threading
 
 import pytest
 
+from tests.backends import app_config
 from webmap import auth, create_app
 
 
 @pytest.fixture
-def config(tiny_store, tmp_path, monkeypatch):
+def config(tiny_store, monkeypatch):
     monkeypatch.delenv("BAMAKO_ATLAS_SECRET_KEY", raising=False)
-    return {"ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(tmp_path / "home" / "edits.sqlite")}
+    return app_config(tiny_store)
 
 
 def key_file(config) -> os.PathLike:
-    from pathlib import Path
-
-    return Path(config["ATLAS_EDITS_DB"]).parent / "secret_key"
+    return auth.data_folder(create_app(config)) / "secret_key"
 
 
 def test_an_empty_key_file_is_regenerated_and_login_works(config):
     path = key_file(config)
-    path.parent.mkdir(parents=True)
     path.write_text("")  # what a full disk left behind
     app = create_app(config)
     assert app.test_client().get("/login").status_code == 200

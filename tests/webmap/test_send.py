@@ -57,7 +57,7 @@ def test_a_planners_responses_are_never_kept(tiny_store, tmp_path, monkeypatch):
     from tests.webmap.edit_helpers import login, make_app
 
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    client = make_app(tiny_store, tmp_path / "edits.sqlite").test_client()
+    client = make_app(tiny_store).test_client()
     login(client)  # a live session: a cookie alone proves nothing (see test_pagecache)
     calls = []
     real = send_module.gzip_bytes

@@ -6,20 +6,16 @@ import pytest
 from click.testing import CliRunner
 
 from geo.planning import accounts
+from geo.planning.edits.pg import database_exists
+from tests.backends import app_config, cli_env, planners_db
 from tests.webmap.edit_helpers import PASSWORD, inside, login, make_app
 from webmap import create_app
 from webmap.cli import main
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "home" / "edits.sqlite"
-
-
-@pytest.fixture
 def app(tiny_store, db, monkeypatch):
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
-    db.parent.mkdir()
     return make_app(tiny_store, db)
 
 
@@ -84,11 +80,9 @@ def test_logout_ends_every_session_of_the_user(app):
         ("disable", "awa"),
     ],
 )
-def test_account_changes_from_the_command_line_end_the_sessions(app, db, command):
+def test_account_changes_from_the_command_line_end_the_sessions(app, db, tiny_store, command):
     client, cookie = signed_in(app)
-    result = CliRunner().invoke(
-        main, ["users", *command], env={"BAMAKO_ATLAS_HOME": str(db.parent)}, input="a new long password\n"
-    )
+    result = CliRunner().invoke(main, ["users", *command], env=cli_env(tiny_store), input="a new long password\n")
     assert result.exit_code == 0, result.output
     assert can_act(client, cookie) == (401, 302, 401)
     accounts.enable_user(db, "awa")  # enabling again does not revive an ended session
@@ -111,10 +105,10 @@ def test_sessions_end_after_12_hours_idle(db, app):
     assert accounts.session_user(db, "x" * 300) is None
 
 
-def test_forged_credentials_on_pages_never_create_the_database(tiny_store, tmp_path):
-    db = tmp_path / "absent" / "edits.sqlite"
-    client = create_app({"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(db)}).test_client()
+def test_forged_credentials_on_pages_never_create_the_database(tiny_store):
+    client = create_app(app_config(tiny_store, TESTING=True)).test_client()
     client.set_cookie("session", "x")
     assert client.get("/").status_code == 200
     assert client.get("/", headers={"Authorization": "Bearer forged"}).status_code == 200
-    assert not db.exists()
+    assert client.get("/facilities/nope").status_code == 404  # asks whether it was retired: reads only
+    assert not database_exists(planners_db(tiny_store))  # no edits.sqlite; on PostgreSQL, no planners' tables

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geo.planning.edits.store import EditStore
+from tests.backends import app_config, planners_db
+from tests.backends import catalog as make_catalog
 from webmap import create_app
 from webmap.catalog import Catalog
 
@@ -13,9 +15,7 @@ ITEMS = "/ogcapi/collections/facilities/items?f=json&limit=100"
 
 @pytest.fixture
 def edit_app(tiny_store):
-    return create_app(
-        {"TESTING": True, "ATLAS_STORE": str(tiny_store), "ATLAS_EDITS_DB": str(tiny_store.with_name("edits.sqlite"))}
-    )
+    return create_app(app_config(tiny_store, edits_db=planners_db(tiny_store), TESTING=True))
 
 
 def _add_facility(catalog: Catalog) -> None:
@@ -49,7 +49,7 @@ def test_an_edit_between_reading_and_memoising_is_not_filed_under_the_new_versio
 
 
 def test_memo_files_under_the_version_it_was_given(tiny_store):
-    catalog = Catalog(tiny_store, edits_path=tiny_store.with_name("edits.sqlite"))
+    catalog = make_catalog(tiny_store)
     old = catalog.atlas
     _add_facility(catalog)
     assert catalog.memo("n", lambda: len(old["facilities"]), version=old.version) == 5

@@ -240,8 +240,15 @@ def copy_store(store: Path, dest_dir: Path) -> Path:
 def backup_cmd(dest: Path) -> None:
     """Copy the store and the edits database into DEST, even while the server runs."""
     from geo.planning.edits.db import EDITS_FILENAME, backup
+    from geo.planning.edits.pg import is_url
 
-    store = store_path(current_settings())
+    settings = current_settings()
+    if is_url(settings["DATABASE"]):  # the store and the edits live in PostgreSQL, not in the files of HOME
+        raise StoreError(
+            f"the atlas lives in the database {store_backend(settings).location} (BAMAKO_ATLAS_DATABASE): "
+            "back it up with pg_dump; 'data backup' copies the GeoPackage and edits.sqlite of the embedded default"
+        )
+    store = store_path(settings)
     edits = store.with_name(EDITS_FILENAME)
     if not store.exists() and not edits.exists():
         raise StoreError(f"nothing to back up: neither {store} nor {edits} exists")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo.planning.edits.pg import is_url
 from geo.store import store_path
 from webmap.cli.settings import current_settings
 
@@ -30,6 +31,8 @@ def publish(directory: Path, live_url: str, base_url: str) -> None:
     for name, value in (("--live-url", live_url), ("--base-url", base_url)):
         if value and not value.startswith(("http://", "https://")):
             raise click.BadParameter(f"{value!r} is not an http(s) address", param_hint=name)
-    report = write_site(store_path(current_settings()), directory, live_url=live_url, base_url=base_url)
+    settings = current_settings()
+    store = settings["DATABASE"] if is_url(settings["DATABASE"]) else store_path(settings)  # PostGIS, else the file
+    report = write_site(store, directory, live_url=live_url, base_url=base_url)
     size = f"{report.bytes:,}".replace(",", " ")
     click.echo(f"Écrit : {report.target} ({report.files} fichiers, {size} octets, {report.seconds:.1f} s)")

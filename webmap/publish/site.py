@@ -212,17 +212,24 @@ def seeds(app: Flask) -> list[str]:
 
 
 def publish(
-    store: Path, target: Path, *, live_url: str = "", base_url: str = "", settings: dict | None = None
+    store: Path | str, target: Path, *, live_url: str = "", base_url: str = "", settings: dict | None = None
 ) -> PublishReport:
-    """Write the static atlas of ``store`` to folder ``target`` (replaced whole, never half-written)."""
+    """Write the static atlas of ``store`` to folder ``target`` (replaced whole, never half-written).
+
+    ``store`` is a GeoPackage (its planners' edits in ``edits.sqlite`` beside it) or a PostgreSQL URL (the
+    store and the edits in that database).
+    """
+    from geo.planning.edits.pg import is_url
     from webmap import create_app
 
     target = Path(target)
     if target.exists() and not (target / "_headers").is_file() and (target.is_file() or any(target.iterdir())):
         raise PublishError(f"{target} exists and is not a static atlas (no _headers file): choose an empty folder")
     started = time.perf_counter()
-    app = create_app({"ATLAS_STORE": str(store), "STATIC_SITE": True, "STATIC_LIVE_URL": live_url,
-                      "ATLAS_SETTINGS": settings or {}, "ATLAS_READ_ONLY": True})  # fmt: skip
+    settings = {**(settings or {}), "DATABASE": str(store)} if is_url(store) else settings or {}
+    where = {} if is_url(store) else {"ATLAS_STORE": str(store)}
+    app = create_app({**where, "STATIC_SITE": True, "STATIC_LIVE_URL": live_url, "ATLAS_SETTINGS": settings,
+                      "ATLAS_READ_ONLY": True})  # fmt: skip
     crawler = _Crawler(app, live_url=live_url, base_url=base_url)
     crawler.crawl(seeds(app))
     target.parent.mkdir(parents=True, exist_ok=True)

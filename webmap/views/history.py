@@ -123,7 +123,7 @@ def retirement(facility_id: str) -> dict[str, Any] | None:
     page; the reason is shown to signed-in users only (planners wrote it for each other).
     """
     catalog = current_catalog()
-    if catalog.edits_path is None or not catalog.edits_path.exists():
+    if catalog.edits_path is None or not database_exists(catalog.edits_path):
         return None
     latest = catalog.edit_store().history(facility_id=facility_id, limit=1)
     if not latest or latest[0]["action"] != "retire":

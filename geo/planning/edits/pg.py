@@ -28,11 +28,35 @@ def is_url(path: object) -> bool:
     return isinstance(path, str) and path.startswith(URL_PREFIXES)
 
 
+#: Tables of which one exists once anything was written to the planners' database (accounts, edits, imports).
+PLANNERS_TABLES = ("users", "changes", "imports", "road_layers")
+_written: set[str] = set()  # URLs whose planners' tables were seen: they are never dropped by the atlas
+
+
 def database_exists(path: object) -> bool:
-    """Return True when the planners' database may hold something: its file exists, or it is a PostgreSQL URL."""
+    """Return True when the planners' database holds something: its file exists, or its tables do (PostgreSQL).
+
+    A read never creates the database: on PostgreSQL, where the database itself always exists, the planners'
+    tables are created by the first write, not by a page view or a forged credential (a read-only role reads).
+    """
     from pathlib import Path
 
-    return is_url(path) or Path(path).exists()
+    if not is_url(path):
+        return Path(path).exists()
+    if path not in _written:
+        conn = PgConnection(path)
+        try:
+            found = conn.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_name = ANY(?) LIMIT 1",
+                (list(PLANNERS_TABLES),),
+            ).fetchone()
+        finally:
+            conn.close()
+        if found is None:
+            return False
+        _written.add(path)
+    return True
 
 
 #: A case-insensitive collation standing for SQLite's NOCASE (ICU, nondeterministic).

@@ -14,11 +14,10 @@ def layers():
     return tiny_layers()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def store(request, tmp_path, layers) -> EditStore:
-    """Return an EditStore on an empty database (SQLite, then PostgreSQL), attached to the tiny layers."""
-    where = request.getfixturevalue("pg_url") if request.param == "postgis" else tmp_path / "edits.sqlite"
-    edits = EditStore(where, base=layers["facilities"], quartiers=layers["quartiers"])
+@pytest.fixture
+def store(blank_db, layers) -> EditStore:
+    """Return an EditStore on an empty database of the session's backend, attached to the tiny layers."""
+    edits = EditStore(blank_db, base=layers["facilities"], quartiers=layers["quartiers"])
     yield edits
     edits.close()
 

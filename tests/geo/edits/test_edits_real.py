@@ -10,10 +10,10 @@ from geo.store import open_store
 pytestmark = pytest.mark.integration
 
 
-def test_overlay_on_the_real_facilities(real_store, tmp_path):
+def test_overlay_on_the_real_facilities(real_store, blank_db):
     atlas = open_store(real_store)
     base, quartiers = atlas["facilities"], atlas["quartiers"]
-    store = EditStore(tmp_path / "edits.sqlite", base=base, quartiers=quartiers)
+    store = EditStore(blank_db, base=base, quartiers=quartiers)
     untouched = store.current()
     assert untouched.drop(columns="version").equals(base.reset_index(drop=True))
 

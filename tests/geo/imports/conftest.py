@@ -20,10 +20,9 @@ def quartiers(layers):
     return layers["quartiers"]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def edit_store(request, tmp_path, layers) -> EditStore:
-    """Return an EditStore on an empty database (SQLite, then PostgreSQL), attached to the tiny layers."""
-    where = request.getfixturevalue("pg_url") if request.param == "postgis" else tmp_path / "edits.sqlite"
-    store = EditStore(where, base=layers["facilities"], quartiers=layers["quartiers"])
+@pytest.fixture
+def edit_store(blank_db, layers) -> EditStore:
+    """Return an EditStore on an empty database of the session's backend, attached to the tiny layers."""
+    store = EditStore(blank_db, base=layers["facilities"], quartiers=layers["quartiers"])
     yield store
     store.close()

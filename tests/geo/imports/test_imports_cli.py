@@ -11,6 +11,7 @@ from geo.planning import accounts
 from geo.planning.edits import EditStore
 from geo.planning.imports import list_imports
 from geo.store import write_store
+from tests.backends import cli_env, planners_db
 from tests.conftest import tiny_layers
 from tests.geo.imports.samples import csv_bytes, ll
 from webmap.cli import main
@@ -24,8 +25,8 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     home = tmp_path / "home"
     write_store(home / "atlas.gpkg", tiny_layers(), META)
-    accounts.create_user(home / "edits.sqlite", "awa", "editor", "correct horse battery")
-    accounts.create_user(home / "edits.sqlite", "vera", "viewer", "correct horse battery")
+    accounts.create_user(db(home), "awa", "editor", "correct horse battery")
+    accounts.create_user(db(home), "vera", "viewer", "correct horse battery")
     return home
 
 
@@ -43,13 +44,18 @@ def sites(tmp_path) -> Path:
     return path
 
 
+def db(home: Path) -> Path | str:
+    """Return the planners' database of the data home ``home`` on the session's backend."""
+    return planners_db(home / "atlas.gpkg")
+
+
 def run(home: Path, *args: str, input: str | None = None):
-    return CliRunner().invoke(main, ["import", *args], env={"BAMAKO_ATLAS_HOME": str(home)}, input=input)
+    return CliRunner().invoke(main, ["import", *args], env=cli_env(home / "atlas.gpkg"), input=input)
 
 
 def store(home: Path) -> EditStore:
     layers = tiny_layers()
-    return EditStore(home / "edits.sqlite", base=layers["facilities"], quartiers=layers["quartiers"])
+    return EditStore(db(home), base=layers["facilities"], quartiers=layers["quartiers"])
 
 
 def new_names(home: Path) -> list[str]:
@@ -66,7 +72,7 @@ def test_yes_previews_then_commits(home, sites):
     assert "line 5, name [missing_name]" in out and "line 5, coordinates [unparseable_coordinates]" in out
     assert "2 établissement(s) ajouté(s) par awa" in out
     assert new_names(home) == ["École Kanu", "École Sira"]
-    assert [i["status"] for i in list_imports(home / "edits.sqlite")] == ["committed"]
+    assert [i["status"] for i in list_imports(db(home))] == ["committed"]
 
 
 def test_confirmation_no_discards(home, sites):
@@ -74,7 +80,7 @@ def test_confirmation_no_discards(home, sites):
     assert result.exit_code == 0, result.output
     assert "Importer 2 établissement(s) ?" in result.output and "abandonné" in result.output
     assert new_names(home) == []
-    assert [i["status"] for i in list_imports(home / "edits.sqlite")] == ["discarded"]
+    assert [i["status"] for i in list_imports(db(home))] == ["discarded"]
 
 
 def test_confirmation_yes_commits_with_duplicates_when_asked(home, sites):
@@ -96,7 +102,7 @@ def test_only_active_editors_may_import(home, sites, user):
 
 
 def test_a_disabled_editor_may_not_import(home, sites):
-    accounts.disable_user(home / "edits.sqlite", "awa")
+    accounts.disable_user(db(home), "awa")
     assert run(home, str(sites), "--user", "awa", "--yes").exit_code == 2
 
 
@@ -121,4 +127,4 @@ def test_nothing_to_add_keeps_the_preview(home, tmp_path):
     path.write_bytes(csv_bytes([["CSCOM Asacofa", "cscom", *reversed(ll(505, 500))]]))
     result = run(home, str(path), "--user", "awa", "--yes")
     assert result.exit_code == 0 and "Rien à importer" in result.output
-    assert [i["status"] for i in list_imports(home / "edits.sqlite")] == ["previewed"]
+    assert [i["status"] for i in list_imports(db(home))] == ["previewed"]

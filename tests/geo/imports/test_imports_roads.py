@@ -170,18 +170,18 @@ def test_the_command_line_imports_a_road_layer(tmp_path, monkeypatch):
     from geo.planning import accounts
     from geo.store import write_store
     from tests.conftest import tiny_layers
-    from tests.geo.imports.test_imports_cli import META, run
+    from tests.geo.imports.test_imports_cli import META, db, run
 
     monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
     home = tmp_path / "home"
     write_store(home / "atlas.gpkg", tiny_layers(), META)
-    accounts.create_user(home / "edits.sqlite", "awa", "editor", "correct horse battery")
+    accounts.create_user(db(home), "awa", "editor", "correct horse battery")
     path = tmp_path / "bamako.osm"
     path.write_bytes(_osm())
     result = run(home, str(path), "--user", "awa", "--target", "roads", "--yes")
     assert result.exit_code == 0, result.output
     assert "couche de routes de 3 voie(s)" in result.output and "not_a_road" in result.output
-    assert len(current_road_layer(home / "edits.sqlite")) == 3
+    assert len(current_road_layer(db(home))) == 3
     csv = tmp_path / "roads.csv"
     csv.write_bytes(b"name,kind,lat,lon\n")
     refused = run(home, str(csv), "--user", "awa", "--target", "roads", "--yes")
