@@ -16,6 +16,7 @@ import pytest
 from geo.publication import ogc as features
 from geo.publication.openapi_ogc import CONFORMANCE
 from geo.schema import SCHEMAS
+from tests.backends import app_config
 from tests.conftest import tiny_layers
 from webmap import create_app
 
@@ -197,7 +198,7 @@ def test_queryables_refuse_other_properties(client):
 
 def test_schema_ids_follow_the_public_address(tiny_store):
     """Behind a proxy on a sub-path, $id still dereferences to the schema."""
-    app = create_app({"ATLAS_STORE": str(tiny_store), "TESTING": True, "ATLAS_SETTINGS": {"TRUSTED_PROXIES": 1}})
+    app = create_app(app_config(tiny_store, settings={"TRUSTED_PROXIES": 1}, TESTING=True))
     headers = {"X-Forwarded-Prefix": "/atlas", "X-Forwarded-Host": "sig.example.org", "X-Forwarded-Proto": "https"}
     schema = app.test_client().get("/ogcapi/collections/communes/schema", headers=headers).get_json()
     assert schema["$id"] == "https://sig.example.org/atlas/ogcapi/collections/communes/schema"
