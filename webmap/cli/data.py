@@ -240,7 +240,15 @@ def copy_store(store: Path, dest_dir: Path) -> Path:
 def backup_cmd(dest: Path) -> None:
     """Copy the store and the edits database into DEST, even while the server runs."""
     from geo.planning.edits.db import EDITS_FILENAME, backup
+    from geo.planning.edits.pg import is_url
 
+    database = current_settings()["DATABASE"]
+    if is_url(database):  # one pg_dump file holds the layers and the planners' tables
+        from geo.pgbackup import RESTORE_HINT, dump
+
+        click.echo(f"Base PostgreSQL copiée (couches et modifications) : {dump(database, dest)}")
+        click.echo(f"Restauration : {RESTORE_HINT}")
+        return
     store = store_path(current_settings())
     edits = store.with_name(EDITS_FILENAME)
     if not store.exists() and not edits.exists():
