@@ -44,6 +44,8 @@ CACHE_POLICY = f"""\
 NGINX_SNIPPET = f"""\
 # Bamako Atlas, static copy (bamako-atlas publish DIR): root DIR; at the root of a host.
 index index.html index.json;   # /ogcapi/collections → collections/index.json (GDAL's OAPIF driver asks for it)
+gzip on; gzip_vary on; gzip_comp_level 6;   # as the live atlas compresses (HTML is compressed by default)
+gzip_types text/css application/javascript application/json application/geo+json image/svg+xml;
 location ~ ^/(vendor|maps)/|^/api/v1/(map-data|coverage|layers/|package) {{
     add_header Cache-Control "public, max-age={ONE_YEAR_S}, immutable";
     add_header Access-Control-Allow-Origin "*";
