@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import mimetypes
 import posixpath
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
@@ -112,10 +112,15 @@ def own_version(filename: str) -> str:
     return load(OWN_BUNDLE, filename).etag[:10]
 
 
+@lru_cache(maxsize=64)
+def _dependencies(entry: str, version: str) -> tuple[str, ...]:
+    """Return the modules ``entry`` imports; ``version`` (its content hash, which its imports' hashes change) keys it."""
+    return tuple(esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes()))
+
+
 def module_preloads(entry: str) -> list[str]:
     """Return the versioned URLs of the own modules that module ``entry`` imports (to fetch them in parallel)."""
-    deps = esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes())
-    return [asset_url(OWN_BUNDLE, dep) for dep in deps]
+    return [asset_url(OWN_BUNDLE, dep) for dep in _dependencies(entry, own_version(entry))]
 
 
 def asset_url(bundle: str, filename: str) -> str:
