@@ -87,10 +87,15 @@ def start(name: str, argv: list[str], *, env: dict[str, str], cwd: Path, log_dir
     return Server(name, f"http://127.0.0.1:{port}", proc, log)
 
 
-def atlas_argv(port: int) -> list[str]:
-    """Return ``bamako-atlas serve`` for this checkout (the console script does the same import)."""
+def cli_argv(*args: str) -> list[str]:
+    """Return ``bamako-atlas ARGS`` for this checkout (the console script does the same import)."""
     code = "import sys; sys.argv[0] = 'bamako-atlas'; from webmap.cli import main; main()"
-    return [sys.executable, "-c", code, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-c", code, *args]
+
+
+def atlas_argv(port: int) -> list[str]:
+    """Return ``bamako-atlas serve`` for this checkout on ``port``."""
+    return cli_argv("serve", "--host", "127.0.0.1", "--port", str(port))
 
 
 def atlas_env(home: Path, repo: Path = REPO) -> dict[str, str]:

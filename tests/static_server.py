@@ -34,13 +34,13 @@ def _wait(port: int, timeout_s: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def nginx(site: Path, work: Path, port: int) -> Iterator[str]:
-    """Serve ``site`` on ``port`` with nginx and the snippet ``publish`` wrote; yield its base URL."""
+def nginx(site: Path, work: Path, port: int, *, workers: int = 1) -> Iterator[str]:
+    """Serve ``site`` on ``port`` with nginx (``workers`` processes) and the snippet ``publish`` wrote; yield its URL."""
     work.mkdir(parents=True, exist_ok=True)
     user = "user root;" if os.geteuid() == 0 else ""
     conf = work / "nginx.conf"
     conf.write_text(f"""{user}
-worker_processes 1; daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
+worker_processes {workers}; daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
 events {{ worker_connections 64; }}
 http {{
   include /etc/nginx/mime.types; default_type application/octet-stream;

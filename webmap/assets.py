@@ -20,7 +20,7 @@ import importlib
 import mimetypes
 import posixpath
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
@@ -121,10 +121,15 @@ def own_version(filename: str) -> str:
     return load(OWN_BUNDLE, filename).etag[:10]
 
 
+@lru_cache(maxsize=64)
+def _dependencies(entry: str, version: str) -> tuple[str, ...]:
+    """Return the modules ``entry`` imports; ``version`` (its content hash, which its imports' hashes change) keys it."""
+    return tuple(esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes()))
+
+
 def module_preloads(entry: str) -> list[str]:
     """Return the versioned URLs of the own modules that module ``entry`` imports (to fetch them in parallel)."""
-    deps = esmodules.dependencies(entry, lambda name: (OWN_DIR / name).read_bytes())
-    return [asset_url(OWN_BUNDLE, dep) for dep in deps]
+    return [asset_url(OWN_BUNDLE, dep) for dep in _dependencies(entry, own_version(entry))]
 
 
 #: ``url(…)`` of a stylesheet that names a file beside it (not ``data:``, ``#…``, an absolute path or a scheme).

@@ -318,17 +318,38 @@ def facility_profile(layers: Mapping[str, gpd.GeoDataFrame], facility_id: str) -
     matches = fac.index[fac["id"] == facility_id]
     if len(matches) == 0:
         raise FacilityNotFound(f"no facility with id {facility_id!r}")
-    row = fac.loc[matches[0]]
-    out = {c: _plain(row.get(c)) for c in FACILITY_COLUMNS}
-    geom = row.geometry
-    located = geom is not None and not geom.is_empty
-    point = geom if located and geom.geom_type == "Point" else (geom.representative_point() if located else None)
-    out["lon"] = round(point.x, 6) if point is not None else None
-    out["lat"] = round(point.y, 6) if point is not None else None
-    for level, column in (("quartier", "quartier_pcode"), ("commune", "commune_pcode")):
-        units = layers[level + "s"]
-        unit = units[units["pcode"] == out[column]] if out[column] else units.iloc[0:0]
-        out[level] = _records(unit, ("pcode", "name"))[0] if len(unit) else None
+    return facility_profiles({**layers, "facilities": fac.loc[matches[:1]]})[facility_id]
+
+
+def facility_profiles(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict]:
+    """Return :func:`facility_profile` of every facility, by id, reading each layer once (the first of a duplicate id)."""
+    fac = layers["facilities"]
+    units = {}
+    for level in ("quartier", "commune"):
+        frame = layers[level + "s"]
+        records = _records(frame, ("pcode", "name"))
+        units[level] = {}
+        for pcode, record in zip(frame["pcode"], records, strict=True):
+            units[level].setdefault(pcode, record)
     qa = layers["qa_findings"]
-    out["qa_findings"] = _records(qa[(qa["facility_id"] == facility_id).to_numpy()], QA_COLUMNS)
-    return out
+    qa = qa[qa["facility_id"].isin(fac["id"]).to_numpy()]
+    findings: dict[str, list[dict]] = {}
+    for facility_id, record in zip(qa["facility_id"], _records(qa, QA_COLUMNS), strict=True):
+        findings.setdefault(facility_id, []).append(record)
+    present = [c for c in FACILITY_COLUMNS if c in fac.columns]
+    profiles: dict[str, dict] = {}
+    for values, geom in zip(pd.DataFrame(fac)[present].itertuples(index=False), fac.geometry, strict=True):
+        out = dict.fromkeys(FACILITY_COLUMNS)
+        out.update({c: _plain(v) for c, v in zip(present, values, strict=True)})
+        if out["id"] in profiles:
+            continue
+        located = geom is not None and not geom.is_empty
+        point = geom if located and geom.geom_type == "Point" else (geom.representative_point() if located else None)
+        out["lon"] = round(point.x, 6) if point is not None else None
+        out["lat"] = round(point.y, 6) if point is not None else None
+        for level, column in (("quartier", "quartier_pcode"), ("commune", "commune_pcode")):
+            unit = units[level].get(out[column]) if out[column] else None
+            out[level] = dict(unit) if unit is not None else None
+        out["qa_findings"] = findings.get(out["id"], [])
+        profiles[out["id"]] = out
+    return profiles

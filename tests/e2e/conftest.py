@@ -259,18 +259,21 @@ def open_map(browser) -> Iterator[Callable]:
     Each call gets a fresh browser context (no cookies) whose Accept-Language
     is ``lang``; the page is loaded, guarded and waited for. With ``user`` (one
     of PLANNERS) the context signs in on /login first; ``wait=False`` is for
-    pages without a map. At teardown the test fails if any guard recorded a problem.
+    pages without a map; ``responses`` (a list) receives every response of the page from its first request.
+    At teardown the test fails if any guard recorded a problem.
     """
     opened: list[tuple[object, Guard]] = []
 
     def _open(server: Server, path: str, *, viewport: dict = DESKTOP, lang: str = "fr", allow_tiles: bool = False,
-              user: str | None = None, wait: bool = True):  # fmt: skip
+              user: str | None = None, wait: bool = True, responses: list | None = None):  # fmt: skip
         context = browser.new_context(viewport=viewport, locale=LOCALES[lang], service_workers="block",
                                       is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)  # fmt: skip
         page = context.new_page()
         guard = Guard(server.base_url, allow_tiles=allow_tiles)
         guard.attach(context, page)
         page.guard = guard
+        if responses is not None:
+            page.on("response", lambda response: responses.append(response))
         opened.append((context, guard))
         if user is not None:
             sign_in(page, server, user, then=path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import http.client
 import json
 import re
 import subprocess
@@ -17,13 +19,25 @@ from click.testing import CliRunner
 from geo.store import write_store
 from tests.backends import cli_env, location
 from tests.conftest import tiny_layers
-from tests.static_server import free_port, serve
+from tests.static_server import NGINX, free_port, serve
 from webmap.cli import main
 from webmap.publish import paths, publish
 from webmap.publish.site import PublishError
 
 LIVE = "https://atlas.example.org"
 HEX10 = re.compile(r"\.([0-9a-f]{10})\.")
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """GET ``url`` and return (status, lower-cased headers, body as sent)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", parts.path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
 
 
 def _store(folder: Path) -> Path:
@@ -120,7 +134,7 @@ def test_assets_and_data_are_named_by_their_content(site):
     hashed = [
         p
         for p in folder.rglob("*")
-        if p.is_file() and ("/" + p.relative_to(folder).as_posix()).startswith(paths.HASHED)
+        if p.is_file() and p.suffix != ".gz" and ("/" + p.relative_to(folder).as_posix()).startswith(paths.HASHED)
     ]
     assert {p.suffix for p in hashed} >= {
         ".js",
@@ -140,9 +154,25 @@ def test_assets_and_data_are_named_by_their_content(site):
     assert "immutable" in (folder / "_headers").read_text() and "no-cache" in (folder / "_headers").read_text()
 
 
+def test_text_files_have_a_gzip_copy_nginx_sends_as_is(site, tmp_path):
+    folder, port = site
+    copies = sorted(folder.rglob("*.gz"))
+    assert {p.with_suffix("").suffix for p in copies} >= {".html", ".js", ".css", ".json", ".geojson", ".csv"}
+    for copy in copies:
+        assert gzip.decompress(copy.read_bytes()) == copy.with_suffix("").read_bytes(), copy
+    small = [p for p in folder.rglob("*.json") if p.stat().st_size < paths.PRECOMPRESS_MIN_BYTES]
+    assert small and not any(p.with_name(p.name + ".gz").exists() for p in small)
+    assert not list(folder.rglob("*.png.gz")) and not list(folder.rglob("*.zip.gz"))
+    if NGINX:
+        with serve(folder, tmp_path / "server", port) as base:
+            status, headers, body = _get(base + "/", {"Accept-Encoding": "gzip"})
+            assert status == 200 and headers["content-encoding"] == "gzip"
+            assert body == (folder / "index.html.gz").read_bytes()
+
+
 def test_every_export_and_the_partner_package_are_written(site):
     folder, _ = site
-    names = {HEX10.sub(".", p.name) for p in (folder / "api" / "v1" / "layers").iterdir()}
+    names = {HEX10.sub(".", p.name) for p in (folder / "api" / "v1" / "layers").iterdir() if p.suffix != ".gz"}
     for layer in ("communes", "quartiers", "facilities", "qa_findings", "cscom"):
         for ext in ("geojson", "gpkg", "csv", "fr.csv", "kml", "shp.zip"):
             assert f"{layer}.{ext}" in names

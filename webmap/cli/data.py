@@ -242,13 +242,14 @@ def backup_cmd(dest: Path) -> None:
     from geo.planning.edits.db import EDITS_FILENAME, backup
     from geo.planning.edits.pg import is_url
 
-    settings = current_settings()
-    if is_url(settings["DATABASE"]):  # the store and the edits live in PostgreSQL, not in the files of HOME
-        raise StoreError(
-            f"the atlas lives in the database {store_backend(settings).location} (BAMAKO_ATLAS_DATABASE): "
-            "back it up with pg_dump; 'data backup' copies the GeoPackage and edits.sqlite of the embedded default"
-        )
-    store = store_path(settings)
+    database = current_settings()["DATABASE"]
+    if is_url(database):  # one pg_dump file holds the layers and the planners' tables
+        from geo.pgbackup import RESTORE_HINT, dump
+
+        click.echo(f"Base PostgreSQL copiée (couches et modifications) : {dump(database, dest)}")
+        click.echo(f"Restauration : {RESTORE_HINT}")
+        return
+    store = store_path(current_settings())
     edits = store.with_name(EDITS_FILENAME)
     if not store.exists() and not edits.exists():
         raise StoreError(f"nothing to back up: neither {store} nor {edits} exists")

@@ -7,6 +7,10 @@ language, and reaches the page as JSON through ``|tojson``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -127,12 +131,16 @@ def indicator_options() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 def indicator_menu() -> list[dict]:
-    """Return the choropleth menu with translated labels.
+    """Return the choropleth menu with translated labels (built once per language: every map page sends it).
 
     Each entry: ``id``, ``indicator``, ``kind`` (layer key or None), ``group``
     (menu group label or None), ``title`` (what the menu shows), ``legend``
     (the legend's title with the unit, only where it differs from ``title``), ``unit`` and ``decimals``.
     """
+    return [dict(entry) for entry in _per_language(_build_indicator_menu, language())]
+
+
+def _build_indicator_menu() -> list[dict]:
     menu = []
     for entry in menu_entries():
         ind = indicators.INDICATORS[entry["indicator"]]
@@ -148,8 +156,18 @@ def indicator_menu() -> list[dict]:
     return menu
 
 
+@lru_cache(maxsize=8)
+def _per_language(build: Callable[[], Any], lang: str) -> Any:
+    """Return ``build()`` made in language ``lang`` (the request's), once per process (catalogs never change)."""
+    return build()
+
+
 def ui_strings() -> dict[str, str]:
-    """Return the script's translated strings."""
+    """Return the script's translated strings (built once per language)."""
+    return dict(_per_language(_build_ui_strings, language()))
+
+
+def _build_ui_strings() -> dict[str, str]:
     return {
         "sep": _(" : "),  # between a label and its value
         "search_none": _("Aucun résultat"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from webmap.snapshot import snapshot
@@ -19,7 +19,14 @@ def commune_projection(commune_method: object) -> str:
 
 
 def atlas_notes() -> dict[str, str]:
-    """Return the caveats on population, positions, distances and boundaries for the request's atlas."""
+    """Return the caveats on population, positions, distances and boundaries for the request's atlas.
+
+    Made once per store version and language: every page shows them.
+    """
+    return dict(snapshot().memo(f"notes:{get_locale() or 'fr'}", _notes))
+
+
+def _notes() -> dict[str, str]:
     atlas = snapshot().atlas
     population = atlas.meta.get("population", {})
     area_km2 = float(atlas.layers["communes"]["area_km2"].sum())

@@ -27,6 +27,9 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.,-]")
 #: Two-part extensions of the export formats.
 DOUBLE_SUFFIXES = ("fr", "shp")
 ONE_YEAR_S = 365 * 24 * 3600
+#: Files written with a gzip copy beside them (``x.html.gz``), for nginx's ``gzip_static``; smaller ones are not.
+PRECOMPRESSED = (".html", ".json", ".geojson", ".js", ".css", ".csv", ".kml", ".svg")
+PRECOMPRESS_MIN_BYTES = 1024
 
 #: The cache policy of a static copy, for Netlify/Cloudflare Pages (``_headers``) and nginx.
 CACHE_POLICY = f"""\
@@ -44,6 +47,7 @@ CACHE_POLICY = f"""\
 NGINX_SNIPPET = f"""\
 # Bamako Atlas, static copy (bamako-atlas publish DIR): root DIR; at the root of a host.
 index index.html index.json;   # /ogcapi/collections → collections/index.json (GDAL's OAPIF driver asks for it)
+gzip_static on; gzip_vary on;   # the .gz written beside each text file: compressed once, not per request
 location ~ ^/(vendor|maps)/|^/api/v1/(map-data|coverage|layers/|package) {{
     add_header Cache-Control "public, max-age={ONE_YEAR_S}, immutable";
     add_header Access-Control-Allow-Origin "*";

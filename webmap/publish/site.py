@@ -10,8 +10,10 @@ The site is written to a temporary folder beside ``target`` and renamed into pla
 
 from __future__ import annotations
 
+import gzip
 import html
 import logging
+import os
 import posixpath
 import re
 import shutil
@@ -19,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -51,10 +54,16 @@ class PublishError(AtlasError):
 
 @dataclass
 class _Resource:
+    """A fetched URL; its body waits in a spool file until the names of what it references are known."""
+
     url: str
     mimetype: str
-    body: bytes
+    spool: Path
     refs: dict[str, str] = field(default_factory=dict)  # text as written → canonical URL
+
+    @property
+    def body(self) -> bytes:
+        return self.spool.read_bytes()
 
 
 @dataclass
@@ -73,6 +82,17 @@ def _is_text(mimetype: str) -> bool:
 
 
 def _canonical(text: str, base: str) -> str:
+    if text.startswith(("/", ORIGIN)):  # most references: root-relative, the same whatever page names them
+        return _rooted(text)
+    return _resolve(text, base)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rooted(text: str) -> str:
+    return _resolve(text, "/")
+
+
+def _resolve(text: str, base: str) -> str:
     url = html.unescape(text.replace(JSON_AMP, "&"))
     if url.startswith(ORIGIN):
         url = url[len(ORIGIN) :] or "/"
@@ -86,23 +106,24 @@ def _canonical(text: str, base: str) -> str:
     return url
 
 
-def _references(resource: _Resource) -> dict[str, str]:
-    if not _is_text(resource.mimetype):
+def _references(url: str, mimetype: str, body: bytes) -> dict[str, str]:
+    if not _is_text(mimetype):
         return {}
-    text = resource.body.decode("utf-8", "replace")
-    found = {m["url"]: _canonical(m["url"], resource.url) for m in QUOTED.finditer(text)}
-    if resource.mimetype.startswith(("application/javascript", "text/javascript")):
-        found.update({m["url"]: _canonical(m["url"], resource.url) for m in RELATIVE_IMPORT.finditer(text)})
-    if resource.mimetype.startswith("text/css"):
-        found.update({m["url"]: _canonical(m["url"], resource.url) for m in CSS_URL.finditer(text)})
+    text = body.decode("utf-8", "replace")
+    found = {m["url"]: _canonical(m["url"], url) for m in QUOTED.finditer(text)}
+    if mimetype.startswith(("application/javascript", "text/javascript")):
+        found.update({m["url"]: _canonical(m["url"], url) for m in RELATIVE_IMPORT.finditer(text)})
+    if mimetype.startswith("text/css"):
+        found.update({m["url"]: _canonical(m["url"], url) for m in CSS_URL.finditer(text)})
     return found
 
 
 class _Crawler:
-    def __init__(self, app: Flask, *, live_url: str, base_url: str) -> None:
+    def __init__(self, app: Flask, *, live_url: str, base_url: str, spool: Path) -> None:
         # No cookie jar: a ``?lang=en`` page sets the language cookie, which would turn every page and
         # OGC API document crawled after it English (one file per URL, French without ``lang``).
         self.client = app.test_client(use_cookies=False)
+        self.spool = spool  # the bodies, one file each, so the site is never held in memory whole
         self.live_url = live_url.rstrip("/")
         self.base_url = base_url.rstrip("/")
         self.resources: dict[str, _Resource] = {}
@@ -120,8 +141,9 @@ class _Crawler:
         if response.status_code != 200:
             self.missing.add(url)  # a URL template (/quartiers/PCODE) or a link the live site redirects
             return None
-        resource = _Resource(url, response.mimetype or "application/octet-stream", response.get_data())
-        resource.refs = _references(resource)
+        body, mimetype = response.get_data(), response.mimetype or "application/octet-stream"
+        resource = _Resource(url, mimetype, self.spool / str(len(self.resources)), _references(url, mimetype, body))
+        resource.spool.write_bytes(body)
         self.resources[url] = resource
         return resource
 
@@ -230,18 +252,31 @@ def publish(
     where = {} if is_url(store) else {"ATLAS_STORE": str(store)}
     app = create_app({**where, "STATIC_SITE": True, "STATIC_LIVE_URL": live_url, "ATLAS_SETTINGS": settings,
                       "ATLAS_READ_ONLY": True})  # fmt: skip
-    crawler = _Crawler(app, live_url=live_url, base_url=base_url)
-    crawler.crawl(seeds(app))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        spool = staging / ".spool"
+        spool.mkdir()
+        crawler = _Crawler(app, live_url=live_url, base_url=base_url, spool=spool)
+        crawler.crawl(seeds(app))
         total = 0
         for url, resource in crawler.resources.items():
-            body = crawler.rewrite(resource)
             path = staging / paths.disk_path(crawler.name(url))
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(body)
-            total += len(body)
+            if resource.refs:
+                body = crawler.rewrite(resource)
+                path.write_bytes(body)
+                resource.spool.unlink()
+            else:  # written as fetched: moved into place
+                os.replace(resource.spool, path)
+                body = None
+            size = path.stat().st_size
+            if path.suffix in paths.PRECOMPRESSED and size >= paths.PRECOMPRESS_MIN_BYTES:
+                # level 6 and no time stamp: a CDN or nginx serves it as is, and a republish gives the same bytes
+                data = gzip.compress(path.read_bytes() if body is None else body, compresslevel=6, mtime=0)
+                path.with_name(path.name + ".gz").write_bytes(data)
+            total += size
+        spool.rmdir()
         (staging / "_headers").write_text(paths.CACHE_POLICY, encoding="utf-8")
         (staging / "nginx-bamako-atlas.conf").write_text(paths.NGINX_SNIPPET, encoding="utf-8")
         _replace(staging, target)

@@ -749,11 +749,11 @@ printMenu(document.querySelector("[data-print=map-print]"), cfg.urls, function (
   return p;
 });
 say(T.loading, true);
-// Marker clustering (the plugin's script and its style, side by side in its bundle) comes after the first shapes.
+// Marker clustering (the plugin's script and its style, both named by the page) comes after the first shapes.
 function clusterScript() {
   var src = root.getAttribute("data-markercluster");
   if (!document.querySelector("link[data-markercluster]")) {
-    document.head.appendChild(el("link", { rel: "stylesheet", href: src.replace("leaflet.markercluster.js", "MarkerCluster.css"), "data-markercluster": "" }));
+    document.head.appendChild(el("link", { rel: "stylesheet", href: root.getAttribute("data-markercluster-css"), "data-markercluster": "" }));
   }
   return loadScript(src, function () { return !!L.markerClusterGroup; });
 }

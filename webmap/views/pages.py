@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from geo.analysis import map_indicators as indicators
 from geo.analysis.coverage.service import coverage_state
-from geo.analysis.coverage.unit_summary import quartier_access
+from geo.analysis.coverage.unit_summary import access_tables, quartier_access
 from geo.errors import FacilityNotFound, InvalidParameter
 from geo.publication import mapdata as display
 from geo.publication.landmarks import read_landmarks
@@ -166,7 +166,8 @@ def _unit_page(name: str, level: str) -> Response:
     access = None
     if level == "quartiers":
         state = coverage_state(snapshot(), current_settings())
-        access = snapshot().memo(f"pages:access:{pcode}", lambda: quartier_access(state, pcode))
+        tables = snapshot().memo("pages:access-tables", lambda: access_tables(state))  # one for every quartier
+        access = snapshot().memo(f"pages:access:{pcode}", lambda: quartier_access(state, pcode, tables=tables))
     return _unit_html(profile, focus={"type": profile["type"], "id": pcode, "name": profile["name"],
                                       "bbox": profile["bbox"]}, downloads=unit_downloads(level, pcode),
                       access=access)  # fmt: skip
@@ -201,14 +202,11 @@ def facility(facility_id: str) -> Response:
     """A facility: its attributes, position precision, sources and QA findings."""
     facility_id, fmt = _split(facility_id)
     layers = snapshot().atlas.layers
-    try:
-        profile = snapshot().memo(
-            f"pages:facility:{facility_id}", lambda: indicators.facility_profile(layers, facility_id)
-        )
-    except FacilityNotFound:
+    profile = snapshot().memo("pages:facilities", lambda: indicators.facility_profiles(layers)).get(facility_id)
+    if profile is None:
         retired = history.retirement(facility_id) if fmt != "json" else None
         if retired is None:
-            raise
+            raise FacilityNotFound(f"no facility with id {facility_id!r}")
         return Response(render_template("retired.html", change=retired, facility_id=facility_id), 410)
     if fmt == "json":
         return _json(profile)
