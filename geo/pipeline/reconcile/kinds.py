@@ -11,7 +11,9 @@ do not: those levels of care are the registers' to decide (DNACPN sheet, SNISI
 2016), and « Hôpital du Mali » is also in a pharmacy's name. Survey CSCOM answers
 are left to the CSCOM reconciliation (:func:`~geo.pipeline.reconcile.names.probable_mislabel_kinds`),
 which weighs the operator too: a « Clinique » run by its community association
-answered CSCOM is ambiguous and stays a CSCOM, flagged by the QA.
+answered CSCOM is ambiguous and stays a CSCOM, flagged by the QA. School names
+(« Lycée … » answered school) are not decisive either: they name neighbouring levels
+of one sector that many establishments run together, and stay QA findings.
 """
 
 from __future__ import annotations
