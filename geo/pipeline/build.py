@@ -48,7 +48,7 @@ def build_layers(paths: dict[str, Path], settings: Settings | Mapping[str, Any] 
     quartiers = admin.read_quartiers(paths["quartiers"])
     district = district_layer(admin.read_district(paths["district"]), communes, source=str(paths["district"]))
     sheet = dnacpn.read_dnacpn(paths["dnacpn_cscom"])
-    health = surveys.read_health(paths["survey_health"])
+    health = reconcile.rekind_by_name(surveys.read_health(paths["survey_health"]))
     education = surveys.read_education(paths["survey_education"])
     waste = surveys.read_waste(paths["survey_waste"], quartiers=quartiers)
     project_places = places.read_places(data_dir() / "places.csv", quartiers)

@@ -167,3 +167,16 @@ def test_sheet_gps_conflicts_use_the_gps_point_and_asaconia_is_in_commune_vi(atl
     findings = atlas["qa_findings"]
     mismatched = set(findings.loc[findings["check"] == "unit_mismatch", "facility_id"])
     assert mismatched.isdisjoint({"dnacpn-01", "dnacpn-10", "dnacpn-20", "dnacpn-21", "dnacpn-24"})
+
+
+def test_facilities_whose_name_states_their_kind_take_it(atlas):
+    """« PHARMACIE » answered hospital is a pharmacy; two practices answered CSRef are clinics; answers kept."""
+    fac = atlas["facilities"].set_index("id")
+    rekinded = fac[fac["note"].fillna("").str.contains("by its name")]
+    assert rekinded["kind"].to_dict() == {"sante-0244": "pharmacy", "sante-0389": "clinic", "sante-0390": "clinic"}
+    assert fac.at["sante-0244", "note"] == "labelled hospital in the survey, re-kinded pharmacy by its name"
+    assert atlas.meta["facility_kinds"]["hospital"] == 5 and atlas.meta["facility_kinds"]["csref"] == 6
+    findings = atlas["qa_findings"]
+    mislabels = findings[findings["check"] == "probable_mislabel"].set_index("facility_id")["evidence"]
+    assert mislabels["sante-0244"].startswith("classé « Hôpital » dans l'enquête, mais le nom « PHARMACIE »")
+    assert "à la construction" in mislabels["sante-0389"] and "à la construction" in mislabels["sante-0390"]

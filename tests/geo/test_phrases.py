@@ -13,6 +13,8 @@ KNOWN = [
     ("quartier: accented letters lost in the source (shown as U+FFFD) could not be restored",
      "quartier : accents perdus dans la source, non rétablis (affichés �)"),
     ("kind inferred from the name (type missing in the survey)", "type déduit du nom (absent de l'enquête)"),
+    ("labelled hospital in the survey, re-kinded pharmacy by its name",
+     "classé « hôpital » dans l'enquête, type changé en « pharmacie » d'après son nom"),
     ("labelled CSCOM in the survey, re-kinded clinic",
      "classé CSCOM dans l'enquête, type changé en « clinique / cabinet médical »"),
     ("a collector's remark after the name was dropped", "remarque de l'enquêteur après le nom retirée"),

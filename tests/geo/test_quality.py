@@ -221,6 +221,18 @@ def test_name_contradicts_kind(quartiers, communes, kind, name, flagged):
         assert found.iloc[0].related_id is None
 
 
+def test_rows_the_build_rekinded_by_their_name_say_so(quartiers, communes):
+    from geo.pipeline.reconcile import rekind_by_name
+
+    rows = rekind_by_name(pd.DataFrame([fac("sante-0244", "hospital", "PHARMACIE", 500)]))
+    assert rows.at[0, "kind"] == "pharmacy"
+    found = run(rows.to_dict(orient="records"), quartiers, communes, "probable_mislabel")
+    assert found["evidence"].tolist() == [
+        "classé « Hôpital » dans l'enquête, mais le nom « PHARMACIE » désigne une pharmacie : type enregistré changé "
+        "en « Pharmacie » à la construction, à vérifier"
+    ]
+
+
 def test_cscom_report_mislabels_become_findings(quartiers, communes):
     rows = [
         fac("sante-0001", "clinic", "Centre Benkadi", 500),

@@ -300,6 +300,21 @@ def test_page_weight_on_the_real_store_is_within_budget(real_store):
         assert total <= budget, f"map page {len(page.data)} B + rest of the data {len(data.data)} B {encoding}"
 
 
+@pytest.mark.integration
+def test_a_pharmacie_answered_hospital_is_drawn_as_a_pharmacy(real_store):
+    """The map data gives sante-0244 (« PHARMACIE ») the pharmacy kind, hence the other-health symbol."""
+    from webmap import create_app
+
+    client = create_app({"TESTING": True, "ATLAS_STORE": str(real_store)}).test_client()
+    cfg = json.loads(parse(client.get("/").get_data(as_text=True)).config_text)
+    rest = client.get(cfg["dataParts"]["rest"]).get_json()
+    features = rest["f"]
+    kind = rest["kinds"][features["k"][codec.decode_ids(features["id"]).index("sante-0244")]]
+    layer = next(entry["key"] for entry in cfg["layers"] if kind in entry["kinds"])
+    assert (kind, layer) == ("pharmacy", "other_health")
+    assert cfg["symbols"][layer]["shape"] != cfg["symbols"]["hospitals"]["shape"]
+
+
 def test_population_method_is_named_in_the_page_language(client, app):
     from webmap.clientconfig import map as mapconfig
 

@@ -20,6 +20,8 @@ from geo.pipeline.quality.evidence import display, finding_rows, json_value, kin
 from geo.pipeline.quality.names import name_similarity, quartier_matcher, unit_key
 from geo.pipeline.quality.registry import CHECKS as CHECKS  # re-exported: the registry these checks fill
 from geo.pipeline.quality.registry import Context, register
+from geo.pipeline.reconcile.kinds import NOTE_PATTERN as REKINDED_NOTE
+from geo.pipeline.reconcile.kinds import STATED_KINDS
 from geo.text import normalize_name
 from geo.vocabulary import METRIC_CRS, PLACED_PRECISIONS, POINT_PRECISIONS, Text
 
@@ -52,8 +54,9 @@ RECURRENT_MISMATCH = 5
 #: Name patterns (on ``normalize_name``) → (what the name says, kinds compatible with it).
 #: The first matching pattern decides, so specific patterns come first.
 NAME_KIND_PATTERNS: tuple[tuple[str, str, frozenset[str]], ...] = (
-    (r"^(?:batiment )?(?:pharmacie|officine|depot pharmaceutique|depot de medicaments?)\b", "une pharmacie", frozenset({"pharmacy"})),
-    (r"^(?:batiment )?(?:clinique|polyclinique|cabinet)\b", "une clinique ou un cabinet", frozenset({"clinic", "health_other", "hospital"})),
+    # names that state a private practice: the build gives them that kind (geo.pipeline.reconcile.kinds)
+    (STATED_KINDS["pharmacy"].pattern, "une pharmacie", STATED_KINDS["pharmacy"].allowed),
+    (STATED_KINDS["clinic"].pattern, "une clinique ou un cabinet", STATED_KINDS["clinic"].allowed),
     (r"^(?:cscom\b|asaco|centre de sante communautaire\b)", "un CSCOM", frozenset({"cscom"})),
     (r"^(?:csref|centre de sante de reference)\b", "un CSRéf", frozenset({"csref"})),
     (r"^(?:hopital|chu|centre hospitalier)\b", "un hôpital", frozenset({"hospital", "csref"})),
@@ -67,6 +70,10 @@ NAME_KIND_PATTERNS: tuple[tuple[str, str, frozenset[str]], ...] = (
     (r"^(?:l )?ecole\b", "une école", frozenset({"school", "college", "university"})),
 )  # fmt: skip
 _NAME_KIND_RES = tuple(re.compile(pattern) for pattern, _, _ in NAME_KIND_PATTERNS)
+#: What a name the build re-kinds says, by the kind it states.
+_STATED_MEANING = {
+    s.kind: meaning for s in STATED_KINDS.values() for p, meaning, _ in NAME_KIND_PATTERNS if p == s.pattern
+}
 
 
 @register("duplicate", Text("Doublon probable", "Probable duplicate"))
@@ -270,6 +277,22 @@ def _report_mislabels(report: pd.DataFrame, fac: gpd.GeoDataFrame) -> pd.DataFra
     return finding_rows(rows, evidence, related)
 
 
+def _rekinded_by_name(fac: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return as findings the rows the build re-kinded by their name (their note keeps the survey's answer)."""
+    noted = fac["note"].fillna("").astype(str).str.extract(REKINDED_NOTE)
+    rows = np.flatnonzero(noted["answer"].notna().to_numpy())
+    evidence = [
+        f"classé « {kind_label(answer)} » dans l'enquête, mais le nom {display(name)} désigne "
+        f"{_STATED_MEANING.get(stated, stated)} : type enregistré changé en « {kind_label(kind)} » "
+        "à la construction, à vérifier"
+        for answer, stated, name, kind in zip(
+            noted["answer"].iloc[rows], noted["kind"].iloc[rows], fac["name"].iloc[rows], fac["kind"].iloc[rows],
+            strict=True,
+        )
+    ]  # fmt: skip
+    return finding_rows(fac.index[rows], evidence)
+
+
 @register("probable_mislabel", Text("Type probablement erroné", "Probably wrong type"))
 def _mislabels(ctx: Context) -> pd.DataFrame:
     fac = ctx.facilities
@@ -290,6 +313,7 @@ def _mislabels(ctx: Context) -> pd.DataFrame:
                 ],
             )
         )
+    parts.append(_rekinded_by_name(fac))
     if ctx.cscom_report is not None:
         parts.append(_report_mislabels(ctx.cscom_report, fac))
     found = pd.concat(parts, ignore_index=True)

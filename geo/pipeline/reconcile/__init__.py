@@ -35,6 +35,10 @@ spelling, where the survey often has only "Centre de santé communautaire".
 
 Wrong merges are worse than missed ones: each rule errs towards two rows.
 
+Before the reconciliation, a survey row whose name states its kind against the
+survey's answer (« PHARMACIE » answered hospital) takes the kind its name states
+(:mod:`~geo.pipeline.reconcile.kinds`); CSCOM answers are left to rule 1.
+
 :mod:`~geo.pipeline.reconcile.names` reads the names, :mod:`~geo.pipeline.reconcile.matching`
 pairs sheet rows with surveyed centres, :mod:`~geo.pipeline.reconcile.cscoms` merges
 the pairs and writes the report.
@@ -50,6 +54,7 @@ from geo.pipeline.reconcile.cscoms import (
     append_report,
     reconcile_cscoms,
 )
+from geo.pipeline.reconcile.kinds import STATED_KINDS, StatedKind, rekind_by_name, stated_kinds
 from geo.pipeline.reconcile.matching import MatchRules
 from geo.pipeline.reconcile.names import (
     GENERIC_TOKENS,
@@ -90,4 +95,8 @@ __all__ = [
     "name_score",
     "probable_mislabel_kinds",
     "reconcile_cscoms",
+    "rekind_by_name",
+    "STATED_KINDS",
+    "StatedKind",
+    "stated_kinds",
 ]
