@@ -26,6 +26,14 @@ def test_a_unit_page_is_never_wider_than_a_phone(open_map, real_server, path):
         assert box["x"] + box["width"] <= client + 0.5
 
 
+def test_the_data_page_tables_fit_a_phone(open_map, real_server):
+    """« Données »: the layers table's three columns (« Téléchargements » last) fit 390 px without a sideways scroll."""
+    page = open_map(real_server, "/donnees", viewport=PHONE_390, wait=False)
+    for table in page.locator(".table-wrap").all():
+        inner, outer = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert inner <= outer, f"a table of /donnees is {inner} px in its {outer} px frame"
+
+
 def _test_a_cscom_here(page) -> None:
     button = page.get_by_role("link", name="Tester un CSCOM ici")
     button.scroll_into_view_if_needed()
