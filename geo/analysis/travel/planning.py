@@ -29,7 +29,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo.analysis.coverage.access import Access, FacilityPoints
-from geo.analysis.coverage.catchments import catchment_frame, facility_sites
+from geo.analysis.coverage.catchments import CATCHMENT_COLUMNS, catchment_frame, facility_sites
 from geo.analysis.coverage.grid import PopulationGrid
 from geo.analysis.coverage.indicators import LEVELS, THRESHOLD_TOLERANCE_M, check_unit
 from geo.analysis.coverage.suggest import (
@@ -46,18 +46,8 @@ from geo.vocabulary import METRIC_CRS
 
 log = logging.getLogger(__name__)
 
-#: Columns of ``travel_catchments`` (plus geometry).
-TRAVEL_CATCHMENT_COLUMNS = (
-    "id",
-    "kind",
-    "approximate",
-    "hypothetical",
-    "co_located",
-    "pop_served",
-    "share_served",
-    "area_km2",
-    "max_min",
-)
+#: Columns of ``travel_catchments`` (plus geometry): those of straight-line catchments, the farthest in minutes.
+TRAVEL_CATCHMENT_COLUMNS = (*CATCHMENT_COLUMNS[:-1], "max_min")
 #: Columns of ``method_difference``.
 DIFFERENCE_COLUMNS = (
     "unit",
