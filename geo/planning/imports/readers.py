@@ -21,9 +21,10 @@ import sqlite3
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -515,24 +516,33 @@ def _choose_layer(layers: list[tuple[str, str]], wanted: str | None, filename: s
 
 
 _PBF_BLOB = b"OSMHeader"
+T = TypeVar("T")
 
 
-def read_osm_upload(data: bytes, filename: str, options: dict[str, Any]) -> Extract:
-    """Read an OSM extract (XML or PBF, chosen by the name's ending); references are OSM ids."""
+def read_osm_extract(data: bytes, filename: str, reader: Callable[[Path], T]) -> T:
+    """Return ``reader(path)`` of an uploaded OSM extract (XML or PBF, chosen by the name's ending).
+
+    The bytes are checked to look like that format, then written to a temporary file GDAL can open; an empty
+    file is ``empty_file``, anything unreadable ``unreadable_osm`` (GDAL's errors are not typed usefully).
+    """
     if not data.strip():
         raise file_error("empty_file", f"{filename}: the file is empty")
     pbf = filename.lower().endswith(".pbf")
-    head = data[:512].lstrip()
-    looks_right = _PBF_BLOB in data[:64] if pbf else head.startswith((b"<?xml", b"<osm"))
+    looks_right = _PBF_BLOB in data[:64] if pbf else data[:512].lstrip().startswith((b"<?xml", b"<osm"))
     if not looks_right:
         raise _unreadable(filename, "OpenStreetMap " + ("PBF" if pbf else "XML") + " file", "unreadable_osm")
     with tempfile.TemporaryDirectory(prefix="atlas-import-") as tmp:
         path = Path(tmp) / ("upload.osm.pbf" if pbf else "upload.osm")
         path.write_bytes(data)
         try:
-            table, not_facilities = read_osm(path)
-        except Exception as exc:  # GDAL errors are not typed usefully
+            return reader(path)
+        except Exception as exc:
             raise _gdal_failure(exc, filename, "OpenStreetMap file", "unreadable_osm") from None
+
+
+def read_osm_upload(data: bytes, filename: str, options: dict[str, Any]) -> Extract:
+    """Read an OSM extract (XML or PBF, chosen by the name's ending); references are OSM ids."""
+    table, not_facilities = read_osm_extract(data, filename, read_osm)
     _check_rows(len(table), filename, options["max_rows"])
     frame = table.drop(columns=["x", "y"]).copy()
     frame["x"], frame["y"] = table["x"].to_numpy(), table["y"].to_numpy()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from geo.planning.edits.db import connect
 from geo.planning.edits.pg import database_exists, is_url
 from geo.planning.edits.store import bump_stamp
 from geo.planning.edits.validate import storable_text
-from geo.planning.imports.readers import _PBF_BLOB, _gdal_failure, _unreadable, file_error
+from geo.planning.imports.readers import file_error, read_osm_extract
 from geo.planning.imports.validate import RowError, _district_areas
 from geo.vocabulary import STORE_CRS
 
@@ -148,19 +147,7 @@ def parse_roads(
         raise file_error(
             "roads_need_osm", f"{filename}: a road layer is imported from an OpenStreetMap extract (.osm or .osm.pbf)"
         )
-    if not data.strip():
-        raise file_error("empty_file", f"{filename}: the file is empty")
-    pbf = filename.lower().endswith(".pbf")
-    looks_right = _PBF_BLOB in data[:64] if pbf else data[:512].lstrip().startswith((b"<?xml", b"<osm"))
-    if not looks_right:
-        raise _unreadable(filename, "OpenStreetMap " + ("PBF" if pbf else "XML") + " file", "unreadable_osm")
-    with tempfile.TemporaryDirectory(prefix="atlas-import-") as tmp:
-        path = Path(tmp) / ("upload.osm.pbf" if pbf else "upload.osm")
-        path.write_bytes(data)
-        try:
-            ways = read_osm_ways(path)
-        except Exception as exc:  # GDAL errors are not typed usefully
-            raise _gdal_failure(exc, filename, "OpenStreetMap file", "unreadable_osm") from None
+    ways = read_osm_extract(data, filename, read_osm_ways)
     rows, errors, skipped = road_rows(ways, quartiers=quartiers, district=district)
     if len(rows) > max_rows:
         raise file_error(
